@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""atomic: sign in to every large-language-model provider, and stay signed in.
+
+Start-up matters (`atomic key` runs in scripts and prompts), so this module imports only sys and
+os at the top; everything else is imported by the command that needs it.
+"""
+import os
+import sys
+
+__version__ = "0.1.0"
+
+DESCRIPTION = """\
+Sign in to LLM providers and keep the credentials fresh.
+
+  atomic login                 pick a provider from a menu and sign in
+  atomic key openai            print the working credential for a provider
+  atomic status                show every provider you have a credential for
+"""
+
+
+def add_key(commands):
+    p = commands.add_parser(
+        "key", help="print the working credential for a provider",
+        description="Print the working credential for PROVIDER on stdout, and nothing else.",
+        epilog=_order_epilog() + "\n\nExample: atomic key openai --header | curl -H @- https://api.openai.com/v1/models")
+    p.add_argument("provider", metavar="PROVIDER", help="provider id, e.g. openai, anthropic, github-copilot")
+    p.add_argument("--header", action="store_true",
+                   help="print the HTTP header line(s) the provider expects, for `curl -H @-`")
+    p.add_argument("--explain", action="store_true", help="say on stderr which source won and why earlier ones did not")
+    p.add_argument("--json", action="store_true", help="print {provider, source, key} as JSON")
+    _add_api_key_options(p)
+    p.set_defaults(func=cmd_key)
+
+
+def add_login(commands):
+    p = commands.add_parser(
+        "login", help="sign in to a provider (subscription or API key)",
+        description="Sign in to PROVIDER and save the credential in auth.json. Without PROVIDER, "
+                    "show a numbered menu. API keys are read from a hidden prompt, or from stdin "
+                    "when stdin is not a terminal; never from the command line.",
+        epilog="Examples:\n  atomic login                         menu\n"
+               "  atomic login anthropic --oauth       Claude Pro/Max\n"
+               "  printf %s \"$KEY\" | atomic login groq   key from stdin\n"
+               "  atomic login cloudflare-ai-gateway --env CLOUDFLARE_ACCOUNT_ID=… --env CLOUDFLARE_GATEWAY_ID=…")
+    p.add_argument("provider", metavar="PROVIDER", nargs="?", help="provider id; omit for a menu")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--oauth", action="store_true", help="sign in with the subscription (OAuth), where offered")
+    how.add_argument("--key", action="store_true", help="save an API key, where the provider also offers OAuth")
+    p.add_argument("--device", action="store_true", help="device-code login for headless machines (openai-codex)")
+    p.add_argument("--enterprise-domain", metavar="DOMAIN", help="GitHub Enterprise Server domain (github-copilot)")
+    p.add_argument("--env", metavar="NAME=VALUE", action="append", default=[],
+                   help="store a provider setting with the key (e.g. CLOUDFLARE_ACCOUNT_ID); repeatable")
+    p.set_defaults(func=cmd_login)
+
+
+def add_logout(commands):
+    p = commands.add_parser(
+        "logout", help="remove a stored credential",
+        description="Remove PROVIDER's entry from auth.json. Environment variables and models.json "
+                    "are not changed, and keep working.")
+    p.add_argument("provider", metavar="PROVIDER", nargs="?", help="provider id")
+    p.add_argument("--all", action="store_true", help="remove every stored credential")
+    p.set_defaults(func=cmd_logout)
+
+
+def add_status(commands):
+    p = commands.add_parser(
+        "status", help="list providers with a credential, where it comes from, and problems",
+        description="List every provider that has a credential: the source that wins, the "
+                    "credential masked, OAuth expiry, and any problem found.",
+        epilog=_order_epilog())
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_status)
+
+
+def build_parser():
+    import argparse
+
+    class Parser(argparse.ArgumentParser):
+        def error(self, message):
+            from providers._errors import UsageError
+            raise UsageError("%s; see `%s --help`" % (message, self.prog))
+
+    parser = Parser(prog="atomic", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
+                    epilog="Exit codes: 0 ok, 2 usage, 3 no credential, 4 bad auth.json/models.json, "
+                           "5 log in again, 6 network, 7 refused for safety, 8 !command failed, "
+                           "9 lock busy, 10 login failed, 130 interrupted.\n"
+                           "Files: $ATOMIC_CODING_AGENT_DIR, else ~/.atomic/agent (auth.json, models.json).")
+    parser.add_argument("--version", action="version", version="atomic " + __version__)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    commands.required = True
+    for add in (add_login, add_logout, add_key, add_status):
+        add(commands)
+    for sub in commands.choices.values():
+        sub.formatter_class = argparse.RawDescriptionHelpFormatter
+    return parser
+
+
+def _add_api_key_options(p):
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--api-key", metavar="KEY",
+                       help="use this key (visible to other users in the process list; prefer "
+                            "--api-key - to read it from stdin, or --api-key-file)")
+    group.add_argument("--api-key-file", metavar="PATH", help="read the key from a file")
+
+
+def _order_epilog():
+    from providers._chain import describe_order
+    return "Where the credential comes from (first found wins):\n" + describe_order()
+
+
+# Commands ---------------------------------------------------------------------------------
+
+def cmd_key(args, ctx):
+    from providers._chain import resolve
+    from providers._lookup import find_provider
+    from providers._output import header_lines
+
+    provider = find_provider(args.provider, ctx)
+    _take_cli_key(args, ctx)
+    found = resolve(provider, ctx)
+    if args.explain:
+        for note in ctx.trail:
+            ctx.say("  skipped  " + note)
+        ctx.say("  using    %s" % found.source)
+    if args.json:
+        _print_json({"provider": provider.id, "source": found.source, "key": found.value,
+                     "headers": header_lines(provider, found)})
+    elif args.header:
+        sys.stdout.write("".join(line + "\n" for line in header_lines(provider, found)))
+    else:
+        sys.stdout.write(found.value + "\n")
+    return 0
+
+
+def cmd_login(args, ctx):
+    from providers._login import login
+    return login(args, ctx)
+
+
+def cmd_logout(args, ctx):
+    from providers._login import logout
+    return logout(args, ctx)
+
+
+def cmd_status(args, ctx):
+    from providers._status import collect_status, render_status
+    report = collect_status(ctx)
+    if args.json:
+        _print_json(report)
+    else:
+        render_status(report, ctx)
+    return 0
+
+
+def _take_cli_key(args, ctx):
+    """Turn --api-key / --api-key-file into ctx.cli_key, warning when the key sat on argv."""
+    if getattr(args, "api_key_file", None):
+        from providers._login import read_key_file
+        ctx.cli_key = (read_key_file(args.api_key_file), "--api-key-file")
+    elif getattr(args, "api_key", None) == "-":
+        from providers._login import read_secret
+        ctx.cli_key = (read_secret(ctx, "API key: "), "--api-key (stdin)")
+    elif getattr(args, "api_key", None):
+        ctx.warn("--api-key puts the key where other users can see it (ps); prefer `--api-key -` or --api-key-file")
+        ctx.cli_key = (args.api_key, "--api-key")
+
+
+def _print_json(data):
+    import json
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+# The one place errors become messages ------------------------------------------------------
+
+def main(argv=None):
+    """Run atomic; return the exit code."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # providers/ beside this file
+    try:
+        from providers._context import Context
+        from providers._errors import AtomicError, Exit
+    except ImportError as exc:  # a copy of atomic.py without its providers/ folder
+        print("atomic: cannot import providers/ (%s); keep atomic.py and providers/ together" % exc,
+              file=sys.stderr)
+        return 1
+    try:
+        args = build_parser().parse_args(argv)
+        code = args.func(args, Context())
+        sys.stdout.flush()
+        return code
+    except AtomicError as exc:
+        return _fail(exc.message, exc.exit_code)
+    except KeyboardInterrupt:
+        return _fail("interrupted", Exit.INTERRUPTED)
+    except BrokenPipeError:
+        # The reader went away (`| head`): end quietly, and keep Python from complaining at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return Exit.BROKEN_PIPE
+    except Exception as exc:
+        if os.environ.get("ATOMIC_DEBUG"):
+            _print_masked_traceback()
+        return _fail("internal error (a bug): %s: %s; run again with ATOMIC_DEBUG=1 and report it"
+                     % (type(exc).__name__, exc), Exit.BUG)
+
+
+def _fail(message, code):
+    from providers._mask import mask_text
+    try:
+        print("atomic: " + mask_text(message), file=sys.stderr)
+    except (BrokenPipeError, OSError):
+        pass
+    return code
+
+
+def _print_masked_traceback():
+    import traceback
+    from providers._mask import mask_text
+    print(mask_text(traceback.format_exc()), file=sys.stderr, end="")
+
+
+if __name__ == "__main__":
+    # Run through the module name so every except clause sees the same classes (style.md #8).
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import atomic
+    sys.exit(atomic.main())

@@ -1,0 +1,68 @@
+"""The world a command runs in, injected so tests and callers can replace any part of it."""
+import os
+import sys
+import time
+
+from ._errors import AtomicError, Exit
+
+
+class Context:
+    """Environment, clock, streams and per-process caches for one atomic invocation."""
+
+    def __init__(self, environ=None, now=None, stdin=None, stderr=None, cli_key=None):
+        self.environ = os.environ if environ is None else environ
+        self.now = now or time.time
+        self.stdin = stdin or sys.stdin
+        self.stderr = stderr or sys.stderr
+        self.cli_key = cli_key       # (value, source) from --api-key / --api-key-file, or None
+        self.trail = []              # why each skipped source of the chain did not answer
+        self.warnings = []           # every warning given, for `atomic status`
+        self.run_commands = True     # `atomic status` shows !command keys without running them
+        self.refresh_tokens = True
+        self._warned = set()
+        self._agent_dir = None
+
+    def warn(self, message):
+        """Print a warning to stderr once per process."""
+        if message not in self._warned:
+            self._warned.add(message)
+            self.warnings.append(message)
+            print("atomic: warning: " + message, file=self.stderr)
+
+    def say(self, message):
+        """Tell the person something (stderr; stdout is for data)."""
+        print(message, file=self.stderr)
+
+    def env(self, name):
+        """An environment variable, with empty or blank values counted as unset."""
+        value = self.environ.get(name, "")
+        return value if value.strip() else None
+
+    @property
+    def agent_dir(self):
+        if self._agent_dir is None:
+            self._agent_dir = find_agent_dir(self.environ)
+        return self._agent_dir
+
+
+def find_agent_dir(environ):
+    """$ATOMIC_CODING_AGENT_DIR (with ~ expanded), else ~/.atomic/agent."""
+    override = environ.get("ATOMIC_CODING_AGENT_DIR", "")
+    if override:
+        path = override
+        if path.startswith("~"):
+            path = os.path.join(_home(environ), path[1:].lstrip("/"))
+        return os.path.abspath(path)
+    return os.path.join(_home(environ), ".atomic", "agent")
+
+
+def _home(environ):
+    home = environ.get("HOME")
+    if home is None:
+        return os.path.expanduser("~")  # falls back to the password database
+    if not home or not os.path.isabs(home):
+        # expanduser would turn HOME="" into "/.atomic": refuse rather than guess.
+        raise AtomicError("HOME is %s; set HOME to your home directory or set "
+                          "ATOMIC_CODING_AGENT_DIR to the folder atomic should use"
+                          % ("empty" if not home else "relative (%r)" % home), Exit.USAGE)
+    return home

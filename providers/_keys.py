@@ -1,0 +1,123 @@
+"""Key values: `!command`, `$NAME` / `${NAME}`, a bare upper-case variable name, or a literal."""
+import os
+import re
+
+from ._errors import CommandFailed, NotLoggedIn, Unsafe
+from ._mask import mask_text
+
+VAR_NAME = re.compile(r"[A-Z_][A-Z0-9_]*\Z")
+_REFERENCE = re.compile(r"\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+DEFAULT_COMMAND_TIMEOUT = 10.0
+
+_command_cache = {}  # command string -> output; a command runs at most once per process
+
+
+def resolve_value(value, ctx, origin, env=None, allow_commands=True):
+    """The secret a stored value stands for; `origin` names where it came from, for messages.
+
+    `env` holds provider-scoped settings (an auth.json entry's "env"), consulted before the
+    process environment.
+    """
+    if value.startswith("!"):
+        if not allow_commands:
+            raise Unsafe("%s is a !command in a file other users can change; atomic will not run it: "
+                         "run `chmod 600` on that file (and `chmod 700` on its folder)" % origin)
+        return run_command(value[1:], ctx, origin)
+    if VAR_NAME.match(value):
+        return _variable(value, ctx, origin, env)
+    if "$" in value:
+        return _REFERENCE.sub(lambda m: "$" if m.group(0) == "$$"
+                              else _variable(m.group(1) or m.group(2), ctx, origin, env), value)
+    return value
+
+
+def _variable(name, ctx, origin, env):
+    value = (env or {}).get(name) or ctx.env(name)
+    if not value:
+        raise NotLoggedIn("%s refers to the environment variable %s, which is not set; export %s, "
+                          "or store the key itself with `atomic login`" % (origin, name, name))
+    return value
+
+
+def run_command(command, ctx, origin):
+    """Run a key command with /bin/sh; its trimmed stdout is the key. Cached for the process."""
+    if command in _command_cache:
+        return _command_cache[command]
+    import signal
+    import subprocess
+
+    shown = _shown_command(command)
+    timeout = _timeout_setting(ctx)
+    try:
+        proc = subprocess.Popen(["/bin/sh", "-c", command], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True, close_fds=True, env=dict(ctx.environ))
+    except OSError as exc:
+        raise CommandFailed("%s: could not start %s: %s" % (origin, shown, exc.strerror))
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc, signal)
+        raise CommandFailed("%s: %s did not finish within %g s and was stopped; make it faster or "
+                            "set ATOMIC_COMMAND_TIMEOUT" % (origin, shown, timeout))
+    except BaseException:  # Ctrl-C: take the whole group down with us
+        _kill_group(proc, signal)
+        raise
+    value = _check_output(proc.returncode, out, err, origin, shown)
+    _command_cache[command] = value
+    return value
+
+
+def _kill_group(proc, signal):
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    for stream in (proc.stdout, proc.stderr):
+        stream.close()  # a grandchild that escaped the group may still hold the pipe
+    proc.wait()
+
+
+def _check_output(status, out, err, origin, shown):
+    secrets = out.decode("utf-8", "replace").split()
+    if status != 0:
+        if status == 127:
+            reason = "command not found (exit status 127)"
+        elif status < 0:
+            reason = "killed by signal %d" % -status
+        else:
+            reason = "exit status %d" % status
+        detail = err.decode("utf-8", "replace").strip().splitlines()
+        hint = ": " + mask_text(detail[0], secrets)[:200] if detail else ""
+        raise CommandFailed("%s: %s failed (%s)%s" % (origin, shown, reason, hint))
+    try:
+        text = out.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise CommandFailed("%s: %s printed bytes that are not UTF-8; it must print only the key" % (origin, shown))
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise CommandFailed("%s: %s printed nothing; it must print the key on stdout" % (origin, shown))
+    if len(lines) > 1:
+        raise CommandFailed("%s: %s printed %d lines; it must print only the key, on one line"
+                            % (origin, shown, len(lines)))
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise CommandFailed("%s: %s printed control characters; it must print only the key" % (origin, shown))
+    return text
+
+
+def _shown_command(command):
+    short = command if len(command) <= 60 else command[:57] + "..."
+    return "the command `%s`" % mask_text(short)
+
+
+def _timeout_setting(ctx):
+    raw = ctx.environ.get("ATOMIC_COMMAND_TIMEOUT", "")
+    try:
+        value = float(raw) if raw else DEFAULT_COMMAND_TIMEOUT
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        from ._errors import UsageError
+        raise UsageError("ATOMIC_COMMAND_TIMEOUT=%r is not a positive number of seconds; unset it "
+                         "or set e.g. 10" % raw)
+    return value

@@ -1,0 +1,197 @@
+"""`atomic login` and `atomic logout`: the menu, reading keys safely, saving entries."""
+import os
+import sys
+
+from . import PROVIDERS
+from ._errors import LoginFailed, UsageError
+from ._keys import VAR_NAME
+from ._lookup import find_provider
+from ._store import get_entry, read_auth, update_auth
+
+MAX_KEY_BYTES = 16384
+
+# The subscriptions lead the menu: (provider id, label).
+SUBSCRIPTIONS = (
+    ("anthropic", "Claude Pro/Max (subscription; third-party use draws from extra usage)"),
+    ("openai-codex", "ChatGPT Plus/Pro (Codex subscription)"),
+    ("github-copilot", "GitHub Copilot (github.com or Enterprise Server)"),
+)
+
+
+def login(args, ctx):
+    """Sign in to one provider (or pick one from the menu) and save the credential."""
+    if args.provider:
+        provider = find_provider(args.provider, ctx)
+        method = _choose_method(provider, args, ctx)
+    else:
+        provider, method = _menu(ctx)
+    settings = _parse_settings(args.env)
+    if method == "oauth":
+        if settings:
+            raise UsageError("--env is for API-key logins; %s signs in with OAuth" % provider.id)
+        record = provider.module().login(args, ctx)
+        _save(ctx, provider, lambda old: record)
+        ctx.say("Signed in to %s; saved to %s" % (provider.name, os.path.join(ctx.agent_dir, "auth.json")))
+        return 0
+    key = read_secret(ctx, "Paste your %s API key (input is hidden): " % provider.name)
+
+    def entry(old):
+        env = dict(old.get("env") or {}) if old and old.get("type") == "api_key" else {}
+        env.update(settings)
+        record = {"type": "api_key", "key": key}
+        if env:
+            record["env"] = env
+        return record
+
+    _save(ctx, provider, entry)
+    ctx.say("Saved the %s API key to %s" % (provider.name, os.path.join(ctx.agent_dir, "auth.json")))
+    return 0
+
+
+def _save(ctx, provider, make_entry):
+    def change(auth):
+        old = auth.data.get(provider.id)
+        data = dict(auth.data)
+        data[provider.id] = make_entry(old if isinstance(old, dict) else None)
+        return data
+    update_auth(ctx, change)
+
+
+def _choose_method(provider, args, ctx):
+    if args.oauth and "oauth" not in provider.auth:
+        raise UsageError("%s has no subscription login; run `atomic login %s` for an API key" % (provider.id, provider.id))
+    if args.key and "key" not in provider.auth:
+        raise UsageError("%s signs in only with OAuth; run `atomic login %s`" % (provider.id, provider.id))
+    if args.oauth or provider.auth == ("oauth",):
+        return "oauth"
+    if args.key or "oauth" not in provider.auth or not _interactive(ctx):
+        return "key"
+    answer = _ask(ctx, "Sign in to %s with\n  1) the subscription (OAuth)\n  2) an API key\nChoice [1]: "
+                  % provider.name)
+    if answer in ("", "1"):
+        return "oauth"
+    if answer == "2":
+        return "key"
+    raise UsageError("%r is not a choice; answer 1 or 2" % answer)
+
+
+def _menu(ctx):
+    if not _interactive(ctx):
+        raise UsageError("name the provider: `atomic login PROVIDER` (stdin is not a terminal, so "
+                         "there is no menu); `atomic login --help` shows examples")
+    choices = [(PROVIDERS[pid], "oauth", label) for pid, label in SUBSCRIPTIONS]
+    keyed = sorted((p for p in PROVIDERS.values() if "key" in p.auth), key=lambda p: p.name.lower())
+    choices += [(p, "key", "%s (API key)" % p.name) for p in keyed]
+    lines = ["Subscriptions:"]
+    for n, (_p, _m, label) in enumerate(choices, 1):
+        if n == len(SUBSCRIPTIONS) + 1:
+            lines.append("API keys:")
+        lines.append("  %2d) %s" % (n, label))
+    answer = _ask(ctx, "\n".join(lines) + "\nSign in to which (number or provider id)? ")
+    if answer.isdigit() and 1 <= int(answer) <= len(choices):
+        provider, method, _label = choices[int(answer) - 1]
+        return provider, method
+    if answer in PROVIDERS:
+        provider = PROVIDERS[answer]
+        return provider, ("oauth" if provider.auth == ("oauth",) else "key")
+    raise UsageError("%r is not on the menu; give a number from 1 to %d" % (answer, len(choices)))
+
+
+def logout(args, ctx):
+    """Remove stored entries only; the environment and models.json keep working."""
+    if args.all == bool(args.provider):
+        raise UsageError("name one provider, or use --all; see `atomic logout --help`")
+    auth = read_auth(ctx)
+    if args.all:
+        targets = list(auth.data)
+    else:
+        if args.provider not in auth.data:
+            find_provider(args.provider, ctx)  # an unknown name is a usage error with a suggestion
+        targets = [args.provider] if args.provider in auth.data else []
+    if not targets:
+        ctx.say("No stored credential%s to remove. logout only removes what `atomic login` saved; "
+                "environment variables and models.json are unchanged."
+                % ("" if args.all else " for " + args.provider))
+        return 0
+
+    def change(fresh):
+        data = dict(fresh.data)
+        for pid in targets:
+            data.pop(pid, None)
+        return data
+
+    update_auth(ctx, change)
+    for pid in targets:
+        provider = PROVIDERS.get(pid)
+        still = [name for name in (provider.env if provider else ()) if ctx.env(name)]
+        ctx.say("Removed the stored credential for %s from %s.%s"
+                % (provider.name if provider else pid, auth.path,
+                   " %s is still set and will be used." % still[0] if still else ""))
+    ctx.say("Environment variables and models.json are unchanged.")
+    return 0
+
+
+def read_secret(ctx, prompt):
+    """A secret from a hidden prompt on a terminal, or from stdin otherwise; never from argv."""
+    if _interactive(ctx):
+        import getpass
+        value = getpass.getpass(prompt, stream=ctx.stderr)
+    else:
+        raw = ctx.stdin.buffer.read(MAX_KEY_BYTES + 1) if hasattr(ctx.stdin, "buffer") else ctx.stdin.read().encode()
+        if len(raw) > MAX_KEY_BYTES:
+            raise UsageError("stdin holds more than %d bytes; pipe in only the key" % MAX_KEY_BYTES)
+        try:
+            value = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UsageError("the key on stdin is not UTF-8 text")
+    return check_key(value, "the key on stdin" if not _interactive(ctx) else "the key")
+
+
+def read_key_file(path):
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_KEY_BYTES + 1)
+    except OSError as exc:
+        raise UsageError("--api-key-file %s: %s" % (path, exc.strerror))
+    if len(raw) > MAX_KEY_BYTES:
+        raise UsageError("--api-key-file %s is larger than %d bytes; it should hold only the key" % (path, MAX_KEY_BYTES))
+    return check_key(raw.decode("utf-8", "replace"), "--api-key-file %s" % path)
+
+
+def check_key(value, where):
+    lines = [line.strip() for line in value.strip().splitlines() if line.strip()]
+    if not lines:
+        raise UsageError("%s is empty; paste the key, or pipe it in: printf %%s \"$KEY\" | atomic login PROVIDER" % where)
+    if len(lines) > 1:
+        raise UsageError("%s has %d lines; give only the key, on one line" % (where, len(lines)))
+    key = lines[0]
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in key):
+        raise UsageError("%s contains control characters; give only the key" % where)
+    return key
+
+
+def _parse_settings(pairs):
+    settings = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not VAR_NAME.match(name):
+            raise UsageError("--env %r: expected NAME=VALUE with an upper-case NAME, e.g. "
+                             "--env CLOUDFLARE_ACCOUNT_ID=abc123" % pair)
+        settings[name] = value
+    return settings
+
+
+def _interactive(ctx):
+    try:
+        return ctx.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _ask(ctx, question):
+    ctx.stderr.write(question)
+    ctx.stderr.flush()
+    line = ctx.stdin.readline()
+    if not line:
+        raise LoginFailed("no answer (end of input)")
+    return line.strip()

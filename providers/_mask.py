@@ -1,0 +1,46 @@
+"""Masking of secrets, by shape for text from anywhere and by value for strings we know."""
+import re
+
+# Shapes of credentials seen in the wild; a backstop for server text and command stderr.
+_SHAPES = re.compile(
+    r"sk-ant-[a-z0-9]+-[A-Za-z0-9_-]+"
+    r"|sk-[A-Za-z0-9_-]{8,}"
+    r"|gh[pousr]_[A-Za-z0-9]{20,}"
+    r"|github_pat_[A-Za-z0-9_]{20,}"
+    r"|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
+    r"|(?<=Bearer )\S+"
+    r"|(?<=://)[^/@\s:]+:[^/@\s]+(?=@)"
+)
+_SECRET_FIELDS = (r"(?:access|refresh|key|token|code|code_verifier|client_secret|access_token"
+                  r"|refresh_token|id_token|device_code|authorization_code|apiKey)")
+# Secret-named fields in JSON ("token": "…") and in forms or URLs (token=…).
+_FIELDS = re.compile(r'("%s"\s*:\s*"|\b%s=)([^"&\s,}]+)' % (_SECRET_FIELDS, _SECRET_FIELDS), re.IGNORECASE)
+
+
+def mask_value(value):
+    """Show at most a recognisable prefix and the last four characters of a secret."""
+    value = str(value)
+    if len(value) < 12:
+        return "****"
+    if len(value) < 20:
+        return "…" + value[-4:]
+    cut = max(value.rfind("_", 0, 12), value.rfind("-", 0, 12)) + 1  # sk-ant-, ghp_, github_pat_
+    prefix = value[:cut] if cut else value[:3]
+    return "%s…%s" % (prefix, value[-4:])
+
+
+def mask_text(text, secrets=()):
+    """Redact the given secrets, then anything shaped like one, then secret-named fields."""
+    text = str(text)
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, mask_value(secret))
+    text = _SHAPES.sub(lambda m: mask_value(m.group(0)), text)
+    return _FIELDS.sub(lambda m: m.group(1) + mask_value(m.group(2)), text)
+
+
+def excerpt(text, limit=200):
+    """A masked, single-line, length-capped excerpt of a server body for an error message."""
+    one_line = " ".join(str(text).split())
+    masked = mask_text(one_line)
+    return masked if len(masked) <= limit else masked[:limit] + "…"

@@ -1,0 +1,60 @@
+"""OAuth tokens kept fresh: single-flight across processes, never losing a stored credential.
+
+Advisory window (under 5 minutes left): a failed refresh is a warning and the current token is
+used. Mandatory window (expired): a failed refresh is the command's error.
+"""
+from ._errors import AtomicError, LoginAgain, NotLoggedIn
+from ._store import get_entry, update_auth
+
+MARGIN_MS = 5 * 60 * 1000
+
+
+def needs_refresh(entry, ctx):
+    return ctx.now() * 1000 >= entry["expires"] - MARGIN_MS
+
+
+def ensure_fresh(provider, entry, ctx):
+    """The entry itself while fresh; otherwise the entry after a refresh (or the old one, with a
+    warning, while it is still valid)."""
+    if not needs_refresh(entry, ctx):
+        return entry
+    try:
+        return refresh_now(provider, ctx)
+    except AtomicError as exc:
+        left_ms = entry["expires"] - ctx.now() * 1000
+        if left_ms <= 0 or isinstance(exc, NotLoggedIn):
+            raise
+        ctx.warn("could not refresh the %s token (%s); using the current one, valid for %d more "
+                 "minute(s)" % (provider.name, exc.message, max(1, left_ms // 60000)))
+        return entry
+
+
+def refresh_now(provider, ctx, force=False):
+    """Refresh under the lock: re-read the file, skip if another process already did, merge, write."""
+    module = provider.module()
+    outcome = {}
+
+    def change(auth):
+        current = get_entry(auth, provider.id)
+        if current is None or current.get("type") != "oauth":
+            raise NotLoggedIn("you were logged out of %s while refreshing; run `atomic login %s`"
+                              % (provider.name, provider.id))
+        if not force and not needs_refresh(current, ctx):
+            outcome["entry"] = current  # another process refreshed while we waited for the lock
+            return None
+        try:
+            fresh = module.refresh(current, ctx)
+        except LoginAgain as exc:
+            raise LoginAgain("%s; run `atomic login %s`" % (exc.message, provider.id))
+        merged = dict(current)
+        merged.update(fresh)
+        merged["type"] = "oauth"
+        if not fresh.get("refresh"):
+            merged["refresh"] = current["refresh"]  # a response that omits it keeps the old one
+        data = dict(auth.data)
+        data[provider.id] = merged
+        outcome["entry"] = merged
+        return data
+
+    update_auth(ctx, change)
+    return outcome["entry"]

@@ -1,0 +1,81 @@
+"""`atomic status`: every provider with a credential, the winning source, and problems found."""
+import sys
+
+from . import PROVIDERS
+from ._errors import AtomicError, NotLoggedIn
+from ._mask import mask_value
+
+
+def collect_status(ctx):
+    """A report: {"agentDir", "providers": [row...], "problems": [...]}; !commands are not run."""
+    from ._chain import _auth, resolve
+    from ._lookup import custom_provider, custom_provider_ids
+    from ._models_file import read_models_files
+
+    ctx.run_commands = False
+    auth = _auth(ctx)  # a corrupt auth.json stops here: it is the command's error
+    problems = []
+    try:
+        configs, _origin = read_models_files(ctx)
+        providers = list(PROVIDERS.values()) + [custom_provider(pid, configs[pid]) for pid in custom_provider_ids(ctx)]
+    except AtomicError as exc:
+        problems.append(exc.message)
+        providers = list(PROVIDERS.values())
+    rows = []
+    for provider in providers:
+        ctx.trail = []
+        try:
+            found = resolve(provider, ctx)
+        except NotLoggedIn:
+            continue
+        except AtomicError as exc:
+            rows.append({"id": provider.id, "name": provider.name, "source": None,
+                         "credential": None, "problem": exc.message})
+            continue
+        rows.append(_row(provider, found, ctx))
+    problems.extend(ctx.warnings)
+    return {"agentDir": ctx.agent_dir, "authFile": auth.path, "providers": rows, "problems": problems}
+
+
+def _row(provider, found, ctx):
+    row = {"id": provider.id, "name": provider.name, "source": found.source,
+           "credential": "!command" if found.value is None else mask_value(found.value)}
+    if found.is_oauth:
+        row["expires"] = found.entry["expires"]
+        row["expiresIn"] = _duration(found.entry["expires"] / 1000 - ctx.now())
+        module = provider.module()
+        account = module.account(found.entry) if module is not None else None
+        if account:
+            row["account"] = account
+    return row
+
+
+def _duration(seconds):
+    if seconds <= 0:
+        return "expired"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return "%dm" % minutes
+    hours, minutes = divmod(minutes, 60)
+    return "%dh %02dm" % (hours, minutes) if hours < 48 else "%dd" % (hours // 24)
+
+
+def render_status(report, ctx):
+    rows = report["providers"]
+    if not rows:
+        ctx.say("No credentials found in %s or the environment. Run `atomic login` to sign in." % report["authFile"])
+    table = [("PROVIDER", "SOURCE", "CREDENTIAL", "EXPIRES", "ACCOUNT")]
+    for row in rows:
+        if row.get("problem"):
+            continue
+        table.append((row["id"], row["source"], row["credential"], row.get("expiresIn", ""), row.get("account", "")))
+    if len(table) > 1:
+        widths = [max(len(str(r[i])) for r in table) for i in range(5)]
+        for r in table:
+            sys.stdout.write("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() + "\n")
+    for row in rows:
+        if row.get("problem"):
+            ctx.say("problem: %s: %s" % (row["id"], row["problem"]))
+    for problem in report["problems"]:
+        if not problem.startswith(tuple(r["id"] + ":" for r in rows)):
+            ctx.say("problem: " + problem)

@@ -1,0 +1,268 @@
+"""auth.json: strict reading, per-entry validation, and atomic writes under the shared lock.
+
+Reading never writes or creates anything. Writing re-reads the file under the lock, refuses to
+touch a file that does not parse, and replaces it with temp file + fsync + rename.
+"""
+import errno
+import os
+import stat
+
+from ._errors import BadFile, Unsafe
+from ._lock import AuthLock
+
+MAX_BYTES = 1 << 20  # a credential file is small; anything bigger is not ours
+AUTH_FILE = "auth.json"
+_FIX = "fix it by hand, or move it aside and run `atomic login` again; atomic has not changed it"
+
+
+class AuthFile:
+    """A parsed auth.json: the data plus what we learned about the file while reading it."""
+
+    def __init__(self, path, data, exists, uid=None, mode=None):
+        self.path, self.data, self.exists, self.uid, self.mode = path, data, exists, uid, mode
+
+    @property
+    def ours(self):
+        """Whether the file belongs to us (so we may write it or run its !commands)."""
+        return not self.exists or self.uid == os.geteuid()
+
+    @property
+    def others_can_write(self):
+        return bool(self.exists and self.mode & 0o022)
+
+
+def auth_path(ctx):
+    return os.path.join(ctx.agent_dir, AUTH_FILE)
+
+
+def read_auth(ctx):
+    """Read and parse auth.json; a missing file is an empty store, a broken one an error."""
+    path = auth_path(ctx)
+    raw, st = read_capped(path, ctx)
+    if raw is None:
+        return AuthFile(path, {}, exists=False)
+    data = parse_json_object(raw, path)
+    return AuthFile(path, data, exists=True, uid=st.st_uid, mode=stat.S_IMODE(st.st_mode))
+
+
+def read_capped(path, ctx):
+    """(bytes, stat) of a private file, opened without following links; (None, None) if absent."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return None, None
+        if exc.errno == errno.ELOOP:
+            raise Unsafe("%s is a symbolic link; atomic does not follow links to credential files: "
+                         "replace the link with the file it points to" % path)
+        raise BadFile("cannot read %s: %s; check its owner and run `chmod 600 %s`"
+                      % (path, exc.strerror, path))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise BadFile("%s is not a regular file; move it aside and run `atomic login` again" % path)
+        if st.st_size > MAX_BYTES:
+            raise BadFile("%s is %d bytes, over the 1 MiB limit; it is not a file atomic wrote: %s"
+                          % (path, st.st_size, _FIX))
+        check_private(path, st, ctx)
+        chunks, size = [], 0
+        while size <= MAX_BYTES:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > MAX_BYTES:
+            raise BadFile("%s grew past the 1 MiB limit while being read: %s" % (path, _FIX))
+        return b"".join(chunks), st
+    finally:
+        os.close(fd)
+
+
+def check_private(path, st, ctx):
+    """Warn (once) about a file that others may read or that belongs to someone else."""
+    if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+        ctx.warn("%s belongs to uid %d, not you; atomic will read it but not write it or run "
+                 "its !commands" % (path, st.st_uid))
+    if os.name == "posix" and st.st_mode & 0o077:
+        ctx.warn("%s can be read by other users (mode %03o); run `chmod 600 %s`"
+                 % (path, stat.S_IMODE(st.st_mode), path))
+
+
+def parse_json_object(raw, path):
+    """Parse bytes as a JSON object, naming the file, the place and the fix on failure."""
+    import json
+
+    if not raw.strip():
+        raise BadFile("%s is empty; delete it and run `atomic login` again, or restore it from a backup" % path)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadFile("%s is not valid UTF-8 (byte %d): %s" % (path, exc.start, _FIX))
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except ValueError as exc:
+        where = "line %d, column %d" % (exc.lineno, exc.colno) if hasattr(exc, "lineno") else str(exc)
+        reason = getattr(exc, "msg", "invalid value")
+        raise BadFile("%s is not valid JSON (%s: %s): %s" % (path, where, reason, _FIX))
+    if not isinstance(data, dict):
+        raise BadFile("%s must hold a JSON object of provider ids, not %s: %s"
+                      % (path, _json_type(data), _FIX))
+    return data
+
+
+def _reject_constant(name):
+    raise ValueError("%s is not JSON" % name)
+
+
+def _json_type(value):
+    return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number")
+
+
+def get_entry(auth, provider_id):
+    """The validated entry for a provider, or None; a malformed entry is an error naming its field."""
+    entry = auth.data.get(provider_id)
+    if entry is None:
+        return None
+    where = "%s: %s" % (auth.path, provider_id)
+    fix = "; run `atomic login %s` to replace it, or fix the file by hand" % provider_id
+    if not isinstance(entry, dict):
+        raise BadFile("%s: expected an object like {\"type\": \"api_key\", \"key\": \"…\"}, found %s%s"
+                      % (where, _json_type(entry), fix))
+    kind = entry.get("type")
+    if kind == "api_key":
+        _check_field(entry, "key", str, where, fix, required=False)
+        env = entry.get("env")
+        if env is not None and not (isinstance(env, dict) and all(isinstance(v, str) for v in env.values())):
+            raise BadFile("%s.env: expected an object of NAME: \"value\" strings%s" % (where, fix))
+    elif kind == "oauth":
+        _check_field(entry, "access", str, where, fix)
+        _check_field(entry, "refresh", str, where, fix)
+        expires = entry.get("expires")
+        if isinstance(expires, bool) or not isinstance(expires, (int, float)):
+            raise BadFile("%s.expires: expected a number (epoch milliseconds)%s" % (where, fix))
+    else:
+        raise BadFile("%s.type: expected \"api_key\" or \"oauth\", found %s%s"
+                      % (where, _json_type(kind) if not isinstance(kind, str) else repr(kind), fix))
+    return entry
+
+
+def _check_field(entry, name, kind, where, fix, required=True):
+    value = entry.get(name)
+    if value is None and not required:
+        return
+    if not isinstance(value, kind):
+        raise BadFile("%s.%s: expected a string, found %s%s"
+                      % (where, name, "nothing" if value is None else _json_type(value), fix))
+
+
+def update_auth(ctx, change):
+    """Apply change(auth) -> new data (or None: no write) to the freshly read file, under the lock.
+
+    Returns what change returned. The file is re-read under the lock so a concurrent writer's
+    update is never lost, and a file that does not parse is never overwritten.
+    """
+    directory = ensure_private_dir(ctx.agent_dir, ctx)
+    with AuthLock(directory, ctx):
+        auth = read_auth(ctx)
+        if not auth.ours:
+            raise Unsafe("%s belongs to uid %d, not you; atomic will not write it" % (auth.path, auth.uid))
+        new_data = change(auth)
+        if new_data is not None:
+            write_json_atomic(auth.path, new_data)
+        return new_data
+
+
+def ensure_private_dir(path, ctx):
+    """Create the agent directory one level at a time, each 0700 whatever the umask."""
+    missing = []
+    probe = path
+    while not os.path.isdir(probe):
+        if os.path.lexists(probe):
+            raise Unsafe("%s exists but is not a directory; move it aside or set "
+                         "ATOMIC_CODING_AGENT_DIR" % probe)
+        missing.append(probe)
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            break
+        probe = parent
+    for directory in reversed(missing):
+        try:
+            os.mkdir(directory, 0o700)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise Unsafe("cannot create %s: %s; fix the permissions of %s or set "
+                         "ATOMIC_CODING_AGENT_DIR to a folder you can write"
+                         % (directory, exc.strerror, os.path.dirname(directory)))
+        os.chmod(directory, 0o700)
+    st = os.stat(path)
+    if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+        raise Unsafe("%s belongs to uid %d, not you; atomic will not write credentials there"
+                     % (path, st.st_uid))
+    if os.name == "posix" and st.st_mode & 0o077:
+        ctx.warn("%s was open to other users (mode %03o); atomic set it to 700"
+                 % (path, stat.S_IMODE(st.st_mode)))
+        os.chmod(path, 0o700)
+    return path
+
+
+def write_json_atomic(path, data):
+    """Write a JSON document: temp file in the same folder, fsync, rename, fsync the folder."""
+    import json
+    import tempfile
+
+    try:
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        payload = text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates from \ud800-style escapes: keep them escaped
+        payload = (json.dumps(data, indent=2) + "\n").encode("ascii")
+    if os.path.islink(path):
+        raise Unsafe("%s is a symbolic link; atomic will not replace it with a regular file: "
+                     "replace the link with the file it points to" % path)
+    directory = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+    try:
+        try:
+            os.fchmod(fd, 0o600)
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        _replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_dir(directory)
+
+
+def _replace(src, dst):
+    if os.name != "nt":
+        os.replace(src, dst)
+        return
+    import time
+    for attempt in range(10):  # virus scanners and readers briefly hold the old file open
+        try:
+            os.replace(src, dst)
+            return
+        except PermissionError:
+            if attempt == 9:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
+def _fsync_dir(directory):
+    if os.name != "posix":
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
