@@ -1,0 +1,189 @@
+"""The HTTP helper, run in a child process against loopback hosts reached through a CONNECT proxy."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from netfakes import Network, reply, without_network_env
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# A child that makes one request with providers._http and prints the outcome as JSON.
+DRIVER = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from providers._context import Context
+from providers._errors import AtomicError
+from providers._http import request
+spec = json.loads(sys.argv[2])
+try:
+    r = request(spec.get("method", "GET"), spec["url"], Context(), headers=spec.get("headers"),
+                secret_headers=spec.get("secret"), json_body=spec.get("json"), form=spec.get("form"),
+                deadline=spec.get("deadline", 30), max_bytes=spec.get("max_bytes", 1 << 20))
+    print(json.dumps({"status": r.status, "body": r.body.decode("utf-8", "replace")}))
+except AtomicError as e:
+    print(json.dumps({"error": e.message, "code": e.exit_code}))
+"""
+
+
+@pytest.fixture
+def net(tmp_path):
+    network = Network(tmp_path)
+    yield network
+    network.close()
+
+
+def fetch(spec, env):
+    started = time.monotonic()
+    out = subprocess.run([sys.executable, "-c", DRIVER, REPO, json.dumps(spec)], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    result["seconds"] = time.monotonic() - started
+    result["stderr"] = out.stderr
+    return result
+
+
+def child_env(net, **extra):
+    env = without_network_env(os.environ)
+    env.update(net.env())
+    env.update(extra)
+    return env
+
+
+def test_request_goes_through_the_proxy_and_trusts_the_configured_ca(net):
+    @net.hosts.route("POST", "auth.openai.com", "/oauth/token")
+    def token(req):
+        assert req.content_type == "application/x-www-form-urlencoded"
+        return reply(200, {"got": req.form(), "auth": req.headers.get("Authorization")})
+
+    result = fetch({"method": "POST", "url": "https://auth.openai.com/oauth/token",
+                    "form": {"grant_type": "refresh_token", "refresh_token": "r1"},
+                    "secret": {"Authorization": "Bearer sekrit-token-123456"}}, child_env(net))
+    assert result["status"] == 200
+    body = json.loads(result["body"])
+    assert body == {"got": {"grant_type": "refresh_token", "refresh_token": "r1"},
+                    "auth": "Bearer sekrit-token-123456"}
+    assert net.proxy.targets == ["auth.openai.com:443"]
+
+
+def test_json_bodies_are_sent_as_json(net):
+    @net.hosts.route("POST", "platform.claude.com", "/v1/oauth/token")
+    def token(req):
+        return reply(200, {"type": req.content_type, "body": req.json()})
+
+    result = fetch({"method": "POST", "url": "https://platform.claude.com/v1/oauth/token",
+                    "json": {"grant_type": "refresh_token"}}, child_env(net))
+    assert json.loads(result["body"]) == {"type": "application/json", "body": {"grant_type": "refresh_token"}}
+
+
+def test_error_statuses_come_back_as_responses(net):
+    net.hosts.route("GET", "api.openai.com", "/v1/models")(lambda req: reply(401, {"error": {"message": "bad key"}}))
+    result = fetch({"url": "https://api.openai.com/v1/models"}, child_env(net))
+    assert result["status"] == 401
+
+
+def test_an_unknown_ca_is_a_network_error_with_a_hint(net):
+    env = without_network_env(os.environ)
+    env["HTTPS_PROXY"] = net.proxy.url
+    env["SSL_CERT_FILE"] = os.path.join(os.path.dirname(ssl_default_bundle()), os.path.basename(ssl_default_bundle()))
+    result = fetch({"url": "https://api.openai.com/v1/models"}, env)
+    assert result["code"] == 6
+    assert "could not be verified" in result["error"] and "SSL_CERT_FILE" in result["error"]
+    assert "api.openai.com" in result["error"]
+
+
+def ssl_default_bundle():
+    import certifi
+    return certifi.where()
+
+
+@pytest.mark.parametrize("variable", ["SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_a_missing_ca_bundle_names_its_variable(net, tmp_path, variable):
+    env = without_network_env(os.environ)
+    env["HTTPS_PROXY"] = net.proxy.url
+    env[variable] = str(tmp_path / "nope.pem")
+    result = fetch({"url": "https://api.openai.com/v1/models"}, env)
+    assert result["code"] == 6
+    assert variable in result["error"] and "does not exist" in result["error"]
+
+
+def test_requests_ca_bundle_is_honoured_when_ssl_cert_file_is_unset(net):
+    net.hosts.route("GET", "api.openai.com", "/ok")(lambda req: reply(200, "fine"))
+    env = without_network_env(os.environ)
+    env.update({"HTTPS_PROXY": net.proxy.url, "REQUESTS_CA_BUNDLE": net.ca_file})
+    assert fetch({"url": "https://api.openai.com/ok"}, env)["status"] == 200
+
+
+def test_lower_case_proxy_variable_is_honoured(net):
+    net.hosts.route("GET", "api.openai.com", "/ok")(lambda req: reply(200, "fine"))
+    env = without_network_env(os.environ)
+    env.update({"https_proxy": net.proxy.url, "SSL_CERT_FILE": net.ca_file})
+    assert fetch({"url": "https://api.openai.com/ok"}, env)["status"] == 200
+    assert net.proxy.targets == ["api.openai.com:443"]
+
+
+def test_no_proxy_sends_the_request_direct(net):
+    result = fetch({"url": "https://bypassed.invalid/x"}, child_env(net, NO_PROXY="localhost,.invalid"))
+    assert result["code"] == 6
+    assert net.proxy.targets == []
+
+
+def test_a_trickling_server_is_cut_off_at_the_overall_deadline(net):
+    @net.hosts.route("GET", "slow.example.com", "/trickle")
+    def trickle(req):
+        h = req.handler
+        h.send_response(200)
+        h.send_header("Content-Length", "1000")
+        h.end_headers()
+        try:
+            for _ in range(100):  # one byte every 0.2 s: each read is quick, the whole is not
+                h.wfile.write(b"x")
+                h.wfile.flush()
+                time.sleep(0.2)
+        except OSError:
+            pass
+        return None
+
+    result = fetch({"url": "https://slow.example.com/trickle", "deadline": 1.5}, child_env(net))
+    assert result["code"] == 6
+    assert "slow.example.com" in result["error"] and "1.5" in result["error"]
+    assert result["seconds"] < 8
+
+
+def test_responses_over_the_size_cap_are_refused(net):
+    net.hosts.route("GET", "big.example.com", "/big")(lambda req: reply(200, b"x" * 300000))
+    result = fetch({"url": "https://big.example.com/big", "max_bytes": 100000}, child_env(net))
+    assert result["code"] == 6 and "more than 100000 bytes" in result["error"]
+
+
+def test_credentials_do_not_follow_redirects(net):
+    net.hosts.route("GET", "redirect.example.com", "/start")(
+        lambda req: reply(302, "", {"Location": "https://other.example.com/landing"}))
+
+    @net.hosts.route("GET", "other.example.com", "/landing")
+    def landing(req):
+        return reply(200, {"authorization": req.headers.get("Authorization"), "plain": req.headers.get("X-Plain")})
+
+    result = fetch({"url": "https://redirect.example.com/start", "headers": {"X-Plain": "visible"},
+                    "secret": {"Authorization": "Bearer sk-should-not-travel-0000"}}, child_env(net))
+    assert json.loads(result["body"]) == {"authorization": None, "plain": "visible"}
+    first = net.hosts.seen(host="redirect.example.com")[0]
+    assert first.headers.get("Authorization") == "Bearer sk-should-not-travel-0000"
+
+
+def test_refused_connection_names_the_host_and_hides_the_secret(tmp_path):
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    env = without_network_env(os.environ)
+    result = fetch({"url": "http://127.0.0.1:%d/x?token=sk-abcdefghijklmnopqrstuvwxyz" % port,
+                    "secret": {"Authorization": "Bearer sk-abcdefghijklmnopqrstuvwxyz"}}, env)
+    assert result["code"] == 6
+    assert "127.0.0.1:%d" % port in result["error"]
+    assert "sk-abcdefghijklmnopqrstuvwxyz" not in result["error"]
