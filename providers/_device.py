@@ -1,0 +1,88 @@
+"""The device-authorization grant's waiting part (RFC 8628 §3.4-3.5), shared by every device login.
+
+The provider module talks to its own endpoints; this module only decides when to ask again and
+when to give up: never faster than the server's interval, slower after each slow_down, and not
+after the device code has expired.
+"""
+import time
+
+from ._errors import LoginFailed
+
+DEFAULT_INTERVAL = 5      # seconds, when the server names none (RFC 8628 §3.2)
+SLOW_DOWN_STEP = 5        # seconds added by each slow_down (RFC 8628 §3.5)
+DEFAULT_EXPIRES = 900     # seconds the user has to enter the code, when the server names none
+MIN_INTERVAL = 1          # never hammer a server that answers "interval": 0
+
+
+def poll(attempt, interval, expires_in, ctx):
+    """Call attempt() until it returns ("ok", value); return value.
+
+    attempt() returns ("ok", value) | ("pending", None) | ("slow_down", new_interval_or_None);
+    terminal failures raise LoginFailed (exit 10) from inside attempt().
+    Waits `interval` seconds before each poll (at least 1 s; 5 s when interval is None/invalid),
+    slow_down uses the server's new interval if given else +5 s (RFC 8628 §3.5),
+    deadline = expires_in seconds (default 900) -> LoginFailed naming the timeout
+    (mention clock drift in a VM/WSL if any slow_down was seen). Ctrl-C propagates.
+    """
+    wait = _seconds(interval, DEFAULT_INTERVAL)
+    lifetime = _seconds(expires_in, DEFAULT_EXPIRES)
+    # A monotonic clock: a wall clock stepped by NTP must not end (or stretch) the wait.
+    deadline = time.monotonic() + lifetime
+    slowed = 0
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise LoginFailed(_timeout_message(lifetime, slowed))
+        time.sleep(min(wait, remaining))  # KeyboardInterrupt from here reaches the one catcher
+        status, value = attempt()
+        if status == "ok":
+            return value
+        if status == "slow_down":
+            slowed += 1
+            # The server's new interval if it gave one (GitHub does), else the RFC's +5 s; and
+            # never faster than we were already going.
+            given = _seconds(value, None)
+            wait = max(wait + SLOW_DOWN_STEP if given is None else given, wait)
+        elif status != "pending":
+            raise ValueError("attempt() returned %r" % (status,))
+
+
+def show_code(ctx, verification_uri, user_code, service):
+    """Tell the person where to go and what to type (stderr), after checking the server's answer."""
+    uri = str(verification_uri or "").strip()
+    if not uri.lower().startswith(("https://", "http://")) or not _printable(uri):
+        raise LoginFailed("%s sent a verification address that is not an http(s) URL; not showing it"
+                          % service)
+    code = str(user_code or "").strip()
+    if not code or not _printable(code):
+        raise LoginFailed("%s sent no usable user code; try again" % service)
+    ctx.say("To sign in to %s, open %s in a browser and enter the code: %s" % (service, uri, code))
+    ctx.say("Waiting for you to approve the sign-in (Ctrl-C to cancel)...")
+
+
+def _seconds(value, default):
+    """A positive number of seconds from a server field (int, float or numeric string)."""
+    if isinstance(value, bool):
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return default
+    if number != number or number <= 0 or number == float("inf"):  # NaN, zero, negative, infinite
+        return default
+    return max(number, MIN_INTERVAL)
+
+
+def _timeout_message(lifetime, slowed):
+    text = ("timed out: the sign-in code expired after %d s without being approved; run the login again and "
+            "enter the code sooner" % lifetime)
+    if slowed:
+        text += ("; the server asked us %d time(s) to poll more slowly, which often means this "
+                 "machine's clock drifts (common in VMs and WSL): sync it, e.g. `sudo hwclock -s`"
+                 % slowed)
+    return text
+
+
+def _printable(text):
+    # A hostile server could send terminal escape sequences (C0, DEL, C1); show only plain text.
+    return not any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in text)
