@@ -68,9 +68,9 @@ def _seconds(value, default):
         number = float(value)
     except (TypeError, ValueError):
         return default
-    if number != number or number <= 0 or number == float("inf"):  # NaN, zero, negative, infinite
+    if number != number or number < 0 or number == float("inf"):  # NaN, negative, infinite
         return default
-    return max(number, MIN_INTERVAL)
+    return max(number, MIN_INTERVAL)  # "interval": 0 still waits a second
 
 
 def _timeout_message(lifetime, slowed):

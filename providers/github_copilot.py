@@ -1,0 +1,254 @@
+"""GitHub Copilot: GitHub's device flow (github.com or Enterprise Server), then a Copilot token.
+
+The GitHub token from the device flow is long-lived and stored as `refresh`; the Copilot token
+made from it lives about 30 minutes and is stored as `access`. Refreshing is asking GitHub for a
+new Copilot token with the GitHub token, so a revoked GitHub token means logging in again.
+"""
+import re
+
+from ._errors import BadFile, LoginAgain, LoginFailed, NetworkError, UsageError
+
+_CLIENT_ID = "Iv1.b507a08c87ecfe98"      # the VS Code Copilot Chat OAuth app
+_SCOPE = "read:user"
+_GITHUB = "github.com"
+_DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+_EXPIRY_MARGIN_MS = 5 * 60 * 1000          # stored `expires` is 5 minutes early, as pi stores it
+_DEFAULT_BASE = "https://api.individual.githubcopilot.com"
+_LATEST_EXPIRY = 1e11                      # unix seconds (year 5138): beyond is not a real expiry
+_TRANSIENT_POLL_FAILURES = 3               # network blips tolerated while the person approves
+
+# Copilot serves only requests that look like they come from its editor plugin.
+_EDITOR_HEADERS = (
+    ("User-Agent", "GitHubCopilotChat/0.35.0"),
+    ("Editor-Version", "vscode/1.107.0"),
+    ("Editor-Plugin-Version", "copilot-chat/0.35.0"),
+    ("Copilot-Integration-Id", "vscode-chat"),
+)
+
+NOT_SUPPORTED_HINT = ("GitHub Copilot does not serve this model to your account until it is enabled: "
+                      "open Copilot Chat in VS Code, pick the model in the model picker and enable it "
+                      "(or ask your organisation's Copilot admin to allow it), then try again")
+
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def login(args, ctx):
+    """Device-flow sign-in; returns the auth.json record (nothing is written here)."""
+    domain = _choose_domain(args, ctx)
+    github_token = _device_flow(domain, ctx)
+    record = {"type": "oauth"}
+    record.update(_exchange(github_token, domain, ctx, refused=LoginFailed))
+    record["refresh"] = github_token
+    if domain != _GITHUB:
+        record["enterpriseUrl"] = domain
+    return record
+
+
+def refresh(entry, ctx):
+    """A new Copilot token from the stored GitHub token: {"access", "expires"}."""
+    github_token = entry.get("refresh")
+    if not isinstance(github_token, str) or not github_token.strip():
+        raise LoginAgain("the stored GitHub Copilot entry has no GitHub token")
+    return _exchange(github_token.strip(), _stored_domain(entry), ctx, refused=LoginAgain)
+
+
+def headers(value, entry):
+    """Header lines for a Copilot API request; only Authorization for a plain token (env, --api-key)."""
+    lines = ["Authorization: Bearer " + value]
+    if entry is not None and entry.get("type") == "oauth":
+        lines += ["%s: %s" % pair for pair in _EDITOR_HEADERS]
+    return lines
+
+
+def account(entry):
+    """Where the account lives: the Enterprise Server domain, or github.com."""
+    domain = entry.get("enterpriseUrl") if isinstance(entry, dict) else None
+    return domain if isinstance(domain, str) and domain.strip() else _GITHUB
+
+
+def base_url(entry):
+    """The Copilot API base URL for this credential (not part of the provider contract).
+
+    The Copilot token names its proxy (`proxy-ep=proxy.X`); the API is at api.X. Without one, an
+    Enterprise Server's Copilot API is at copilot-api.<domain>; otherwise the individual endpoint.
+    """
+    token = entry.get("access") if isinstance(entry, dict) else None
+    match = re.search(r"(?:^|;)\s*proxy-ep=([A-Za-z0-9.-]+(?::\d+)?)", token or "")
+    if match:
+        host = match.group(1)
+        if host.startswith("proxy."):
+            host = "api." + host[len("proxy."):]
+        return "https://" + host
+    domain = entry.get("enterpriseUrl") if isinstance(entry, dict) else None
+    if isinstance(domain, str) and domain.strip():
+        return "https://copilot-api." + domain.strip()
+    return _DEFAULT_BASE
+
+
+def hint_for_error(message):
+    """NOT_SUPPORTED_HINT when a Copilot API error says the model is not supported, else None."""
+    return NOT_SUPPORTED_HINT if "not supported" in str(message).lower() else None
+
+
+# Choosing the server --------------------------------------------------------------------------
+
+def _choose_domain(args, ctx):
+    """--enterprise-domain; else a prompt on a terminal; else one line of stdin (empty = github.com)."""
+    flag = getattr(args, "enterprise_domain", None)
+    if flag is not None:
+        return _normalize_domain(flag, "--enterprise-domain")
+    from ._login import _ask, _interactive
+
+    if _interactive(ctx):
+        answer = _ask(ctx, "Press Enter for github.com, or enter your GitHub Enterprise Server domain: ")
+        return _normalize_domain(answer, "the GitHub Enterprise Server domain")
+    # A script either pipes the domain in or gives no input at all (stdin from /dev/null or
+    # closed): end of input means github.com, so `atomic login github-copilot </dev/null` works.
+    ctx.say("Reading the GitHub Enterprise Server domain from stdin (empty or no input: github.com; "
+            "or pass --enterprise-domain)")
+    try:
+        line = ctx.stdin.readline(4096) if ctx.stdin is not None else ""
+    except (OSError, ValueError):  # stdin closed, or not UTF-8 text
+        raise UsageError("could not read the GitHub Enterprise Server domain from stdin; pass "
+                         "--enterprise-domain DOMAIN, or redirect stdin from /dev/null for github.com")
+    return _normalize_domain(line, "the GitHub Enterprise Server domain on stdin")
+
+
+def _normalize_domain(text, where):
+    """The host name of a domain or URL (github.com when blank); UsageError when it is neither."""
+    raw = (text or "").strip()
+    if not raw:
+        return _GITHUB
+    import urllib.parse
+
+    try:
+        host = urllib.parse.urlsplit(raw if "://" in raw else "https://" + raw).hostname
+    except ValueError:
+        host = None
+    host = (host or "").rstrip(".")
+    if not host or not all(_HOST_LABEL.match(label) for label in host.split(".")):
+        raise UsageError("%s %r is not a domain or URL; give the server's address, e.g. "
+                         "github.example.com or https://github.example.com (empty for github.com)"
+                         % (where, raw[:100]))
+    return host
+
+
+def _stored_domain(entry):
+    domain = entry.get("enterpriseUrl")
+    if domain is None or domain == "":
+        return _GITHUB
+    try:
+        if not isinstance(domain, str):
+            raise UsageError("not text")
+        return _normalize_domain(domain, "enterpriseUrl")
+    except UsageError:
+        raise BadFile("auth.json: github-copilot.enterpriseUrl %r is not a domain; correct it (e.g. "
+                      "github.example.com) or run `atomic login github-copilot` again" % (str(domain)[:100],))
+
+
+# The device flow ------------------------------------------------------------------------------
+
+def _device_headers():
+    return {"Accept": "application/json", "User-Agent": dict(_EDITOR_HEADERS)["User-Agent"]}
+
+
+def _device_flow(domain, ctx):
+    """The GitHub (not Copilot) access token, once the person has approved the code."""
+    from . import _device
+    from ._http import request
+
+    resp = request("POST", "https://%s/login/device/code" % domain, ctx, headers=_device_headers(),
+                   form={"client_id": _CLIENT_ID, "scope": _SCOPE})
+    if resp.status == 429 or resp.status >= 500:
+        raise NetworkError("%s answered HTTP %d to the device-code request (%s); try again later"
+                           % (domain, resp.status, resp.error_text()))
+    if not resp.ok:
+        raise LoginFailed("%s refused the device-code request (HTTP %d: %s); check the domain, and that "
+                          "it is a GitHub server with device flow enabled" % (domain, resp.status, resp.error_text()))
+    doc = resp.json()
+    device_code = doc.get("device_code") if isinstance(doc, dict) else None
+    if not isinstance(device_code, str) or not device_code:
+        raise LoginFailed("%s answered the device-code request without a device_code (%s)"
+                          % (domain, resp.error_text()))
+    _device.show_code(ctx, doc.get("verification_uri"), doc.get("user_code"), "GitHub Copilot (%s)" % domain)
+    failures = []
+
+    def attempt():
+        try:
+            answer = _poll_once(domain, device_code, ctx)
+        except NetworkError as exc:
+            failures.append(exc)
+            if len(failures) >= _TRANSIENT_POLL_FAILURES:
+                raise
+            ctx.warn("%s; still waiting" % exc.message)
+            return ("pending", None)
+        del failures[:]
+        return answer
+
+    return _device.poll(attempt, doc.get("interval"), doc.get("expires_in"), ctx)
+
+
+def _poll_once(domain, device_code, ctx):
+    """One token-endpoint poll as an _device.poll answer; terminal outcomes raise LoginFailed."""
+    from ._http import request
+
+    resp = request("POST", "https://%s/login/oauth/access_token" % domain, ctx, headers=_device_headers(),
+                   form={"client_id": _CLIENT_ID, "device_code": device_code, "grant_type": _DEVICE_GRANT})
+    if resp.status == 429 or resp.status >= 500:
+        raise NetworkError("%s answered HTTP %d while waiting for approval (%s)" % (domain, resp.status, resp.error_text()))
+    doc = resp.json()
+    if not isinstance(doc, dict):
+        raise NetworkError("%s answered the token poll with JSON that is not an object" % domain)
+    token = doc.get("access_token")
+    if isinstance(token, str) and token.strip():
+        if not _header_safe(token.strip()):
+            raise LoginFailed("%s sent a GitHub token with spaces or control characters; not storing it" % domain)
+        return ("ok", token.strip())
+    error = doc.get("error")
+    if error == "authorization_pending":
+        return ("pending", None)
+    if error == "slow_down":
+        return ("slow_down", doc.get("interval"))
+    if error == "expired_token":
+        raise LoginFailed("the code expired before it was approved; run `atomic login github-copilot` again")
+    if error == "access_denied":
+        raise LoginFailed("the sign-in was denied on %s (Cancel was pressed); run `atomic login "
+                          "github-copilot` again to retry" % domain)
+    raise LoginFailed("device flow failed: %s (HTTP %d: %s)" % (domain, resp.status, resp.error_text()))
+
+
+# The Copilot token ----------------------------------------------------------------------------
+
+def _exchange(github_token, domain, ctx, refused):
+    """{"access", "expires"} from api.<domain>/copilot_internal/v2/token; `refused` for 401/403."""
+    from ._http import request
+
+    api_host = "api." + domain
+    headers = dict(_EDITOR_HEADERS)
+    headers["Accept"] = "application/json"
+    resp = request("GET", "https://%s/copilot_internal/v2/token" % api_host, ctx, headers=headers,
+                   secret_headers={"Authorization": "Bearer " + github_token})
+    if resp.status == 401:
+        raise refused("%s did not accept the GitHub token (HTTP 401: %s); it was revoked or has expired"
+                      % (api_host, resp.error_text()))
+    if resp.status == 403:
+        raise refused("%s refused a Copilot token for this GitHub account (HTTP 403: %s); check that the "
+                      "account has a Copilot subscription and that Copilot is allowed by its organisation"
+                      % (api_host, resp.error_text()))
+    if not resp.ok:
+        raise NetworkError("%s answered HTTP %d to the Copilot token request (%s); try again later"
+                           % (api_host, resp.status, resp.error_text()))
+    doc = resp.json()
+    token = doc.get("token") if isinstance(doc, dict) else None
+    expires_at = doc.get("expires_at") if isinstance(doc, dict) else None
+    if (not isinstance(token, str) or not _header_safe(token)
+            or isinstance(expires_at, bool) or not isinstance(expires_at, (int, float))
+            or not 0 < expires_at < _LATEST_EXPIRY):  # also rejects NaN and Infinity
+        raise NetworkError("%s answered the Copilot token request without a usable token and expires_at"
+                           % api_host)
+    return {"access": token, "expires": int(expires_at * 1000) - _EXPIRY_MARGIN_MS}
+
+
+def _header_safe(value):
+    # Tokens go into header lines (`atomic key --header`): no spaces, no control characters.
+    return bool(value) and not any(ord(ch) <= 32 or ord(ch) == 127 for ch in value)

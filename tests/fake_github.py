@@ -1,0 +1,121 @@
+"""A loopback stand-in for GitHub's device flow and Copilot token endpoint (github.com or an
+Enterprise Server), speaking the real protocol: form bodies, JSON answers with HTTP 200 for the
+device-flow errors (as GitHub sends them), Bearer GitHub tokens on the Copilot exchange."""
+import threading
+import time
+
+from netfakes import reply
+
+CLIENT_ID = "Iv1.b507a08c87ecfe98"
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+EDITOR_HEADERS = {
+    "User-Agent": "GitHubCopilotChat/0.35.0",
+    "Editor-Version": "vscode/1.107.0",
+    "Editor-Plugin-Version": "copilot-chat/0.35.0",
+    "Copilot-Integration-Id": "vscode-chat",
+}
+
+
+class FakeGitHub:
+    """Routes on `domain` and `api.<domain>`. `answers` is the script of poll outcomes:
+    "pending", ("slow_down", interval or None), "ok", "expired", "denied" or "500" (a 502
+    HTML page); the last answer repeats."""
+
+    def __init__(self, net, domain="github.com", answers=("ok",), interval=1, expires_in=900,
+                 github_token="gho_github-token-1234567890", copilot_lifetime=1800,
+                 verification_uri=None):
+        self.domain, self.api = domain, "api." + domain
+        self.answers = list(answers)
+        self.interval, self.expires_in = interval, expires_in
+        self.github_token = github_token
+        self.valid_github_tokens = {github_token}
+        self.copilot_lifetime = copilot_lifetime
+        self.verification_uri = verification_uri or "https://%s/login/device" % domain
+        self.device_code = "dc-%s-0001" % domain
+        self.device_requested_at = None
+        self.poll_times = []
+        self.exchanges = []
+        self.issued = []
+        self.lock = threading.Lock()
+        hosts = net.hosts
+        hosts.route("POST", domain, "/login/device/code")(self._device_code)
+        hosts.route("POST", domain, "/login/oauth/access_token")(self._access_token)
+        hosts.route("GET", self.api, "/copilot_internal/v2/token")(self._copilot_token)
+
+    def _check_form_request(self, req):
+        problems = []
+        if req.content_type != "application/x-www-form-urlencoded":
+            problems.append("content type %r" % req.content_type)
+        if "application/json" not in req.headers.get("Accept", ""):
+            problems.append("Accept %r" % req.headers.get("Accept"))
+        if req.headers.get("User-Agent") != EDITOR_HEADERS["User-Agent"]:
+            problems.append("User-Agent %r" % req.headers.get("User-Agent"))
+        return problems
+
+    def _device_code(self, req):
+        problems = self._check_form_request(req)
+        form = req.form() if not problems else {}
+        if form.get("client_id") != CLIENT_ID or form.get("scope") != "read:user":
+            problems.append("form %r" % form)
+        if problems:
+            return reply(400, {"error": "bad_request", "error_description": "; ".join(problems)})
+        self.device_requested_at = time.monotonic()
+        body = {"device_code": self.device_code, "user_code": "ABCD-1234",
+                "verification_uri": self.verification_uri}
+        if self.interval is not None:
+            body["interval"] = self.interval
+        if self.expires_in is not None:
+            body["expires_in"] = self.expires_in
+        return reply(200, body)
+
+    def _access_token(self, req):
+        with self.lock:
+            self.poll_times.append(time.monotonic())
+        problems = self._check_form_request(req)
+        form = req.form() if not problems else {}
+        if form.get("client_id") != CLIENT_ID or form.get("grant_type") != DEVICE_GRANT:
+            problems.append("form %r" % form)
+        if problems:
+            return reply(400, {"error": "bad_request", "error_description": "; ".join(problems)})
+        if form.get("device_code") != self.device_code:
+            return reply(200, {"error": "incorrect_device_code",
+                               "error_description": "The device_code provided is not valid."})
+        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        if answer == "500":
+            return reply(502, "<html>bad gateway</html>", {"Content-Type": "text/html"})
+        if answer == "pending":
+            return reply(200, {"error": "authorization_pending",
+                               "error_description": "The authorization request is still pending."})
+        if isinstance(answer, tuple) and answer[0] == "slow_down":
+            body = {"error": "slow_down", "error_description": "Too many requests have been made in the same timeframe."}
+            if answer[1] is not None:
+                body["interval"] = answer[1]
+            return reply(200, body)
+        if answer == "expired":
+            return reply(200, {"error": "expired_token", "error_description": "The device_code has expired."})
+        if answer == "denied":
+            return reply(200, {"error": "access_denied", "error_description": "The authorization request was denied."})
+        assert answer == "ok", answer
+        return reply(200, {"access_token": self.github_token, "token_type": "bearer", "scope": "read:user"})
+
+    def _copilot_token(self, req):
+        auth = req.headers.get("Authorization", "")
+        with self.lock:
+            self.exchanges.append(req)
+        missing = [name for name, value in EDITOR_HEADERS.items() if req.headers.get(name) != value]
+        if missing or "application/json" not in req.headers.get("Accept", ""):
+            return reply(400, {"message": "missing editor headers %s" % missing})
+        if not auth.startswith("Bearer ") or auth[len("Bearer "):] not in self.valid_github_tokens:
+            return reply(401, {"message": "Bad credentials",
+                               "documentation_url": "https://docs.github.com/rest"})
+        expires_at = int(time.time()) + self.copilot_lifetime
+        token = "tid=t%d;exp=%d;sku=copilot_for_individuals;proxy-ep=proxy.individual.githubcopilot.com;8kp=1:abcdef" % (
+            len(self.exchanges), expires_at)
+        self.issued.append((token, expires_at))
+        return reply(200, {"token": token, "expires_at": expires_at, "refresh_in": 1500,
+                           "endpoints": {"api": "https://api.individual.githubcopilot.com"}})
+
+    def gaps(self):
+        """Seconds between the device-code answer and the first poll, then between polls."""
+        times = [self.device_requested_at] + self.poll_times
+        return [b - a for a, b in zip(times, times[1:])]

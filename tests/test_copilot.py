@@ -1,0 +1,241 @@
+"""GitHub Copilot through the real CLI: device-flow login on github.com and on an Enterprise
+Server, the Copilot token exchange, refresh by re-exchanging, header lines, status, Ctrl-C.
+GitHub is a loopback stand-in reached through HTTPS_PROXY with a test CA (tests/netfakes.py)."""
+import json
+import os
+import signal
+import time
+
+import pytest
+
+from conftest import clean_env, run_atomic, start_atomic, tree
+from fake_github import EDITOR_HEADERS, FakeGitHub
+from netfakes import Network
+
+HOUR_MS = 3600 * 1000
+GITHUB_TOKEN = "gho_stored-github-token-abcdef123456"
+
+
+@pytest.fixture
+def net(tmp_path):
+    network = Network(tmp_path)
+    yield network
+    network.close()
+
+
+@pytest.fixture
+def home(tmp_path):
+    path = tmp_path / "home"
+    path.mkdir()
+    return path
+
+
+def env_for(net, home, **extra):
+    return clean_env(home, home / "agent", **dict(net.env(), **extra))
+
+
+def atomic(net, home, *args, input=None, **extra_env):
+    return run_atomic(list(args), env=env_for(net, home, **extra_env), input=input, timeout=60)
+
+
+def auth_path(home):
+    return home / "agent" / "auth.json"
+
+
+def write_auth(home, data):
+    (home / "agent").mkdir(mode=0o700, exist_ok=True)
+    auth_path(home).write_text(json.dumps(data, indent=2))
+    auth_path(home).chmod(0o600)
+    return auth_path(home).read_bytes()
+
+
+def read_auth(home):
+    return json.loads(auth_path(home).read_text())
+
+
+def copilot_entry(expires, access="tid=old;exp=1;proxy-ep=proxy.individual.githubcopilot.com;", **extra):
+    entry = {"type": "oauth", "access": access, "refresh": GITHUB_TOKEN, "expires": expires}
+    entry.update(extra)
+    return entry
+
+
+def last_line(result):
+    assert result.stdout == "" and "Traceback" not in result.stderr, result.stderr
+    line = result.stderr.splitlines()[-1]
+    assert line.startswith("atomic: "), result.stderr
+    return line
+
+
+# Login -----------------------------------------------------------------------------------------
+
+def test_login_on_github_com_stores_the_copilot_token_and_the_github_token(net, home):
+    github = FakeGitHub(net, answers=["pending", "ok"], interval=1)
+    result = atomic(net, home, "login", "github-copilot")     # stdin is /dev/null: github.com
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert "ABCD-1234" in result.stderr and "https://github.com/login/device" in result.stderr
+
+    entry = read_auth(home)["github-copilot"]
+    token, expires_at = github.issued[-1]
+    assert entry == {"type": "oauth", "access": token, "refresh": github.github_token,
+                     "expires": expires_at * 1000 - 300000}
+    assert os.stat(auth_path(home)).st_mode & 0o777 == 0o600
+    assert len(github.exchanges) == 1
+    assert github.exchanges[0].headers["Authorization"] == "Bearer " + github.github_token
+    assert set(net.proxy.targets) == {"github.com:443", "api.github.com:443"}
+
+
+@pytest.mark.parametrize("how", ["stdin", "flag"])
+def test_login_on_an_enterprise_server_given_as_a_url(net, home, how):
+    github = FakeGitHub(net, domain="ghe.example.com", answers=["ok"], interval=1)
+    url = "  https://GHE.example.com:8443/orgs/acme?tab=1  "
+    if how == "stdin":
+        result = atomic(net, home, "login", "github-copilot", input=url + "\n")
+    else:
+        result = atomic(net, home, "login", "github-copilot", "--enterprise-domain", url)
+    assert result.returncode == 0, result.stderr
+
+    entry = read_auth(home)["github-copilot"]
+    assert entry["enterpriseUrl"] == "ghe.example.com"
+    assert entry["refresh"] == github.github_token and entry["access"] == github.issued[-1][0]
+    assert {r.host for r in net.hosts.requests} == {"ghe.example.com", "api.ghe.example.com"}
+    assert [r.path for r in net.hosts.seen(host="ghe.example.com")] == ["/login/device/code", "/login/oauth/access_token"]
+    assert "https://ghe.example.com/login/device" in result.stderr
+
+
+def test_a_domain_that_is_neither_a_host_nor_a_url_is_a_usage_error(net, home):
+    result = atomic(net, home, "login", "github-copilot", "--enterprise-domain", "not a domain!")
+    assert result.returncode == 2
+    assert "--enterprise-domain" in last_line(result) and "github.example.com" in last_line(result)
+    assert net.hosts.requests == [] and tree(home) == set()
+
+
+def test_an_account_without_copilot_fails_the_login_and_saves_nothing(net, home):
+    github = FakeGitHub(net, answers=["ok"], interval=1)
+    github.valid_github_tokens = set()     # GitHub signs the person in, Copilot says no
+    result = atomic(net, home, "login", "github-copilot")
+    assert result.returncode == 10
+    assert "401" in last_line(result)
+    assert github.github_token not in result.stderr
+    assert tree(home) == set()
+
+
+def test_ctrl_c_while_waiting_for_approval_exits_130_and_writes_nothing(net, home):
+    github = FakeGitHub(net, answers=["pending"], interval=1)
+    child = start_atomic(["login", "github-copilot", "--enterprise-domain", ""], env=env_for(net, home))
+    try:
+        deadline = time.monotonic() + 20
+        while not github.poll_times and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert github.poll_times, "the login never polled"
+        child.send_signal(signal.SIGINT)
+        _out, err = child.communicate(timeout=20)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 130, err
+    assert err.decode().splitlines()[-1] == "atomic: interrupted"
+    assert tree(home) == set()
+
+
+# Refresh, headers, status ----------------------------------------------------------------------
+
+def test_key_with_an_expired_copilot_token_exchanges_the_github_token_once(net, home):
+    github = FakeGitHub(net, github_token=GITHUB_TOKEN)
+    write_auth(home, {"github-copilot": copilot_entry(1000, extra_field=[1, 2]),
+                      "groq": {"type": "api_key", "key": "gsk-keep-me"}})
+    result = atomic(net, home, "key", "github-copilot")
+    assert result.returncode == 0, result.stderr
+    token, expires_at = github.issued[-1]
+    assert result.stdout == token + "\n"
+    assert len(github.exchanges) == 1 and [r.host for r in net.hosts.requests] == ["api.github.com"]
+
+    saved = read_auth(home)
+    assert saved["github-copilot"] == {"type": "oauth", "access": token, "refresh": GITHUB_TOKEN,
+                                       "expires": expires_at * 1000 - 300000, "extra_field": [1, 2]}
+    assert saved["groq"] == {"type": "api_key", "key": "gsk-keep-me"}
+
+    again = atomic(net, home, "key", "github-copilot")       # fresh now: no second exchange
+    assert again.stdout == token + "\n" and len(github.exchanges) == 1
+
+
+def test_an_enterprise_entry_refreshes_against_its_own_api_host(net, home):
+    github = FakeGitHub(net, domain="ghe.example.com", github_token=GITHUB_TOKEN)
+    write_auth(home, {"github-copilot": copilot_entry(1000, enterpriseUrl="ghe.example.com")})
+    result = atomic(net, home, "key", "github-copilot")
+    assert result.returncode == 0, result.stderr
+    assert [r.host for r in net.hosts.requests] == ["api.ghe.example.com"]
+    assert read_auth(home)["github-copilot"]["enterpriseUrl"] == "ghe.example.com"
+    assert result.stdout == github.issued[-1][0] + "\n"
+
+
+def test_a_revoked_github_token_means_log_in_again_and_the_entry_is_kept(net, home):
+    FakeGitHub(net, github_token="gho_some-other-token")    # the stored one was revoked: 401
+    before = write_auth(home, {"github-copilot": copilot_entry(1000)})
+    result = atomic(net, home, "key", "github-copilot")
+    assert result.returncode == 5
+    line = last_line(result)
+    assert "401" in line and "atomic login github-copilot" in line
+    assert GITHUB_TOKEN not in result.stderr
+    assert auth_path(home).read_bytes() == before
+
+
+def test_a_server_error_on_refresh_is_a_network_error_and_the_entry_is_kept(net, home):
+    @net.hosts.route("GET", "api.github.com", "/copilot_internal/v2/token")
+    def down(req):
+        return 503, {"Content-Type": "text/html"}, b"<h1>Unicorn!</h1>"
+
+    before = write_auth(home, {"github-copilot": copilot_entry(1000)})
+    result = atomic(net, home, "key", "github-copilot")
+    assert result.returncode == 6
+    assert "503" in last_line(result)
+    assert auth_path(home).read_bytes() == before
+
+
+def test_header_lines_carry_the_copilot_editor_headers(net, home):
+    write_auth(home, {"github-copilot": copilot_entry(int(time.time() * 1000) + HOUR_MS, access="tid=fresh;exp=9")})
+    result = atomic(net, home, "key", "github-copilot", "--header")
+    assert result.returncode == 0, result.stderr
+    expected = ["Authorization: Bearer tid=fresh;exp=9"] + ["%s: %s" % item for item in EDITOR_HEADERS.items()]
+    assert result.stdout.splitlines() == expected
+    assert net.hosts.requests == []
+
+
+def test_a_token_from_the_environment_gets_only_the_authorization_header(net, home):
+    result = atomic(net, home, "key", "github-copilot", "--header", COPILOT_GITHUB_TOKEN="ghu_from-env-123")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Authorization: Bearer ghu_from-env-123\n"
+
+
+def test_status_shows_the_account(net, home):
+    fresh = int(time.time() * 1000) + HOUR_MS
+    write_auth(home, {"github-copilot": copilot_entry(fresh, enterpriseUrl="ghe.example.com")})
+    result = atomic(net, home, "status", "--json")
+    assert result.returncode == 0, result.stderr
+    row = [r for r in json.loads(result.stdout)["providers"] if r["id"] == "github-copilot"][0]
+    assert row["account"] == "ghe.example.com"
+
+    write_auth(home, {"github-copilot": copilot_entry(fresh)})
+    table = atomic(net, home, "status")
+    line = [l for l in table.stdout.splitlines() if l.startswith("github-copilot")][0]
+    assert line.split()[-1] == "github.com"
+
+
+# The API base URL (a pure function of the stored entry) ----------------------------------------
+
+@pytest.mark.parametrize("entry, expected", [
+    ({"access": "tid=1;exp=2;proxy-ep=proxy.individual.githubcopilot.com;x=y"}, "https://api.individual.githubcopilot.com"),
+    ({"access": "tid=1;proxy-ep=proxy.business.githubcopilot.com", "enterpriseUrl": "ghe.example.com"}, "https://api.business.githubcopilot.com"),
+    ({"access": "tid=1;exp=2", "enterpriseUrl": "ghe.example.com"}, "https://copilot-api.ghe.example.com"),
+    ({"access": "tid=1;exp=2"}, "https://api.individual.githubcopilot.com"),
+    (None, "https://api.individual.githubcopilot.com"),
+])
+def test_base_url_follows_the_tokens_proxy_endpoint(entry, expected):
+    from providers.github_copilot import base_url
+    assert base_url(entry) == expected
+
+
+def test_the_not_supported_hint_names_vs_code():
+    from providers.github_copilot import hint_for_error
+    assert "VS Code" in hint_for_error('{"error":{"message":"The requested model is not supported"}}')
+    assert hint_for_error("rate limited") is None
