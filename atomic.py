@@ -73,6 +73,27 @@ def add_status(commands):
     p.set_defaults(func=cmd_status)
 
 
+def add_models(commands):
+    p = commands.add_parser(
+        "models", help="list the models you can use (or every known model with --all)",
+        description="List models: by default those of providers you have a credential for (nothing "
+                    "is run or refreshed to find out), with --all every known model. Custom "
+                    "providers and overrides come from models.json / models.toml.",
+        epilog="Examples:\n  atomic models                      models you can use now\n"
+               "  atomic models --all --search sonnet\n"
+               "  atomic models anthropic            one provider\n"
+               "  atomic models openai/gpt-4o        one model, every field\n"
+               "  atomic models --all --json | jq '.[].id'")
+    p.add_argument("target", metavar="PROVIDER", nargs="?",
+                   help="a provider id, or PROVIDER/MODEL for one model")
+    p.add_argument("--all", action="store_true", help="every known model, credential or not")
+    p.add_argument("--json", action="store_true", help="the full model records as a JSON list")
+    p.add_argument("--search", metavar="TEXT", help="only models whose provider/id or name contains TEXT")
+    p.add_argument("--reasoning", action="store_true", help="only models that can reason (think)")
+    p.add_argument("--images", action="store_true", help="only models that accept images")
+    p.set_defaults(func=cmd_models)
+
+
 def build_parser():
     import argparse
 
@@ -89,7 +110,7 @@ def build_parser():
     parser.add_argument("--version", action="version", version="atomic " + __version__)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
-    for add in (add_login, add_logout, add_key, add_status):
+    for add in (add_login, add_logout, add_key, add_status, add_models):
         add(commands)
     for sub in commands.choices.values():
         sub.formatter_class = argparse.RawDescriptionHelpFormatter
@@ -150,6 +171,21 @@ def cmd_status(args, ctx):
         _print_json(report)
     else:
         render_status(report, ctx)
+    return 0
+
+
+def cmd_models(args, ctx):
+    from providers._catalog import public_records, select_models
+    from providers._models_table import detail_lines, output_width, table_lines
+    models, empty = select_models(ctx, args.target, args.all, args.search, args.reasoning, args.images)
+    if args.json:
+        _print_json(public_records(models))
+    elif not models:
+        ctx.say("No models: " + empty)
+    elif args.target and "/" in args.target:
+        sys.stdout.write("".join(line + "\n" for line in detail_lines(public_records(models)[0])))
+    else:
+        sys.stdout.write("".join(line + "\n" for line in table_lines(models, output_width(ctx, sys.stdout))))
     return 0
 
 

@@ -1,0 +1,234 @@
+"""The model catalogue: the built-in data, with models.json / models.toml applied, and queries.
+
+Only `atomic models` (and whatever else needs model data) imports this; `atomic key`, `login`,
+`logout` and `--help` never load the catalogue.
+"""
+import os
+
+from . import PROVIDERS
+from ._errors import AtomicError, BadFile, Exit, NotLoggedIn, UsageError
+
+CATALOG_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "catalog.json")
+
+# Defaults of a model defined in models.json (the reference's).
+DEFAULT_CONTEXT_WINDOW = 128000
+DEFAULT_MAX_TOKENS = 16384
+_MERGED_FIELDS = ("headers", "compat", "thinkingLevelMap", "samplingParams")
+
+
+def builtin_catalog():
+    """{provider id: [model, ...]} as shipped in providers/catalog.json."""
+    import json
+
+    try:
+        with open(CATALOG_FILE, "rb") as handle:
+            return json.loads(handle.read())
+    except (OSError, ValueError) as exc:
+        raise AtomicError("the built-in model catalogue %s cannot be read (%s); reinstall atomic, "
+                          "keeping providers/ beside atomic.py" % (CATALOG_FILE, exc), Exit.BUG)
+
+
+def load_catalog(ctx):
+    """The catalogue with custom providers merged in; BadFile listing every problem in the files."""
+    from ._models_file import read_models_files
+    from ._models_schema import check_models_config
+
+    catalog = builtin_catalog()
+    configs, origin = read_models_files(ctx)
+    problems, warnings = check_models_config(configs, origin, PROVIDERS)
+    for warning in warnings:
+        ctx.warn(warning)
+    if problems:
+        raise BadFile(_summary(problems, origin))
+    for pid, config in configs.items():
+        catalog[pid] = apply_config(pid, config, catalog.get(pid, ()))
+    return catalog
+
+
+def _summary(problems, origin):
+    files = sorted(set(origin.values()))
+    fix = "fix %s; atomic has not changed %s" % ("them" if len(problems) > 1 else "it",
+                                                 "the files" if len(files) > 1 else "the file")
+    if len(problems) == 1:
+        return "%s (%s)" % (problems[0], fix)
+    return "%d problems in %s (%s):\n%s" % (len(problems), " and ".join(files), fix,
+                                           "\n".join("  " + p for p in problems))
+
+
+def apply_config(pid, config, builtin):
+    """A provider's models after its models.json entry: re-pointed, patched, then upserted."""
+    models = [dict(m) for m in builtin]
+    shared = {name: config[name] for name in ("baseUrl", "headers", "compat") if name in config}
+    for model in models:
+        if "baseUrl" in shared:
+            model["baseUrl"] = shared["baseUrl"]
+        for name in ("headers", "compat"):
+            if name in shared:  # the model's own values win over the provider's
+                model[name] = dict(shared[name], **model.get(name, {}))
+    overrides = config.get("modelOverrides") or {}
+    for model in models:
+        if model["id"] in overrides:  # ids not in the catalogue are ignored, as the reference does
+            patch_model(model, overrides[model["id"]])
+    index = {m["id"]: n for n, m in enumerate(models)}
+    for raw in config.get("models") or ():
+        model = custom_model(pid, config, raw)
+        if model["id"] in index:
+            models[index[model["id"]]] = model  # the same id replaces the built-in model
+        else:
+            index[model["id"]] = len(models)
+            models.append(model)
+    return models
+
+
+def patch_model(model, patch):
+    """Apply a modelOverrides entry: plain fields replace, objects (cost, headers, ...) merge."""
+    for name, value in patch.items():
+        if name == "cost":
+            model["cost"] = dict(model.get("cost", {}), **value)
+        elif name in _MERGED_FIELDS:
+            model[name] = dict(model.get(name) or {}, **value)
+        else:
+            model[name] = value
+
+
+def custom_model(pid, config, raw):
+    """A model from models.json with the reference's defaults filled in."""
+    row = PROVIDERS.get(pid)
+    model = {
+        "id": raw["id"],
+        "name": raw.get("name") or raw["id"],
+        "api": raw.get("api") or config.get("api") or (row.api if row else None),
+        "provider": pid,
+        "baseUrl": raw.get("baseUrl") or config.get("baseUrl") or (row.base_url if row else ""),
+    }
+    for name in ("headers", "compat"):
+        merged = dict(config.get(name) or {}, **raw.get(name, {}))
+        if merged:
+            model[name] = merged
+    model["reasoning"] = raw.get("reasoning", False)
+    if "thinkingLevelMap" in raw:
+        model["thinkingLevelMap"] = raw["thinkingLevelMap"]
+    model["input"] = list(raw.get("input", ["text"]))
+    model["cost"] = dict({"input": 0, "output": 0, "cacheRead": 0, "cacheWrite": 0}, **raw.get("cost", {}))
+    model["contextWindow"] = raw.get("contextWindow", DEFAULT_CONTEXT_WINDOW)
+    model["maxTokens"] = raw.get("maxTokens", DEFAULT_MAX_TOKENS)
+    if "samplingParams" in raw:
+        model["samplingParams"] = raw["samplingParams"]
+    return model
+
+
+def available_providers(catalog, ctx):
+    """Provider ids that have a credential, found without running commands or refreshing tokens.
+
+    A custom provider without an apiKey (Ollama, LM Studio, vLLM on this machine) needs none.
+    """
+    from ._chain import _auth, resolve
+    from ._lookup import custom_provider
+    from ._models_file import read_models_files
+
+    ctx.run_commands, ctx.refresh_tokens = False, False
+    _auth(ctx)  # a corrupt auth.json is this command's error, not one per provider
+    configs, _origin = read_models_files(ctx)
+    found = []
+    for pid in catalog:
+        provider = PROVIDERS.get(pid)
+        if provider is None:
+            config = configs.get(pid, {})
+            if not config.get("apiKey") and not config.get("authHeader"):
+                found.append(pid)
+                continue
+            provider = custom_provider(pid, config)
+        ctx.trail = []
+        try:
+            resolve(provider, ctx)
+        except NotLoggedIn:
+            continue
+        except AtomicError as exc:
+            ctx.warn("%s: %s" % (pid, exc.message))
+            continue
+        found.append(pid)
+    return found
+
+
+def select_models(ctx, target=None, every=False, search=None, reasoning=False, images=False):
+    """(models, why-empty hint) for `atomic models`; UsageError for an unknown provider or model."""
+    catalog = load_catalog(ctx)
+    if target:
+        pid, model_id = split_target(target, catalog)
+        models = catalog[pid]
+        if model_id is not None:
+            models = [m for m in models if m["id"] == model_id]
+            if not models:
+                from ._lookup import did_you_mean
+                raise UsageError("unknown model %r for %s%s; `atomic models %s` lists them"
+                                 % (model_id, pid, did_you_mean(model_id, [m["id"] for m in catalog[pid]]), pid))
+        empty = "%s has no models in the catalogue; add some under providers.%s.models in models.json" % (pid, pid)
+    elif every:
+        models = [m for pid in catalog for m in catalog[pid]]
+        empty = "the catalogue is empty"
+    else:
+        models = [m for pid in available_providers(catalog, ctx) for m in catalog[pid]]
+        empty = ("no provider has a credential yet: run `atomic login` to sign in, "
+                 "or `atomic models --all` to see every known model")
+    chosen = [m for m in models if _matches(m, search, reasoning, images)]
+    if models and not chosen:
+        empty = "no model matches %s; try fewer filters%s" % (
+            _describe_filters(search, reasoning, images), "" if every or target else ", or --all")
+    return chosen, empty
+
+
+def split_target(target, catalog):
+    """(provider id, model id or None) from PROVIDER or PROVIDER/MODEL (model ids may hold '/')."""
+    pid, _slash, model_id = target.partition("/")
+    if pid not in catalog and pid not in PROVIDERS:
+        from ._lookup import did_you_mean
+        raise UsageError("unknown provider %r%s; `atomic models --all` lists every provider and model"
+                         % (pid, did_you_mean(pid, sorted(set(catalog) | set(PROVIDERS)))))
+    if pid not in catalog:
+        catalog[pid] = []  # a known provider without catalogue models (together)
+    return pid, (model_id or None)
+
+
+def _matches(model, search, reasoning, images):
+    if reasoning and not model.get("reasoning"):
+        return False
+    if images and "image" not in model.get("input", ()):
+        return False
+    if search:
+        needle = search.lower()
+        haystack = "%s/%s %s" % (model["provider"], model["id"], model.get("name", ""))
+        return needle in haystack.lower()
+    return True
+
+
+def _describe_filters(search, reasoning, images):
+    parts = (["--search %r" % search] if search else []) + (["--reasoning"] if reasoning else []) \
+        + (["--images"] if images else [])
+    return " ".join(parts)
+
+
+def public_records(models):
+    """Copies safe to print: header values from models.json may be secrets, so mask those.
+
+    A reference (`!command`, `$VAR`, a variable name) says where a secret lives, not what it
+    is, and is shown as written.
+    """
+    out = []
+    for model in models:
+        if model.get("headers"):
+            model = dict(model, headers={k: _shown_header(k, v) for k, v in model["headers"].items()})
+        out.append(model)
+    return out
+
+
+def _shown_header(name, value):
+    import re
+
+    from ._keys import VAR_NAME
+    from ._mask import mask_text, mask_value
+
+    if value.startswith("!") or "$" in value or VAR_NAME.match(value):
+        return value
+    if re.search(r"auth|key|token|secret|cookie|password|session", name, re.IGNORECASE):
+        return mask_value(value)
+    return mask_text(value)

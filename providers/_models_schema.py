@@ -1,0 +1,253 @@
+"""Validation of models.json / models.toml: every problem at once, each naming file and field.
+
+Only `atomic models` validates the whole file; `atomic key` reads just the apiKey of the
+provider it was asked for, so a mistake elsewhere in the file never stops a script.
+"""
+import os
+import re
+
+# Wire APIs a custom provider may speak, and the extra ones only built-in providers use.
+CUSTOM_APIS = ("openai-completions", "openai-responses", "anthropic-messages", "google-generative-ai")
+BUILTIN_APIS = CUSTOM_APIS + ("azure-openai-responses", "openai-codex-responses", "bedrock-converse-stream",
+                              "google-vertex", "mistral-conversations")
+
+PROVIDER_FIELDS = ("baseUrl", "api", "apiKey", "headers", "authHeader", "compat", "models",
+                   "modelOverrides", "name", "oauth")
+# What modelOverrides may patch; a model in `models` may also set id, api, baseUrl (and
+# `provider`, so a record copied from `atomic models --json` is accepted as it is).
+OVERRIDE_FIELDS = ("name", "reasoning", "thinkingLevelMap", "input", "cost", "contextWindow",
+                   "maxTokens", "samplingParams", "headers", "compat")
+MODEL_FIELDS = ("id", "api", "baseUrl", "provider") + OVERRIDE_FIELDS
+COST_FIELDS = ("input", "output", "cacheRead", "cacheWrite")
+THINKING_LEVELS = ("off", "minimal", "low", "medium", "high", "xhigh", "max")
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+\Z")
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
+
+
+def check_models_config(configs, origin, builtin_ids):
+    """(problems, warnings) for the merged provider configs; each a "file: path: message" line."""
+    problems, warnings = [], []
+    for pid, config in configs.items():
+        check = _Checker(os.path.basename(origin[pid]), problems, warnings)
+        _check_provider(check, _path("providers", pid), pid, config, pid in builtin_ids)
+    return problems, warnings
+
+
+class _Checker:
+    """Collects problems (errors) and warnings for one file."""
+
+    def __init__(self, filename, problems, warnings):
+        self.filename, self.problems, self.warnings = filename, problems, warnings
+
+    def problem(self, path, message):
+        self.problems.append("%s: %s: %s" % (self.filename, path, message))
+
+    def warn(self, path, message):
+        self.warnings.append("%s: %s: %s" % (self.filename, path, message))
+
+    def unknown_fields(self, path, obj, known):
+        import difflib
+
+        for name in obj:
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+                hint = " (did you mean %r?)" % close[0] if close else ""
+                self.warn(_path(path, name), "unknown field, ignored%s" % hint)
+
+
+def _check_provider(check, path, pid, config, builtin):
+    if not pid or "/" in pid or any(ch.isspace() for ch in pid):
+        check.problem(path, "a provider id must be non-empty, without spaces or '/'; rename it")
+    if not isinstance(config, dict):
+        check.problem(path, "expected an object (baseUrl, api, apiKey, models, ...), found %s" % _kind(config))
+        return
+    if not any(name in config for name in PROVIDER_FIELDS):
+        check.problem(path, "empty; set at least one of baseUrl, headers, compat, models, modelOverrides, apiKey")
+    check.unknown_fields(path, config, PROVIDER_FIELDS)
+    apis = BUILTIN_APIS if builtin else CUSTOM_APIS
+    _field(check, path, config, "baseUrl", _url)
+    _field(check, path, config, "api", lambda v: _api(v, apis))
+    _field(check, path, config, "apiKey", _secret)
+    _field(check, path, config, "name", _text)
+    _field(check, path, config, "authHeader", _boolean)
+    _field(check, path, config, "headers", _headers)
+    _field(check, path, config, "compat", _object)
+    models = config.get("models")
+    if models is not None:
+        if not isinstance(models, list):
+            check.problem(_path(path, "models"), "expected a list of models, found %s" % _kind(models))
+        else:
+            _check_models(check, path, config, models, builtin, apis)
+    overrides = config.get("modelOverrides")
+    if overrides is not None:
+        if not isinstance(overrides, dict):
+            check.problem(_path(path, "modelOverrides"), "expected an object of model id: changes, found %s"
+                          % _kind(overrides))
+        else:
+            for model_id, patch in overrides.items():
+                _check_model(check, _path(_path(path, "modelOverrides"), model_id), patch, OVERRIDE_FIELDS, apis)
+
+
+def _check_models(check, path, config, models, builtin, apis):
+    seen, without_api, without_url = {}, [], []
+    for n, model in enumerate(models):
+        where = "%s.models[%d]" % (path, n)
+        if not _check_model(check, where, model, MODEL_FIELDS, apis):
+            continue
+        model_id = model.get("id")
+        if not isinstance(model_id, str) or not model_id.strip():
+            check.problem(_path(where, "id"), "required: the model id the server expects, e.g. \"llama3.1:8b\"")
+        elif model_id in seen:
+            check.problem(_path(where, "id"), "duplicate id %r (also models[%d]); keep one" % (model_id, seen[model_id]))
+        else:
+            seen[model_id] = n
+        if "api" not in model:
+            without_api.append(where)
+        if "baseUrl" not in model:
+            without_url.append(where)
+    if builtin:
+        return  # a built-in provider supplies the wire API and base URL
+    if without_api and "api" not in config:
+        # One line when no model names its API, else one per model that does not.
+        for place in ([path] if len(without_api) == len(models) else without_api):
+            check.problem(_path(place, "api"),
+                          "no wire API; set \"api\" on the provider or the model (one of %s)" % ", ".join(apis))
+    if without_url and "baseUrl" not in config:
+        check.problem(_path(path, "baseUrl"), "required when defining custom models, e.g. "
+                                              "\"http://localhost:11434/v1\"")
+
+
+def _check_model(check, where, model, known, apis):
+    """Check one model (or override); False when it is not even an object."""
+    if not isinstance(model, dict):
+        check.problem(where, "expected an object, found %s" % _kind(model))
+        return False
+    check.unknown_fields(where, model, known)
+    for name, test in (("name", _text), ("api", lambda v: _api(v, apis)), ("baseUrl", _url),
+                       ("provider", _text), ("reasoning", _boolean), ("input", _input),
+                       ("contextWindow", _positive_int), ("maxTokens", _positive_int),
+                       ("headers", _headers), ("compat", _object), ("samplingParams", _object),
+                       ("thinkingLevelMap", _thinking_map)):
+        if name in known:
+            _field(check, where, model, name, test)
+    if "cost" in model:
+        _check_cost(check, _path(where, "cost"), model["cost"])
+    return True
+
+
+def _check_cost(check, where, cost):
+    if not isinstance(cost, dict):
+        check.problem(where, "expected an object of USD per million tokens (input, output, cacheRead, "
+                             "cacheWrite), found %s" % _kind(cost))
+        return
+    check.unknown_fields(where, cost, COST_FIELDS + ("tiers",))
+    for name in COST_FIELDS:
+        _field(check, where, cost, name, _price)
+    _field(check, where, cost, "tiers", lambda v: None if isinstance(v, list) else "expected a list")
+
+
+def _field(check, path, obj, name, test):
+    if name in obj:
+        message = test(obj[name])
+        if message:
+            check.problem(_path(path, name), message)
+
+
+# Field tests: None when the value is fine, else what was expected.
+
+def _text(value):
+    if not isinstance(value, str) or not value.strip():
+        return "expected a non-empty string, found %s" % _kind(value)
+    return None
+
+
+def _secret(value):
+    if not isinstance(value, str) or not value.strip():
+        return "expected a non-empty string (the key, $VAR or !command), found %s" % _kind(value, secret=True)
+    return None
+
+
+def _url(value):
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        return "expected an http:// or https:// URL, found %s" % _kind(value)
+    return None
+
+
+def _api(value, apis):
+    if not isinstance(value, str):
+        return "expected one of %s, found %s" % (", ".join(apis), _kind(value))
+    if value not in apis:
+        return "%r is not a wire API atomic knows here; use one of %s" % (value, ", ".join(apis))
+    return None
+
+
+def _boolean(value):
+    return None if isinstance(value, bool) else "expected true or false, found %s" % _kind(value)
+
+
+def _object(value):
+    return None if isinstance(value, dict) else "expected an object, found %s" % _kind(value)
+
+
+def _positive_int(value):
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        return "expected a positive integer, found %s" % _kind(value)
+    return None
+
+
+def _price(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != value:
+        return "expected a number of USD per million tokens (0 or more), found %s" % _kind(value)
+    return None
+
+
+def _input(value):
+    if (not isinstance(value, list) or "text" not in value
+            or any(kind not in ("text", "image") for kind in value)):
+        return "expected [\"text\"] or [\"text\", \"image\"], found %s" % _kind(value)
+    return None
+
+
+def _headers(value):
+    if not isinstance(value, dict):
+        return "expected an object of header name: value strings, found %s" % _kind(value)
+    for name, text in value.items():
+        if not _HEADER_NAME.match(name):
+            return "%r is not an HTTP header name (no spaces or ':'; the value goes on the right)" % name
+        if not isinstance(text, str):
+            return "the value of %s must be a string, found %s" % (name, _kind(text, secret=True))
+    return None
+
+
+def _thinking_map(value):
+    if not isinstance(value, dict):
+        return "expected an object of thinking level: value, found %s" % _kind(value)
+    for level, sent in value.items():
+        if level not in THINKING_LEVELS:
+            return "%r is not a thinking level; use %s" % (level, ", ".join(THINKING_LEVELS))
+        if sent is not None and not isinstance(sent, str):
+            return "the value for %s must be a string or null, found %s" % (level, _kind(sent))
+    return None
+
+
+def _kind(value, secret=False):
+    """A value's type in words; a number is shown unless it may be a secret."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number" if secret else repr(value)
+    if isinstance(value, str):
+        return "an empty string" if not value.strip() else "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return "a %s" % type(value).__name__
+
+
+def _path(parent, key):
+    """parent.key, or parent["key"] when the key has dots or other characters."""
+    return "%s.%s" % (parent, key) if _PLAIN_KEY.match(key) else '%s["%s"]' % (parent, key)
