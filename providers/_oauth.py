@@ -1,0 +1,395 @@
+"""Browser OAuth logins shared by the subscription providers (RFC 6749, 7636 PKCE, 8252 loopback).
+
+A login prints the authorize URL (and opens a browser where one can be shown), then waits for
+whichever comes first: the browser's redirect to a loopback callback server, or the redirect URL
+(or the bare code) pasted on stdin. The whole wait has a deadline. Nothing is written here: the
+caller returns the record and providers/_login.py saves it under the lock.
+"""
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+import sys
+import time
+
+from ._errors import LoginFailed, NetworkError, UsageError
+from ._mask import excerpt
+
+LOGIN_TIMEOUT = 600      # seconds for the whole login, unless ATOMIC_LOGIN_TIMEOUT says otherwise
+HANDLER_TIMEOUT = 5      # seconds a browser connection may sit idle on the callback server
+MAX_PASTE = 16384        # bytes of one pasted line; a redirect URL is far shorter
+
+
+def pkce():
+    """(verifier, challenge): 32 random bytes base64url without padding, and its S256 challenge."""
+    verifier = _b64url(secrets.token_bytes(32))
+    challenge = _b64url(hashlib.sha256(verifier.encode("ascii")).digest())
+    return verifier, challenge
+
+
+def new_state():
+    """A fresh `state` (256 bits), independent of the PKCE verifier."""
+    return secrets.token_urlsafe(32)
+
+
+def _b64url(raw):
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def login_deadline(ctx):
+    """The monotonic time by which the login must be done (ATOMIC_LOGIN_TIMEOUT seconds, default 600)."""
+    raw = ctx.env("ATOMIC_LOGIN_TIMEOUT")
+    seconds = LOGIN_TIMEOUT
+    if raw is not None:
+        try:
+            seconds = float(raw)
+        except ValueError:
+            seconds = -1
+        if not seconds > 0 or seconds == float("inf"):
+            raise UsageError("ATOMIC_LOGIN_TIMEOUT=%s: expected a number of seconds greater than 0" % raw.strip())
+    return time.monotonic() + seconds
+
+
+def say(ctx, text):
+    """A line for the person on stderr, flushed now (tests and people read it while we wait)."""
+    ctx.stderr.write(text + "\n")
+    ctx.stderr.flush()
+
+
+# The browser ---------------------------------------------------------------------------------
+
+def browser_reachable(ctx):
+    """True where opening a graphical browser can work: not over SSH, not on a Unix without a display."""
+    if ctx.env("SSH_CONNECTION") or ctx.env("SSH_TTY"):
+        return False
+    if sys.platform in ("darwin", "win32", "cygwin"):
+        return True
+    return bool(ctx.env("DISPLAY") or ctx.env("WAYLAND_DISPLAY"))
+
+
+def open_browser(url, ctx):
+    """Ask the desktop to open url, without a shell and without a console browser; True if started."""
+    import subprocess
+
+    if sys.platform == "win32":
+        try:
+            os.startfile(url)  # ShellExecute with the URL as a file name, no cmd.exe parsing
+            return True
+        except OSError:
+            return False
+    command = ["open", url] if sys.platform == "darwin" else ["xdg-open", url]
+    try:
+        subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, close_fds=True, start_new_session=True, env=dict(ctx.environ))
+        return True
+    except OSError:
+        return False
+
+
+# The wait: callback server raced with a paste prompt -----------------------------------------
+
+def wait_for_code(ctx, service, authorize_url, port, path, state, deadline, ssh_hint=None):
+    """The authorization code from the callback on localhost:port/path or from a paste on stdin.
+
+    `state` is checked on both paths; a callback with a wrong or missing state is answered 400
+    and the wait goes on. LoginFailed when the provider reports an error, a pasted state does not
+    match, or the deadline passes.
+    """
+    import queue
+
+    events = queue.Queue()
+    server = None
+    try:
+        server = CallbackServer(port, path, state, service, events)
+    except OSError as exc:
+        say(ctx, "Port %d on 127.0.0.1 is not available (%s), so the browser cannot hand the sign-in back "
+                 "to atomic directly; paste the address instead, as described below." % (port, exc.strerror or exc))
+    try:
+        say(ctx, "Open this address in a browser to sign in to %s:\n\n  %s\n" % (service, authorize_url))
+        if browser_reachable(ctx) and open_browser(authorize_url, ctx):
+            say(ctx, "(A browser window should have opened.)")
+        elif ssh_hint and (ctx.env("SSH_CONNECTION") or ctx.env("SSH_TTY")):
+            say(ctx, ssh_hint)
+        say(ctx, "After you approve, the browser goes to http://localhost:%d%s. If that page does not load "
+                 "(for example on another machine), copy its full address from the address bar and paste it "
+                 "here, then press Enter." % (port, path))
+        _start_paste_reader(ctx.stdin, events)
+        return _first_answer(events, state, deadline, server, port, service)
+    finally:
+        if server is not None:
+            server.close()
+
+
+def _first_answer(events, state, deadline, server, port, service):
+    import queue
+
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise LoginFailed("timed out: no sign-in for %s arrived within the login time limit "
+                              "(ATOMIC_LOGIN_TIMEOUT); run the login again" % service)
+        try:
+            kind, value = events.get(timeout=min(remaining, 0.25))
+        except queue.Empty:
+            continue
+        if kind == "code":
+            return value
+        if kind == "denied":
+            raise LoginFailed("%s did not grant access (%s); run the login again to retry" % (service, value))
+        if kind == "paste":
+            code = parse_pasted(value, state, service)
+            if code is not None:
+                return code
+        elif kind == "eof" and server is None:
+            raise LoginFailed("nothing was pasted (end of input) and port %d was not available for the "
+                              "browser's callback; free the port or paste the redirect address" % port)
+
+
+def parse_pasted(text, state, service):
+    """The code from a pasted redirect URL, `code#state`, query string or bare code; None to ignore.
+
+    A pasted state must match ours; an error in the pasted URL ends the login.
+    """
+    import urllib.parse
+
+    text = text.strip()
+    if not text:
+        return None
+    params = None
+    if "://" in text:
+        params = urllib.parse.parse_qs(urllib.parse.urlsplit(text).query)
+    elif "code=" in text or "error=" in text:
+        params = urllib.parse.parse_qs(text.lstrip("?"))
+    if params is not None:
+        error = _first(params, "error")
+        if error:
+            raise LoginFailed("%s reported an error in the pasted address: %s"
+                              % (service, excerpt(" ".join(filter(None, (error, _first(params, "error_description")))))))
+        code, pasted_state = _first(params, "code"), _first(params, "state")
+    elif "#" in text:
+        code, pasted_state = text.split("#", 1)
+    else:
+        code, pasted_state = text, None
+    if pasted_state is not None and not _same(pasted_state, state):
+        raise LoginFailed("state mismatch: the pasted address belongs to a different sign-in attempt; "
+                          "run the login again and paste the address from this attempt")
+    if not code or any(ch.isspace() or ord(ch) < 32 for ch in code):
+        raise LoginFailed("the pasted text has no authorization code; paste the full address the browser "
+                          "was sent to (it contains code=)")
+    return code
+
+
+def _first(params, name):
+    values = params.get(name)
+    return values[0] if values else None
+
+
+def _same(given, expected):
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def _start_paste_reader(stdin, events):
+    """Read pasted lines on a daemon thread. os.read on the descriptor holds no Python-level lock,
+    so a thread still blocked here cannot stall the interpreter's exit."""
+    import threading
+
+    try:
+        fd = stdin.fileno()
+    except (AttributeError, ValueError, OSError):
+        fd = None
+
+    def read_lines():
+        if stdin is None:  # no stdin at all (pythonw, a closed descriptor): the callback only
+            events.put(("eof", None))
+            return
+        if fd is None:
+            for line in iter(stdin.readline, ""):
+                events.put(("paste", line))
+            events.put(("eof", None))
+            return
+        pending = b""
+        while True:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            pending += chunk
+            while b"\n" in pending:
+                line, pending = pending.split(b"\n", 1)
+                events.put(("paste", line.decode("utf-8", "replace")))
+            if len(pending) > MAX_PASTE:
+                pending = b""
+        if pending.strip():
+            events.put(("paste", pending.decode("utf-8", "replace")))
+        events.put(("eof", None))
+
+    threading.Thread(target=read_lines, name="atomic-paste", daemon=True).start()
+
+
+class CallbackServer:
+    """Loopback HTTP servers (127.0.0.1 and, when possible, ::1) for one OAuth redirect.
+
+    Only GET on the exact path is handled; everything else is 404. The first request with the right
+    state ends the wait; one with a wrong or missing state gets a 400 page and the wait goes on.
+    Raises OSError when 127.0.0.1:port cannot be bound.
+    """
+
+    def __init__(self, port, path, state, service, events):
+        import socket
+        import threading
+        from http.server import ThreadingHTTPServer
+
+        handler = _handler_class(path, state, service, events, threading.Lock())
+
+        class IPv4(ThreadingHTTPServer):
+            daemon_threads = True
+            # POSIX: rebinding past TIME_WAIT only. On Windows SO_REUSEADDR would let two sockets
+            # share the port, so a busy port would go unnoticed (and could be hijacked).
+            allow_reuse_address = os.name == "posix"
+
+        class IPv6(IPv4):
+            address_family = socket.AF_INET6
+
+        self.servers = [IPv4(("127.0.0.1", port), handler)]
+        # The redirect URI says "localhost", which some browsers resolve to ::1 first (RFC 8252 §8.3).
+        if socket.has_ipv6:
+            try:
+                self.servers.append(IPv6(("::1", port), handler))
+            except OSError:
+                pass  # no IPv6 loopback here, or the port is taken there: 127.0.0.1 still answers
+        for server in self.servers:
+            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+                             name="atomic-callback", daemon=True).start()
+
+    def close(self):
+        for server in self.servers:
+            server.shutdown()
+            server.server_close()
+
+
+def _handler_class(path, state, service, events, lock):
+    import html
+    import urllib.parse
+    from http.server import BaseHTTPRequestHandler
+
+    finished = []
+
+    class Handler(BaseHTTPRequestHandler):
+        timeout = HANDLER_TIMEOUT
+        def version_string(self):
+            return "atomic"
+
+        def log_message(self, *args):
+            pass  # the default logs the query string, which holds the code
+
+        def do_GET(self):
+            url = urllib.parse.urlsplit(self.path)
+            if url.path != path:
+                return self._page(404, "Not found", "This address is not part of the sign-in.")
+            params = urllib.parse.parse_qs(url.query)
+            given = _first(params, "state")
+            if not given or not _same(given, state):
+                return self._page(400, "Sign-in not accepted",
+                                  "This request does not belong to the sign-in atomic is waiting for "
+                                  "(wrong or missing state). atomic is still waiting; finish the sign-in "
+                                  "from the address atomic printed.")
+            error = _first(params, "error")
+            with lock:
+                done = bool(finished)
+                if not done and (error or _first(params, "code")):
+                    finished.append(True)
+            if done:
+                return self._page(409, "Already finished", "This sign-in has already been handled; you can close this tab.")
+            if error:
+                detail = " ".join(filter(None, (error, _first(params, "error_description"))))
+                self._page(400, "Sign-in failed", "%s said: %s. You can close this tab." % (service, detail))
+                events.put(("denied", excerpt(detail)))
+                return None
+            code = _first(params, "code")
+            if not code:
+                return self._page(400, "Sign-in not accepted", "The address has no authorization code; atomic is still waiting.")
+            self._page(200, "Sign-in received", "atomic received your %s sign-in. You can close this tab "
+                                                "and return to the terminal." % service)
+            events.put(("code", code))
+            return None
+
+        def _page(self, status, title, text):
+            body = ("<!doctype html><html><head><meta charset=\"utf-8\"><title>%s</title></head>"
+                    "<body style=\"font-family: sans-serif; margin: 3em\"><h1>%s</h1><p>%s</p></body></html>"
+                    % (html.escape(title), html.escape(title), html.escape(text))).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Referrer-Policy", "no-referrer")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.send_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+            self.wfile.flush()
+
+    return Handler
+
+
+# Token endpoint ------------------------------------------------------------------------------
+
+def token_request(url, ctx, fields, as_json, refused, what, headers=None):
+    """POST `what` (e.g. "the refresh token") to a token endpoint; the JSON object it answers with.
+
+    A refusal (HTTP 400/401 carrying an OAuth `error`) raises `refused` (LoginAgain on refresh,
+    LoginFailed on login); anything else that is not a 2xx JSON object is a NetworkError.
+    """
+    from ._http import request
+
+    resp = request("POST", url, ctx, headers=headers, json_body=fields if as_json else None,
+                   form=None if as_json else fields)
+    if resp.ok:
+        doc = resp.json()
+        if not isinstance(doc, dict):
+            raise NetworkError("%s answered the token request with JSON that is not an object: %s"
+                               % (resp.host, excerpt(resp.body.decode("utf-8", "replace"))))
+        return doc
+    if resp.status in (400, 401) and _has_oauth_error(resp):
+        raise refused("%s refused %s (HTTP %d: %s)" % (resp.host, what, resp.status, resp.error_text()))
+    raise NetworkError("%s answered HTTP %d when sent %s (%s); try again later"
+                       % (resp.host, resp.status, what, resp.error_text()))
+
+
+def _has_oauth_error(resp):
+    import json
+
+    try:
+        doc = json.loads(resp.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(doc, dict) and bool(doc.get("error"))
+
+
+def token_fields(doc, host, want_refresh):
+    """(access, refresh or None, expires_in seconds) from a token response, checked."""
+    access = doc.get("access_token")
+    if not isinstance(access, str) or not access.strip():
+        raise NetworkError("%s answered the token request without an access_token; try again later" % host)
+    expires_in = doc.get("expires_in")
+    if isinstance(expires_in, str):
+        try:
+            expires_in = float(expires_in)
+        except ValueError:
+            expires_in = None
+    if isinstance(expires_in, bool) or not isinstance(expires_in, (int, float)) or not 0 < expires_in < 10 ** 9:
+        raise NetworkError("%s answered the token request without a usable expires_in; try again later" % host)
+    refresh = doc.get("refresh_token")
+    if not isinstance(refresh, str) or not refresh.strip():
+        if want_refresh:
+            raise NetworkError("%s answered the token request without a refresh_token; try again later" % host)
+        refresh = None
+    return access, refresh, expires_in
+
+
+def expires_at(ctx, expires_in, margin_ms=0):
+    """Absolute expiry in epoch milliseconds, as auth.json stores it."""
+    return int(ctx.now() * 1000 + expires_in * 1000 - margin_ms)

@@ -1,0 +1,99 @@
+"""Anthropic: Claude Pro/Max subscription login (OAuth, PKCE) and the headers for either kind of key.
+
+Facts from reference-pi.md §2.1. Third-party use of a Claude subscription draws from the
+account's extra usage, billed per token (README, "Claude Pro/Max").
+"""
+from ._errors import LoginAgain, LoginFailed, UsageError
+
+CLIENT_ID = "9d1c250a-e61b-44d9-88ed-5944d1962f5e"
+AUTHORIZE_URL = "https://claude.ai/oauth/authorize"
+TOKEN_URL = "https://platform.claude.com/v1/oauth/token"
+PORT = 53692
+CALLBACK_PATH = "/callback"
+REDIRECT_URI = "http://localhost:%d%s" % (PORT, CALLBACK_PATH)
+SCOPES = ("org:create_api_key user:profile user:inference user:sessions:claude_code "
+          "user:mcp_servers user:file_upload")
+MARGIN_MS = 5 * 60 * 1000  # stored expiry is 5 minutes early, as the Atomic agent stores it
+
+# The token endpoint answers 429 (or 404) to some clients by User-Agent prefix: "claude-cli/"
+# and later "claude-code/" were both blocked there in 2026, while the Claude Code CLI itself
+# calls this endpoint through a plain axios client. So the token calls identify as that client;
+# change it here if the endpoint starts refusing it.
+TOKEN_USER_AGENT = "axios/1.7.9"
+
+OAUTH_BETAS = "claude-code-20250219,oauth-2025-04-20"
+API_VERSION = "2023-06-01"
+
+SSH_HINT = ("You are connected over SSH: sign in with a browser on your own computer. Either forward "
+            "the callback port first (ssh -L %d:127.0.0.1:%d this-host) so the browser reaches atomic "
+            "here, or paste the address the browser ends up on, as below." % (PORT, PORT))
+
+
+def login(args, ctx):
+    """Claude Pro/Max in the browser; returns the auth.json record."""
+    if getattr(args, "device", False):
+        raise UsageError("Claude has no device-code login; over SSH, paste the redirect address, or "
+                         "forward the port: ssh -L %d:127.0.0.1:%d HOST" % (PORT, PORT))
+    from . import _oauth
+
+    deadline = _oauth.login_deadline(ctx)
+    verifier, challenge = _oauth.pkce()
+    state = _oauth.new_state()
+    url = _authorize_url(challenge, state)
+    code = _oauth.wait_for_code(ctx, "Claude", url, PORT, CALLBACK_PATH, state, deadline, SSH_HINT)
+    doc = _oauth.token_request(TOKEN_URL, ctx, {
+        "grant_type": "authorization_code",
+        "client_id": CLIENT_ID,
+        "code": code,
+        "state": state,
+        "redirect_uri": REDIRECT_URI,
+        "code_verifier": verifier,
+    }, as_json=True, refused=LoginFailed, what="the authorization code", headers={"User-Agent": TOKEN_USER_AGENT})
+    access, refresh, expires_in = _oauth.token_fields(doc, "platform.claude.com", want_refresh=True)
+    return {"type": "oauth", "access": access, "refresh": refresh,
+            "expires": _oauth.expires_at(ctx, expires_in, MARGIN_MS)}
+
+
+def _authorize_url(challenge, state):
+    import urllib.parse
+
+    return AUTHORIZE_URL + "?" + urllib.parse.urlencode([
+        ("code", "true"),
+        ("client_id", CLIENT_ID),
+        ("response_type", "code"),
+        ("redirect_uri", REDIRECT_URI),
+        ("scope", SCOPES),
+        ("code_challenge", challenge),
+        ("code_challenge_method", "S256"),
+        ("state", state),
+    ])
+
+
+def refresh(entry, ctx):
+    """New access token (and refresh token when rotated) for a stored Claude login."""
+    from . import _oauth
+
+    doc = _oauth.token_request(TOKEN_URL, ctx, {
+        "grant_type": "refresh_token",
+        "client_id": CLIENT_ID,
+        "refresh_token": entry["refresh"],
+    }, as_json=True, refused=LoginAgain, what="the refresh token", headers={"User-Agent": TOKEN_USER_AGENT})
+    access, new_refresh, expires_in = _oauth.token_fields(doc, "platform.claude.com", want_refresh=False)
+    fresh = {"access": access, "expires": _oauth.expires_at(ctx, expires_in, MARGIN_MS)}
+    if new_refresh:
+        fresh["refresh"] = new_refresh  # omitted: the stored one stays (providers/_refresh.py)
+    return fresh
+
+
+def headers(value, entry):
+    """Subscription tokens go as a bearer with the OAuth betas; API keys as x-api-key."""
+    oauth = "sk-ant-oat" in value or bool(entry and entry.get("type") == "oauth")
+    if oauth:
+        return ["Authorization: Bearer " + value, "anthropic-beta: " + OAUTH_BETAS,
+                "anthropic-version: " + API_VERSION]
+    return ["x-api-key: " + value, "anthropic-version: " + API_VERSION]
+
+
+def account(entry):
+    """Claude logins store no account identity (the Atomic agent stores none either)."""
+    return None
