@@ -97,12 +97,20 @@ def add_models(commands):
 def build_parser():
     import argparse
 
+    def formatter(prog):
+        # An explicit width spares argparse importing shutil (and with it zlib, bz2, lzma).
+        return argparse.RawDescriptionHelpFormatter(prog, width=_help_width())
+
     class Parser(argparse.ArgumentParser):
+        def __init__(self, *args, **kwargs):
+            kwargs.setdefault("formatter_class", formatter)  # the subcommands' parsers too
+            super().__init__(*args, **kwargs)
+
         def error(self, message):
             from providers._errors import UsageError
             raise UsageError("%s; see `%s --help`" % (message, self.prog))
 
-    parser = Parser(prog="atomic", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = Parser(prog="atomic", description=DESCRIPTION,
                     epilog="Exit codes: 0 ok, 2 usage, 3 no credential, 4 bad auth.json/models.json, "
                            "5 log in again, 6 network, 7 refused for safety, 8 !command failed, "
                            "9 lock busy, 10 login failed, 130 interrupted.\n"
@@ -112,9 +120,49 @@ def build_parser():
     commands.required = True
     for add in (add_login, add_logout, add_key, add_status, add_models):
         add(commands)
-    for sub in commands.choices.values():
-        sub.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
+
+
+def _help_width():
+    """What argparse would use: $COLUMNS, else the terminal's width, else 80; less 2."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return (columns or 80) - 2
+
+
+# `atomic key PROVIDER [--header] [--explain] [--json]` runs in scripts and prompts, often many
+# times a minute. That form is parsed here without argparse (which, with re and gettext, is most
+# of the start-up time); every other command line goes to argparse. tests/test_imports.py checks
+# that both parse the same way.
+_KEY_FLAGS = {"--header": "header", "--explain": "explain", "--json": "json"}
+
+
+class _Arguments:
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+
+def parse_plain_key(argv):
+    """The arguments of a plain `atomic key` command line, or None to let argparse decide."""
+    if not argv or argv[0] != "key":
+        return None
+    args = _Arguments(command="key", provider=None, header=False, explain=False, json=False,
+                      api_key=None, api_key_file=None, func=cmd_key)
+    for word in argv[1:]:
+        if word in _KEY_FLAGS:
+            setattr(args, _KEY_FLAGS[word], True)
+        elif word.startswith("-") or args.provider is not None:
+            return None  # other options, -h, --, abbreviations, a second word: argparse's job
+        else:
+            args.provider = word
+    return args if args.provider is not None else None
 
 
 def _add_api_key_options(p):
@@ -191,13 +239,18 @@ def cmd_models(args, ctx):
 
 def _take_cli_key(args, ctx):
     """Turn --api-key / --api-key-file into ctx.cli_key, warning when the key sat on argv."""
-    if getattr(args, "api_key_file", None):
+    if args.api_key == "" or args.api_key_file == "":
+        # `--api-key "$KEY"` with KEY unset: an error, not a silent fall-through to another key.
+        from providers._errors import UsageError
+        raise UsageError("--api-key%s is empty; pass the key, `--api-key -` to read it from stdin, "
+                         "or leave the option out" % ("-file" if args.api_key_file == "" else ""))
+    if args.api_key_file is not None:
         from providers._login import read_key_file
         ctx.cli_key = (read_key_file(args.api_key_file), "--api-key-file")
-    elif getattr(args, "api_key", None) == "-":
+    elif args.api_key == "-":
         from providers._login import read_secret
         ctx.cli_key = (read_secret(ctx, "API key: "), "--api-key (stdin)")
-    elif getattr(args, "api_key", None):
+    elif args.api_key is not None:
         ctx.warn("--api-key puts the key where other users can see it (ps); prefer `--api-key -` or --api-key-file")
         ctx.cli_key = (args.api_key, "--api-key")
 
@@ -220,7 +273,11 @@ def main(argv=None):
               file=sys.stderr)
         return 1
     try:
-        args = build_parser().parse_args(argv)
+        try:
+            args = parse_plain_key(sys.argv[1:] if argv is None else argv) or build_parser().parse_args(argv)
+        except SystemExit as done:  # --help / --version printed: flush here, so a closed pipe is caught below
+            sys.stdout.flush()
+            return done.code or 0
         code = args.func(args, Context())
         sys.stdout.flush()
         return code

@@ -4,8 +4,6 @@ A provider that only needs an API key is one row here and nothing else. A provid
 flow of its own (OAuth, token exchange, request signing) names its module; that module is
 imported only when the provider is used.
 """
-import importlib
-
 # Auth kinds: "key" (API key), "oauth" (subscription login), "cloud" (cloud credential chain).
 # Header: how `atomic key --header` presents a key; "{key}" is replaced by the credential.
 BEARER = "Authorization: Bearer {key}"
@@ -74,6 +72,7 @@ class Provider:
         """The provider's own module (imported now, on first use), or None for a plain row."""
         if self.module_name is None:
             return None
+        import importlib
         return importlib.import_module("providers." + self.module_name)
 
     def __repr__(self):

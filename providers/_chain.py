@@ -8,6 +8,10 @@ from ._errors import NotLoggedIn
 from ._keys import resolve_value
 
 
+class NothingFound(NotLoggedIn):
+    """No step of the chain had a credential (as opposed to a source that is there but broken)."""
+
+
 class Found:
     """A credential and where it came from."""
     __slots__ = ("value", "source", "entry")
@@ -52,8 +56,7 @@ def from_auth_file(provider, ctx):
     origin = "%s: %s.key" % (auth.path, provider.id)
     if key.startswith("!") and not ctx.run_commands:
         return Found(None, "auth.json (!command, not run)", entry)
-    safe = auth.ours and not auth.others_can_write
-    return Found(resolve_value(key, ctx, origin, env=entry.get("env"), allow_commands=safe),
+    return Found(resolve_value(key, ctx, origin, env=entry.get("env"), allow_commands=auth.commands_allowed),
                  "auth.json", entry)
 
 
@@ -83,7 +86,9 @@ def from_models_json(provider, ctx):
     path = origin[provider.id]
     if key.startswith("!") and not ctx.run_commands:
         return Found(None, "models.json (!command, not run)")
-    return Found(resolve_value(key, ctx, "%s: providers.%s.apiKey" % (path, provider.id)), "models.json")
+    return Found(resolve_value(key, ctx, "%s: providers.%s.apiKey" % (path, provider.id),
+                               allow_commands=key.startswith("!") and _commands_allowed(path)),
+                 "models.json")
 
 
 CHAIN = (from_cli_option, from_auth_file, from_environment, from_models_json)
@@ -100,9 +105,20 @@ def resolve(provider, ctx):
         found = step(provider, ctx)
         if found is not None:
             return found
-    raise NotLoggedIn("no credential for %s; run `atomic login %s`%s"
+    raise NothingFound("no credential for %s; run `atomic login %s`%s"
                       % (provider.name, provider.id,
                          " or set " + provider.env[0] if provider.env else ""))
+
+
+def _commands_allowed(path):
+    import os
+    from ._store import commands_allowed
+
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return commands_allowed(path, st.st_uid, st.st_mode)
 
 
 def _auth(ctx):

@@ -1,12 +1,12 @@
 """Key values: `!command`, `$NAME` / `${NAME}`, a bare upper-case variable name, or a literal."""
 import os
-import re
 
 from ._errors import CommandFailed, NotLoggedIn, Unsafe
-from ._mask import mask_text
 
-VAR_NAME = re.compile(r"[A-Z_][A-Z0-9_]*\Z")
-_REFERENCE = re.compile(r"\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+# Patterns kept as text and compiled by `re` (which caches them) on first use: importing re is a
+# large share of the start-up time of `atomic key` when the key comes from the environment.
+VAR_NAME_PATTERN = r"[A-Z_][A-Z0-9_]*\Z"
+_REFERENCE_PATTERN = r"\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))"
 DEFAULT_COMMAND_TIMEOUT = 10.0
 
 _command_cache = {}  # command string -> output; a command runs at most once per process
@@ -23,16 +23,33 @@ def resolve_value(value, ctx, origin, env=None, allow_commands=True):
             raise Unsafe("%s is a !command in a file other users can change; atomic will not run it: "
                          "run `chmod 600` on that file (and `chmod 700` on its folder)" % origin)
         return run_command(value[1:], ctx, origin)
-    if VAR_NAME.match(value):
+    if is_variable_name(value):
         return _variable(value, ctx, origin, env)
     if "$" in value:
-        return _REFERENCE.sub(lambda m: "$" if m.group(0) == "$$"
-                              else _variable(m.group(1) or m.group(2), ctx, origin, env), value)
+        import re
+        return re.sub(_REFERENCE_PATTERN, lambda m: "$" if m.group(0) == "$$"
+                      else _variable(m.group(1) or m.group(2), ctx, origin, env), value)
     return value
 
 
+def is_variable_name(value):
+    """Whether value is exactly an upper-case environment variable name ([A-Z_][A-Z0-9_]*)."""
+    import re
+    return re.match(VAR_NAME_PATTERN, value) is not None
+
+
+def __getattr__(name):
+    """VAR_NAME, the compiled pattern, for modules that import it (PEP 562: built when asked for)."""
+    if name == "VAR_NAME":
+        import re
+        return re.compile(VAR_NAME_PATTERN)
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
+
+
 def _variable(name, ctx, origin, env):
-    value = (env or {}).get(name) or ctx.env(name)
+    # Blank counts as unset, and surrounding whitespace is never part of a key (as for the
+    # provider's own variables).
+    value = ((env or {}).get(name) or "").strip() or (ctx.env(name) or "").strip()
     if not value:
         raise NotLoggedIn("%s refers to the environment variable %s, which is not set; export %s, "
                           "or store the key itself with `atomic login`" % (origin, name, name))
@@ -88,6 +105,7 @@ def _check_output(status, out, err, origin, shown):
         else:
             reason = "exit status %d" % status
         detail = err.decode("utf-8", "replace").strip().splitlines()
+        from ._mask import mask_text  # only failures need it; its patterns cost start-up time
         hint = ": " + mask_text(detail[0], secrets)[:200] if detail else ""
         raise CommandFailed("%s: %s failed (%s)%s" % (origin, shown, reason, hint))
     try:
@@ -106,6 +124,7 @@ def _check_output(status, out, err, origin, shown):
 
 
 def _shown_command(command):
+    from ._mask import mask_text
     short = command if len(command) <= 60 else command[:57] + "..."
     return "the command `%s`" % mask_text(short)
 

@@ -1,12 +1,11 @@
 """`atomic login` and `atomic logout`: the menu, reading keys safely, saving entries."""
 import os
-import sys
 
 from . import PROVIDERS
 from ._errors import LoginFailed, UsageError
-from ._keys import VAR_NAME
+from ._keys import is_variable_name
 from ._lookup import find_provider
-from ._store import get_entry, read_auth, update_auth
+from ._store import read_auth, update_auth
 
 MAX_KEY_BYTES = 16384
 
@@ -36,7 +35,9 @@ def login(args, ctx):
     key = read_secret(ctx, "Paste your %s API key (input is hidden): " % provider.name)
 
     def entry(old):
-        env = dict(old.get("env") or {}) if old and old.get("type") == "api_key" else {}
+        # Keep the settings of the entry being replaced, unless they were malformed.
+        env = old.get("env") if old and old.get("type") == "api_key" else None
+        env = dict(env) if isinstance(env, dict) and all(isinstance(v, str) for v in env.values()) else {}
         env.update(settings)
         record = {"type": "api_key", "key": key}
         if env:
@@ -133,6 +134,8 @@ def logout(args, ctx):
 
 def read_secret(ctx, prompt):
     """A secret from a hidden prompt on a terminal, or from stdin otherwise; never from argv."""
+    if ctx.stdin is None:  # started with stdin closed (`<&-`)
+        raise UsageError("stdin is closed; pipe the key in: printf %s \"$KEY\" | atomic login PROVIDER")
     if _interactive(ctx):
         import getpass
         value = getpass.getpass(prompt, stream=ctx.stderr)
@@ -174,7 +177,7 @@ def _parse_settings(pairs):
     settings = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
-        if not sep or not VAR_NAME.match(name):
+        if not sep or not is_variable_name(name):
             raise UsageError("--env %r: expected NAME=VALUE with an upper-case NAME, e.g. "
                              "--env CLOUDFLARE_ACCOUNT_ID=abc123" % pair)
         settings[name] = value

@@ -43,7 +43,9 @@ def custom_provider_ids(ctx):
 def did_you_mean(name, choices):
     import difflib
 
-    close = difflib.get_close_matches(name, choices, n=3, cutoff=0.6)
+    by_lower = {c.lower(): c for c in choices}  # "OpenAI" should still find "openai"
+    lower = name.lower()
+    close = [by_lower[c] for c in difflib.get_close_matches(lower, list(by_lower), n=3, cutoff=0.6)]
     if not close:
-        close = [c for c in choices if name and (name in c or c in name)][:3]
+        close = [c for c in choices if lower and (lower in c.lower() or c.lower() in lower)][:3]
     return " (did you mean %s?)" % " or ".join(repr(c) for c in close) if close else ""

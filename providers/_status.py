@@ -2,17 +2,18 @@
 import sys
 
 from . import PROVIDERS
-from ._errors import AtomicError, NotLoggedIn
+from ._errors import AtomicError
 from ._mask import mask_value
 
 
 def collect_status(ctx):
     """A report: {"agentDir", "providers": [row...], "problems": [...]}; !commands are not run."""
-    from ._chain import _auth, resolve
+    from ._chain import NothingFound, _auth, resolve
     from ._lookup import custom_provider, custom_provider_ids
     from ._models_file import read_models_files
 
     ctx.run_commands = False
+    ctx.refresh_tokens = False  # status reads; a due refresh is `atomic key`'s to do
     auth = _auth(ctx)  # a corrupt auth.json stops here: it is the command's error
     problems = []
     try:
@@ -26,7 +27,7 @@ def collect_status(ctx):
         ctx.trail = []
         try:
             found = resolve(provider, ctx)
-        except NotLoggedIn:
+        except NothingFound:
             continue
         except AtomicError as exc:
             rows.append({"id": provider.id, "name": provider.name, "source": None,

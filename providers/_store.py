@@ -30,6 +30,26 @@ class AuthFile:
     def others_can_write(self):
         return bool(self.exists and self.mode & 0o022)
 
+    @property
+    def commands_allowed(self):
+        return self.exists and commands_allowed(self.path, self.uid, self.mode)
+
+
+def commands_allowed(path, uid, mode):
+    """Whether !commands from the file at path may run: neither it nor its folder can be changed
+    by another user (git's safe.directory idea: never execute configuration others can edit)."""
+    if os.name != "posix":
+        return True
+    if uid != os.geteuid() or mode & 0o022:
+        return False
+    try:
+        st = os.stat(os.path.dirname(path))
+    except OSError:
+        return False
+    # A sticky folder (like /tmp) lets others add files but not replace ours.
+    others_write = st.st_mode & 0o022 and not st.st_mode & stat.S_ISVTX
+    return st.st_uid in (os.geteuid(), 0) and not others_write
+
 
 def auth_path(ctx):
     return os.path.join(ctx.agent_dir, AUTH_FILE)
@@ -106,6 +126,8 @@ def parse_json_object(raw, path):
         where = "line %d, column %d" % (exc.lineno, exc.colno) if hasattr(exc, "lineno") else str(exc)
         reason = getattr(exc, "msg", "invalid value")
         raise BadFile("%s is not valid JSON (%s: %s): %s" % (path, where, reason, _FIX))
+    except RecursionError:  # thousands of nested brackets: valid JSON, but no credential file
+        raise BadFile("%s is nested too deeply to be a credential file: %s" % (path, _FIX))
     if not isinstance(data, dict):
         raise BadFile("%s must hold a JSON object of provider ids, not %s: %s"
                       % (path, _json_type(data), _FIX))
@@ -141,7 +163,8 @@ def get_entry(auth, provider_id):
         _check_field(entry, "access", str, where, fix)
         _check_field(entry, "refresh", str, where, fix)
         expires = entry.get("expires")
-        if isinstance(expires, bool) or not isinstance(expires, (int, float)):
+        # The bounds (year ±33000) reject 1e999, which parses as infinity, and NaN-like junk.
+        if isinstance(expires, bool) or not isinstance(expires, (int, float)) or not -1e15 < expires < 1e15:
             raise BadFile("%s.expires: expected a number (epoch milliseconds)%s" % (where, fix))
     else:
         raise BadFile("%s.type: expected \"api_key\" or \"oauth\", found %s%s"
@@ -172,7 +195,28 @@ def update_auth(ctx, change):
         new_data = change(auth)
         if new_data is not None:
             write_json_atomic(auth.path, new_data)
+            remove_stale_temp_files(auth.path)
         return new_data
+
+
+def remove_stale_temp_files(path, older_than=60.0):
+    """Delete our temp files that a killed writer left behind (ours, and over a minute old)."""
+    import time
+
+    directory, prefix = os.path.dirname(path), "." + os.path.basename(path) + "."
+    try:
+        names = [n for n in os.listdir(directory) if n.startswith(prefix) and n.endswith(".tmp")]
+    except OSError:
+        return
+    for name in names:
+        temp = os.path.join(directory, name)
+        try:
+            st = os.lstat(temp)
+            ours = not hasattr(os, "geteuid") or st.st_uid == os.geteuid()
+            if stat.S_ISREG(st.st_mode) and ours and time.time() - st.st_mtime > older_than:
+                os.unlink(temp)
+        except OSError:
+            pass
 
 
 def ensure_private_dir(path, ctx):

@@ -54,7 +54,7 @@ def run_atomic(args, env=None, input=None, agent_dir=None, timeout=60, module=Fa
 
     env: the child's whole environment (build it with clean_env); required, so no test can
       leak this machine's variables into atomic by accident.
-    input: str or bytes for stdin; None gives /dev/null (never a terminal).
+    input: str or bytes for stdin; None gives /dev/null (never a terminal) unless popen has stdin.
     agent_dir: if given, sets ATOMIC_CODING_AGENT_DIR on a copy of env.
     python: the interpreter (default sys.executable; see nobody_python()).
     popen: passed to subprocess.run (cwd, preexec_fn, ...).
@@ -71,8 +71,9 @@ def run_atomic(args, env=None, input=None, agent_dir=None, timeout=60, module=Fa
         popen.setdefault("cwd", REPO)
     if isinstance(input, str):
         input = input.encode("utf-8")
-    stdin = subprocess.DEVNULL if input is None else None
-    result = subprocess.run(cmd + [str(a) for a in args], env=env, input=input, stdin=stdin,
+    if input is None:
+        popen.setdefault("stdin", subprocess.DEVNULL)
+    result = subprocess.run(cmd + [str(a) for a in args], env=env, input=input,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, **popen)
     result.stdout = result.stdout.decode("utf-8", "replace")
     result.stderr = result.stderr.decode("utf-8", "replace")

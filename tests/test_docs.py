@@ -1,0 +1,59 @@
+"""The documented resolution order and exit codes are the ones the code has."""
+import os
+import re
+
+from conftest import REPO, run_atomic, clean_env
+
+from providers._chain import CHAIN, describe_order
+from providers._errors import Exit
+
+README = os.path.join(REPO, "README.md")
+
+
+def _readme():
+    with open(README, encoding="utf-8") as f:
+        return f.read()
+
+
+def _order_block(text):
+    match = re.search(r"<!-- resolution-order[^>]*-->\n(.*?)<!-- /resolution-order -->", text, re.S)
+    assert match, "README.md lost its <!-- resolution-order --> block"
+    return match.group(1).rstrip("\n").splitlines()
+
+
+def test_chain_is_the_contract_order():
+    assert [step.__name__ for step in CHAIN] == [
+        "from_cli_option", "from_auth_file", "from_environment", "from_models_json"]
+    lines = describe_order().splitlines()
+    assert len(lines) == 4
+    for n, (line, needle) in enumerate(zip(lines, ("--api-key", "auth.json", "environment variable", "models.json")), 1):
+        assert line.startswith("  %d. " % n) and needle in line
+
+
+def test_readme_states_the_order_of_the_code():
+    assert _order_block(_readme()) == describe_order().splitlines()
+
+
+def test_help_states_the_order_of_the_code(tmp_path):
+    expected = describe_order().splitlines()
+    for command in ("key", "status"):
+        r = run_atomic([command, "--help"], env=clean_env(tmp_path))
+        assert r.returncode == 0
+        lines = r.stdout.splitlines()
+        start = lines.index("Where the credential comes from (first found wins):")
+        assert lines[start + 1:start + 1 + len(expected)] == expected, command
+
+
+def test_readme_exit_codes_are_the_code_s():
+    table = re.search(r"## Exit codes\n\n(.*?)\n\n", _readme(), re.S).group(1)
+    documented = {int(code) for code in re.findall(r"^\| (\d+) \|", table, re.M)}
+    defined = {value for name, value in vars(Exit).items() if name.isupper()}
+    assert documented == defined
+
+
+def test_help_lists_every_exit_code(tmp_path):
+    r = run_atomic(["--help"], env=clean_env(tmp_path))
+    epilog = " ".join(r.stdout.split())
+    for name, value in vars(Exit).items():
+        if name.isupper() and value != Exit.BUG and value != Exit.BROKEN_PIPE:
+            assert re.search(r"\b%d [a-z!]" % value, epilog), (name, value)

@@ -1,0 +1,118 @@
+"""Start-up guard: `atomic key` and `atomic --help` import nothing heavy they do not need."""
+import os
+import subprocess
+
+import pytest
+
+from conftest import ATOMIC_PY, PYTHON, REPO, clean_env
+
+from providers import PROVIDERS
+
+HEAVY = {"ssl", "urllib.request", "http.client", "tomllib", "tomli", "subprocess",
+         "providers._catalog", "providers._http", "providers._oauth"}
+HEAVY |= {"providers." + p.module_name for p in PROVIDERS.values() if p.module_name}
+
+# Runs atomic.main in a fresh interpreter and writes sys.modules (one name a line) to a file;
+# written without json so the probe itself adds nothing.
+PROBE = """
+import sys
+sys.path.insert(0, %r)
+import atomic
+try:
+    code = atomic.main(sys.argv[2:])
+except SystemExit as exc:
+    code = exc.code
+with open(sys.argv[1], "w") as f:
+    f.write("%%s\\n" %% code + "\\n".join(sorted(sys.modules)))
+""" % REPO
+
+KEY = "sk-import-guard-00000000001"
+
+
+def _auth_variant(home):
+    agent = os.path.join(home, "agent")
+    os.mkdir(agent, 0o700)
+    with open(os.path.join(agent, "auth.json"), "w") as f:
+        f.write('{"openai": {"type": "api_key", "key": "%s"}}' % KEY)
+    os.chmod(os.path.join(agent, "auth.json"), 0o600)
+    return clean_env(home, agent)
+
+
+CASES = {
+    "key openai (env var)": (["key", "openai"], lambda home: clean_env(home, os.path.join(home, "agent"), OPENAI_API_KEY=KEY)),
+    "key openai (auth.json)": (["key", "openai"], _auth_variant),
+    "key openai --header (auth.json)": (["key", "openai", "--header"], _auth_variant),
+    "key openai --explain (env var)": (["key", "openai", "--explain"],
+                                       lambda home: clean_env(home, os.path.join(home, "agent"), OPENAI_API_KEY=KEY)),
+    "--help": (["--help"], lambda home: clean_env(home)),
+    "key --help": (["key", "--help"], lambda home: clean_env(home)),
+    "status (api keys only)": (["status"], _auth_variant),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_nothing_heavy_is_imported(tmp_path, case):
+    args, make_env = CASES[case]
+    out = tmp_path / "modules.txt"
+    r = subprocess.run([PYTHON, "-c", PROBE, str(out)] + args, env=make_env(str(tmp_path)),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    code, *modules = out.read_text().splitlines()
+    assert code in ("0", "None"), r.stderr
+    if args[0] == "key" and "--help" not in args:
+        assert KEY in r.stdout.decode()
+    assert sorted(HEAVY & set(modules)) == []
+
+
+@pytest.mark.parametrize("args, extra", [(["key", "openai"], {"OPENAI_API_KEY": KEY}), (["--help"], {})])
+def test_the_real_command_line_imports_nothing_heavy(tmp_path, args, extra):
+    # The same through `python atomic.py`, read from -X importtime.
+    r = subprocess.run([PYTHON, "-X", "importtime", ATOMIC_PY] + args, env=clean_env(tmp_path, **extra),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0
+    imported = {line.rsplit("|", 1)[1].strip() for line in r.stderr.decode().splitlines()
+                if line.startswith("import time:") and "|" in line}
+    # proof the parse found the imports
+    assert ("argparse" if args == ["--help"] else "providers._chain") in imported
+    assert sorted(HEAVY & imported) == []
+
+
+# `atomic key` skips argparse for its plain form; the two parsers must agree ---------------
+
+PLAIN = [["key", "openai"], ["key", "--json", "openai"], ["key", "openai", "--header", "--explain"],
+         ["key", "groq", "--json", "--json"], ["key", "my-proxy", "--explain"], ["key", "OpenAI"]]
+NOT_PLAIN = [[], ["key"], ["key", "--json"], ["key", "--help"], ["key", "-h", "openai"],
+             ["key", "openai", "--api-key", "sk-x"], ["key", "--api-key=sk-x", "openai"],
+             ["key", "openai", "--api-key-file", "/dev/null"], ["key", "--expl", "openai"],
+             ["key", "--", "openai"], ["key", "openai", "groq"], ["key", "openai", "-"],
+             ["status"], ["--version"], ["login", "openai"], ["keys", "openai"], ["key", "openai", "--json=1"]]
+
+
+def test_plain_key_command_lines_parse_as_argparse_would():
+    import atomic
+    for argv in PLAIN:
+        quick = atomic.parse_plain_key(argv)
+        assert quick is not None, argv
+        assert vars(quick) == vars(atomic.build_parser().parse_args(argv)), argv
+    for argv in NOT_PLAIN:
+        assert atomic.parse_plain_key(argv) is None, argv
+
+
+def test_plain_key_command_line_does_not_import_argparse(tmp_path):
+    out = tmp_path / "modules.txt"
+    env = clean_env(str(tmp_path), str(tmp_path / "agent"), OPENAI_API_KEY=KEY)
+    subprocess.run([PYTHON, "-c", PROBE, str(out), "key", "openai", "--header"], env=env, check=True,
+                   stdout=subprocess.PIPE)
+    modules = set(out.read_text().splitlines()[1:])
+    assert "argparse" not in modules and "json" not in modules
+    assert "providers._chain" in modules
+
+
+def test_help_follows_columns(tmp_path):
+    def lines(columns):
+        r = subprocess.run([PYTHON, ATOMIC_PY, "key", "--help"], env=clean_env(str(tmp_path), COLUMNS=str(columns)),
+                           stdout=subprocess.PIPE, check=True)
+        return r.stdout.decode().splitlines()
+    narrow, wide = lines(50), lines(200)
+    assert len(narrow) > len(wide)
+    options = narrow[narrow.index("options:"):narrow.index("Where the credential comes from (first found wins):")]
+    assert max(len(line) for line in options) <= 48

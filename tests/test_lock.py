@@ -1,0 +1,160 @@
+"""The auth.json lock: the agent's `auth.json.lock` folder and atomic's own flock."""
+import os
+import subprocess
+import sys
+import time
+
+from conftest import assert_fails, start_atomic
+
+KEY = "gsk-lock-test-0000000001\n"
+
+# A stand-in for another atomic process: holds the flock until its stdin closes.
+HOLD_FLOCK = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+def _lock_dir(atomic_env, age=0.0, marker=False):
+    path = os.path.join(atomic_env.make_agent_dir(), "auth.json.lock")
+    os.mkdir(path)
+    if marker:
+        with open(os.path.join(path, "atomic.pid"), "w") as f:
+            f.write("999999")
+    if age:
+        then = time.time() - age
+        os.utime(path, (then, then))
+    return path
+
+
+def _hold_flock(atomic_env):
+    path = os.path.join(atomic_env.make_agent_dir(), "auth.json.flock")
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_FLOCK, path], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE)
+    assert holder.stdout.readline() == b"held\n"
+    return holder
+
+
+def _release(holder):
+    holder.stdin.close()
+    holder.wait(timeout=10)
+    holder.stdout.close()
+
+
+def test_stale_lock_folder_is_taken_over(atomic_env):
+    atomic_env.write_auth({})
+    path = _lock_dir(atomic_env, age=60)
+    started = time.monotonic()
+    r = atomic_env.run("login", "groq", input=KEY, env={"ATOMIC_LOCK_TIMEOUT": "20"})
+    assert r.returncode == 0, r.stderr
+    assert time.monotonic() - started < 10
+    assert atomic_env.read_auth()["groq"]["key"] == KEY.strip()
+    assert not os.path.exists(path)
+
+
+def test_fresh_lock_folder_of_the_agent_makes_login_wait_then_exit_9(atomic_env):
+    atomic_env.write_auth({"openai": {"type": "api_key", "key": "sk-000000000000000001"}})
+    before = atomic_env.auth_bytes()
+    path = _lock_dir(atomic_env, age=20)          # held by a live agent: not yet stale
+    started = time.monotonic()
+    r = atomic_env.run("login", "groq", input=KEY, env={"ATOMIC_LOCK_TIMEOUT": "0.6"})
+    elapsed = time.monotonic() - started
+    assert_fails(r, 9, path)
+    assert elapsed >= 0.6
+    assert atomic_env.auth_bytes() == before
+    assert os.path.isdir(path)                     # someone else's lock is left alone
+    r = atomic_env.run("logout", "openai", env={"ATOMIC_LOCK_TIMEOUT": "0.3"})
+    assert_fails(r, 9)
+    assert atomic_env.auth_bytes() == before
+
+
+def test_login_succeeds_when_the_agent_releases_its_lock_in_time(atomic_env):
+    atomic_env.write_auth({})
+    path = _lock_dir(atomic_env)
+    proc_env = dict(atomic_env.env, ATOMIC_LOCK_TIMEOUT="10")
+    proc = start_atomic(["login", "groq"], proc_env)
+    proc.stdin.write(KEY.encode())
+    proc.stdin.close()
+    time.sleep(0.5)
+    assert proc.poll() is None                     # still waiting
+    os.rmdir(path)
+    assert proc.wait(timeout=10) == 0, proc.stderr.read()
+    proc.stdout.close()
+    proc.stderr.close()
+    assert atomic_env.read_auth()["groq"]["key"] == KEY.strip()
+
+
+def test_lock_folder_left_by_a_crashed_atomic_does_not_block(atomic_env):
+    atomic_env.write_auth({})
+    path = _lock_dir(atomic_env, age=1, marker=True)
+    started = time.monotonic()
+    r = atomic_env.run("login", "groq", input=KEY, env={"ATOMIC_LOCK_TIMEOUT": "5"})
+    assert r.returncode == 0, r.stderr
+    assert time.monotonic() - started < 4
+    assert not os.path.exists(path)
+
+
+def test_flock_held_by_another_process_gives_exit_9(atomic_env):
+    atomic_env.write_auth({})
+    before = atomic_env.auth_bytes()
+    holder = _hold_flock(atomic_env)
+    try:
+        started = time.monotonic()
+        r = atomic_env.run("login", "groq", input=KEY, env={"ATOMIC_LOCK_TIMEOUT": "0.5"})
+        assert time.monotonic() - started >= 0.5
+        assert_fails(r, 9, "auth.json.flock", "another atomic process")
+        assert atomic_env.auth_bytes() == before
+        # A read does not need the lock.
+        r = atomic_env.run("key", "groq", env={"GROQ_API_KEY": "gsk-env-000000000001"})
+        assert r.returncode == 0
+    finally:
+        _release(holder)
+    r = atomic_env.run("login", "groq", input=KEY, env={"ATOMIC_LOCK_TIMEOUT": "0.5"})
+    assert r.returncode == 0, r.stderr
+
+
+def test_login_waits_for_the_flock_and_then_succeeds(atomic_env):
+    atomic_env.write_auth({})
+    holder = _hold_flock(atomic_env)
+    proc = start_atomic(["login", "groq"], dict(atomic_env.env, ATOMIC_LOCK_TIMEOUT="10"))
+    proc.stdin.write(KEY.encode())
+    proc.stdin.close()
+    time.sleep(0.5)
+    assert proc.poll() is None
+    _release(holder)
+    assert proc.wait(timeout=10) == 0, proc.stderr.read()
+    proc.stdout.close()
+    proc.stderr.close()
+    assert atomic_env.read_auth()["groq"]["key"] == KEY.strip()
+
+
+def test_key_and_status_ignore_a_held_lock(atomic_env):
+    atomic_env.write_auth({"groq": {"type": "api_key", "key": "gsk-stored-0000000001"}})
+    _lock_dir(atomic_env, age=1)
+    holder = _hold_flock(atomic_env)
+    try:
+        r = atomic_env.run("key", "groq", env={"ATOMIC_LOCK_TIMEOUT": "0.2"})
+        assert (r.returncode, r.stdout) == (0, "gsk-stored-0000000001\n")
+        assert atomic_env.run("status", env={"ATOMIC_LOCK_TIMEOUT": "0.2"}).returncode == 0
+    finally:
+        _release(holder)
+
+
+def test_bad_lock_timeout_setting(atomic_env):
+    r = atomic_env.run("login", "groq", input=KEY, env={"ATOMIC_LOCK_TIMEOUT": "soon"})
+    assert_fails(r, 2, "ATOMIC_LOCK_TIMEOUT")
+    assert not os.path.exists(atomic_env.auth_path)
+
+
+def test_lock_folder_that_is_a_file_is_not_deleted_blindly(atomic_env):
+    atomic_env.write_auth({})
+    path = os.path.join(atomic_env.agent_dir, "auth.json.lock")
+    with open(path, "w") as f:
+        f.write("not ours")
+    r = atomic_env.run("login", "groq", input=KEY, env={"ATOMIC_LOCK_TIMEOUT": "0.3"})
+    assert_fails(r, 9, path)
+    with open(path) as f:
+        assert f.read() == "not ours"

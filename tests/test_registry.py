@@ -1,0 +1,116 @@
+"""The provider registry: one row per provider, consistent with the catalogue and the contract."""
+import collections
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+
+from providers import PROVIDERS, SETTINGS, _ROWS
+
+# The catalogue the package ships (a copy of the project's shared catalogue data).
+SHIPPED_CATALOG = os.path.join(REPO, "providers", "catalog.json")
+SHARED_CATALOG = "/work/shared/catalog/models.json"
+CONTRACT = ("login", "refresh", "headers", "account")
+
+# reference-pi.md §1.2, plus together; anthropic and github-copilot in the contract's order.
+ENV_VARS = {
+    "openai": ("OPENAI_API_KEY",), "azure-openai-responses": ("AZURE_OPENAI_API_KEY",),
+    "google": ("GEMINI_API_KEY",), "groq": ("GROQ_API_KEY",), "cerebras": ("CEREBRAS_API_KEY",),
+    "xai": ("XAI_API_KEY",), "openrouter": ("OPENROUTER_API_KEY",),
+    "vercel-ai-gateway": ("AI_GATEWAY_API_KEY",), "zai": ("ZAI_API_KEY",),
+    "mistral": ("MISTRAL_API_KEY",), "minimax": ("MINIMAX_API_KEY",), "minimax-cn": ("MINIMAX_CN_API_KEY",),
+    "huggingface": ("HF_TOKEN",), "opencode": ("OPENCODE_API_KEY",), "opencode-go": ("OPENCODE_API_KEY",),
+    "kimi-coding": ("KIMI_API_KEY",), "deepseek": ("DEEPSEEK_API_KEY",), "moonshotai": ("MOONSHOT_API_KEY",),
+    "moonshotai-cn": ("MOONSHOT_API_KEY",), "fireworks": ("FIREWORKS_API_KEY",),
+    "cloudflare-workers-ai": ("CLOUDFLARE_API_KEY",), "cloudflare-ai-gateway": ("CLOUDFLARE_API_KEY",),
+    "xiaomi": ("XIAOMI_API_KEY",), "xiaomi-token-plan-cn": ("XIAOMI_TOKEN_PLAN_CN_API_KEY",),
+    "xiaomi-token-plan-ams": ("XIAOMI_TOKEN_PLAN_AMS_API_KEY",),
+    "xiaomi-token-plan-sgp": ("XIAOMI_TOKEN_PLAN_SGP_API_KEY",),
+    "google-vertex": ("GOOGLE_CLOUD_API_KEY",), "together": ("TOGETHER_API_KEY",),
+    "amazon-bedrock": ("AWS_BEARER_TOKEN_BEDROCK",),
+    "anthropic": ("ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY"),
+    "github-copilot": ("COPILOT_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN"),
+    "openai-codex": (),
+}
+
+
+def _catalog():
+    """{provider id: [model, ...]} as shipped (or, before it ships, the shared source)."""
+    path = SHIPPED_CATALOG if os.path.exists(SHIPPED_CATALOG) else SHARED_CATALOG
+    with open(path) as f:
+        return json.load(f)
+
+
+def test_ids_are_unique():
+    ids = [row[0] for row in _ROWS]
+    assert len(ids) == len(set(ids))
+    assert list(PROVIDERS) == ids
+
+
+def test_the_32_providers_are_the_catalogue_plus_together():
+    catalog_ids = set(_catalog())
+    assert len(catalog_ids) == 31
+    assert set(PROVIDERS) == catalog_ids | {"together"}
+    assert len(PROVIDERS) == 32
+
+
+def test_environment_variables_match_the_reference_table():
+    assert {pid: p.env for pid, p in PROVIDERS.items()} == ENV_VARS
+    for pid, provider in PROVIDERS.items():
+        assert bool(provider.env) == (pid != "openai-codex"), pid
+        assert all(re.match(r"[A-Z_][A-Z0-9_]*\Z", name) for name in provider.env)
+
+
+def test_rows_are_well_formed():
+    for pid, p in PROVIDERS.items():
+        assert re.match(r"[a-z0-9]+(-[a-z0-9]+)*\Z", pid)
+        assert p.name and p.name.strip() == p.name
+        assert set(p.auth) <= {"key", "oauth", "cloud"} and p.auth, pid
+        assert p.base_url.startswith("https://") or (pid == "azure-openai-responses" and p.base_url == "")
+        assert re.match(r"[A-Za-z-]+: (Bearer )?\{key\}\Z", p.header), (pid, p.header)
+        if p.module_name is not None:
+            assert p.module_name == pid.replace("-", "_")
+    assert {pid for pid, p in PROVIDERS.items() if "oauth" in p.auth} == {"anthropic", "openai-codex", "github-copilot"}
+    assert PROVIDERS["openai-codex"].auth == ("oauth",)
+    for pid, names in SETTINGS.items():
+        assert pid in PROVIDERS
+        assert all(re.match(r"[A-Z_][A-Z0-9_]*\Z", name) for name in names)
+
+
+def test_base_url_and_wire_api_are_ones_the_catalogue_uses():
+    for pid, models in _catalog().items():
+        urls = collections.Counter(m.get("baseUrl") for m in models)
+        apis = collections.Counter(m.get("api") for m in models)
+        provider = PROVIDERS[pid]
+        assert provider.base_url in urls or (not provider.base_url and not any(urls)), pid
+        assert provider.api in apis, pid
+
+
+@pytest.mark.parametrize("pid", sorted(pid for pid, p in PROVIDERS.items() if p.module_name))
+def test_provider_modules_exist_and_expose_the_contract(pid):
+    module = PROVIDERS[pid].module()
+    assert module.__name__ == "providers." + PROVIDERS[pid].module_name
+    for name in CONTRACT:
+        assert callable(getattr(module, name, None)), "%s lacks %s()" % (module.__name__, name)
+
+
+def test_plain_rows_need_no_module():
+    plain = [p for p in PROVIDERS.values() if p.module_name is None]
+    assert len(plain) == 29
+    assert all(p.module() is None for p in plain)
+    assert all("oauth" not in p.auth for p in plain)
+
+
+def test_modules_are_imported_lazily():
+    # Importing the registry imports no provider module; using a row's module() does.
+    code = ("import sys; sys.path.insert(0, %r); from providers import PROVIDERS; "
+            "before = sorted(m for m in sys.modules if m.startswith('providers')); "
+            "PROVIDERS['openai-codex'].module(); "
+            "print(before, 'providers.openai_codex' in sys.modules)" % REPO)
+    out = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, check=True).stdout
+    assert out.decode().strip() == "['providers'] True"
