@@ -5,6 +5,10 @@ mtime while held and treats it as stale after 30 s. atomic takes that directory 
 exclude each other. A crashed atomic leaves the directory behind, so atomic first takes an
 flock on `auth.json.flock` (released by the kernel when a process dies) and marks the directories
 it creates: holding the flock, a marked directory can only be a crashed atomic's, and goes.
+A process killed between its mkdir and writing the mark (or between removing the mark and the
+directory) would leave an unmarked directory, so around those steps atomic also notes "busy
+now" (pid and time) in the flock file and clears the note after: the next atomic, holding the
+flock, knows an empty directory last changed at the noted moment is that dead process's.
 """
 import errno
 import os
@@ -16,6 +20,7 @@ STALE_AFTER = 30.0    # seconds, proper-lockfile's `stale` as the agent uses it
 TOUCH_EVERY = 5.0     # keep our directory fresh while a slow refresh holds it
 MARKER = "atomic.pid"
 DEFAULT_TIMEOUT = 10.0
+NOTE_WINDOW_NS = (-1 * 10**9, 2 * 10**9)  # a directory's ctime vs the note: coarse fs clocks, slow machines
 
 
 class AuthLock:
@@ -29,6 +34,7 @@ class AuthLock:
         self.timeout = timeout if timeout is not None else _timeout_setting(ctx)
         self._fd = None
         self._stop = None
+        self._inherited_note = None   # the note a process that died creating the folder left
 
     def __enter__(self):
         deadline = time.monotonic() + self.timeout
@@ -44,11 +50,13 @@ class AuthLock:
     def __exit__(self, *exc_info):
         if self._stop is not None:
             self._stop.set()
+        self._note(busy=True)  # a death between the two removals leaves an unmarked folder
         for remove, path in ((os.unlink, os.path.join(self.dir_path, MARKER)), (os.rmdir, self.dir_path)):
             try:
                 remove(path)
             except OSError:
                 pass
+        self._note(busy=False)
         self._drop_flock()
 
     def _take_flock(self, deadline):
@@ -64,6 +72,7 @@ class AuthLock:
         while True:
             try:
                 fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self._inherited_note = _read_note(self._fd)
                 return
             except OSError as exc:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
@@ -81,16 +90,27 @@ class AuthLock:
 
     def _take_dir(self, deadline):
         while True:
+            self._note(busy=True)
             try:
                 os.mkdir(self.dir_path, 0o700)
-                _write_marker(self.dir_path)
-                return
             except FileExistsError:
+                self._note(busy=False)
                 if self._is_abandoned():
                     _remove_tree(self.dir_path)
+                    self._inherited_note = None
                     continue
             except OSError as exc:
+                self._note(busy=False)
                 raise _not_writable(self.directory, exc)
+            else:
+                try:
+                    _write_marker(self.dir_path)
+                except OSError as exc:
+                    _remove_tree(self.dir_path)
+                    raise _not_writable(self.directory, exc)
+                finally:
+                    self._note(busy=False)
+                return
             if time.monotonic() >= deadline:
                 raise LockTimeout("%s is held by another program (the Atomic agent?); try again, or "
                                   "if nothing is running remove that directory" % self.dir_path)
@@ -98,13 +118,28 @@ class AuthLock:
 
     def _is_abandoned(self):
         """Left by a crashed atomic (we hold the flock, so no live atomic has it), or stale."""
-        if self._fd is not None and os.path.exists(os.path.join(self.dir_path, MARKER)):
-            return True
         try:
-            age = time.time() - os.stat(self.dir_path).st_mtime
+            st = os.stat(self.dir_path)
         except FileNotFoundError:
             return False
-        return age > STALE_AFTER
+        if self._fd is not None:
+            if os.path.exists(os.path.join(self.dir_path, MARKER)):
+                return True
+            if self._inherited_note is not None and _made_at(self.dir_path, st, self._inherited_note):
+                return True
+        return time.time() - st.st_mtime > STALE_AFTER
+
+    def _note(self, busy):
+        """Note in the flock file (which only we may touch now) that we are creating or removing
+        the folder, or clear the note."""
+        if self._fd is None:
+            return
+        text = "%d %d\n" % (os.getpid(), time.time_ns()) if busy else ""
+        try:
+            os.ftruncate(self._fd, 0)
+            os.pwrite(self._fd, text.encode(), 0)
+        except OSError:
+            pass  # without the note a crash in that instant costs a wait, as before
 
     def _start_touching(self):
         import threading
@@ -120,6 +155,26 @@ class AuthLock:
                     return
 
         threading.Thread(target=touch, name="atomic-lock-touch", daemon=True).start()
+
+
+def _read_note(fd):
+    """The creation time (ns) noted in the flock file by a process that died creating the folder."""
+    try:
+        words = os.pread(fd, 64, 0).split()
+        return int(words[1]) if len(words) == 2 else None
+    except (OSError, ValueError):
+        return None
+
+
+def _made_at(dir_path, st, noted_ns):
+    """An empty folder whose last change is the noted moment: the dead process's mkdir."""
+    low, high = NOTE_WINDOW_NS
+    if not noted_ns + low <= st.st_ctime_ns <= noted_ns + high:
+        return False
+    try:
+        return os.listdir(dir_path) == []
+    except OSError:
+        return False
 
 
 def _write_marker(dir_path):

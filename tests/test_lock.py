@@ -158,3 +158,43 @@ def test_lock_folder_that_is_a_file_is_not_deleted_blindly(atomic_env):
     assert_fails(r, 9, path)
     with open(path) as f:
         assert f.read() == "not ours"
+
+
+def _note_in_flock_file(atomic_env, ns):
+    """What an atomic writes to auth.json.flock just before it creates (or removes) the folder."""
+    with open(os.path.join(atomic_env.make_agent_dir(), "auth.json.flock"), "w") as f:
+        f.write("999999 %d\n" % ns)
+
+
+def test_folder_of_an_atomic_killed_right_after_mkdir_does_not_block(atomic_env):
+    # The state a SIGKILL between mkdir and writing atomic.pid leaves: a fresh, empty folder
+    # and the note saying an atomic was creating it at that moment.
+    atomic_env.write_auth({})
+    _note_in_flock_file(atomic_env, time.time_ns())
+    path = _lock_dir(atomic_env)
+    started = time.monotonic()
+    r = atomic_env.run("login", "groq", input=KEY, env={"ATOMIC_LOCK_TIMEOUT": "5"})
+    assert r.returncode == 0, r.stderr
+    assert time.monotonic() - started < 4
+    assert not os.path.exists(path)
+    with open(os.path.join(atomic_env.agent_dir, "auth.json.flock")) as f:
+        assert f.read() == ""                     # our own note was cleared
+
+
+def test_an_old_note_does_not_take_a_later_folder(atomic_env):
+    # The note is from long before the folder was made: the folder is someone else's (the agent's).
+    atomic_env.write_auth({})
+    _note_in_flock_file(atomic_env, time.time_ns() - 10 * 10**9)
+    path = _lock_dir(atomic_env)
+    assert_fails(atomic_env.run("login", "groq", input=KEY, env={"ATOMIC_LOCK_TIMEOUT": "0.5"}), 9, path)
+    assert os.path.isdir(path)
+
+
+def test_a_note_does_not_take_a_folder_with_something_in_it(atomic_env):
+    atomic_env.write_auth({})
+    _note_in_flock_file(atomic_env, time.time_ns())
+    path = _lock_dir(atomic_env)
+    with open(os.path.join(path, "owner"), "w") as f:
+        f.write("someone")
+    assert_fails(atomic_env.run("login", "groq", input=KEY, env={"ATOMIC_LOCK_TIMEOUT": "0.5"}), 9, path)
+    assert os.path.exists(os.path.join(path, "owner"))
