@@ -37,7 +37,7 @@ def read_models_files(ctx):
 def parse_toml(raw, path):
     """Parse models.toml with tomllib (3.11+) or tomli, naming the file and place on failure."""
     try:
-        import tomllib
+        import tomllib  # novermin (3.11+; tomli below)
     except ImportError:
         try:
             import tomli as tomllib

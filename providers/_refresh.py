@@ -18,6 +18,13 @@ def ensure_fresh(provider, entry, ctx):
     warning, while it is still valid)."""
     if not needs_refresh(entry, ctx):
         return entry
+    module = provider.module()
+    if module is None or not hasattr(module, "refresh"):
+        # An entry another tool stored for a provider atomic cannot refresh: use it while it lasts.
+        if entry["expires"] <= ctx.now() * 1000:
+            raise LoginAgain("the stored %s token has expired and atomic cannot refresh it; sign in "
+                             "again with the tool that stored it" % provider.id)
+        return entry
     try:
         return refresh_now(provider, ctx)
     except AtomicError as exc:

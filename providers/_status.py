@@ -12,8 +12,7 @@ def collect_status(ctx):
     from ._lookup import custom_provider, custom_provider_ids
     from ._models_file import read_models_files
 
-    ctx.run_commands = False
-    ctx.refresh_tokens = False  # status reads; a due refresh is `atomic key`'s to do
+    ctx.run_commands = False  # a token due for refresh is refreshed, as by `atomic key` (issue 3)
     auth = _auth(ctx)  # a corrupt auth.json stops here: it is the command's error
     problems = []
     try:

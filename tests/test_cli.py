@@ -242,8 +242,8 @@ def test_status_oauth_entry_of_a_builtin_provider(atomic_env):
     assert r.stdout.splitlines()[1].split()[-1] == "acct-1234"
 
 
-def test_status_never_refreshes_or_writes(atomic_env):
-    # An expired token is shown as such; refreshing is `atomic key`'s job, not status's.
+def test_status_reports_an_expired_token_it_cannot_refresh_and_writes_nothing(atomic_env):
+    # A custom provider has no refresh flow: the expired entry is a problem, kept as it is.
     atomic_env.write_models({"providers": {"my-oauth": {"baseUrl": "http://127.0.0.1:9/v1"}}})
     atomic_env.write_auth({"my-oauth": {"type": "oauth", "access": "access-token-000000000007",
                                         "refresh": "refresh-token-00000009", "expires": 1000}})
@@ -251,7 +251,7 @@ def test_status_never_refreshes_or_writes(atomic_env):
     r = atomic_env.run("status", "--json")
     assert r.returncode == 0, r.stderr
     (row,) = json.loads(r.stdout)["providers"]
-    assert row["expiresIn"] == "expired" and "refresh due" in row["source"]
+    assert row["id"] == "my-oauth" and "expired" in row["problem"] and "sign in again" in row["problem"]
     assert atomic_env.auth_bytes() == before
     assert sorted(os.listdir(atomic_env.agent_dir)) == ["auth.json", "models.json"]
 
