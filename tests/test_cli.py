@@ -320,7 +320,8 @@ def test_run_as_a_module_from_the_checkout(atomic_env):
 
 def test_atomic_py_without_its_providers_folder(tmp_path):
     shutil.copy(ATOMIC_PY, str(tmp_path / "atomic.py"))
-    r = subprocess.run([PYTHON, str(tmp_path / "atomic.py"), "status"], env=clean_env(tmp_path),
+    # -S: no site-packages, where an installed (or editable) atomic-cli would supply providers/
+    r = subprocess.run([PYTHON, "-S", str(tmp_path / "atomic.py"), "status"], env=clean_env(tmp_path),
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=str(tmp_path))
     assert r.returncode == 1 and r.stdout == b""
     assert r.stderr.decode().startswith("atomic: cannot import providers/")
