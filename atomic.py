@@ -18,9 +18,19 @@ Sign in to LLM providers and keep the credentials fresh.
 """
 
 
+# One line per command, for `atomic --help`; the full parser of a command is built only when it runs.
+SUMMARY = {
+    "login": "sign in to a provider (subscription or API key)",
+    "logout": "remove a stored credential",
+    "key": "print the working credential for a provider",
+    "status": "list providers with a credential, where it comes from, and problems",
+    "models": "list the models you can use (or every known model with --all)",
+}
+
+
 def add_key(commands):
     p = commands.add_parser(
-        "key", help="print the working credential for a provider",
+        "key", help=SUMMARY["key"],
         description="Print the working credential for PROVIDER on stdout, and nothing else.",
         epilog=_order_epilog() + "\n\nExample: atomic key openai --header | curl -H @- https://api.openai.com/v1/models")
     p.add_argument("provider", metavar="PROVIDER", help="provider id, e.g. openai, anthropic, github-copilot")
@@ -34,7 +44,7 @@ def add_key(commands):
 
 def add_login(commands):
     p = commands.add_parser(
-        "login", help="sign in to a provider (subscription or API key)",
+        "login", help=SUMMARY["login"],
         description="Sign in to PROVIDER and save the credential in auth.json. Without PROVIDER, "
                     "show a numbered menu. API keys are read from a hidden prompt, or from stdin "
                     "when stdin is not a terminal; never from the command line.",
@@ -55,7 +65,7 @@ def add_login(commands):
 
 def add_logout(commands):
     p = commands.add_parser(
-        "logout", help="remove a stored credential",
+        "logout", help=SUMMARY["logout"],
         description="Remove PROVIDER's entry from auth.json. Environment variables and models.json "
                     "are not changed, and keep working.")
     p.add_argument("provider", metavar="PROVIDER", nargs="?", help="provider id")
@@ -65,7 +75,7 @@ def add_logout(commands):
 
 def add_status(commands):
     p = commands.add_parser(
-        "status", help="list providers with a credential, where it comes from, and problems",
+        "status", help=SUMMARY["status"],
         description="List every provider that has a credential: the source that wins, the "
                     "credential masked, OAuth expiry, and any problem found.",
         epilog=_order_epilog())
@@ -75,7 +85,7 @@ def add_status(commands):
 
 def add_models(commands):
     p = commands.add_parser(
-        "models", help="list the models you can use (or every known model with --all)",
+        "models", help=SUMMARY["models"],
         description="List models: by default those of providers you have a credential for (nothing "
                     "is run or refreshed to find out), with --all every known model. Custom "
                     "providers and overrides come from models.json / models.toml.",
@@ -94,7 +104,8 @@ def add_models(commands):
     p.set_defaults(func=cmd_models)
 
 
-def build_parser():
+def build_parser(argv=None):
+    """The argparse parser; only the command named in argv (if any) gets its full definition."""
     import argparse
 
     def formatter(prog):
@@ -118,8 +129,14 @@ def build_parser():
     parser.add_argument("--version", action="version", version="atomic " + __version__)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
+    words = [w for w in (sys.argv[1:] if argv is None else argv) if not w.startswith("-")]
+    wanted = words[0] if words else None
     for add in (add_login, add_logout, add_key, add_status, add_models):
-        add(commands)
+        name = add.__name__[len("add_"):]
+        if name == wanted:
+            add(commands)
+        else:
+            commands.add_parser(name, help=SUMMARY[name])
     return parser
 
 
@@ -274,7 +291,7 @@ def main(argv=None):
         return 1
     try:
         try:
-            args = parse_plain_key(sys.argv[1:] if argv is None else argv) or build_parser().parse_args(argv)
+            args = parse_plain_key(sys.argv[1:] if argv is None else argv) or build_parser(argv).parse_args(argv)
         except SystemExit as done:  # --help / --version printed: flush here, so a closed pipe is caught below
             sys.stdout.flush()
             return done.code or 0

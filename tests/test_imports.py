@@ -92,7 +92,7 @@ def test_plain_key_command_lines_parse_as_argparse_would():
     for argv in PLAIN:
         quick = atomic.parse_plain_key(argv)
         assert quick is not None, argv
-        assert vars(quick) == vars(atomic.build_parser().parse_args(argv)), argv
+        assert vars(quick) == vars(atomic.build_parser(argv).parse_args(argv)), argv
     for argv in NOT_PLAIN:
         assert atomic.parse_plain_key(argv) is None, argv
 
