@@ -223,3 +223,54 @@ def shared_tmp():
     os.chmod(path, 0o755)
     yield path
     subprocess.run(["rm", "-rf", path], check=False)
+
+
+@pytest.fixture
+def net(tmp_path):
+    """Loopback stand-ins of the providers' hosts behind a CONNECT proxy, trusted via a test CA."""
+    from netfakes import Network
+
+    network = Network(tmp_path)
+    yield network
+    network.close()
+
+
+# The OAuth stand-ins (tests/oauthfakes.py) ---------------------------------------------------
+
+@pytest.fixture
+def login_env(atomic_env, net):
+    """The child's environment: a fresh HOME, the fake network, and a login limit that ends a
+    broken test in a minute rather than ten."""
+    env = dict(atomic_env.env)
+    env.update(net.env())
+    env["ATOMIC_LOGIN_TIMEOUT"] = "60"
+    return env
+
+
+@pytest.fixture
+def start_login():
+    """start_login(args, env) -> LoginRun; every run is killed at the end of the test."""
+    from oauthfakes import LoginRun
+
+    started = []
+
+    def start(args, env):
+        run = LoginRun(args, env)
+        started.append(run)
+        return run
+
+    yield start
+    for run in started:
+        run.kill()
+
+
+@pytest.fixture
+def claude(net):
+    from oauthfakes import FakeClaude
+    return FakeClaude(net)
+
+
+@pytest.fixture
+def openai(net):
+    from oauthfakes import FakeOpenAI
+    return FakeOpenAI(net)

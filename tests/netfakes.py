@@ -6,7 +6,6 @@ Host header. The product under test only sees HTTPS_PROXY and SSL_CERT_FILE, so 
 has a test-only switch.
 """
 import json
-import os
 import select
 import socket
 import ssl

@@ -10,17 +10,9 @@ import pytest
 
 from conftest import clean_env, run_atomic, start_atomic, tree
 from fake_github import EDITOR_HEADERS, FakeGitHub
-from netfakes import Network
 
 HOUR_MS = 3600 * 1000
 GITHUB_TOKEN = "gho_stored-github-token-abcdef123456"
-
-
-@pytest.fixture
-def net(tmp_path):
-    network = Network(tmp_path)
-    yield network
-    network.close()
 
 
 @pytest.fixture

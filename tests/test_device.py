@@ -7,16 +7,8 @@ import pytest
 
 from conftest import clean_env, run_atomic, tree
 from fake_github import FakeGitHub
-from netfakes import Network
 
 SLACK = 0.02  # seconds; clock granularity between the child's sleep and the server's stamp
-
-
-@pytest.fixture
-def net(tmp_path):
-    network = Network(tmp_path)
-    yield network
-    network.close()
 
 
 @pytest.fixture

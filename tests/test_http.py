@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from netfakes import Network, reply, without_network_env
+from netfakes import reply, without_network_env
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -27,13 +27,6 @@ try:
 except AtomicError as e:
     print(json.dumps({"error": e.message, "code": e.exit_code}))
 """
-
-
-@pytest.fixture
-def net(tmp_path):
-    network = Network(tmp_path)
-    yield network
-    network.close()
 
 
 def fetch(spec, env):

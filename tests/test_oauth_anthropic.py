@@ -10,8 +10,7 @@ import pytest
 
 from conftest import assert_fails
 from netfakes import reply
-from oauthfakes import (FakeClaude, claude, http_get, login_env, net, s256,  # noqa: F401 (fixtures)
-                        start_login)
+from oauthfakes import FakeClaude, http_get, s256
 
 AUTHORIZE = "https://claude.ai/oauth/authorize"
 HOUR_MS = 3600 * 1000

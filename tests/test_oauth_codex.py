@@ -7,8 +7,7 @@ import os
 import time
 
 from conftest import assert_fails
-from oauthfakes import (FakeOpenAI, http_get, login_env, make_jwt, net, openai, s256,  # noqa: F401 (fixtures)
-                        start_login)
+from oauthfakes import FakeOpenAI, http_get, make_jwt, s256
 from test_oauth_common import assert_login_failed
 
 AUTHORIZE = "https://auth.openai.com/oauth/authorize"

@@ -11,7 +11,7 @@ import time
 import urllib.parse
 
 from conftest import run_atomic
-from oauthfakes import (claude, http_get, login_env, net, openai, start_login)  # noqa: F401 (fixtures)
+from oauthfakes import http_get
 
 CLAUDE = ["login", "anthropic", "--oauth"]
 AUTHORIZE = "https://claude.ai/oauth/authorize"

@@ -10,20 +10,13 @@ import time
 
 import pytest
 
-from netfakes import Network, reply, without_network_env
+from netfakes import reply, without_network_env
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ATOMIC = os.path.join(REPO, "atomic.py")
 ANTHROPIC_CLIENT = "9d1c250a-e61b-44d9-88ed-5944d1962f5e"
 TOKEN_PATH = "/v1/oauth/token"
 HOUR_MS = 3600 * 1000
-
-
-@pytest.fixture
-def net(tmp_path):
-    network = Network(tmp_path)
-    yield network
-    network.close()
 
 
 @pytest.fixture
@@ -103,7 +96,7 @@ def refresh_requests(net):
 
 
 def test_twenty_processes_share_one_refresh(net, agent, tmp_path):
-    server = TokenServer(net, delay=0.3)
+    TokenServer(net, delay=0.3)
     others = {"openai": {"type": "api_key", "key": "sk-other-provider-key-0000"},
               "someday-provider": {"type": "api_key", "key": "x", "futureField": [1, {"a": None}]}}
     write_auth(agent, dict(others, anthropic=anthropic_entry(now_ms() - 1000)))
