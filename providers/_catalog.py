@@ -224,10 +224,10 @@ def public_records(models):
 def _shown_header(name, value):
     import re
 
-    from ._keys import VAR_NAME
+    from ._keys import is_variable_name
     from ._mask import mask_text, mask_value
 
-    if value.startswith("!") or "$" in value or VAR_NAME.match(value):
+    if value.startswith("!") or "$" in value or is_variable_name(value):
         return value
     if re.search(r"auth|key|token|secret|cookie|password|session", name, re.IGNORECASE):
         return mask_value(value)

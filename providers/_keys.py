@@ -3,9 +3,8 @@ import os
 
 from ._errors import CommandFailed, NotLoggedIn, Unsafe
 
-# Patterns kept as text and compiled by `re` (which caches them) on first use: importing re is a
-# large share of the start-up time of `atomic key` when the key comes from the environment.
-VAR_NAME_PATTERN = r"[A-Z_][A-Z0-9_]*\Z"
+# `re` is imported only for values that contain "$": importing it is a large share of the
+# start-up time of `atomic key`.
 _REFERENCE_PATTERN = r"\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))"
 DEFAULT_COMMAND_TIMEOUT = 10.0
 
@@ -32,18 +31,13 @@ def resolve_value(value, ctx, origin, env=None, allow_commands=True):
     return value
 
 
+_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_NAME_REST = _NAME_START | frozenset("0123456789")
+
+
 def is_variable_name(value):
     """Whether value is exactly an upper-case environment variable name ([A-Z_][A-Z0-9_]*)."""
-    import re
-    return re.match(VAR_NAME_PATTERN, value) is not None
-
-
-def __getattr__(name):
-    """VAR_NAME, the compiled pattern, for modules that import it (PEP 562: built when asked for)."""
-    if name == "VAR_NAME":
-        import re
-        return re.compile(VAR_NAME_PATTERN)
-    raise AttributeError("module %r has no attribute %r" % (__name__, name))
+    return bool(value) and value[0] in _NAME_START and all(ch in _NAME_REST for ch in value)
 
 
 def _variable(name, ctx, origin, env):

@@ -112,7 +112,7 @@ def check_private(path, st, ctx):
 
 def parse_json_object(raw, path):
     """Parse bytes as a JSON object, naming the file, the place and the fix on failure."""
-    import json
+    from ._jsonread import loads
 
     if not raw.strip():
         raise BadFile("%s is empty; delete it and run `atomic login` again, or restore it from a backup" % path)
@@ -121,7 +121,7 @@ def parse_json_object(raw, path):
     except UnicodeDecodeError as exc:
         raise BadFile("%s is not valid UTF-8 (byte %d): %s" % (path, exc.start, _FIX))
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = loads(text, parse_constant=_reject_constant)
     except ValueError as exc:
         where = "line %d, column %d" % (exc.lineno, exc.colno) if hasattr(exc, "lineno") else str(exc)
         reason = getattr(exc, "msg", "invalid value")

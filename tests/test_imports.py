@@ -63,6 +63,23 @@ def test_nothing_heavy_is_imported(tmp_path, case):
     assert sorted(HEAVY & set(modules)) == []
 
 
+@pytest.mark.parametrize("case", ["key openai (env var)", "key openai (auth.json)", "key openai --header (auth.json)"])
+def test_plain_key_needs_neither_argparse_nor_json_nor_re(tmp_path, case):
+    # Measured against what this interpreter imports for `pass` (a site .pth may import re itself).
+    baseline = tmp_path / "baseline.txt"
+    subprocess.run([PYTHON, "-c", "import sys\nwith open(sys.argv[1], 'w') as f: f.write('\\n'.join(sys.modules))",
+                    str(baseline)], check=True)
+    args, make_env = CASES[case]
+    out = tmp_path / "modules.txt"
+    r = subprocess.run([PYTHON, "-c", PROBE, str(out)] + args, env=make_env(str(tmp_path)),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    code, *modules = out.read_text().splitlines()
+    assert code in ("0", "None") and KEY in r.stdout.decode(), r.stderr
+    added = set(modules) - set(baseline.read_text().splitlines())
+    assert "providers._chain" in added  # the probe saw the command run
+    assert sorted({"argparse", "json", "json.decoder", "re", "enum"} & added) == []
+
+
 @pytest.mark.parametrize("args, extra", [(["key", "openai"], {"OPENAI_API_KEY": KEY}), (["--help"], {})])
 def test_the_real_command_line_imports_nothing_heavy(tmp_path, args, extra):
     # The same through `python atomic.py`, read from -X importtime.
