@@ -57,3 +57,19 @@ def test_help_lists_every_exit_code(tmp_path):
     for name, value in vars(Exit).items():
         if name.isupper() and value != Exit.BUG and value != Exit.BROKEN_PIPE:
             assert re.search(r"\b%d [a-z!]" % value, epilog), (name, value)
+
+
+def test_readme_says_what_claude_subscription_use_costs():
+    # The seed's words: third-party use draws from the account's extra usage, billed per token.
+    text = " ".join(open(os.path.join(REPO, "README.md"), encoding="utf-8").read().split())
+    assert "draws from the account's *extra usage*, billed per token" in text
+
+
+def test_readme_opens_with_the_two_commands_and_ci_runs_the_second():
+    lines = open(README, encoding="utf-8").read().splitlines()
+    block = lines[lines.index("```sh") + 1:lines.index("```")]
+    assert block[0].startswith("python3 atomic.py login")
+    readme_test = block[1].split("#")[0].strip()
+    ci = open(os.path.join(REPO, ".ci", "run"), encoding="utf-8").read()
+    for piece in ("-m venv .venv", "pip install", "-e '.[test]'", ".venv/bin/python -m pytest -q"):
+        assert piece in readme_test and piece in ci, piece
