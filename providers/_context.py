@@ -30,13 +30,28 @@ class Context:
             print("atomic: warning: " + message, file=self.stderr)
 
     def say(self, message):
-        """Tell the person something (stderr; stdout is for data)."""
-        print(message, file=self.stderr)
+        """Tell the person something (stderr; stdout is for data), at once: a login may wait next."""
+        print(message, file=self.stderr, flush=True)
 
     def env(self, name):
         """An environment variable, with empty or blank values counted as unset."""
         value = self.environ.get(name, "")
         return value if value.strip() else None
+
+    def seconds(self, name, default):
+        """A duration setting from the environment: a finite number of seconds above 0."""
+        raw = self.env(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            value = float("nan")
+        if not 0 < value < float("inf"):
+            from ._errors import UsageError
+            raise UsageError("%s=%s: expected a number of seconds greater than 0, e.g. %g; or unset it"
+                             % (name, raw.strip(), default))
+        return value
 
     @property
     def agent_dir(self):

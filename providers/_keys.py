@@ -58,7 +58,7 @@ def run_command(command, ctx, origin):
     import subprocess
 
     shown = _shown_command(command)
-    timeout = _timeout_setting(ctx)
+    timeout = ctx.seconds("ATOMIC_COMMAND_TIMEOUT", DEFAULT_COMMAND_TIMEOUT)
     try:
         proc = subprocess.Popen(["/bin/sh", "-c", command], stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -121,16 +121,3 @@ def _shown_command(command):
     from ._mask import mask_text
     short = command if len(command) <= 60 else command[:57] + "..."
     return "the command `%s`" % mask_text(short)
-
-
-def _timeout_setting(ctx):
-    raw = ctx.environ.get("ATOMIC_COMMAND_TIMEOUT", "")
-    try:
-        value = float(raw) if raw else DEFAULT_COMMAND_TIMEOUT
-    except ValueError:
-        value = -1.0
-    if value <= 0:
-        from ._errors import UsageError
-        raise UsageError("ATOMIC_COMMAND_TIMEOUT=%r is not a positive number of seconds; unset it "
-                         "or set e.g. 10" % raw)
-    return value

@@ -19,7 +19,7 @@ from ._errors import LockTimeout, Unsafe
 STALE_AFTER = 30.0    # seconds, proper-lockfile's `stale` as the agent uses it
 TOUCH_EVERY = 5.0     # keep our directory fresh while a slow refresh holds it
 MARKER = "atomic.pid"
-DEFAULT_TIMEOUT = 10.0
+DEFAULT_TIMEOUT = 45.0  # longer than a refresh's 30 s HTTP deadline, so waiters outlast a slow refresh
 NOTE_WINDOW_NS = (-1 * 10**9, 2 * 10**9)  # a directory's ctime vs the note: coarse fs clocks, slow machines
 
 
@@ -31,7 +31,7 @@ class AuthLock:
         self.ctx = ctx
         self.flock_path = os.path.join(directory, "auth.json.flock")
         self.dir_path = os.path.join(directory, "auth.json.lock")
-        self.timeout = timeout if timeout is not None else _timeout_setting(ctx)
+        self.timeout = timeout if timeout is not None else ctx.seconds("ATOMIC_LOCK_TIMEOUT", DEFAULT_TIMEOUT)
         self._fd = None
         self._stop = None
         self._inherited_note = None   # the note a process that died creating the folder left
@@ -199,12 +199,3 @@ def _remove_tree(path):
 def _not_writable(directory, exc):
     return Unsafe("cannot write in %s (%s); atomic needs it writable to save credentials: fix its "
                   "permissions or set ATOMIC_CODING_AGENT_DIR" % (directory, exc.strerror))
-
-
-def _timeout_setting(ctx):
-    raw = ctx.environ.get("ATOMIC_LOCK_TIMEOUT", "")
-    try:
-        return float(raw) if raw else DEFAULT_TIMEOUT
-    except ValueError:
-        from ._errors import UsageError
-        raise UsageError("ATOMIC_LOCK_TIMEOUT=%r is not a number of seconds; unset it or set e.g. 10" % raw)

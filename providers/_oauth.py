@@ -13,7 +13,7 @@ import secrets
 import sys
 import time
 
-from ._errors import LoginFailed, NetworkError, UsageError
+from ._errors import LoginFailed, NetworkError
 from ._mask import excerpt
 
 LOGIN_TIMEOUT = 600      # seconds for the whole login, unless ATOMIC_LOGIN_TIMEOUT says otherwise
@@ -39,16 +39,7 @@ def _b64url(raw):
 
 def login_deadline(ctx):
     """The monotonic time by which the login must be done (ATOMIC_LOGIN_TIMEOUT seconds, default 600)."""
-    raw = ctx.env("ATOMIC_LOGIN_TIMEOUT")
-    seconds = LOGIN_TIMEOUT
-    if raw is not None:
-        try:
-            seconds = float(raw)
-        except ValueError:
-            seconds = -1
-        if not seconds > 0 or seconds == float("inf"):
-            raise UsageError("ATOMIC_LOGIN_TIMEOUT=%s: expected a number of seconds greater than 0" % raw.strip())
-    return time.monotonic() + seconds
+    return time.monotonic() + ctx.seconds("ATOMIC_LOGIN_TIMEOUT", LOGIN_TIMEOUT)
 
 
 def say(ctx, text):
