@@ -15,7 +15,9 @@ DEADLINE = 30.0          # seconds for a whole request: connect, send, headers a
 CONNECT_TIMEOUT = 10.0   # seconds for any single socket operation
 MAX_BODY = 1 << 20       # bytes; token and model-list responses are far smaller
 USER_AGENT = "atomic/0.1"
-CA_VARIABLES = ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+# The contract's order. SSL_CERT_DIR is not listed: many images set it to the system store, which
+# would hide a corporate bundle named below; OpenSSL still reads it for the default context.
+CA_VARIABLES = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
 
 class Response:
@@ -260,6 +262,11 @@ def _describe(exc, url, ctx, secrets):
 
     host = _host(url)
     reason = getattr(exc, "reason", exc)
+    proxy = proxies_for(url, ctx).get(url.split(":", 1)[0])
+    if proxy and isinstance(reason, (ConnectionRefusedError, socket.gaierror)):
+        # The connection that failed was the one to the proxy, not to the provider.
+        return NetworkError(mask_text("could not reach the proxy %s (for %s): %s; check HTTPS_PROXY"
+                                      % (proxy, host, getattr(reason, "strerror", None) or reason), secrets))
     if isinstance(reason, ssl.SSLCertVerificationError):
         text = ("the TLS certificate of %s could not be verified (%s); set SSL_CERT_FILE to your "
                 "organisation's CA bundle" % (host, getattr(reason, "verify_message", reason)))

@@ -9,25 +9,36 @@ where the document went wrong.
 _WHITESPACE = " \t\n\r"
 
 
+def _finite(literal):
+    value = float(literal)
+    if value in (float("inf"), float("-inf")):
+        # Python would read it as infinity and write it back as `Infinity`, which is not JSON.
+        raise ValueError("the number %s is too large for JSON" % literal)
+    return value
+
+
+def _not_json(name):
+    raise ValueError("%s is not JSON" % name)
+
+
 class _Settings:
     # The attributes the C scanner reads from json.JSONDecoder.
     strict = True
     object_hook = None
     object_pairs_hook = None
-    parse_float = float
+    parse_float = staticmethod(_finite)
     parse_int = int
+    parse_constant = staticmethod(_not_json)
     memo = None
 
-    def __init__(self, parse_constant):
-        self.parse_constant = parse_constant
 
-
-def loads(text, parse_constant):
-    """Like json.loads(text, parse_constant=...), importing json only to report an error."""
+def loads(text):
+    """Strict json.loads (no NaN or Infinity, no number that overflows to infinity), importing
+    json only to report an error."""
     try:
         import _json
 
-        scan = _json.make_scanner(_Settings(parse_constant))
+        scan = _json.make_scanner(_Settings())
         start = _skip_space(text, 0)
         value, end = scan(text, start)
         if _skip_space(text, end) == len(text):
@@ -38,7 +49,7 @@ def loads(text, parse_constant):
         pass
     import json  # let the full parser find and describe the problem
 
-    return json.loads(text, parse_constant=parse_constant)
+    return json.loads(text, parse_float=_finite, parse_constant=_not_json)
 
 
 def _skip_space(text, index):

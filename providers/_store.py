@@ -121,21 +121,16 @@ def parse_json_object(raw, path):
     except UnicodeDecodeError as exc:
         raise BadFile("%s is not valid UTF-8 (byte %d): %s" % (path, exc.start, _FIX))
     try:
-        data = loads(text, parse_constant=_reject_constant)
+        data = loads(text)
     except ValueError as exc:
-        where = "line %d, column %d" % (exc.lineno, exc.colno) if hasattr(exc, "lineno") else str(exc)
-        reason = getattr(exc, "msg", "invalid value")
-        raise BadFile("%s is not valid JSON (%s: %s): %s" % (path, where, reason, _FIX))
+        detail = ("line %d, column %d: %s" % (exc.lineno, exc.colno, exc.msg)) if hasattr(exc, "lineno") else str(exc)
+        raise BadFile("%s is not valid JSON (%s): %s" % (path, detail, _FIX))
     except RecursionError:  # thousands of nested brackets: valid JSON, but no credential file
         raise BadFile("%s is nested too deeply to be a credential file: %s" % (path, _FIX))
     if not isinstance(data, dict):
         raise BadFile("%s must hold a JSON object of provider ids, not %s: %s"
                       % (path, _json_type(data), _FIX))
     return data
-
-
-def _reject_constant(name):
-    raise ValueError("%s is not JSON" % name)
 
 
 def _json_type(value):
@@ -247,9 +242,10 @@ def ensure_private_dir(path, ctx):
         raise Unsafe("%s belongs to uid %d, not you; atomic will not write credentials there"
                      % (path, st.st_uid))
     if os.name == "posix" and st.st_mode & 0o077:
-        ctx.warn("%s was open to other users (mode %03o); atomic set it to 700"
-                 % (path, stat.S_IMODE(st.st_mode)))
-        os.chmod(path, 0o700)
+        # Only ever take bits away: a read-only folder must stay read-only.
+        ctx.warn("%s was open to other users (mode %03o); atomic set it to %03o"
+                 % (path, stat.S_IMODE(st.st_mode), stat.S_IMODE(st.st_mode) & 0o700))
+        os.chmod(path, stat.S_IMODE(st.st_mode) & 0o700)
     return path
 
 
@@ -259,10 +255,10 @@ def write_json_atomic(path, data):
     import tempfile
 
     try:
-        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
         payload = text.encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates from \ud800-style escapes: keep them escaped
-        payload = (json.dumps(data, indent=2) + "\n").encode("ascii")
+        payload = (json.dumps(data, indent=2, allow_nan=False) + "\n").encode("ascii")
     if os.path.islink(path):
         raise Unsafe("%s is a symbolic link; atomic will not replace it with a regular file: "
                      "replace the link with the file it points to" % path)

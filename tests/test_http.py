@@ -180,3 +180,26 @@ def test_refused_connection_names_the_host_and_hides_the_secret(tmp_path):
     assert result["code"] == 6
     assert "127.0.0.1:%d" % port in result["error"]
     assert "sk-abcdefghijklmnopqrstuvwxyz" not in result["error"]
+
+
+def test_ssl_cert_dir_does_not_hide_a_named_bundle(net):
+    # Many images set SSL_CERT_DIR to the system store; REQUESTS_CA_BUNDLE still decides.
+    net.hosts.route("GET", "api.openai.com", "/ok")(lambda req: reply(200, "fine"))
+    env = without_network_env(os.environ)
+    env.update({"HTTPS_PROXY": net.proxy.url, "REQUESTS_CA_BUNDLE": net.ca_file, "SSL_CERT_DIR": "/etc/ssl/certs"})
+    assert fetch({"url": "https://api.openai.com/ok"}, env)["status"] == 200
+
+
+def test_an_unreachable_proxy_is_named_as_the_proxy(tmp_path):
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    env = without_network_env(os.environ)
+    env["HTTPS_PROXY"] = "http://user:hunter2secret@127.0.0.1:%d" % port
+    result = fetch({"url": "https://api.openai.com/v1/models"}, env)
+    assert result["code"] == 6
+    assert "proxy" in result["error"] and "127.0.0.1:%d" % port in result["error"]
+    assert "api.openai.com" in result["error"] and "HTTPS_PROXY" in result["error"]
+    assert "hunter2secret" not in result["error"]

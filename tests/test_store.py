@@ -21,6 +21,8 @@ BAD_FILES = {
     "top-level string": (b'"sk-just-a-key"', "a string"),
     "top-level null": (b"null", "null"),
     "NaN": (b'{"openai": {"type": "api_key", "key": NaN}}', "not valid JSON"),
+    # Python reads 1e999 as infinity and would write it back as `Infinity`, which no JSON reader takes.
+    "overflowing number": (b'{"openai": {"type": "api_key", "key": "sk-x"}, "agent": {"n": 1e999}}', "too large"),
     "non-UTF-8": (b'{"openai": {"type": "api_key", "key": "sk-\xff\xfe"}}', "UTF-8"),
     "UTF-16": ('{"openai": {"type": "api_key", "key": "sk-x"}}'.encode("utf-16"), "UTF-8"),
     "huge": (b'{"openai": {"type": "api_key", "key": "sk-x", "pad": "' + b"x" * (1 << 20) + b'"}}',
@@ -107,13 +109,11 @@ def test_bad_entry_names_the_field_and_others_still_work(atomic_env, name):
     assert atomic_env.run("key", "openai").stdout == "sk-replacement-key-000001\n"
 
 
-def test_non_finite_expiry_is_a_bad_entry(atomic_env):
+def test_non_finite_expiry_is_refused_with_the_file(atomic_env):
     # 1e999 parses as infinity: not an epoch time, and not valid JSON to print back.
     atomic_env.write_auth(b'{"openai": {"type": "oauth", "access": "a", "refresh": "r", "expires": 1e999}}')
-    assert_fails(atomic_env.run("key", "openai"), 4, "openai.expires")
-    r = atomic_env.run("status", "--json")
-    assert r.returncode == 0, r.stderr
-    assert "openai.expires" in json.loads(r.stdout)["providers"][0]["problem"]
+    assert_fails(atomic_env.run("key", "openai"), 4, "1e999 is too large")
+    assert_fails(atomic_env.run("status", "--json"), 4, "1e999 is too large")
 
 
 # Writes: preserved content, concurrency, crashes ---------------------------------------------
@@ -418,3 +418,14 @@ def test_agent_dir_path_is_a_file(atomic_env):
     assert_fails(atomic_env.run("login", "groq", input="gsk-0000000000000001\n"), 7,
                  atomic_env.agent_dir, "not a directory")
     assert_fails(atomic_env.run("key", "groq"), 3)   # nothing there to read: not logged in
+
+
+def test_a_read_only_agent_dir_that_is_open_to_others_stays_read_only(shared_tmp):
+    # 0555: atomic tightens loose bits, but only by taking bits away, never by adding write.
+    env, child = _read_only_agent(shared_tmp)
+    os.chmod(env.agent_dir, 0o555)
+    before = env.auth_bytes()
+    r = env.run("login", "openai", input="sk-000000000000000001\n", **child)
+    assert_fails(r, 7, env.agent_dir, warnings=True)
+    assert os.stat(env.agent_dir).st_mode & 0o777 == 0o500
+    assert env.auth_bytes() == before
