@@ -115,10 +115,10 @@ def _commands_allowed(path):
     from ._store import commands_allowed
 
     try:
-        st = os.lstat(path)
+        st = os.stat(path)  # a models.json link: what counts is the file it points to
     except OSError:
         return False
-    return commands_allowed(path, st.st_uid, st.st_mode)
+    return commands_allowed(os.path.realpath(path), st.st_uid, st.st_mode)
 
 
 def _auth(ctx):

@@ -5,7 +5,7 @@ from . import PROVIDERS
 from ._errors import LoginFailed, UsageError
 from ._keys import is_variable_name
 from ._lookup import find_provider
-from ._store import read_auth, update_auth
+from ._store import check_writable, read_auth, update_auth
 
 MAX_KEY_BYTES = 16384
 
@@ -25,6 +25,7 @@ def login(args, ctx):
     else:
         provider, method = _menu(ctx)
     settings = _parse_settings(args.env)
+    check_writable(ctx)  # before the browser or the prompt: a login that cannot be saved is wasted
     if method == "oauth":
         if settings:
             raise UsageError("--env is for API-key logins; %s signs in with OAuth" % provider.id)
@@ -32,7 +33,7 @@ def login(args, ctx):
         _save(ctx, provider, lambda old: record)
         ctx.say("Signed in to %s; saved to %s" % (provider.name, os.path.join(ctx.agent_dir, "auth.json")))
         return 0
-    key = read_secret(ctx, "Paste your %s API key (input is hidden): " % provider.name)
+    key = stored_form(read_secret(ctx, "Paste your %s API key (input is hidden): " % provider.name), ctx)
 
     def entry(old):
         # Keep the settings of the entry being replaced, unless they were malformed.
@@ -47,6 +48,26 @@ def login(args, ctx):
     _save(ctx, provider, entry)
     ctx.say("Saved the %s API key to %s" % (provider.name, os.path.join(ctx.agent_dir, "auth.json")))
     return 0
+
+
+def stored_form(key, ctx):
+    """The auth.json value for what was pasted, so that it reads back as meant (see _keys).
+
+    `!command` and a whole `$NAME` / `${NAME}` / NAME are kept as references, and said to be; a
+    `$` anywhere else is part of the key and is stored as `$$`.
+    """
+    if key.startswith("!"):
+        ctx.say("Saving a command: atomic will run it (once per process) to get the key.")
+        return key
+    name = key[2:-1] if key.startswith("${") and key.endswith("}") else key[1:] if key.startswith("$") else key
+    if is_variable_name(name) or (name is not key and name.isidentifier()):
+        if not ctx.env(name):
+            # Not echoed: an all-capitals key would be the secret itself.
+            raise UsageError("what you gave is read as the name of an environment variable, which "
+                             "is not set here; export it first, or give the key itself")
+        ctx.say("Saving a reference to the environment variable %s (read each time, not copied)." % name)
+        return key
+    return key.replace("$", "$$")
 
 
 def _save(ctx, provider, make_entry):

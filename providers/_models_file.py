@@ -2,7 +2,7 @@
 import os
 
 from ._errors import BadFile
-from ._store import parse_json_object, read_capped
+from ._store import CONFIG_FIX, parse_json_object, read_capped
 
 FILES = ("models.json", "models.toml")
 
@@ -13,15 +13,26 @@ def read_models_files(ctx):
     Cached on the context. The same provider in both files is an error naming both.
     """
     cached = getattr(ctx, "_models_files", None)
+    if isinstance(cached, BadFile):
+        raise cached  # reported once per reader, not once per provider asked about
     if cached is not None:
         return cached
+    try:
+        ctx._models_files = _read(ctx)
+    except BadFile as exc:
+        ctx._models_files = exc
+        raise
+    return ctx._models_files
+
+
+def _read(ctx):
     providers, origin = {}, {}
     for name in FILES:
         path = os.path.join(ctx.agent_dir, name)
-        raw, _st = read_capped(path, ctx)
+        raw, _st = read_capped(path, ctx, private=False, fix=CONFIG_FIX)
         if raw is None:
             continue
-        doc = parse_toml(raw, path) if name.endswith(".toml") else parse_json_object(raw, path)
+        doc = parse_toml(raw, path) if name.endswith(".toml") else parse_json_object(raw, path, CONFIG_FIX)
         section = doc.get("providers", {})
         if not isinstance(section, dict):
             raise BadFile("%s: providers: expected an object of provider ids" % path)
@@ -30,8 +41,7 @@ def read_models_files(ctx):
                 raise BadFile("provider %r is defined in both %s and %s; keep it in one file"
                               % (pid, origin[pid], path))
             providers[pid], origin[pid] = config, path
-    ctx._models_files = (providers, origin)
-    return ctx._models_files
+    return providers, origin
 
 
 def parse_toml(raw, path):

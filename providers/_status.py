@@ -29,6 +29,8 @@ def collect_status(ctx):
         except NothingFound:
             continue
         except AtomicError as exc:
+            if exc.message in problems:
+                continue  # a broken models.json, already reported once above
             rows.append({"id": provider.id, "name": provider.name, "source": None,
                          "credential": None, "problem": exc.message})
             continue

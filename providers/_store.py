@@ -13,6 +13,7 @@ from ._lock import AuthLock
 MAX_BYTES = 1 << 20  # a credential file is small; anything bigger is not ours
 AUTH_FILE = "auth.json"
 _FIX = "fix it by hand, or move it aside and run `atomic login` again; atomic has not changed it"
+CONFIG_FIX = "fix it by hand; atomic never writes this file"
 
 
 class AuthFile:
@@ -65,9 +66,17 @@ def read_auth(ctx):
     return AuthFile(path, data, exists=True, uid=st.st_uid, mode=stat.S_IMODE(st.st_mode))
 
 
-def read_capped(path, ctx):
-    """(bytes, stat) of a private file, opened without following links; (None, None) if absent."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+def read_capped(path, ctx, private=True, fix=None):
+    """(bytes, stat) of a small file; (None, None) if absent.
+
+    A private file (auth.json) is opened without following links and should be readable by us
+    alone. Configuration (models.json) may be a link, as dotfile managers make it, and readable
+    by others. `fix` is the advice that ends a message about a file that cannot be used.
+    """
+    fix = fix or _FIX
+    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+    if private:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(path, flags)
     except OSError as exc:
@@ -81,11 +90,10 @@ def read_capped(path, ctx):
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise BadFile("%s is not a regular file; move it aside and run `atomic login` again" % path)
+            raise BadFile("%s is not a regular file: %s" % (path, fix))
         if st.st_size > MAX_BYTES:
-            raise BadFile("%s is %d bytes, over the 1 MiB limit; it is not a file atomic wrote: %s"
-                          % (path, st.st_size, _FIX))
-        check_private(path, st, ctx)
+            raise BadFile("%s is %d bytes, over the 1 MiB limit: %s" % (path, st.st_size, fix))
+        check_private(path, st, ctx, private)
         chunks, size = [], 0
         while size <= MAX_BYTES:
             chunk = os.read(fd, 65536)
@@ -94,42 +102,42 @@ def read_capped(path, ctx):
             chunks.append(chunk)
             size += len(chunk)
         if size > MAX_BYTES:
-            raise BadFile("%s grew past the 1 MiB limit while being read: %s" % (path, _FIX))
+            raise BadFile("%s grew past the 1 MiB limit while being read: %s" % (path, fix))
         return b"".join(chunks), st
     finally:
         os.close(fd)
 
 
-def check_private(path, st, ctx):
-    """Warn (once) about a file that others may read or that belongs to someone else."""
+def check_private(path, st, ctx, private=True):
+    """Warn (once) about a file that belongs to someone else or, if private, that others may read."""
     if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
         ctx.warn("%s belongs to uid %d, not you; atomic will read it but not write it or run "
                  "its !commands" % (path, st.st_uid))
-    if os.name == "posix" and st.st_mode & 0o077:
+    if private and os.name == "posix" and st.st_mode & 0o077:
         ctx.warn("%s can be read by other users (mode %03o); run `chmod 600 %s`"
                  % (path, stat.S_IMODE(st.st_mode), path))
 
 
-def parse_json_object(raw, path):
+def parse_json_object(raw, path, fix=None):
     """Parse bytes as a JSON object, naming the file, the place and the fix on failure."""
     from ._jsonread import loads
 
+    fix = fix or _FIX
     if not raw.strip():
-        raise BadFile("%s is empty; delete it and run `atomic login` again, or restore it from a backup" % path)
+        raise BadFile("%s is empty: %s" % (path, fix))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise BadFile("%s is not valid UTF-8 (byte %d): %s" % (path, exc.start, _FIX))
+        raise BadFile("%s is not valid UTF-8 (byte %d): %s" % (path, exc.start, fix))
     try:
         data = loads(text)
     except ValueError as exc:
         detail = ("line %d, column %d: %s" % (exc.lineno, exc.colno, exc.msg)) if hasattr(exc, "lineno") else str(exc)
-        raise BadFile("%s is not valid JSON (%s): %s" % (path, detail, _FIX))
+        raise BadFile("%s is not valid JSON (%s): %s" % (path, detail, fix))
     except RecursionError:  # thousands of nested brackets: valid JSON, but no credential file
-        raise BadFile("%s is nested too deeply to be a credential file: %s" % (path, _FIX))
+        raise BadFile("%s is nested too deeply to be ours: %s" % (path, fix))
     if not isinstance(data, dict):
-        raise BadFile("%s must hold a JSON object of provider ids, not %s: %s"
-                      % (path, _json_type(data), _FIX))
+        raise BadFile("%s must hold a JSON object, not %s: %s" % (path, _json_type(data), fix))
     return data
 
 
@@ -212,6 +220,20 @@ def remove_stale_temp_files(path, older_than=60.0):
                 os.unlink(temp)
         except OSError:
             pass
+
+
+def check_writable(ctx):
+    """Fail now if a login's result could not be saved: a broken auth.json, a file or folder that
+    is not ours, or a folder we cannot write. Called before asking for a key or opening a browser."""
+    auth = read_auth(ctx)
+    if not auth.ours:
+        raise Unsafe("%s belongs to uid %d, not you; atomic will not write it" % (auth.path, auth.uid))
+    probe = ctx.agent_dir
+    while not os.path.isdir(probe) and os.path.dirname(probe) != probe:
+        probe = os.path.dirname(probe)  # the folder atomic would create the agent directory in
+    if not os.access(probe, os.W_OK):
+        raise Unsafe("cannot write in %s; atomic needs it writable to save credentials: fix its "
+                     "permissions or set ATOMIC_CODING_AGENT_DIR" % probe)
 
 
 def ensure_private_dir(path, ctx):

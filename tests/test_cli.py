@@ -497,3 +497,37 @@ def test_provider_with_both_methods_asks_which_on_a_terminal(atomic_env):
         code, output = term.finish()
     assert code == 0, output
     assert atomic_env.read_auth()["anthropic"] == {"type": "api_key", "key": "sk-ant-api03-terminal-key-000001"}
+
+
+# What a pasted key becomes ---------------------------------------------------------------
+
+@pytest.mark.parametrize("pasted, stored, printed", [
+    ("sk-abc$def-0123456789", "sk-abc$$def-0123456789", "sk-abc$def-0123456789"),   # $ inside a key
+    ("sk-plain-0123456789", "sk-plain-0123456789", "sk-plain-0123456789"),
+    ("$VAULT_GROQ", "$VAULT_GROQ", "gsk-from-vault-000001"),                          # a reference
+    ("VAULT_GROQ", "VAULT_GROQ", "gsk-from-vault-000001"),
+])
+def test_a_pasted_key_reads_back_as_meant(atomic_env, pasted, stored, printed):
+    env = {"VAULT_GROQ": "gsk-from-vault-000001"}
+    r = atomic_env.run("login", "groq", input=pasted + "\n", env=env)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(atomic_env.auth_bytes())["groq"]["key"] == stored
+    r = atomic_env.run("key", "groq", env=env)
+    assert (r.returncode, r.stdout) == (0, printed + "\n")
+
+
+def test_an_all_capitals_key_whose_variable_is_unset_is_refused_without_echoing_it(atomic_env):
+    secret = "ABCDEF0123456789XYZ0"
+    r = atomic_env.run("login", "groq", input=secret + "\n")
+    assert_fails(r, 2, "environment variable")
+    assert secret not in r.stderr
+    assert not os.path.exists(atomic_env.auth_path)
+
+
+def test_a_login_that_could_not_be_saved_fails_before_asking(atomic_env):
+    # A corrupt auth.json: the OAuth login must not open a browser or wait for a paste first.
+    atomic_env.write_auth(b"{broken")
+    r = atomic_env.run("login", "anthropic", "--oauth", env={"ATOMIC_LOGIN_TIMEOUT": "30"}, timeout=20)
+    assert_fails(r, 4, atomic_env.auth_path)
+    assert "claude.ai" not in r.stderr
+    assert atomic_env.auth_bytes() == b"{broken"

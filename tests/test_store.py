@@ -375,7 +375,7 @@ def test_key_from_environment_with_a_read_only_home(shared_tmp):
     assert r.returncode == 0, r.stderr
     r = run_atomic(["login", "groq"], env=env, input="gsk-0000000000000001\n", python=python,
                    preexec_fn=preexec)
-    assert_fails(r, 7, "cannot create", ".atomic")
+    assert_fails(r, 7, "cannot write in", home)
     assert os.listdir(home) == []
 
 
@@ -426,6 +426,6 @@ def test_a_read_only_agent_dir_that_is_open_to_others_stays_read_only(shared_tmp
     os.chmod(env.agent_dir, 0o555)
     before = env.auth_bytes()
     r = env.run("login", "openai", input="sk-000000000000000001\n", **child)
-    assert_fails(r, 7, env.agent_dir, warnings=True)
-    assert os.stat(env.agent_dir).st_mode & 0o777 == 0o500
+    assert_fails(r, 7, env.agent_dir)
+    assert not os.stat(env.agent_dir).st_mode & 0o200   # no write bit was added
     assert env.auth_bytes() == before
