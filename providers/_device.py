@@ -7,6 +7,7 @@ after the device code has expired.
 import time
 
 from ._errors import LoginFailed
+from ._text import has_control_chars
 
 DEFAULT_INTERVAL = 5      # seconds, when the server names none (RFC 8628 §3.2)
 SLOW_DOWN_STEP = 5        # seconds added by each slow_down (RFC 8628 §3.5)
@@ -49,12 +50,13 @@ def poll(attempt, interval, expires_in, ctx):
 
 def show_code(ctx, verification_uri, user_code, service):
     """Tell the person where to go and what to type (stderr), after checking the server's answer."""
+    # A hostile server could send terminal escape sequences (C0, DEL, C1): show only plain text.
     uri = str(verification_uri or "").strip()
-    if not uri.lower().startswith(("https://", "http://")) or not _printable(uri):
+    if not uri.lower().startswith(("https://", "http://")) or has_control_chars(uri, c1=True):
         raise LoginFailed("%s sent a verification address that is not an http(s) URL; not showing it"
                           % service)
     code = str(user_code or "").strip()
-    if not code or not _printable(code):
+    if not code or has_control_chars(code, c1=True):
         raise LoginFailed("%s sent no usable user code; try again" % service)
     ctx.say("To sign in to %s, open %s in a browser and enter the code: %s" % (service, uri, code))
     ctx.say("Waiting for you to approve the sign-in (Ctrl-C to cancel)...")
@@ -81,8 +83,3 @@ def _timeout_message(lifetime, slowed):
                  "machine's clock drifts (common in VMs and WSL): sync it, e.g. `sudo hwclock -s`"
                  % slowed)
     return text
-
-
-def _printable(text):
-    # A hostile server could send terminal escape sequences (C0, DEL, C1); show only plain text.
-    return not any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in text)

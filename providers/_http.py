@@ -34,25 +34,26 @@ class Response:
     def ok(self):
         return 200 <= self.status < 300
 
-    def json(self):
-        """The body as JSON; a NetworkError (with a masked excerpt) if it is not."""
+    def json_or_none(self, default=None):
+        """The body as JSON, or `default` when it is not JSON (error bodies are often HTML or text)."""
         import json
 
         try:
             return json.loads(self.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
+            return default
+
+    def json(self):
+        """The body as JSON; a NetworkError (with a masked excerpt) if it is not."""
+        doc = self.json_or_none(_NOT_JSON)
+        if doc is _NOT_JSON:
             raise NetworkError("%s answered HTTP %d with something that is not JSON: %s"
                                % (self.host, self.status, excerpt(self.body.decode("utf-8", "replace")) or "(empty)"))
+        return doc
 
     def error_text(self):
         """A short, masked description of an error response, for messages."""
-        import json
-
-        text = self.body.decode("utf-8", "replace")
-        try:
-            doc = json.loads(text)
-        except ValueError:
-            return excerpt(text) or "(empty body)"
+        doc = self.json_or_none()
         if isinstance(doc, dict):
             err = doc.get("error")
             if isinstance(err, dict):
@@ -60,7 +61,10 @@ class Response:
             parts = [str(p) for p in (err, doc.get("error_description"), doc.get("message")) if p]
             if parts:
                 return excerpt(": ".join(parts))
-        return excerpt(text)
+        return excerpt(self.body.decode("utf-8", "replace")) or "(empty body)"
+
+
+_NOT_JSON = object()  # tells a body that is not JSON from one that is JSON null
 
 
 def request(method, url, ctx, headers=None, secret_headers=None, json_body=None, form=None,

@@ -112,7 +112,9 @@ def _check_output(status, out, err, origin, shown):
     if len(lines) > 1:
         raise CommandFailed("%s: %s printed %d lines; it must print only the key, on one line"
                             % (origin, shown, len(lines)))
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+    from ._text import has_control_chars
+
+    if has_control_chars(text):
         raise CommandFailed("%s: %s printed control characters; it must print only the key" % (origin, shown))
     return text
 

@@ -24,6 +24,7 @@ def login(args, ctx):
         method = _choose_method(provider, args, ctx)
     else:
         provider, method = _menu(ctx)
+    _check_login_flags(provider, method, args)
     settings = _parse_settings(args.env)
     check_writable(ctx)  # before the browser or the prompt: a login that cannot be saved is wasted
     if method == "oauth":
@@ -77,6 +78,15 @@ def _save(ctx, provider, make_entry):
         data[provider.id] = make_entry(old if isinstance(old, dict) else None)
         return data
     update_auth(ctx, change)
+
+
+def _check_login_flags(provider, method, args):
+    """--device and --enterprise-domain only where they do something: ignored, they mislead."""
+    if args.enterprise_domain is not None and provider.id != "github-copilot":
+        raise UsageError("--enterprise-domain is only for github-copilot; leave it out for %s" % provider.id)
+    if args.device and method != "oauth":
+        raise UsageError("--device is only for subscription logins (openai-codex, github-copilot); "
+                         "the %s login takes an API key" % provider.id)
 
 
 def _choose_method(provider, args, ctx):
@@ -189,7 +199,9 @@ def check_key(value, where):
     if len(lines) > 1:
         raise UsageError("%s has %d lines; give only the key, on one line" % (where, len(lines)))
     key = lines[0]
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in key):
+    from ._text import has_control_chars
+
+    if has_control_chars(key):
         raise UsageError("%s contains control characters; give only the key" % where)
     return key
 

@@ -15,6 +15,7 @@ import time
 
 from ._errors import LoginFailed, NetworkError
 from ._mask import excerpt
+from ._text import has_control_chars
 
 LOGIN_TIMEOUT = 600      # seconds for the whole login, unless ATOMIC_LOGIN_TIMEOUT says otherwise
 HANDLER_TIMEOUT = 5      # seconds a browser connection may sit idle on the callback server
@@ -40,12 +41,6 @@ def _b64url(raw):
 def login_deadline(ctx):
     """The monotonic time by which the login must be done (ATOMIC_LOGIN_TIMEOUT seconds, default 600)."""
     return time.monotonic() + ctx.seconds("ATOMIC_LOGIN_TIMEOUT", LOGIN_TIMEOUT)
-
-
-def say(ctx, text):
-    """A line for the person on stderr, flushed now (tests and people read it while we wait)."""
-    ctx.stderr.write(text + "\n")
-    ctx.stderr.flush()
 
 
 # The browser ---------------------------------------------------------------------------------
@@ -94,17 +89,17 @@ def wait_for_code(ctx, service, authorize_url, port, path, state, deadline, ssh_
     try:
         server = CallbackServer(port, path, state, service, events)
     except OSError as exc:
-        say(ctx, "Port %d on 127.0.0.1 is not available (%s), so the browser cannot hand the sign-in back "
-                 "to atomic directly; paste the address instead, as described below." % (port, exc.strerror or exc))
+        ctx.say("Port %d on 127.0.0.1 is not available (%s), so the browser cannot hand the sign-in back "
+                "to atomic directly; paste the address instead, as described below." % (port, exc.strerror or exc))
     try:
-        say(ctx, "Open this address in a browser to sign in to %s:\n\n  %s\n" % (service, authorize_url))
+        ctx.say("Open this address in a browser to sign in to %s:\n\n  %s\n" % (service, authorize_url))
         if browser_reachable(ctx) and open_browser(authorize_url, ctx):
-            say(ctx, "(A browser window should have opened.)")
+            ctx.say("(A browser window should have opened.)")
         elif ssh_hint and (ctx.env("SSH_CONNECTION") or ctx.env("SSH_TTY")):
-            say(ctx, ssh_hint)
-        say(ctx, "After you approve, the browser goes to http://localhost:%d%s. If that page does not load "
-                 "(for example on another machine), copy its full address from the address bar and paste it "
-                 "here, then press Enter." % (port, path))
+            ctx.say(ssh_hint)
+        ctx.say("After you approve, the browser goes to http://localhost:%d%s. If that page does not load "
+                "(for example on another machine), copy its full address from the address bar and paste it "
+                "here, then press Enter." % (port, path))
         _start_paste_reader(ctx.stdin, events)
         return _first_answer(events, state, deadline, server, port, service)
     finally:
@@ -140,7 +135,9 @@ def _first_answer(events, state, deadline, server, port, service):
 def parse_pasted(text, state, service):
     """The code from a pasted redirect URL, `code#state`, query string or bare code; None to ignore.
 
-    A pasted state must match ours; an error in the pasted URL ends the login.
+    A pasted state must match ours, and a pasted URL or query string must carry one: otherwise
+    anyone could have a victim paste the redirect of the attacker's own sign-in (login CSRF).
+    Only a bare code may come without it. An error in the pasted URL ends the login.
     """
     import urllib.parse
 
@@ -158,6 +155,9 @@ def parse_pasted(text, state, service):
             raise LoginFailed("%s reported an error in the pasted address: %s"
                               % (service, excerpt(" ".join(filter(None, (error, _first(params, "error_description")))))))
         code, pasted_state = _first(params, "code"), _first(params, "state")
+        if pasted_state is None:
+            raise LoginFailed("the pasted address has no state=, so it cannot be told apart from another "
+                              "sign-in's; paste the full address the browser was sent to after you approved")
     elif "#" in text:
         code, pasted_state = text.split("#", 1)
     else:
@@ -165,7 +165,7 @@ def parse_pasted(text, state, service):
     if pasted_state is not None and not _same(pasted_state, state):
         raise LoginFailed("state mismatch: the pasted address belongs to a different sign-in attempt; "
                           "run the login again and paste the address from this attempt")
-    if not code or any(ch.isspace() or ord(ch) < 32 for ch in code):
+    if not code or any(ch.isspace() for ch in code) or has_control_chars(code):
         raise LoginFailed("the pasted text has no authorization code; paste the full address the browser "
                           "was sent to (it contains code=)")
     return code
@@ -328,16 +328,17 @@ def _handler_class(path, state, service, events, lock):
 
 # Token endpoint ------------------------------------------------------------------------------
 
-def token_request(url, ctx, fields, as_json, refused, what, headers=None):
+def token_request(url, ctx, fields, as_json, refused, what, headers=None, deadline=None):
     """POST `what` (e.g. "the refresh token") to a token endpoint; the JSON object it answers with.
 
     A refusal (HTTP 400/401 carrying an OAuth `error`) raises `refused` (LoginAgain on refresh,
     LoginFailed on login); anything else that is not a 2xx JSON object is a NetworkError.
+    `deadline`: seconds for the whole request (default: the HTTP helper's).
     """
-    from ._http import request
+    from ._http import DEADLINE, request
 
     resp = request("POST", url, ctx, headers=headers, json_body=fields if as_json else None,
-                   form=None if as_json else fields)
+                   form=None if as_json else fields, deadline=deadline or DEADLINE)
     if resp.ok:
         doc = resp.json()
         if not isinstance(doc, dict):
@@ -351,20 +352,25 @@ def token_request(url, ctx, fields, as_json, refused, what, headers=None):
 
 
 def _has_oauth_error(resp):
-    import json
-
-    try:
-        doc = json.loads(resp.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return False
+    doc = resp.json_or_none()
     return isinstance(doc, dict) and bool(doc.get("error"))
 
 
-def token_fields(doc, host, want_refresh):
-    """(access, refresh or None, expires_in seconds) from a token response, checked."""
+def token_fields(doc, host, ctx, want_refresh, margin_ms=0):
+    """(access, refresh or None, expires in epoch ms as auth.json stores it) from a token answer.
+
+    An answer without an access token raises NetworkError; when it carries a new refresh_token
+    all the same, the error keeps it (see keeping()), as the server may have spent the old one.
+    """
+    refresh = doc.get("refresh_token")
+    if not isinstance(refresh, str) or not refresh.strip():
+        refresh = None
     access = doc.get("access_token")
     if not isinstance(access, str) or not access.strip():
-        raise NetworkError("%s answered the token request without an access_token; try again later" % host)
+        raise keeping(NetworkError("%s answered the token request without an access_token; try again later"
+                                   % host), refresh)
+    if want_refresh and refresh is None:
+        raise NetworkError("%s answered the token request without a refresh_token; try again later" % host)
     expires_in = doc.get("expires_in")
     if isinstance(expires_in, str):
         try:
@@ -372,15 +378,20 @@ def token_fields(doc, host, want_refresh):
         except ValueError:
             expires_in = None
     if isinstance(expires_in, bool) or not isinstance(expires_in, (int, float)) or not 0 < expires_in < 10 ** 9:
-        raise NetworkError("%s answered the token request without a usable expires_in; try again later" % host)
-    refresh = doc.get("refresh_token")
-    if not isinstance(refresh, str) or not refresh.strip():
-        if want_refresh:
-            raise NetworkError("%s answered the token request without a refresh_token; try again later" % host)
-        refresh = None
-    return access, refresh, expires_in
+        # A token of unknown lifetime is used for this call only: it was just issued, so it works
+        # now, while any guessed lifetime could outlast it and hand out a dead token for that
+        # long. Stored as due now, it is refreshed at its next use.
+        ctx.warn("%s sent no usable expires_in with the new token; atomic will refresh it at its next use" % host)
+        return access, refresh, int(ctx.now() * 1000)
+    return access, refresh, int(ctx.now() * 1000 + expires_in * 1000 - margin_ms)
 
 
-def expires_at(ctx, expires_in, margin_ms=0):
-    """Absolute expiry in epoch milliseconds, as auth.json stores it."""
-    return int(ctx.now() * 1000 + expires_in * 1000 - margin_ms)
+def keeping(error, refresh):
+    """error, carrying a rotated refresh token to be saved before it is raised.
+
+    A 2xx token answer we cannot use may still carry a new refresh token, the old one already
+    spent: providers/_refresh.py writes `error.keep` into the entry, then raises the error.
+    """
+    if refresh:
+        error.keep = {"refresh": refresh}
+    return error

@@ -2,11 +2,15 @@
 
 Advisory window (under 5 minutes left): a failed refresh is a warning and the current token is
 used. Mandatory window (expired): a failed refresh is the command's error.
+
+Provider modules' refresh(entry, ctx) read ctx.refresh_deadline (seconds, or None for the HTTP
+helper's default) for their requests.
 """
 from ._errors import AtomicError, LoginAgain, NotLoggedIn
 from ._store import get_entry, update_auth
 
 MARGIN_MS = 5 * 60 * 1000
+ADVISORY_DEADLINE = 5.0  # seconds for a refresh while the current token still works
 
 
 def needs_refresh(entry, ctx):
@@ -25,6 +29,9 @@ def ensure_fresh(provider, entry, ctx):
             raise LoginAgain("the stored %s token has expired and atomic cannot refresh it; sign in "
                              "again with the tool that stored it" % provider.id)
         return entry
+    # While the current token works, a server that does not answer must not hold every
+    # `atomic key` for the full HTTP deadline before the warning and the fallback below.
+    ctx.refresh_deadline = ADVISORY_DEADLINE if entry["expires"] > ctx.now() * 1000 else None
     try:
         return refresh_now(provider, ctx)
     except AtomicError as exc:
@@ -34,6 +41,8 @@ def ensure_fresh(provider, entry, ctx):
         ctx.warn("could not refresh the %s token (%s); using the current one, valid for %d more "
                  "minute(s)" % (provider.name, exc.message, max(1, left_ms // 60000)))
         return entry
+    finally:
+        ctx.refresh_deadline = None
 
 
 def refresh_now(provider, ctx, force=False):
@@ -51,8 +60,16 @@ def refresh_now(provider, ctx, force=False):
             return None
         try:
             fresh = module.refresh(current, ctx)
-        except LoginAgain as exc:
-            raise LoginAgain("%s; run `atomic login %s`" % (exc.message, provider.id))
+        except AtomicError as exc:
+            error = exc
+            if isinstance(exc, LoginAgain):
+                error = LoginAgain("%s; run `atomic login %s`" % (exc.message, provider.id))
+            # A 2xx answer we could not use may still carry a rotated refresh token, the stored
+            # one already spent: save what the error keeps, then raise it once written.
+            keep = getattr(exc, "keep", None)
+            if not keep:
+                raise error
+            outcome["error"], fresh = error, keep
         merged = dict(current)
         merged.update(fresh)
         merged["type"] = "oauth"
@@ -64,4 +81,6 @@ def refresh_now(provider, ctx, force=False):
         return data
 
     update_auth(ctx, change)
+    if "error" in outcome:
+        raise outcome["error"]
     return outcome["entry"]

@@ -49,9 +49,9 @@ def login(args, ctx):
         "redirect_uri": REDIRECT_URI,
         "code_verifier": verifier,
     }, as_json=True, refused=LoginFailed, what="the authorization code", headers={"User-Agent": TOKEN_USER_AGENT})
-    access, refresh, expires_in = _oauth.token_fields(doc, "platform.claude.com", want_refresh=True)
-    return {"type": "oauth", "access": access, "refresh": refresh,
-            "expires": _oauth.expires_at(ctx, expires_in, MARGIN_MS)}
+    access, refresh, expires = _oauth.token_fields(doc, "platform.claude.com", ctx, want_refresh=True,
+                                                   margin_ms=MARGIN_MS)
+    return {"type": "oauth", "access": access, "refresh": refresh, "expires": expires}
 
 
 def _authorize_url(challenge, state):
@@ -77,9 +77,11 @@ def refresh(entry, ctx):
         "grant_type": "refresh_token",
         "client_id": CLIENT_ID,
         "refresh_token": entry["refresh"],
-    }, as_json=True, refused=LoginAgain, what="the refresh token", headers={"User-Agent": TOKEN_USER_AGENT})
-    access, new_refresh, expires_in = _oauth.token_fields(doc, "platform.claude.com", want_refresh=False)
-    fresh = {"access": access, "expires": _oauth.expires_at(ctx, expires_in, MARGIN_MS)}
+    }, as_json=True, refused=LoginAgain, what="the refresh token", headers={"User-Agent": TOKEN_USER_AGENT},
+        deadline=getattr(ctx, "refresh_deadline", None))
+    access, new_refresh, expires = _oauth.token_fields(doc, "platform.claude.com", ctx, want_refresh=False,
+                                                       margin_ms=MARGIN_MS)
+    fresh = {"access": access, "expires": expires}
     if new_refresh:
         fresh["refresh"] = new_refresh  # omitted: the stored one stays (providers/_refresh.py)
     return fresh

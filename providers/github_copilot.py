@@ -49,7 +49,8 @@ def refresh(entry, ctx):
     github_token = entry.get("refresh")
     if not isinstance(github_token, str) or not github_token.strip():
         raise LoginAgain("the stored GitHub Copilot entry has no GitHub token")
-    return _exchange(github_token.strip(), _stored_domain(entry), ctx, refused=LoginAgain)
+    return _exchange(github_token.strip(), _stored_domain(entry), ctx, refused=LoginAgain,
+                     deadline=getattr(ctx, "refresh_deadline", None))
 
 
 def headers(value, entry):
@@ -219,15 +220,15 @@ def _poll_once(domain, device_code, ctx):
 
 # The Copilot token ----------------------------------------------------------------------------
 
-def _exchange(github_token, domain, ctx, refused):
+def _exchange(github_token, domain, ctx, refused, deadline=None):
     """{"access", "expires"} from api.<domain>/copilot_internal/v2/token; `refused` for 401/403."""
-    from ._http import request
+    from ._http import DEADLINE, request
 
     api_host = "api." + domain
     headers = dict(_EDITOR_HEADERS)
     headers["Accept"] = "application/json"
     resp = request("GET", "https://%s/copilot_internal/v2/token" % api_host, ctx, headers=headers,
-                   secret_headers={"Authorization": "Bearer " + github_token})
+                   secret_headers={"Authorization": "Bearer " + github_token}, deadline=deadline or DEADLINE)
     if resp.status == 401:
         raise refused("%s did not accept the GitHub token (HTTP 401: %s); it was revoked or has expired"
                       % (api_host, resp.error_text()))
@@ -251,4 +252,6 @@ def _exchange(github_token, domain, ctx, refused):
 
 def _header_safe(value):
     # Tokens go into header lines (`atomic key --header`): no spaces, no control characters.
-    return bool(value) and not any(ord(ch) <= 32 or ord(ch) == 127 for ch in value)
+    from ._text import has_control_chars
+
+    return bool(value) and " " not in value and not has_control_chars(value)

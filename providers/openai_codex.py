@@ -71,13 +71,13 @@ def _exchange(ctx, code, verifier, redirect_uri):
         "code_verifier": verifier,
         "redirect_uri": redirect_uri,
     }, as_json=False, refused=LoginFailed, what="the authorization code")
-    access, refresh_token, expires_in = _oauth.token_fields(doc, "auth.openai.com", want_refresh=True)
+    access, refresh_token, expires = _oauth.token_fields(doc, "auth.openai.com", ctx, want_refresh=True)
     account_id = _account_id_from_token(access)
     if not account_id:
         raise LoginFailed("the ChatGPT token names no ChatGPT account (claim %s, chatgpt_account_id); "
                           "sign in with an account that has a ChatGPT Plus or Pro plan" % AUTH_CLAIM)
     return {"type": "oauth", "access": access, "refresh": refresh_token,
-            "expires": _oauth.expires_at(ctx, expires_in), "accountId": account_id}
+            "expires": expires, "accountId": account_id}
 
 
 def _device_login(ctx):
@@ -98,7 +98,6 @@ def _device_login(ctx):
     if not isinstance(device_auth_id, str) or not device_auth_id or not isinstance(user_code, str):
         raise NetworkError("auth.openai.com answered the device-code request without device_auth_id or user_code")
     _device.show_code(ctx, DEVICE_PAGE, user_code, "ChatGPT")
-    ctx.stderr.flush()
 
     def attempt():
         poll = request("POST", DEVICE_TOKEN_URL, ctx, json_body={"device_auth_id": device_auth_id,
@@ -111,12 +110,7 @@ def _device_login(ctx):
 
 def _poll_outcome(resp):
     """One device-token poll as ("ok", grant) | ("pending", None) | ("slow_down", interval)."""
-    import json
-
-    try:
-        doc = json.loads(resp.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        doc = None
+    doc = resp.json_or_none()
     if resp.ok:
         if (isinstance(doc, dict) and isinstance(doc.get("authorization_code"), str)
                 and isinstance(doc.get("code_verifier"), str)):
@@ -147,14 +141,15 @@ def refresh(entry, ctx):
         "grant_type": "refresh_token",
         "refresh_token": entry["refresh"],
         "client_id": CLIENT_ID,
-    }, as_json=False, refused=LoginAgain, what="the refresh token")
-    access, new_refresh, expires_in = _oauth.token_fields(doc, "auth.openai.com", want_refresh=False)
+    }, as_json=False, refused=LoginAgain, what="the refresh token",
+        deadline=getattr(ctx, "refresh_deadline", None))
+    access, new_refresh, expires = _oauth.token_fields(doc, "auth.openai.com", ctx, want_refresh=False)
     # The refresh token may already be rotated and spent, so keep this answer even when the new
     # token's claim is missing: the account does not change with a refresh.
     account_id = _account_id_from_token(access) or entry.get("accountId")
     if not account_id:
-        raise LoginAgain("the refreshed ChatGPT token names no ChatGPT account")
-    fresh = {"access": access, "expires": _oauth.expires_at(ctx, expires_in), "accountId": account_id}
+        raise _oauth.keeping(LoginAgain("the refreshed ChatGPT token names no ChatGPT account"), new_refresh)
+    fresh = {"access": access, "expires": expires, "accountId": account_id}
     if new_refresh:
         fresh["refresh"] = new_refresh
     return fresh

@@ -54,6 +54,7 @@ class _AuthServer:
         self.spent = set()
         self.rotate = True       # refresh answers carry a new refresh token (else omit it)
         self.refresh_reply = None  # a fixed answer for refresh requests (500, HTML, ...)
+        self.omit = set()        # fields left out of token answers (a server answering 200 but incomplete)
         self.verifiers = []      # every code_verifier received, for tests about PKCE/state
         self.issued = []         # every token answer sent
 
@@ -82,6 +83,8 @@ class _AuthServer:
         doc = {"access_token": access, "token_type": "Bearer", "expires_in": self.expires_in}
         if with_refresh:
             doc["refresh_token"] = self.add_refresh_token(self.refresh_prefix + secrets.token_urlsafe(24))
+        for name in self.omit:
+            doc.pop(name, None)
         self.issued.append(doc)
         return reply(200, doc)
 

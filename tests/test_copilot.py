@@ -4,6 +4,7 @@ GitHub is a loopback stand-in reached through HTTPS_PROXY with a test CA (tests/
 import json
 import os
 import signal
+import threading
 import time
 
 import pytest
@@ -95,6 +96,13 @@ def test_login_on_an_enterprise_server_given_as_a_url(net, home, how):
     assert "https://ghe.example.com/login/device" in result.stderr
 
 
+def test_device_flag_is_accepted_as_copilot_always_uses_the_device_flow(net, home):
+    github = FakeGitHub(net, answers=["ok"], interval=1)
+    result = atomic(net, home, "login", "github-copilot", "--device", "--enterprise-domain", "github.com")
+    assert result.returncode == 0, result.stderr
+    assert read_auth(home)["github-copilot"]["refresh"] == github.github_token
+
+
 def test_a_domain_that_is_neither_a_host_nor_a_url_is_a_usage_error(net, home):
     result = atomic(net, home, "login", "github-copilot", "--enterprise-domain", "not a domain!")
     assert result.returncode == 2
@@ -182,6 +190,25 @@ def test_a_server_error_on_refresh_is_a_network_error_and_the_entry_is_kept(net,
     assert result.returncode == 6
     assert "503" in last_line(result)
     assert auth_path(home).read_bytes() == before
+
+
+def test_a_copilot_server_that_hangs_while_the_token_still_works_costs_seconds_not_thirty(net, home):
+    released = threading.Event()
+
+    @net.hosts.route("GET", "api.github.com", "/copilot_internal/v2/token")
+    def hang(req):
+        released.wait(60)  # accepts the request and never answers (until the test ends)
+
+    write_auth(home, {"github-copilot": copilot_entry(int(time.time() * 1000) + 3 * 60 * 1000)})
+    try:
+        started = time.monotonic()
+        result = atomic(net, home, "key", "github-copilot")
+        elapsed = time.monotonic() - started
+    finally:
+        released.set()
+    assert elapsed < 8, elapsed  # the full HTTP deadline is 30 s
+    assert result.returncode == 0 and result.stdout.startswith("tid=old;"), result.stderr
+    assert "did not finish answering within 5 s" in result.stderr
 
 
 def test_header_lines_carry_the_copilot_editor_headers(net, home):

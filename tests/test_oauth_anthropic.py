@@ -152,8 +152,7 @@ def test_server_error_with_an_expired_token_is_exit_6_and_keeps_the_entry(atomic
     (reply(429, {"type": "error", "error": {"type": "rate_limit_error", "message": "Rate limited."}}), "429"),
     (reply(200, "<!doctype html><title>Just a moment...</title>", {"Content-Type": "text/html"}), "not JSON"),
     (reply(200, '{"access_token": "sk-ant-oat01-cut-off-in-the-midd', {"Content-Type": "application/json"}), "not JSON"),
-    (reply(200, {"access_token": "sk-ant-oat01-new-but-incomplete", "token_type": "Bearer"}), "expires_in"),
-    (reply(200, {"refresh_token": "sk-ant-ort01-only-refresh", "expires_in": 28800}), "access_token"),
+    (reply(200, {"token_type": "Bearer", "expires_in": 28800}), "access_token"),
     (reply(401, "<html>Unauthorized</html>", {"Content-Type": "text/html"}), "401"),
 ])
 def test_unusable_refresh_answers_with_an_expired_token_are_exit_6(atomic_env, claude, net, answer, needle):
@@ -162,8 +161,52 @@ def test_unusable_refresh_answers_with_an_expired_token_are_exit_6(atomic_env, c
     before = atomic_env.auth_bytes()
     r = atomic_env.run("key", "anthropic", env=net.env())
     line = assert_fails(r, 6, "platform.claude.com", needle)
-    assert "cut-off-in-the-midd" not in line and "only-refresh" not in line
+    assert "cut-off-in-the-midd" not in line
     assert atomic_env.auth_bytes() == before
+
+
+def test_a_rotated_refresh_token_in_an_answer_without_expires_in_is_saved(atomic_env, claude, net):
+    # The server spent the old refresh token and sent a new one, but no lifetime for the new
+    # access token: atomic uses that token for this call and refreshes again at the next use.
+    entry = expired_entry()
+    claude.add_refresh_token(entry["refresh"])
+    claude.omit = {"expires_in"}
+    atomic_env.write_auth({"anthropic": entry})
+    r = atomic_env.run("key", "anthropic", env=net.env())
+    issued = claude.issued[-1]
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == issued["access_token"] + "\n"
+    assert r.stderr.startswith("atomic: warning: platform.claude.com sent no usable expires_in"), r.stderr
+    stored = atomic_env.read_auth()["anthropic"]
+    assert stored["refresh"] == issued["refresh_token"] != entry["refresh"]
+    assert stored["expires"] <= time.time() * 1000
+    claude.omit = set()
+    again = atomic_env.run("key", "anthropic", env=net.env())
+    assert again.returncode == 0 and again.stderr == "", again.stderr
+    assert again.stdout == claude.issued[-1]["access_token"] + "\n" != r.stdout
+    assert len(claude.token_requests()) == 2
+
+
+@pytest.mark.parametrize("left_ms", [-60000, 3 * 60 * 1000])
+def test_a_rotated_refresh_token_in_an_answer_without_an_access_token_is_saved(atomic_env, claude, net, left_ms):
+    entry = dict(expired_entry(), expires=int(time.time() * 1000) + left_ms)
+    claude.add_refresh_token(entry["refresh"])
+    claude.omit = {"access_token"}
+    atomic_env.write_auth({"anthropic": entry})
+    r = atomic_env.run("key", "anthropic", env=net.env())
+    if left_ms < 0:
+        assert_fails(r, 6, "platform.claude.com", "without an access_token")
+    else:  # the current token still works: a warning, and the current token
+        assert r.returncode == 0 and r.stdout == entry["access"] + "\n", r.stderr
+        assert "warning: could not refresh" in r.stderr and "access_token" in r.stderr
+    stored = atomic_env.read_auth()["anthropic"]
+    assert stored["refresh"] == claude.issued[-1]["refresh_token"] != entry["refresh"]
+    assert stored["refresh"] not in r.stderr
+    assert (stored["access"], stored["expires"]) == (entry["access"], entry["expires"])
+    claude.omit = set()
+    again = atomic_env.run("key", "anthropic", env=net.env())
+    assert again.returncode == 0, again.stderr  # not invalid_grant: the saved token is the live one
+    assert again.stdout == claude.issued[-1]["access_token"] + "\n"
 
 
 def test_header_lines_for_subscription_tokens_and_api_keys(atomic_env):

@@ -128,3 +128,22 @@ def test_header_lines_and_status_account(atomic_env):
     assert status.returncode == 0, status.stderr
     row = [line for line in status.stdout.splitlines() if line.startswith("openai-codex")]
     assert row and row[0].split()[-1] == "acct-777", status.stdout
+
+
+def test_a_rotated_refresh_token_is_saved_even_when_the_new_token_names_no_account(atomic_env, openai, net):
+    # An entry stored without accountId (another tool) and an answer whose token lacks the claim:
+    # log in again, but the server spent the old refresh token, so the new one must be kept.
+    entry = write_expired(atomic_env, openai)
+    del entry["accountId"]
+    atomic_env.write_auth({"openai-codex": entry})
+    openai.account_id = None
+    r = atomic_env.run("key", "openai-codex", env=net.env())
+    assert_fails(r, 5, "names no ChatGPT account", "run `atomic login openai-codex`")
+    stored = atomic_env.read_auth()["openai-codex"]
+    assert stored["refresh"] == openai.issued[-1]["refresh_token"] != entry["refresh"]
+    assert stored["access"] == entry["access"] and "accountId" not in stored
+    openai.account_id = "acct-1234-abcd"
+    again = atomic_env.run("key", "openai-codex", env=net.env())
+    assert again.returncode == 0, again.stderr  # not refresh_token_reused
+    assert atomic_env.read_auth()["openai-codex"]["accountId"] == "acct-1234-abcd"
+

@@ -237,3 +237,56 @@ def test_every_login_has_its_own_state_and_challenge(claude, login_env, start_lo
         assert run.finish(timeout=10)[0] == 130
     (state1, challenge1), (state2, challenge2) = seen
     assert state1 != state2 and challenge1 != challenge2
+
+
+def without_state(url):
+    parts = urllib.parse.urlsplit(url)
+    query = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query) if k != "state"]
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+
+
+def test_a_pasted_address_without_state_is_refused(atomic_env, claude, login_env, start_login):
+    # Login CSRF: someone else's redirect (their code, no state) pasted by the victim.
+    run = start_login(CLAUDE, login_env)
+    redirect = claude.authorize(run.authorize_url(AUTHORIZE))
+    run.paste(without_state(redirect).replace("127.0.0.1", "localhost"))
+    code, out, err = run.finish()
+    assert_login_failed(code, out, err, 10, "no state=", "paste the full address")
+    assert claude.token_requests() == []
+    assert not os.path.exists(atomic_env.auth_path)
+
+
+def test_a_pasted_codex_address_or_query_string_without_state_is_refused(atomic_env, openai, login_env, start_login):
+    for shape in ("address", "query string"):
+        run = start_login(["login", "openai-codex"], login_env)
+        redirect = without_state(openai.authorize(run.authorize_url("https://auth.openai.com/oauth/authorize")))
+        run.paste(redirect if shape == "address" else redirect.split("?", 1)[1])
+        code, out, err = run.finish()
+        assert_login_failed(code, out, err, 10, "no state=")
+    assert openai.token_requests() == []
+    assert not os.path.exists(atomic_env.auth_path)
+
+
+def test_a_pasted_bare_code_needs_no_state(atomic_env, openai, login_env, start_login):
+    run = start_login(["login", "openai-codex"], login_env)
+    redirect = openai.authorize(run.authorize_url("https://auth.openai.com/oauth/authorize"))
+    run.paste(dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(redirect).query))["code"])
+    code, _out, err = run.finish()
+    assert code == 0, err
+    assert atomic_env.read_auth()["openai-codex"]["type"] == "oauth"
+
+
+# --device and --enterprise-domain where they do not apply ----------------------------------
+
+def test_login_flags_that_do_not_apply_are_usage_errors(atomic_env, login_env):
+    for args, needle in ((["groq", "--device"], "--device"),
+                         (["anthropic", "--device"], "--device"),          # no --oauth: an API-key login
+                         (["anthropic", "--key", "--device"], "--device"),
+                         (["anthropic", "--enterprise-domain", "ghe.example.com"], "--enterprise-domain"),
+                         (["openai-codex", "--enterprise-domain", "ghe.example.com"], "--enterprise-domain"),
+                         (["groq", "--enterprise-domain", "ghe.example.com"], "--enterprise-domain")):
+        r = run_atomic(["login"] + args, env=login_env, input="gsk-would-have-been-saved-0000\n")
+        assert r.returncode == 2, (args, r.returncode, r.stderr)
+        assert r.stdout == "" and len(r.stderr.splitlines()) == 1, (args, r.stderr)
+        assert r.stderr.startswith("atomic: ") and needle in r.stderr, (args, r.stderr)
+    assert not os.path.exists(atomic_env.auth_path)

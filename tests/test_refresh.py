@@ -172,6 +172,27 @@ def test_server_trouble_while_the_token_is_still_valid_warns_and_uses_it(net, ag
     assert len(refresh_requests(net)) == 1
 
 
+def test_a_server_that_never_answers_while_the_token_still_works_costs_seconds_not_thirty(net, agent, tmp_path):
+    released = threading.Event()
+
+    @net.hosts.route("POST", "platform.claude.com", TOKEN_PATH)
+    def hang(req):
+        released.wait(60)  # accepts the request and never answers (until the test ends)
+
+    write_auth(agent, {"anthropic": anthropic_entry(now_ms() + 3 * 60 * 1000)})
+    try:
+        started = time.monotonic()
+        result = atomic(["key", "anthropic"], env_for(net, agent, tmp_path))
+        elapsed = time.monotonic() - started
+    finally:
+        released.set()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "sk-ant-oat01-old-access-token\n"
+    assert "warning: could not refresh" in result.stderr and "within 5 s" in result.stderr
+    assert elapsed < 8, elapsed  # the full HTTP deadline is 30 s
+    assert len(refresh_requests(net)) == 1
+
+
 @contextlib.contextmanager
 def read_only(directory):
     """Make a directory unwritable, even for root (immutable attribute), for the duration."""
