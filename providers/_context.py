@@ -19,6 +19,7 @@ class Context:
         self.warnings = []           # every warning given, for `atomic status`
         self.run_commands = True     # `atomic status` shows !command keys without running them
         self.refresh_tokens = True
+        self.refresh_deadline = None  # seconds for a refresh request; _refresh shortens it while the token works
         self._warned = set()
         self._agent_dir = None
 

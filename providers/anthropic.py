@@ -78,7 +78,7 @@ def refresh(entry, ctx):
         "client_id": CLIENT_ID,
         "refresh_token": entry["refresh"],
     }, as_json=True, refused=LoginAgain, what="the refresh token", headers={"User-Agent": TOKEN_USER_AGENT},
-        deadline=getattr(ctx, "refresh_deadline", None))
+        deadline=ctx.refresh_deadline)
     access, new_refresh, expires = _oauth.token_fields(doc, "platform.claude.com", ctx, want_refresh=False,
                                                        margin_ms=MARGIN_MS)
     fresh = {"access": access, "expires": expires}

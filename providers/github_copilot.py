@@ -50,7 +50,7 @@ def refresh(entry, ctx):
     if not isinstance(github_token, str) or not github_token.strip():
         raise LoginAgain("the stored GitHub Copilot entry has no GitHub token")
     return _exchange(github_token.strip(), _stored_domain(entry), ctx, refused=LoginAgain,
-                     deadline=getattr(ctx, "refresh_deadline", None))
+                     deadline=ctx.refresh_deadline)
 
 
 def headers(value, entry):

@@ -142,7 +142,7 @@ def refresh(entry, ctx):
         "refresh_token": entry["refresh"],
         "client_id": CLIENT_ID,
     }, as_json=False, refused=LoginAgain, what="the refresh token",
-        deadline=getattr(ctx, "refresh_deadline", None))
+        deadline=ctx.refresh_deadline)
     access, new_refresh, expires = _oauth.token_fields(doc, "auth.openai.com", ctx, want_refresh=False)
     # The refresh token may already be rotated and spent, so keep this answer even when the new
     # token's claim is missing: the account does not change with a refresh.
