@@ -45,7 +45,7 @@ def ensure_fresh(provider, entry, ctx):
         ctx.refresh_deadline = None
 
 
-def refresh_now(provider, ctx, force=False):
+def refresh_now(provider, ctx):
     """Refresh under the lock: re-read the file, skip if another process already did, merge, write."""
     module = provider.module()
     outcome = {}
@@ -55,7 +55,7 @@ def refresh_now(provider, ctx, force=False):
         if current is None or current.get("type") != "oauth":
             raise NotLoggedIn("you were logged out of %s while refreshing; run `atomic login %s`"
                               % (provider.name, provider.id))
-        if not force and not needs_refresh(current, ctx):
+        if not needs_refresh(current, ctx):
             outcome["entry"] = current  # another process refreshed while we waited for the lock
             return None
         try:
