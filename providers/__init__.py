@@ -64,10 +64,6 @@ class Provider:
         self.id, self.name, self.env, self.base_url, self.api = id, name, env, base_url, api
         self.auth, self.module_name, self.header = tuple(auth.split()), module_name, header
 
-    @property
-    def settings(self):
-        return SETTINGS.get(self.id, ())
-
     def module(self):
         """The provider's own module (imported now, on first use), or None for a plain row."""
         if self.module_name is None:

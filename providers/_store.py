@@ -28,10 +28,6 @@ class AuthFile:
         return not self.exists or self.uid == os.geteuid()
 
     @property
-    def others_can_write(self):
-        return bool(self.exists and self.mode & 0o022)
-
-    @property
     def commands_allowed(self):
         return self.exists and commands_allowed(self.path, self.uid, self.mode)
 
