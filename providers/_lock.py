@@ -68,7 +68,7 @@ class AuthLock:
         try:
             self._fd = os.open(self.flock_path, flags, 0o600)
         except OSError as exc:
-            raise _not_writable(self.directory, exc)
+            raise not_writable(self.directory, exc)
         while True:
             try:
                 fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -101,13 +101,13 @@ class AuthLock:
                     continue
             except OSError as exc:
                 self._note(busy=False)
-                raise _not_writable(self.directory, exc)
+                raise not_writable(self.directory, exc)
             else:
                 try:
                     _write_marker(self.dir_path)
                 except OSError as exc:
                     _remove_tree(self.dir_path)
-                    raise _not_writable(self.directory, exc)
+                    raise not_writable(self.directory, exc)
                 finally:
                     self._note(busy=False)
                 return
@@ -196,6 +196,8 @@ def _remove_tree(path):
         raise LockTimeout("cannot remove the stale lock %s (%s); remove it by hand" % (path, exc.strerror))
 
 
-def _not_writable(directory, exc):
-    return Unsafe("cannot write in %s (%s); atomic needs it writable to save credentials: fix its "
-                  "permissions or set ATOMIC_CODING_AGENT_DIR" % (directory, exc.strerror))
+def not_writable(directory, exc=None):
+    """The error for an agent directory atomic cannot write in (exc: the OSError that showed it)."""
+    reason = " (%s)" % exc.strerror if exc is not None else ""
+    return Unsafe("cannot write in %s%s; atomic needs it writable to save credentials: fix its "
+                  "permissions or set ATOMIC_CODING_AGENT_DIR" % (directory, reason))

@@ -8,7 +8,7 @@ import os
 import stat
 
 from ._errors import BadFile, Unsafe
-from ._lock import AuthLock
+from ._lock import AuthLock, not_writable
 
 MAX_BYTES = 1 << 20  # a credential file is small; anything bigger is not ours
 AUTH_FILE = "auth.json"
@@ -188,9 +188,7 @@ def update_auth(ctx, change):
     """
     directory = ensure_private_dir(ctx.agent_dir, ctx)
     with AuthLock(directory, ctx):
-        auth = read_auth(ctx)
-        if not auth.ours:
-            raise Unsafe("%s belongs to uid %d, not you; atomic will not write it" % (auth.path, auth.uid))
+        auth = _read_own_auth(ctx)
         new_data = change(auth)
         if new_data is not None:
             write_json_atomic(auth.path, new_data)
@@ -221,15 +219,20 @@ def remove_stale_temp_files(path, older_than=60.0):
 def check_writable(ctx):
     """Fail now if a login's result could not be saved: a broken auth.json, a file or folder that
     is not ours, or a folder we cannot write. Called before asking for a key or opening a browser."""
-    auth = read_auth(ctx)
-    if not auth.ours:
-        raise Unsafe("%s belongs to uid %d, not you; atomic will not write it" % (auth.path, auth.uid))
+    _read_own_auth(ctx)
     probe = ctx.agent_dir
     while not os.path.isdir(probe) and os.path.dirname(probe) != probe:
         probe = os.path.dirname(probe)  # the folder atomic would create the agent directory in
     if not os.access(probe, os.W_OK):
-        raise Unsafe("cannot write in %s; atomic needs it writable to save credentials: fix its "
-                     "permissions or set ATOMIC_CODING_AGENT_DIR" % probe)
+        raise not_writable(probe)
+
+
+def _read_own_auth(ctx):
+    """auth.json as read_auth gives it, refusing one that belongs to another user."""
+    auth = read_auth(ctx)
+    if not auth.ours:
+        raise Unsafe("%s belongs to uid %d, not you; atomic will not write it" % (auth.path, auth.uid))
+    return auth
 
 
 def ensure_private_dir(path, ctx):
