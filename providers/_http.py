@@ -68,14 +68,15 @@ _NOT_JSON = object()  # tells a body that is not JSON from one that is JSON null
 
 
 def request(method, url, ctx, headers=None, secret_headers=None, json_body=None, form=None,
-            deadline=DEADLINE, max_bytes=MAX_BODY):
-    """Send one request and read the whole response within `deadline` seconds.
+            deadline=None, max_bytes=MAX_BODY):
+    """Send one request and read the whole response within `deadline` seconds (None: DEADLINE).
 
     `secret_headers` carry credentials: they are masked in messages and never follow redirects.
     """
     import urllib.error
     import urllib.request
 
+    deadline = deadline or DEADLINE
     body, all_headers = _encode_body(json_body, form)
     all_headers["User-Agent"] = USER_AGENT
     all_headers.update(headers or {})

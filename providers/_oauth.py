@@ -335,10 +335,10 @@ def token_request(url, ctx, fields, as_json, refused, what, headers=None, deadli
     LoginFailed on login); anything else that is not a 2xx JSON object is a NetworkError.
     `deadline`: seconds for the whole request (default: the HTTP helper's).
     """
-    from ._http import DEADLINE, request
+    from ._http import request
 
     resp = request("POST", url, ctx, headers=headers, json_body=fields if as_json else None,
-                   form=None if as_json else fields, deadline=deadline or DEADLINE)
+                   form=None if as_json else fields, deadline=deadline)
     if resp.ok:
         doc = resp.json()
         if not isinstance(doc, dict):

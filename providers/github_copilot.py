@@ -222,13 +222,13 @@ def _poll_once(domain, device_code, ctx):
 
 def _exchange(github_token, domain, ctx, refused, deadline=None):
     """{"access", "expires"} from api.<domain>/copilot_internal/v2/token; `refused` for 401/403."""
-    from ._http import DEADLINE, request
+    from ._http import request
 
     api_host = "api." + domain
     headers = dict(_EDITOR_HEADERS)
     headers["Accept"] = "application/json"
     resp = request("GET", "https://%s/copilot_internal/v2/token" % api_host, ctx, headers=headers,
-                   secret_headers={"Authorization": "Bearer " + github_token}, deadline=deadline or DEADLINE)
+                   secret_headers={"Authorization": "Bearer " + github_token}, deadline=deadline)
     if resp.status == 401:
         raise refused("%s did not accept the GitHub token (HTTP 401: %s); it was revoked or has expired"
                       % (api_host, resp.error_text()))
