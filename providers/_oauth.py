@@ -38,9 +38,15 @@ def _b64url(raw):
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-def login_deadline(ctx):
-    """The monotonic time by which the login must be done (ATOMIC_LOGIN_TIMEOUT seconds, default 600)."""
-    return time.monotonic() + ctx.seconds("ATOMIC_LOGIN_TIMEOUT", LOGIN_TIMEOUT)
+def browser_login(ctx, service, make_url, port, path, ssh_hint=None):
+    """(code, verifier, state) of a PKCE sign-in in the browser; make_url(challenge, state) is the
+    provider's authorize address, and the callback comes to localhost:port/path (or is pasted).
+    The whole wait ends after ATOMIC_LOGIN_TIMEOUT seconds (default 600)."""
+    deadline = time.monotonic() + ctx.seconds("ATOMIC_LOGIN_TIMEOUT", LOGIN_TIMEOUT)
+    verifier, challenge = pkce()
+    state = new_state()
+    code = wait_for_code(ctx, service, make_url(challenge, state), port, path, state, deadline, ssh_hint)
+    return code, verifier, state
 
 
 # The browser ---------------------------------------------------------------------------------

@@ -36,11 +36,7 @@ def login(args, ctx):
                          "forward the port: ssh -L %d:127.0.0.1:%d HOST" % (PORT, PORT))
     from . import _oauth
 
-    deadline = _oauth.login_deadline(ctx)
-    verifier, challenge = _oauth.pkce()
-    state = _oauth.new_state()
-    url = _authorize_url(challenge, state)
-    code = _oauth.wait_for_code(ctx, "Claude", url, PORT, CALLBACK_PATH, state, deadline, SSH_HINT)
+    code, verifier, state = _oauth.browser_login(ctx, "Claude", _authorize_url, PORT, CALLBACK_PATH, SSH_HINT)
     doc = _oauth.token_request(TOKEN_URL, ctx, {
         "grant_type": "authorization_code",
         "client_id": CLIENT_ID,

@@ -36,11 +36,7 @@ def login(args, ctx):
 
     if getattr(args, "device", False):
         return _device_login(ctx)
-    deadline = _oauth.login_deadline(ctx)
-    verifier, challenge = _oauth.pkce()
-    state = _oauth.new_state()
-    url = _authorize_url(challenge, state)
-    code = _oauth.wait_for_code(ctx, "ChatGPT", url, PORT, CALLBACK_PATH, state, deadline, SSH_HINT)
+    code, verifier, _state = _oauth.browser_login(ctx, "ChatGPT", _authorize_url, PORT, CALLBACK_PATH, SSH_HINT)
     return _exchange(ctx, code, verifier, REDIRECT_URI)
 
 
