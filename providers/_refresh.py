@@ -4,7 +4,8 @@ Advisory window (under 5 minutes left): a failed refresh is a warning and the cu
 used. Mandatory window (expired): a failed refresh is the command's error.
 
 Provider modules' refresh(entry, ctx) read ctx.refresh_deadline (seconds, or None for the HTTP
-helper's default) for their requests.
+helper's default) for their requests, and return the fields to update; a "refresh" that is
+missing or None keeps the stored refresh token.
 """
 from ._errors import AtomicError, LoginAgain, NotLoggedIn
 from ._store import get_entry, update_auth

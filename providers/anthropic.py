@@ -77,10 +77,7 @@ def refresh(entry, ctx):
         deadline=ctx.refresh_deadline)
     access, new_refresh, expires = _oauth.token_fields(doc, "platform.claude.com", ctx, want_refresh=False,
                                                        margin_ms=MARGIN_MS)
-    fresh = {"access": access, "expires": expires}
-    if new_refresh:
-        fresh["refresh"] = new_refresh  # omitted: the stored one stays (providers/_refresh.py)
-    return fresh
+    return {"access": access, "expires": expires, "refresh": new_refresh}  # None: _refresh keeps the stored one
 
 
 def headers(value, entry):

@@ -145,10 +145,7 @@ def refresh(entry, ctx):
     account_id = _account_id_from_token(access) or entry.get("accountId")
     if not account_id:
         raise _oauth.keeping(LoginAgain("the refreshed ChatGPT token names no ChatGPT account"), new_refresh)
-    fresh = {"access": access, "expires": expires, "accountId": account_id}
-    if new_refresh:
-        fresh["refresh"] = new_refresh
-    return fresh
+    return {"access": access, "expires": expires, "accountId": account_id, "refresh": new_refresh}
 
 
 def _account_id_from_token(token):
