@@ -4,8 +4,6 @@ The GitHub token from the device flow is long-lived and stored as `refresh`; the
 made from it lives about 30 minutes and is stored as `access`. Refreshing is asking GitHub for a
 new Copilot token with the GitHub token, so a revoked GitHub token means logging in again.
 """
-import re
-
 from ._errors import BadFile, LoginAgain, LoginFailed, NetworkError, UsageError
 
 _CLIENT_ID = "Iv1.b507a08c87ecfe98"      # the VS Code Copilot Chat OAuth app
@@ -29,7 +27,7 @@ NOT_SUPPORTED_HINT = ("GitHub Copilot does not serve this model to your account 
                       "open Copilot Chat in VS Code, pick the model in the model picker and enable it "
                       "(or ask your organisation's Copilot admin to allow it), then try again")
 
-_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_HOST_LABEL = r"^(?!-)[a-z0-9-]{1,63}(?<!-)$"  # one label of a host name (`re` is imported where used)
 
 
 def login(args, ctx):
@@ -73,6 +71,8 @@ def base_url(entry):
     The Copilot token names its proxy (`proxy-ep=proxy.X`); the API is at api.X. Without one, an
     Enterprise Server's Copilot API is at copilot-api.<domain>; otherwise the individual endpoint.
     """
+    import re
+
     token = entry.get("access") if isinstance(entry, dict) else None
     match = re.search(r"(?:^|;)\s*proxy-ep=([A-Za-z0-9.-]+(?::\d+)?)", token or "")
     if match:
@@ -127,7 +127,9 @@ def _normalize_domain(text, where):
     except ValueError:
         host = None
     host = (host or "").rstrip(".")
-    if not host or not all(_HOST_LABEL.match(label) for label in host.split(".")):
+    import re
+
+    if not host or not all(re.match(_HOST_LABEL, label) for label in host.split(".")):
         raise UsageError("%s %r is not a domain or URL; give the server's address, e.g. "
                          "github.example.com or https://github.example.com (empty for github.com)"
                          % (where, raw[:100]))
