@@ -33,13 +33,6 @@ def custom_provider(pid, config):
     return Provider(pid, pid, (), base_url, api, "key", None, _HEADER_BY_API.get(api, BEARER))
 
 
-def custom_provider_ids(ctx):
-    from ._models_file import read_models_files
-
-    configs, _origin = read_models_files(ctx)
-    return [pid for pid in configs if pid not in PROVIDERS]
-
-
 def did_you_mean(name, choices):
     import difflib
 

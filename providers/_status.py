@@ -9,7 +9,7 @@ from ._mask import mask_value
 def collect_status(ctx):
     """A report: {"agentDir", "providers": [row...], "problems": [...]}; !commands are not run."""
     from ._chain import NothingFound, _auth, resolve
-    from ._lookup import custom_provider, custom_provider_ids
+    from ._lookup import custom_provider
     from ._models_file import read_models_files
 
     ctx.run_commands = False  # a token due for refresh is refreshed, as by `atomic key` (issue 3)
@@ -17,7 +17,8 @@ def collect_status(ctx):
     problems = []
     try:
         configs, _origin = read_models_files(ctx)
-        providers = list(PROVIDERS.values()) + [custom_provider(pid, configs[pid]) for pid in custom_provider_ids(ctx)]
+        providers = list(PROVIDERS.values()) + [custom_provider(pid, config) for pid, config in configs.items()
+                                                if pid not in PROVIDERS]
     except AtomicError as exc:
         problems.append(exc.message)
         providers = list(PROVIDERS.values())
