@@ -1,24 +1,23 @@
 """Browser OAuth logins shared by the subscription providers (RFC 6749, 7636 PKCE, 8252 loopback).
 
 A login prints the authorize URL (and opens a browser where one can be shown), then waits for
-whichever comes first: the browser's redirect to a loopback callback server, or the redirect URL
-(or the bare code) pasted on stdin. The whole wait has a deadline. Nothing is written here: the
-caller returns the record and providers/_login.py saves it under the lock.
+whichever comes first: the browser's redirect to the loopback callback server (_callback.py), or
+the redirect URL (or the bare code) pasted on stdin. The whole wait has a deadline. Nothing is
+written here: the caller returns the record and providers/_login.py saves it under the lock.
 """
 import base64
 import hashlib
-import hmac
 import os
 import secrets
 import sys
 import time
 
+from ._callback import CallbackServer, first_value, same_secret
 from ._errors import LoginFailed, NetworkError
 from ._mask import excerpt
 from ._text import has_control_chars
 
 LOGIN_TIMEOUT = 600      # seconds for the whole login, unless ATOMIC_LOGIN_TIMEOUT says otherwise
-HANDLER_TIMEOUT = 5      # seconds a browser connection may sit idle on the callback server
 MAX_PASTE = 16384        # bytes of one pasted line; a redirect URL is far shorter
 
 
@@ -156,11 +155,11 @@ def parse_pasted(text, state, service):
     elif "code=" in text or "error=" in text:
         params = urllib.parse.parse_qs(text.lstrip("?"))
     if params is not None:
-        error = _first(params, "error")
+        error = first_value(params, "error")
         if error:
             raise LoginFailed("%s reported an error in the pasted address: %s"
-                              % (service, excerpt(" ".join(filter(None, (error, _first(params, "error_description")))))))
-        code, pasted_state = _first(params, "code"), _first(params, "state")
+                              % (service, excerpt(" ".join(filter(None, (error, first_value(params, "error_description")))))))
+        code, pasted_state = first_value(params, "code"), first_value(params, "state")
         if pasted_state is None:
             raise LoginFailed("the pasted address has no state=, so it cannot be told apart from another "
                               "sign-in's; paste the full address the browser was sent to after you approved")
@@ -168,22 +167,13 @@ def parse_pasted(text, state, service):
         code, pasted_state = text.split("#", 1)
     else:
         code, pasted_state = text, None
-    if pasted_state is not None and not _same(pasted_state, state):
+    if pasted_state is not None and not same_secret(pasted_state, state):
         raise LoginFailed("state mismatch: the pasted address belongs to a different sign-in attempt; "
                           "run the login again and paste the address from this attempt")
     if not code or any(ch.isspace() for ch in code) or has_control_chars(code):
         raise LoginFailed("the pasted text has no authorization code; paste the full address the browser "
                           "was sent to (it contains code=)")
     return code
-
-
-def _first(params, name):
-    values = params.get(name)
-    return values[0] if values else None
-
-
-def _same(given, expected):
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
 def _start_paste_reader(stdin, events):
@@ -224,112 +214,6 @@ def _start_paste_reader(stdin, events):
         events.put(("eof", None))
 
     threading.Thread(target=read_lines, name="atomic-paste", daemon=True).start()
-
-
-class CallbackServer:
-    """Loopback HTTP servers (127.0.0.1 and, when possible, ::1) for one OAuth redirect.
-
-    Only GET on the exact path is handled; everything else is 404. The first request with the right
-    state ends the wait; one with a wrong or missing state gets a 400 page and the wait goes on.
-    Raises OSError when 127.0.0.1:port cannot be bound.
-    """
-
-    def __init__(self, port, path, state, service, events):
-        import socket
-        import threading
-        from http.server import ThreadingHTTPServer
-
-        handler = _handler_class(path, state, service, events, threading.Lock())
-
-        class IPv4(ThreadingHTTPServer):
-            daemon_threads = True
-            # POSIX: rebinding past TIME_WAIT only. On Windows SO_REUSEADDR would let two sockets
-            # share the port, so a busy port would go unnoticed (and could be hijacked).
-            allow_reuse_address = os.name == "posix"
-
-        class IPv6(IPv4):
-            address_family = socket.AF_INET6
-
-        self.servers = [IPv4(("127.0.0.1", port), handler)]
-        # The redirect URI says "localhost", which some browsers resolve to ::1 first (RFC 8252 §8.3).
-        if socket.has_ipv6:
-            try:
-                self.servers.append(IPv6(("::1", port), handler))
-            except OSError:
-                pass  # no IPv6 loopback here, or the port is taken there: 127.0.0.1 still answers
-        for server in self.servers:
-            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                             name="atomic-callback", daemon=True).start()
-
-    def close(self):
-        for server in self.servers:
-            server.shutdown()
-            server.server_close()
-
-
-def _handler_class(path, state, service, events, lock):
-    import html
-    import urllib.parse
-    from http.server import BaseHTTPRequestHandler
-
-    finished = []
-
-    class Handler(BaseHTTPRequestHandler):
-        timeout = HANDLER_TIMEOUT
-        def version_string(self):
-            return "atomic"
-
-        def log_message(self, *args):
-            pass  # the default logs the query string, which holds the code
-
-        def do_GET(self):
-            url = urllib.parse.urlsplit(self.path)
-            if url.path != path:
-                return self._page(404, "Not found", "This address is not part of the sign-in.")
-            params = urllib.parse.parse_qs(url.query)
-            given = _first(params, "state")
-            if not given or not _same(given, state):
-                return self._page(400, "Sign-in not accepted",
-                                  "This request does not belong to the sign-in atomic is waiting for "
-                                  "(wrong or missing state). atomic is still waiting; finish the sign-in "
-                                  "from the address atomic printed.")
-            error = _first(params, "error")
-            with lock:
-                done = bool(finished)
-                if not done and (error or _first(params, "code")):
-                    finished.append(True)
-            if done:
-                return self._page(409, "Already finished", "This sign-in has already been handled; you can close this tab.")
-            if error:
-                detail = " ".join(filter(None, (error, _first(params, "error_description"))))
-                self._page(400, "Sign-in failed", "%s said: %s. You can close this tab." % (service, detail))
-                events.put(("denied", excerpt(detail)))
-                return None
-            code = _first(params, "code")
-            if not code:
-                return self._page(400, "Sign-in not accepted", "The address has no authorization code; atomic is still waiting.")
-            self._page(200, "Sign-in received", "atomic received your %s sign-in. You can close this tab "
-                                                "and return to the terminal." % service)
-            events.put(("code", code))
-            return None
-
-        def _page(self, status, title, text):
-            body = ("<!doctype html><html><head><meta charset=\"utf-8\"><title>%s</title></head>"
-                    "<body style=\"font-family: sans-serif; margin: 3em\"><h1>%s</h1><p>%s</p></body></html>"
-                    % (html.escape(title), html.escape(title), html.escape(text))).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.send_header("Referrer-Policy", "no-referrer")
-            self.send_header("X-Content-Type-Options", "nosniff")
-            self.send_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-            self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(body)
-            self.wfile.flush()
-
-    return Handler
 
 
 # Token endpoint ------------------------------------------------------------------------------
