@@ -80,5 +80,7 @@ def render_status(report, ctx):
         if row.get("problem"):
             ctx.say("problem: %s: %s" % (row["id"], row["problem"]))
     for problem in report["problems"]:
+        if problem in ctx.warnings:
+            continue  # already printed as a warning when it was found
         if not problem.startswith(tuple(r["id"] + ":" for r in rows)):
             ctx.say("problem: " + problem)
