@@ -122,12 +122,13 @@ def available_providers(catalog, ctx):
 
     A custom provider without an apiKey (Ollama, LM Studio, vLLM on this machine) needs none.
     """
-    from ._chain import _auth, resolve
+    from ._chain import resolve
+    from ._store import read_auth_once
     from ._lookup import custom_provider
     from ._models_file import read_models_files
 
     ctx.run_commands, ctx.refresh_tokens = False, False
-    _auth(ctx)  # a corrupt auth.json is this command's error, not one per provider
+    read_auth_once(ctx)  # a corrupt auth.json is this command's error, not one per provider
     configs, _origin = read_models_files(ctx)
     found = []
     for pid in catalog:

@@ -35,9 +35,9 @@ def from_cli_option(provider, ctx):
 
 def from_auth_file(provider, ctx):
     """the auth.json entry saved by `atomic login` (an API key, or an OAuth token refreshed when due)"""
-    from ._store import get_entry
+    from ._store import get_entry, read_auth_once
 
-    auth = _auth(ctx)
+    auth = read_auth_once(ctx)
     entry = get_entry(auth, provider.id)
     if entry is None:
         ctx.trail.append("auth.json: no entry for %s in %s" % (provider.id, auth.path))
@@ -119,12 +119,3 @@ def _commands_allowed(path):
     except OSError:
         return False
     return commands_allowed(os.path.realpath(path), st.st_uid, st.st_mode)
-
-
-def _auth(ctx):
-    auth = getattr(ctx, "_auth", None)
-    if auth is None:
-        from ._store import read_auth
-
-        auth = ctx._auth = read_auth(ctx)
-    return auth

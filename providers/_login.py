@@ -96,9 +96,9 @@ def _choose_method(provider, args, ctx):
         raise UsageError("%s signs in only with OAuth; run `atomic login %s`" % (provider.id, provider.id))
     if args.oauth or provider.auth == ("oauth",):
         return "oauth"
-    if args.key or "oauth" not in provider.auth or not _interactive(ctx):
+    if args.key or "oauth" not in provider.auth or not interactive(ctx):
         return "key"
-    answer = _ask(ctx, "Sign in to %s with\n  1) the subscription (OAuth)\n  2) an API key\nChoice [1]: "
+    answer = ask(ctx, "Sign in to %s with\n  1) the subscription (OAuth)\n  2) an API key\nChoice [1]: "
                   % provider.name)
     if answer in ("", "1"):
         return "oauth"
@@ -108,7 +108,7 @@ def _choose_method(provider, args, ctx):
 
 
 def _menu(ctx):
-    if not _interactive(ctx):
+    if not interactive(ctx):
         raise UsageError("name the provider: `atomic login PROVIDER` (stdin is not a terminal, so "
                          "there is no menu); `atomic login --help` shows examples")
     choices = [(PROVIDERS[pid], "oauth", label) for pid, label in SUBSCRIPTIONS]
@@ -119,7 +119,7 @@ def _menu(ctx):
         if n == len(SUBSCRIPTIONS) + 1:
             lines.append("API keys:")
         lines.append("  %2d) %s" % (n, label))
-    answer = _ask(ctx, "\n".join(lines) + "\nSign in to which (number or provider id)? ")
+    answer = ask(ctx, "\n".join(lines) + "\nSign in to which (number or provider id)? ")
     if answer.isdigit() and 1 <= int(answer) <= len(choices):
         provider, method, _label = choices[int(answer) - 1]
         return provider, method
@@ -167,7 +167,7 @@ def read_secret(ctx, prompt):
     """A secret from a hidden prompt on a terminal, or from stdin otherwise; never from argv."""
     if ctx.stdin is None:  # started with stdin closed (`<&-`)
         raise UsageError("stdin is closed; pipe the key in: printf %s \"$KEY\" | atomic login PROVIDER")
-    if _interactive(ctx):
+    if interactive(ctx):
         import getpass
         value = getpass.getpass(prompt, stream=ctx.stderr)
     else:
@@ -178,7 +178,7 @@ def read_secret(ctx, prompt):
             value = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise UsageError("the key on stdin is not UTF-8 text")
-    return check_key(value, "the key on stdin" if not _interactive(ctx) else "the key")
+    return check_key(value, "the key on stdin" if not interactive(ctx) else "the key")
 
 
 def read_key_file(path):
@@ -217,14 +217,14 @@ def _parse_settings(pairs):
     return settings
 
 
-def _interactive(ctx):
+def interactive(ctx):
     try:
         return ctx.stdin.isatty()
     except (AttributeError, ValueError):
         return False
 
 
-def _ask(ctx, question):
+def ask(ctx, question):
     ctx.stderr.write(question)
     ctx.stderr.flush()
     line = ctx.stdin.readline()

@@ -8,12 +8,13 @@ from ._mask import mask_value
 
 def collect_status(ctx):
     """A report: {"agentDir", "providers": [row...], "problems": [...]}; !commands are not run."""
-    from ._chain import NothingFound, _auth, resolve
+    from ._chain import NothingFound, resolve
+    from ._store import read_auth_once
     from ._lookup import custom_provider
     from ._models_file import read_models_files
 
     ctx.run_commands = False  # a token due for refresh is refreshed, as by `atomic key` (issue 3)
-    auth = _auth(ctx)  # a corrupt auth.json stops here: it is the command's error
+    auth = read_auth_once(ctx)  # a corrupt auth.json stops here: it is the command's error
     problems = []
     try:
         configs, _origin = read_models_files(ctx)

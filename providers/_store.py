@@ -62,6 +62,14 @@ def read_auth(ctx):
     return AuthFile(path, data, exists=True, uid=st.st_uid, mode=stat.S_IMODE(st.st_mode))
 
 
+def read_auth_once(ctx):
+    """read_auth, once per command: every provider a command asks about sees the same file."""
+    auth = getattr(ctx, "_auth", None)
+    if auth is None:
+        auth = ctx._auth = read_auth(ctx)
+    return auth
+
+
 def read_capped(path, ctx, private=True, fix=None):
     """(bytes, stat) of a small file; (None, None) if absent.
 

@@ -98,10 +98,10 @@ def _choose_domain(args, ctx):
     flag = getattr(args, "enterprise_domain", None)
     if flag is not None:
         return _normalize_domain(flag, "--enterprise-domain")
-    from ._login import _ask, _interactive
+    from ._login import ask, interactive
 
-    if _interactive(ctx):
-        answer = _ask(ctx, "Press Enter for github.com, or enter your GitHub Enterprise Server domain: ")
+    if interactive(ctx):
+        answer = ask(ctx, "Press Enter for github.com, or enter your GitHub Enterprise Server domain: ")
         return _normalize_domain(answer, "the GitHub Enterprise Server domain")
     # A script either pipes the domain in or gives no input at all (stdin from /dev/null or
     # closed): end of input means github.com, so `atomic login github-copilot </dev/null` works.
