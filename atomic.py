@@ -7,7 +7,6 @@ os at the top; everything else is imported by the command that needs it.
 import os
 import sys
 
-__version__ = "0.1.0"
 
 DESCRIPTION = """\
 Sign in to LLM providers and keep the credentials fresh.
@@ -118,7 +117,7 @@ def build_parser(argv=None):
             super().__init__(*args, **kwargs)
 
         def error(self, message):
-            from providers._errors import UsageError
+            from providers._core.errors import UsageError
             raise UsageError("%s; see `%s --help`" % (message, self.prog))
 
     parser = Parser(prog="atomic", description=DESCRIPTION,
@@ -126,6 +125,7 @@ def build_parser(argv=None):
                            "5 log in again, 6 network, 7 refused for safety, 8 !command failed, "
                            "9 lock busy, 10 login failed, 130 interrupted.\n"
                            "Files: $ATOMIC_CODING_AGENT_DIR, else ~/.atomic/agent (auth.json, models.json).")
+    from providers import __version__
     parser.add_argument("--version", action="version", version="atomic " + __version__)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
@@ -191,46 +191,49 @@ def _add_api_key_options(p):
 
 
 def _order_epilog():
-    from providers._chain import describe_order
+    from providers._core.chain import describe_order
     return "Where the credential comes from (first found wins):\n" + describe_order()
 
 
 # Commands ---------------------------------------------------------------------------------
 
 def cmd_key(args, ctx):
-    from providers._chain import resolve
-    from providers._lookup import find_provider
-    from providers._output import header_lines
+    from providers import find
+    from providers._core.chain import resolve
 
-    provider = find_provider(args.provider, ctx)
+    provider = find(args.provider, ctx)
     _take_cli_key(args, ctx)
     found = resolve(provider, ctx)
     if args.explain:
-        for note in ctx.trail:
+        for note in found.trail:
             ctx.say("  skipped  " + note)
         ctx.say("  using    %s" % found.source)
-    if args.json:
-        _print_json({"provider": provider.id, "source": found.source, "key": found.value,
-                     "headers": header_lines(provider, found)})
-    elif args.header:
-        sys.stdout.write("".join(line + "\n" for line in header_lines(provider, found)))
+    if args.json or args.header:
+        from providers._core.endpoint import base_url, credential_headers
+
+        lines = ["%s: %s" % pair for pair in credential_headers(provider, found, ctx)]
+        if args.json:
+            _print_json({"provider": provider.id, "source": found.source, "key": found.value,
+                         "headers": lines, "baseUrl": base_url(provider, ctx, found)})
+        else:
+            sys.stdout.write("".join(line + "\n" for line in lines))
     else:
         sys.stdout.write(found.value + "\n")
     return 0
 
 
 def cmd_login(args, ctx):
-    from providers._login import login
+    from providers._cli.login import login
     return login(args, ctx)
 
 
 def cmd_logout(args, ctx):
-    from providers._login import logout
+    from providers._cli.login import logout
     return logout(args, ctx)
 
 
 def cmd_status(args, ctx):
-    from providers._status import collect_status, render_status
+    from providers._cli.status import collect_status, render_status
     report = collect_status(ctx)
     if args.json:
         _print_json(report)
@@ -240,8 +243,8 @@ def cmd_status(args, ctx):
 
 
 def cmd_models(args, ctx):
-    from providers._catalog import public_records, select_models
-    from providers._models_table import detail_lines, output_width, table_lines
+    from providers._models.catalog import public_records, select_models
+    from providers._models.table import detail_lines, output_width, table_lines
     models, empty = select_models(ctx, args.target, args.all, args.search, args.reasoning, args.images)
     if args.json:
         _print_json(public_records(models))
@@ -258,14 +261,14 @@ def _take_cli_key(args, ctx):
     """Turn --api-key / --api-key-file into ctx.cli_key, warning when the key sat on argv."""
     if args.api_key == "" or args.api_key_file == "":
         # `--api-key "$KEY"` with KEY unset: an error, not a silent fall-through to another key.
-        from providers._errors import UsageError
+        from providers._core.errors import UsageError
         raise UsageError("--api-key%s is empty; pass the key, `--api-key -` to read it from stdin, "
                          "or leave the option out" % ("-file" if args.api_key_file == "" else ""))
     if args.api_key_file is not None:
-        from providers._login import read_key_file
+        from providers._cli.prompts import read_key_file
         ctx.cli_key = (read_key_file(args.api_key_file), "--api-key-file")
     elif args.api_key == "-":
-        from providers._login import read_secret
+        from providers._cli.prompts import read_secret
         ctx.cli_key = (read_secret(ctx, "API key: "), "--api-key (stdin)")
     elif args.api_key is not None:
         ctx.warn("--api-key puts the key where other users can see it (ps); prefer `--api-key -` or --api-key-file")
@@ -283,8 +286,8 @@ def main(argv=None):
     """Run atomic; return the exit code."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # providers/ beside this file
     try:
-        from providers._context import Context
-        from providers._errors import AtomicError, Exit
+        from providers._core.context import Context
+        from providers._core.errors import AtomicError, Exit
     except ImportError as exc:  # a copy of atomic.py without its providers/ folder
         print("atomic: cannot import providers/ (%s); keep atomic.py and providers/ together" % exc,
               file=sys.stderr)
@@ -314,7 +317,7 @@ def main(argv=None):
 
 
 def _fail(message, code):
-    from providers._mask import mask_text
+    from providers._core.mask import mask_text
     try:
         print("atomic: " + mask_text(message), file=sys.stderr)
     except (BrokenPipeError, OSError):
@@ -324,7 +327,7 @@ def _fail(message, code):
 
 def _print_masked_traceback():
     import traceback
-    from providers._mask import mask_text
+    from providers._core.mask import mask_text
     print(mask_text(traceback.format_exc()), file=sys.stderr, end="")
 
 

@@ -3,7 +3,7 @@
 Facts from reference-pi.md §2.1. Third-party use of a Claude subscription draws from the
 account's extra usage, billed per token (README, "Claude Pro/Max").
 """
-from ._errors import LoginAgain, LoginFailed, UsageError
+from providers import api
 
 CLIENT_ID = "9d1c250a-e61b-44d9-88ed-5944d1962f5e"
 AUTHORIZE_URL = "https://claude.ai/oauth/authorize"
@@ -22,30 +22,30 @@ MARGIN_MS = 5 * 60 * 1000  # stored expiry is 5 minutes early, as the Atomic age
 TOKEN_USER_AGENT = "axios/1.7.9"
 
 OAUTH_BETAS = "claude-code-20250219,oauth-2025-04-20"
-API_VERSION = "2023-06-01"
+# What the Messages API expects of a request made with a subscription token (reference §2.1).
+CLAUDE_CODE_USER_AGENT = "claude-cli/2.1.75"
+CLAUDE_CODE_SYSTEM = "You are Claude Code, Anthropic's official CLI for Claude."
 
 SSH_HINT = ("You are connected over SSH: sign in with a browser on your own computer. Either forward "
             "the callback port first (ssh -L %d:127.0.0.1:%d this-host) so the browser reaches atomic "
             "here, or paste the address the browser ends up on, as below." % (PORT, PORT))
 
 
-def login(args, ctx):
+def login(ctx, options):
     """Claude Pro/Max in the browser; returns the auth.json record."""
-    if getattr(args, "device", False):
-        raise UsageError("Claude has no device-code login; over SSH, paste the redirect address, or "
+    if options.get("device"):
+        raise api.UsageError("Claude has no device-code login; over SSH, paste the redirect address, or "
                          "forward the port: ssh -L %d:127.0.0.1:%d HOST" % (PORT, PORT))
-    from . import _oauth
-
-    code, verifier, state = _oauth.browser_login(ctx, "Claude", _authorize_url, PORT, CALLBACK_PATH, SSH_HINT)
-    doc = _oauth.token_request(TOKEN_URL, ctx, {
+    code, verifier, state = api.browser_login(ctx, "Claude", _authorize_url, PORT, CALLBACK_PATH, SSH_HINT)
+    doc = api.token_request(TOKEN_URL, ctx, {
         "grant_type": "authorization_code",
         "client_id": CLIENT_ID,
         "code": code,
         "state": state,
         "redirect_uri": REDIRECT_URI,
         "code_verifier": verifier,
-    }, as_json=True, refused=LoginFailed, what="the authorization code", headers={"User-Agent": TOKEN_USER_AGENT})
-    access, refresh, expires = _oauth.token_fields(doc, "platform.claude.com", ctx, want_refresh=True,
+    }, as_json=True, refused=api.LoginFailed, what="the authorization code", headers={"User-Agent": TOKEN_USER_AGENT})
+    access, refresh, expires = api.token_fields(doc, "platform.claude.com", ctx, want_refresh=True,
                                                    margin_ms=MARGIN_MS)
     return {"type": "oauth", "access": access, "refresh": refresh, "expires": expires}
 
@@ -67,26 +67,44 @@ def _authorize_url(challenge, state):
 
 def refresh(entry, ctx):
     """New access token (and refresh token when rotated) for a stored Claude login."""
-    from . import _oauth
-
-    doc = _oauth.token_request(TOKEN_URL, ctx, {
+    doc = api.token_request(TOKEN_URL, ctx, {
         "grant_type": "refresh_token",
         "client_id": CLIENT_ID,
         "refresh_token": entry["refresh"],
-    }, as_json=True, refused=LoginAgain, what="the refresh token", headers={"User-Agent": TOKEN_USER_AGENT},
+    }, as_json=True, refused=api.LoginAgain, what="the refresh token", headers={"User-Agent": TOKEN_USER_AGENT},
         deadline=ctx.refresh_deadline)
-    access, new_refresh, expires = _oauth.token_fields(doc, "platform.claude.com", ctx, want_refresh=False,
+    access, new_refresh, expires = api.token_fields(doc, "platform.claude.com", ctx, want_refresh=False,
                                                        margin_ms=MARGIN_MS)
     return {"access": access, "expires": expires, "refresh": new_refresh}  # None: _refresh keeps the stored one
 
 
-def headers(value, entry):
-    """Subscription tokens go as a bearer with the OAuth betas; API keys as x-api-key."""
-    oauth = "sk-ant-oat" in value or bool(entry and entry.get("type") == "oauth")
-    if oauth:
-        return ["Authorization: Bearer " + value, "anthropic-beta: " + OAUTH_BETAS,
-                "anthropic-version: " + API_VERSION]
-    return ["x-api-key: " + value, "anthropic-version: " + API_VERSION]
+def is_subscription(credential):
+    """A Claude subscription token (stored by the OAuth login, or any sk-ant-oat token)."""
+    return credential.is_oauth or "sk-ant-oat" in (credential.value or "")
+
+
+def headers(credential):
+    """A subscription token goes as a bearer with the OAuth betas; an API key as the API says."""
+    if is_subscription(credential):
+        return [("Authorization", "Bearer " + credential.value), ("anthropic-beta", OAUTH_BETAS)]
+    return None
+
+
+def prepare(request, credential, model, ctx):
+    """A subscription token is served only to requests that look like Claude Code's: its
+    identity headers, and a system prompt whose first block is Claude Code's line."""
+    if not is_subscription(credential):
+        return
+    request.headers.set("user-agent", CLAUDE_CODE_USER_AGENT)
+    request.headers.set("x-app", "cli")
+    request.headers.set("anthropic-dangerous-direct-browser-access", "true")
+    body = request.json
+    if isinstance(body, dict):
+        system = body.get("system")
+        blocks = [{"type": "text", "text": system}] if isinstance(system, str) else list(system or [])
+        if not (blocks and blocks[0].get("text") == CLAUDE_CODE_SYSTEM):
+            blocks.insert(0, {"type": "text", "text": CLAUDE_CODE_SYSTEM})
+        body["system"] = [b for b in blocks if b.get("text")]
 
 
 def account(entry):

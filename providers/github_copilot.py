@@ -4,7 +4,7 @@ The GitHub token from the device flow is long-lived and stored as `refresh`; the
 made from it lives about 30 minutes and is stored as `access`. Refreshing is asking GitHub for a
 new Copilot token with the GitHub token, so a revoked GitHub token means logging in again.
 """
-from ._errors import BadFile, LoginAgain, LoginFailed, NetworkError, UsageError
+from providers import api
 
 _CLIENT_ID = "Iv1.b507a08c87ecfe98"      # the VS Code Copilot Chat OAuth app
 _SCOPE = "read:user"
@@ -30,12 +30,12 @@ NOT_SUPPORTED_HINT = ("GitHub Copilot does not serve this model to your account 
 _HOST_LABEL = r"^(?!-)[a-z0-9-]{1,63}(?<!-)$"  # one label of a host name (`re` is imported where used)
 
 
-def login(args, ctx):
+def login(ctx, options):
     """Device-flow sign-in; returns the auth.json record (nothing is written here)."""
-    domain = _choose_domain(args, ctx)
+    domain = _choose_domain(options, ctx)
     github_token = _device_flow(domain, ctx)
     record = {"type": "oauth"}
-    record.update(_exchange(github_token, domain, ctx, refused=LoginFailed))
+    record.update(_exchange(github_token, domain, ctx, refused=api.LoginFailed))
     record["refresh"] = github_token
     if domain != _GITHUB:
         record["enterpriseUrl"] = domain
@@ -46,17 +46,25 @@ def refresh(entry, ctx):
     """A new Copilot token from the stored GitHub token: {"access", "expires"}."""
     github_token = entry.get("refresh")
     if not isinstance(github_token, str) or not github_token.strip():
-        raise LoginAgain("the stored GitHub Copilot entry has no GitHub token")
-    return _exchange(github_token.strip(), _stored_domain(entry), ctx, refused=LoginAgain,
+        raise api.LoginAgain("the stored GitHub Copilot entry has no GitHub token")
+    return _exchange(github_token.strip(), _stored_domain(entry), ctx, refused=api.LoginAgain,
                      deadline=ctx.refresh_deadline)
 
 
-def headers(value, entry):
+def headers(credential):
     """Header lines for a Copilot API request; only Authorization for a plain token (env, --api-key)."""
-    lines = ["Authorization: Bearer " + value]
-    if entry is not None and entry.get("type") == "oauth":
-        lines += ["%s: %s" % pair for pair in _EDITOR_HEADERS]
-    return lines
+    if not credential.is_oauth:
+        return None
+    return [("Authorization", "Bearer " + credential.value)] + list(_EDITOR_HEADERS)
+
+
+def prepare(request, credential, model, ctx):
+    """Copilot wants to know who started the turn and what the request is for."""
+    body = request.json if isinstance(request.json, dict) else {}
+    messages = body.get("messages") or body.get("input") or []
+    last = messages[-1] if isinstance(messages, list) and messages else {}
+    request.headers.set("X-Initiator", "user" if isinstance(last, dict) and last.get("role") == "user" else "agent")
+    request.headers.set("Openai-Intent", "conversation-edits")
 
 
 def account(entry):
@@ -65,8 +73,13 @@ def account(entry):
     return domain if isinstance(domain, str) and domain.strip() else _GITHUB
 
 
-def base_url(entry):
-    """The Copilot API base URL for this credential (not part of the provider contract).
+def base_url(credential):
+    """The Copilot API base URL for a stored login; None for a plain token (the registry's)."""
+    return api_base(credential.entry) if credential.is_oauth else None
+
+
+def api_base(entry):
+    """The Copilot API base URL for an auth.json entry.
 
     The Copilot token names its proxy (`proxy-ep=proxy.X`); the API is at api.X. Without one, an
     Enterprise Server's Copilot API is at copilot-api.<domain>; otherwise the individual endpoint.
@@ -93,15 +106,13 @@ def hint_for_error(message):
 
 # Choosing the server --------------------------------------------------------------------------
 
-def _choose_domain(args, ctx):
+def _choose_domain(options, ctx):
     """--enterprise-domain; else a prompt on a terminal; else one line of stdin (empty = github.com)."""
-    flag = getattr(args, "enterprise_domain", None)
+    flag = options.get("enterprise_domain")
     if flag is not None:
         return _normalize_domain(flag, "--enterprise-domain")
-    from ._login import ask, interactive
-
-    if interactive(ctx):
-        answer = ask(ctx, "Press Enter for github.com, or enter your GitHub Enterprise Server domain: ")
+    if api.interactive(ctx):
+        answer = api.ask(ctx, "Press Enter for github.com, or enter your GitHub Enterprise Server domain: ")
         return _normalize_domain(answer, "the GitHub Enterprise Server domain")
     # A script either pipes the domain in or gives no input at all (stdin from /dev/null or
     # closed): end of input means github.com, so `atomic login github-copilot </dev/null` works.
@@ -110,7 +121,7 @@ def _choose_domain(args, ctx):
     try:
         line = ctx.stdin.readline(4096) if ctx.stdin is not None else ""
     except (OSError, ValueError):  # stdin closed, or not UTF-8 text
-        raise UsageError("could not read the GitHub Enterprise Server domain from stdin; pass "
+        raise api.UsageError("could not read the GitHub Enterprise Server domain from stdin; pass "
                          "--enterprise-domain DOMAIN, or redirect stdin from /dev/null for github.com")
     return _normalize_domain(line, "the GitHub Enterprise Server domain on stdin")
 
@@ -130,7 +141,7 @@ def _normalize_domain(text, where):
     import re
 
     if not host or not all(re.match(_HOST_LABEL, label) for label in host.split(".")):
-        raise UsageError("%s %r is not a domain or URL; give the server's address, e.g. "
+        raise api.UsageError("%s %r is not a domain or URL; give the server's address, e.g. "
                          "github.example.com or https://github.example.com (empty for github.com)"
                          % (where, raw[:100]))
     return host
@@ -142,10 +153,10 @@ def _stored_domain(entry):
         return _GITHUB
     try:
         if not isinstance(domain, str):
-            raise UsageError("not text")
+            raise api.UsageError("not text")
         return _normalize_domain(domain, "enterpriseUrl")
-    except UsageError:
-        raise BadFile("auth.json: github-copilot.enterpriseUrl %r is not a domain; correct it (e.g. "
+    except api.UsageError:
+        raise api.BadFile("auth.json: github-copilot.enterpriseUrl %r is not a domain; correct it (e.g. "
                       "github.example.com) or run `atomic login github-copilot` again" % (str(domain)[:100],))
 
 
@@ -157,29 +168,26 @@ def _device_headers():
 
 def _device_flow(domain, ctx):
     """The GitHub (not Copilot) access token, once the person has approved the code."""
-    from . import _device
-    from ._http import request
-
-    resp = request("POST", "https://%s/login/device/code" % domain, ctx, headers=_device_headers(),
+    resp = api.request("POST", "https://%s/login/device/code" % domain, ctx, headers=_device_headers(),
                    form={"client_id": _CLIENT_ID, "scope": _SCOPE})
     if resp.status == 429 or resp.status >= 500:
-        raise NetworkError("%s answered HTTP %d to the device-code request (%s); try again later"
+        raise api.NetworkError("%s answered HTTP %d to the device-code request (%s); try again later"
                            % (domain, resp.status, resp.error_text()))
     if not resp.ok:
-        raise LoginFailed("%s refused the device-code request (HTTP %d: %s); check the domain, and that "
+        raise api.LoginFailed("%s refused the device-code request (HTTP %d: %s); check the domain, and that "
                           "it is a GitHub server with device flow enabled" % (domain, resp.status, resp.error_text()))
     doc = resp.json()
     device_code = doc.get("device_code") if isinstance(doc, dict) else None
     if not isinstance(device_code, str) or not device_code:
-        raise LoginFailed("%s answered the device-code request without a device_code (%s)"
+        raise api.LoginFailed("%s answered the device-code request without a device_code (%s)"
                           % (domain, resp.error_text()))
-    _device.show_code(ctx, doc.get("verification_uri"), doc.get("user_code"), "GitHub Copilot (%s)" % domain)
+    api.show_device_code(ctx, doc.get("verification_uri"), doc.get("user_code"), "GitHub Copilot (%s)" % domain)
     failures = []
 
     def attempt():
         try:
             answer = _poll_once(domain, device_code, ctx)
-        except NetworkError as exc:
+        except api.NetworkError as exc:
             failures.append(exc)
             if len(failures) >= _TRANSIENT_POLL_FAILURES:
                 raise
@@ -188,24 +196,22 @@ def _device_flow(domain, ctx):
         del failures[:]
         return answer
 
-    return _device.poll(attempt, doc.get("interval"), doc.get("expires_in"), ctx)
+    return api.poll_device(attempt, doc.get("interval"), doc.get("expires_in"), ctx)
 
 
 def _poll_once(domain, device_code, ctx):
     """One token-endpoint poll as an _device.poll answer; terminal outcomes raise LoginFailed."""
-    from ._http import request
-
-    resp = request("POST", "https://%s/login/oauth/access_token" % domain, ctx, headers=_device_headers(),
+    resp = api.request("POST", "https://%s/login/oauth/access_token" % domain, ctx, headers=_device_headers(),
                    form={"client_id": _CLIENT_ID, "device_code": device_code, "grant_type": _DEVICE_GRANT})
     if resp.status == 429 or resp.status >= 500:
-        raise NetworkError("%s answered HTTP %d while waiting for approval (%s)" % (domain, resp.status, resp.error_text()))
+        raise api.NetworkError("%s answered HTTP %d while waiting for approval (%s)" % (domain, resp.status, resp.error_text()))
     doc = resp.json()
     if not isinstance(doc, dict):
-        raise NetworkError("%s answered the token poll with JSON that is not an object" % domain)
+        raise api.NetworkError("%s answered the token poll with JSON that is not an object" % domain)
     token = doc.get("access_token")
     if isinstance(token, str) and token.strip():
         if not _header_safe(token.strip()):
-            raise LoginFailed("%s sent a GitHub token with spaces or control characters; not storing it" % domain)
+            raise api.LoginFailed("%s sent a GitHub token with spaces or control characters; not storing it" % domain)
         return ("ok", token.strip())
     error = doc.get("error")
     if error == "authorization_pending":
@@ -213,23 +219,21 @@ def _poll_once(domain, device_code, ctx):
     if error == "slow_down":
         return ("slow_down", doc.get("interval"))
     if error == "expired_token":
-        raise LoginFailed("the code expired before it was approved; run `atomic login github-copilot` again")
+        raise api.LoginFailed("the code expired before it was approved; run `atomic login github-copilot` again")
     if error == "access_denied":
-        raise LoginFailed("the sign-in was denied on %s (Cancel was pressed); run `atomic login "
+        raise api.LoginFailed("the sign-in was denied on %s (Cancel was pressed); run `atomic login "
                           "github-copilot` again to retry" % domain)
-    raise LoginFailed("device flow failed: %s (HTTP %d: %s)" % (domain, resp.status, resp.error_text()))
+    raise api.LoginFailed("device flow failed: %s (HTTP %d: %s)" % (domain, resp.status, resp.error_text()))
 
 
 # The Copilot token ----------------------------------------------------------------------------
 
 def _exchange(github_token, domain, ctx, refused, deadline=None):
     """{"access", "expires"} from api.<domain>/copilot_internal/v2/token; `refused` for 401/403."""
-    from ._http import request
-
     api_host = "api." + domain
     headers = dict(_EDITOR_HEADERS)
     headers["Accept"] = "application/json"
-    resp = request("GET", "https://%s/copilot_internal/v2/token" % api_host, ctx, headers=headers,
+    resp = api.request("GET", "https://%s/copilot_internal/v2/token" % api_host, ctx, headers=headers,
                    secret_headers={"Authorization": "Bearer " + github_token}, deadline=deadline)
     if resp.status == 401:
         raise refused("%s did not accept the GitHub token (HTTP 401: %s); it was revoked or has expired"
@@ -239,7 +243,7 @@ def _exchange(github_token, domain, ctx, refused, deadline=None):
                       "account has a Copilot subscription and that Copilot is allowed by its organisation"
                       % (api_host, resp.error_text()))
     if not resp.ok:
-        raise NetworkError("%s answered HTTP %d to the Copilot token request (%s); try again later"
+        raise api.NetworkError("%s answered HTTP %d to the Copilot token request (%s); try again later"
                            % (api_host, resp.status, resp.error_text()))
     doc = resp.json()
     token = doc.get("token") if isinstance(doc, dict) else None
@@ -247,13 +251,11 @@ def _exchange(github_token, domain, ctx, refused, deadline=None):
     if (not isinstance(token, str) or not _header_safe(token)
             or isinstance(expires_at, bool) or not isinstance(expires_at, (int, float))
             or not 0 < expires_at < _LATEST_EXPIRY):  # also rejects NaN and Infinity
-        raise NetworkError("%s answered the Copilot token request without a usable token and expires_at"
+        raise api.NetworkError("%s answered the Copilot token request without a usable token and expires_at"
                            % api_host)
     return {"access": token, "expires": int(expires_at * 1000) - _EXPIRY_MARGIN_MS}
 
 
 def _header_safe(value):
     # Tokens go into header lines (`atomic key --header`): no spaces, no control characters.
-    from ._text import has_control_chars
-
-    return bool(value) and " " not in value and not has_control_chars(value)
+    return bool(value) and " " not in value and not api.has_control_chars(value)

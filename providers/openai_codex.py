@@ -3,7 +3,7 @@
 Facts from reference-pi.md §2.2. The stored record carries `accountId`, the ChatGPT account the
 access token belongs to, which every Codex request sends as `chatgpt-account-id`.
 """
-from ._errors import LoginAgain, LoginFailed, NetworkError
+from providers import api
 
 CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann"
 ISSUER = "https://auth.openai.com"
@@ -30,13 +30,11 @@ SSH_HINT = ("You are connected over SSH. On a machine without a browser, `atomic
             "as below." % (PORT, PORT))
 
 
-def login(args, ctx):
+def login(ctx, options):
     """ChatGPT Plus/Pro in the browser, or with a device code (--device); returns the auth.json record."""
-    from . import _oauth
-
-    if getattr(args, "device", False):
+    if options.get("device"):
         return _device_login(ctx)
-    code, verifier, _state = _oauth.browser_login(ctx, "ChatGPT", _authorize_url, PORT, CALLBACK_PATH, SSH_HINT)
+    code, verifier, _state = api.browser_login(ctx, "ChatGPT", _authorize_url, PORT, CALLBACK_PATH, SSH_HINT)
     return _exchange(ctx, code, verifier, REDIRECT_URI)
 
 
@@ -58,19 +56,17 @@ def _authorize_url(challenge, state):
 
 
 def _exchange(ctx, code, verifier, redirect_uri):
-    from . import _oauth
-
-    doc = _oauth.token_request(TOKEN_URL, ctx, {
+    doc = api.token_request(TOKEN_URL, ctx, {
         "grant_type": "authorization_code",
         "client_id": CLIENT_ID,
         "code": code,
         "code_verifier": verifier,
         "redirect_uri": redirect_uri,
-    }, as_json=False, refused=LoginFailed, what="the authorization code")
-    access, refresh_token, expires = _oauth.token_fields(doc, "auth.openai.com", ctx, want_refresh=True)
+    }, as_json=False, refused=api.LoginFailed, what="the authorization code")
+    access, refresh_token, expires = api.token_fields(doc, "auth.openai.com", ctx, want_refresh=True)
     account_id = _account_id_from_token(access)
     if not account_id:
-        raise LoginFailed("the ChatGPT token names no ChatGPT account (claim %s, chatgpt_account_id); "
+        raise api.LoginFailed("the ChatGPT token names no ChatGPT account (claim %s, chatgpt_account_id); "
                           "sign in with an account that has a ChatGPT Plus or Pro plan" % AUTH_CLAIM)
     return {"type": "oauth", "access": access, "refresh": refresh_token,
             "expires": expires, "accountId": account_id}
@@ -78,29 +74,26 @@ def _exchange(ctx, code, verifier, redirect_uri):
 
 def _device_login(ctx):
     """Device-code login for machines without a browser (show a code, poll, then exchange)."""
-    from . import _device
-    from ._http import request
-
-    resp = request("POST", DEVICE_CODE_URL, ctx, json_body={"client_id": CLIENT_ID})
+    resp = api.request("POST", DEVICE_CODE_URL, ctx, json_body={"client_id": CLIENT_ID})
     if resp.status == 404:
-        raise LoginFailed("auth.openai.com does not offer device-code login for this client right now; "
+        raise api.LoginFailed("auth.openai.com does not offer device-code login for this client right now; "
                           "use `atomic login openai-codex` without --device and paste the redirect address")
     if not resp.ok:
-        raise NetworkError("auth.openai.com answered HTTP %d when asked for a device code (%s); try again later"
+        raise api.NetworkError("auth.openai.com answered HTTP %d when asked for a device code (%s); try again later"
                            % (resp.status, resp.error_text()))
     doc = resp.json()
     device_auth_id = doc.get("device_auth_id") if isinstance(doc, dict) else None
     user_code = (doc.get("user_code") or doc.get("usercode")) if isinstance(doc, dict) else None
     if not isinstance(device_auth_id, str) or not device_auth_id or not isinstance(user_code, str):
-        raise NetworkError("auth.openai.com answered the device-code request without device_auth_id or user_code")
-    _device.show_code(ctx, DEVICE_PAGE, user_code, "ChatGPT")
+        raise api.NetworkError("auth.openai.com answered the device-code request without device_auth_id or user_code")
+    api.show_device_code(ctx, DEVICE_PAGE, user_code, "ChatGPT")
 
     def attempt():
-        poll = request("POST", DEVICE_TOKEN_URL, ctx, json_body={"device_auth_id": device_auth_id,
+        poll = api.request("POST", DEVICE_TOKEN_URL, ctx, json_body={"device_auth_id": device_auth_id,
                                                                   "user_code": user_code})
         return _poll_outcome(poll)
 
-    granted = _device.poll(attempt, doc.get("interval"), doc.get("expires_in"), ctx)
+    granted = api.poll_device(attempt, doc.get("interval"), doc.get("expires_in"), ctx)
     return _exchange(ctx, granted["authorization_code"], granted["code_verifier"], DEVICE_REDIRECT_URI)
 
 
@@ -111,7 +104,7 @@ def _poll_outcome(resp):
         if (isinstance(doc, dict) and isinstance(doc.get("authorization_code"), str)
                 and isinstance(doc.get("code_verifier"), str)):
             return "ok", doc
-        raise NetworkError("auth.openai.com approved the device code but sent no authorization_code "
+        raise api.NetworkError("auth.openai.com approved the device code but sent no authorization_code "
                            "and code_verifier; try again")
     error = doc.get("error") if isinstance(doc, dict) else None
     if isinstance(error, dict):
@@ -121,30 +114,28 @@ def _poll_outcome(resp):
     if resp.status in (403, 404) or error in ("deviceauth_authorization_pending", "authorization_pending"):
         return "pending", None
     if error in ("access_denied", "expired_token", "deviceauth_expired", "deviceauth_denied"):
-        raise LoginFailed("the device sign-in was %s; run `atomic login openai-codex --device` again"
+        raise api.LoginFailed("the device sign-in was %s; run `atomic login openai-codex --device` again"
                           % ("denied" if "denied" in error else "not approved in time"))
     if resp.status >= 500:
-        raise NetworkError("auth.openai.com answered HTTP %d while waiting for the device sign-in (%s); "
+        raise api.NetworkError("auth.openai.com answered HTTP %d while waiting for the device sign-in (%s); "
                            "try again later" % (resp.status, resp.error_text()))
-    raise LoginFailed("auth.openai.com refused the device sign-in (HTTP %d: %s)" % (resp.status, resp.error_text()))
+    raise api.LoginFailed("auth.openai.com refused the device sign-in (HTTP %d: %s)" % (resp.status, resp.error_text()))
 
 
 def refresh(entry, ctx):
     """New tokens for a stored ChatGPT login (form-encoded, as the Codex CLI sends them)."""
-    from . import _oauth
-
-    doc = _oauth.token_request(TOKEN_URL, ctx, {
+    doc = api.token_request(TOKEN_URL, ctx, {
         "grant_type": "refresh_token",
         "refresh_token": entry["refresh"],
         "client_id": CLIENT_ID,
-    }, as_json=False, refused=LoginAgain, what="the refresh token",
+    }, as_json=False, refused=api.LoginAgain, what="the refresh token",
         deadline=ctx.refresh_deadline)
-    access, new_refresh, expires = _oauth.token_fields(doc, "auth.openai.com", ctx, want_refresh=False)
+    access, new_refresh, expires = api.token_fields(doc, "auth.openai.com", ctx, want_refresh=False)
     # The refresh token may already be rotated and spent, so keep this answer even when the new
     # token's claim is missing: the account does not change with a refresh.
     account_id = _account_id_from_token(access) or entry.get("accountId")
     if not account_id:
-        raise _oauth.keeping(LoginAgain("the refreshed ChatGPT token names no ChatGPT account"), new_refresh)
+        raise api.keeping(api.LoginAgain("the refreshed ChatGPT token names no ChatGPT account"), new_refresh)
     return {"access": access, "expires": expires, "accountId": account_id, "refresh": new_refresh}
 
 
@@ -165,12 +156,12 @@ def _account_id_from_token(token):
     return account_id if isinstance(account_id, str) and account_id else None
 
 
-def headers(value, entry):
+def headers(credential):
     """Bearer token plus the ChatGPT account the Codex backend needs."""
-    lines = ["Authorization: Bearer " + value]
-    account_id = (entry or {}).get("accountId") or _account_id_from_token(value)
+    lines = [("Authorization", "Bearer " + credential.value)]
+    account_id = (credential.entry or {}).get("accountId") or _account_id_from_token(credential.value)
     if account_id:
-        lines.append("chatgpt-account-id: " + account_id)
+        lines.append(("chatgpt-account-id", account_id))
     return lines
 
 

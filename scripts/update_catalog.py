@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Rebuild providers/catalog.json from models.dev's api.json (a maintainer's tool).
+"""Rebuild providers/_models/catalog.json from models.dev's api.json (a maintainer's tool).
 
     python3 scripts/update_catalog.py https://models.dev/api.json      # the live data
     python3 scripts/update_catalog.py api.json --output /tmp/catalog.json
@@ -18,7 +18,7 @@ import os
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_CATALOG = os.path.join(ROOT, "providers", "catalog.json")
+DEFAULT_CATALOG = os.path.join(ROOT, "providers", "_models", "catalog.json")
 LIVE_URL = "https://models.dev/api.json"
 MAX_SOURCE_BYTES = 64 << 20
 
@@ -70,8 +70,8 @@ CARRIED = ("api", "baseUrl", "headers", "compat", "thinkingLevelMap")
 def main(argv=None):
     args = _parser().parse_args(argv)
     sys.path.insert(0, ROOT)
-    from providers import PROVIDERS
-    from providers._errors import AtomicError
+    from providers import builtins
+    from providers._core.errors import AtomicError
 
     try:
         source = read_source(args.source)
@@ -79,7 +79,7 @@ def main(argv=None):
     except (AtomicError, OSError, ValueError) as exc:
         print("update_catalog: %s" % (getattr(exc, "message", None) or exc), file=sys.stderr)
         return 1
-    catalog, report = rebuild(source, base, PROVIDERS)
+    catalog, report = rebuild(source, base, {p.id: p for p in builtins()})
     write_catalog(args.output, catalog)
     for line in report:
         print(line)
@@ -92,19 +92,19 @@ def _parser():
     p = argparse.ArgumentParser(prog="update_catalog.py", description=__doc__.split("\n\n")[0])
     p.add_argument("source", metavar="SOURCE", help="api.json file, or %s" % LIVE_URL)
     p.add_argument("--output", metavar="PATH", default=DEFAULT_CATALOG,
-                   help="where to write the catalogue (default: providers/catalog.json)")
+                   help="where to write the catalogue (default: providers/_models/catalog.json)")
     p.add_argument("--base", metavar="PATH", default=DEFAULT_CATALOG,
                    help="the catalogue to carry routing and untouched providers over from "
-                        "(default: providers/catalog.json)")
+                        "(default: providers/_models/catalog.json)")
     return p
 
 
 def read_source(source):
     """The parsed api.json, from a file or (only for an http(s) URL) the network."""
     if source.startswith(("https://", "http://")):
-        from providers._context import Context
-        from providers._errors import NetworkError
-        from providers._http import request
+        from providers._core.context import Context
+        from providers._core.errors import NetworkError
+        from providers._net.http import request
 
         resp = request("GET", source, Context(), deadline=120.0, max_bytes=MAX_SOURCE_BYTES)
         if not resp.ok:

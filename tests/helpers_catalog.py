@@ -4,7 +4,7 @@ import os
 
 from conftest import REPO
 
-CATALOG_PATH = os.path.join(REPO, "providers", "catalog.json")
+CATALOG_PATH = os.path.join(REPO, "providers", "_models", "catalog.json")
 
 
 def shipped_catalog():

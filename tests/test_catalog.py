@@ -5,8 +5,10 @@ import pytest
 
 from conftest import assert_fails
 from helpers_catalog import by_key, models_json, problem_lines, shipped_catalog, write_toml
-from providers import PROVIDERS
-from providers._models_schema import BUILTIN_APIS
+from providers import builtins
+
+PROVIDERS = {p.id: p for p in builtins()}
+from providers._models.schema import BUILTIN_APIS
 
 REQUIRED = {"id": str, "name": str, "api": str, "provider": str, "baseUrl": str, "reasoning": bool,
             "input": list, "cost": dict, "contextWindow": int, "maxTokens": int}

@@ -77,7 +77,7 @@ def test_json_output(atomic_env):
     assert r.returncode == 0 and r.stderr == ""
     doc = json.loads(r.stdout)
     assert doc == {"provider": "openai", "source": "auth.json", "key": AUTH_KEY,
-                   "headers": ["Authorization: Bearer " + AUTH_KEY]}
+                   "headers": ["Authorization: Bearer " + AUTH_KEY], "baseUrl": "https://api.openai.com/v1"}
     atomic_env.write_auth({})
     doc = json.loads(atomic_env.run("key", "openai", "--json").stdout)
     assert (doc["source"], doc["key"]) == ("env OPENAI_API_KEY", ENV_KEY)
@@ -166,7 +166,8 @@ def test_custom_provider_from_models_json(atomic_env):
     atomic_env.write_models({"providers": {"my-proxy": {
         "baseUrl": "http://127.0.0.1:9/v1", "api": "anthropic-messages", "apiKey": "$PROXY_TOKEN"}}})
     r = atomic_env.run("key", "my-proxy", "--header", env={"PROXY_TOKEN": "proxy-secret-1"})
-    assert (r.returncode, r.stdout) == (0, "x-api-key: proxy-secret-1\n"), r.stderr
+    # The key as the Messages API takes it, and the protocol header every such request carries.
+    assert (r.returncode, r.stdout) == (0, "x-api-key: proxy-secret-1\nanthropic-version: 2023-06-01\n"), r.stderr
     # a stored key for the custom provider outranks models.json
     atomic_env.write_auth({"my-proxy": {"type": "api_key", "key": "stored-secret-2"}})
     r = atomic_env.run("key", "my-proxy", env={"PROXY_TOKEN": "proxy-secret-1"})
@@ -176,7 +177,7 @@ def test_custom_provider_from_models_json(atomic_env):
 @pytest.mark.parametrize("provider, line", [
     ("openai", "Authorization: Bearer {k}"),
     ("google", "x-goog-api-key: {k}"),
-    ("kimi-coding", "x-api-key: {k}"),
+    ("kimi-coding", "x-api-key: {k}\nanthropic-version: 2023-06-01"),
     ("azure-openai-responses", "api-key: {k}"),
     ("cloudflare-ai-gateway", "cf-aig-authorization: Bearer {k}"),
 ])

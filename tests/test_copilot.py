@@ -250,8 +250,8 @@ def test_status_shows_the_account(net, home):
     (None, "https://api.individual.githubcopilot.com"),
 ])
 def test_base_url_follows_the_tokens_proxy_endpoint(entry, expected):
-    from providers.github_copilot import base_url
-    assert base_url(entry) == expected
+    from providers.github_copilot import api_base
+    assert api_base(entry) == expected
 
 
 def test_the_not_supported_hint_names_vs_code():

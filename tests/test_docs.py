@@ -4,8 +4,8 @@ import re
 
 from conftest import REPO, run_atomic, clean_env
 
-from providers._chain import CHAIN, describe_order
-from providers._errors import Exit
+from providers._core.chain import CHAIN, describe_order
+from providers._core.errors import Exit
 
 README = os.path.join(REPO, "README.md")
 

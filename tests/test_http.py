@@ -11,13 +11,13 @@ from netfakes import reply, without_network_env
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# A child that makes one request with providers._http and prints the outcome as JSON.
+# A child that makes one request with providers._net.http and prints the outcome as JSON.
 DRIVER = r"""
 import json, sys
 sys.path.insert(0, sys.argv[1])
-from providers._context import Context
-from providers._errors import AtomicError
-from providers._http import request
+from providers._core.context import Context
+from providers._core.errors import AtomicError
+from providers._net.http import request
 spec = json.loads(sys.argv[2])
 try:
     r = request(spec.get("method", "GET"), spec["url"], Context(), headers=spec.get("headers"),

@@ -6,11 +6,11 @@ import pytest
 
 from conftest import ATOMIC_PY, PYTHON, REPO, clean_env
 
-from providers import PROVIDERS
+from providers import builtins
 
 HEAVY = {"ssl", "urllib.request", "http.client", "tomllib", "tomli", "subprocess",
-         "providers._catalog", "providers._http", "providers._oauth"}
-HEAVY |= {"providers." + p.module_name for p in PROVIDERS.values() if p.module_name}
+         "providers._models.catalog", "providers._net.http", "providers._net.oauth"}
+HEAVY |= {p.module_name for p in builtins() if p.module_name}
 
 # Runs atomic.main in a fresh interpreter and writes sys.modules (one name a line) to a file;
 # written without json so the probe itself adds nothing.
@@ -76,7 +76,7 @@ def test_plain_key_needs_neither_argparse_nor_json_nor_re(tmp_path, case):
     code, *modules = out.read_text().splitlines()
     assert code in ("0", "None") and KEY in r.stdout.decode(), r.stderr
     added = set(modules) - set(baseline.read_text().splitlines())
-    assert "providers._chain" in added  # the probe saw the command run
+    assert "providers._core.chain" in added  # the probe saw the command run
     assert sorted({"argparse", "json", "json.decoder", "re", "enum"} & added) == []
 
 
@@ -89,7 +89,7 @@ def test_the_real_command_line_imports_nothing_heavy(tmp_path, args, extra):
     imported = {line.rsplit("|", 1)[1].strip() for line in r.stderr.decode().splitlines()
                 if line.startswith("import time:") and "|" in line}
     # proof the parse found the imports
-    assert ("argparse" if args == ["--help"] else "providers._chain") in imported
+    assert ("argparse" if args == ["--help"] else "providers._core.chain") in imported
     assert sorted(HEAVY & imported) == []
 
 
@@ -121,7 +121,7 @@ def test_plain_key_command_line_does_not_import_argparse(tmp_path):
                    stdout=subprocess.PIPE)
     modules = set(out.read_text().splitlines()[1:])
     assert "argparse" not in modules and "json" not in modules
-    assert "providers._chain" in modules
+    assert "providers._core.chain" in modules
 
 
 def test_help_follows_columns(tmp_path):

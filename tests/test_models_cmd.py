@@ -237,11 +237,11 @@ def test_key_login_logout_and_help_never_load_the_catalogue(atomic_env):
     atomic_env.write_models({"providers": {"ollama": OLLAMA}})
     r, modules = _modules_after(atomic_env, "key", "openai", env={"OPENAI_API_KEY": "sk-env-000000000000000001"})
     assert r.returncode == 0 and r.stdout == "sk-env-000000000000000001\n"
-    assert "providers._catalog" not in modules and "providers._models_schema" not in modules
+    assert "providers._models.catalog" not in modules and "providers._models.schema" not in modules
     r, modules = _modules_after(atomic_env, "key", "ollama")  # reads models.json, validates nothing
-    assert "providers._models_file" in modules and "providers._catalog" not in modules
+    assert "providers._models.files" in modules and "providers._models.catalog" not in modules
     for args in (("--help",), ("logout", "openai")):
         r, modules = _modules_after(atomic_env, *args)
-        assert "providers._catalog" not in modules, args
+        assert "providers._models.catalog" not in modules, args
     r, modules = _modules_after(atomic_env, "models", "--all")
-    assert r.returncode == 0 and "providers._catalog" in modules  # the probe itself works
+    assert r.returncode == 0 and "providers._models.catalog" in modules  # the probe itself works

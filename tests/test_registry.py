@@ -10,12 +10,14 @@ import pytest
 
 from conftest import REPO
 
-from providers import PROVIDERS, SETTINGS, _ROWS
+from providers import builtin, builtins
+from providers._core.apis import APIS
+
+PROVIDERS = {p.id: p for p in builtins()}
 
 # The catalogue the package ships (a copy of the project's shared catalogue data).
-SHIPPED_CATALOG = os.path.join(REPO, "providers", "catalog.json")
+SHIPPED_CATALOG = os.path.join(REPO, "providers", "_models", "catalog.json")
 SHARED_CATALOG = "/work/shared/catalog/models.json"
-CONTRACT = ("login", "refresh", "headers", "account")
 
 # reference-pi.md §1.2, plus together; anthropic and github-copilot in the contract's order.
 ENV_VARS = {
@@ -47,9 +49,10 @@ def _catalog():
 
 
 def test_ids_are_unique():
-    ids = [row[0] for row in _ROWS]
+    ids = [p.id for p in builtins()]
     assert len(ids) == len(set(ids))
     assert list(PROVIDERS) == ids
+    assert all(builtin(pid) is PROVIDERS[pid] for pid in ids)
 
 
 def test_the_32_providers_are_the_catalogue_plus_together():
@@ -72,14 +75,15 @@ def test_rows_are_well_formed():
         assert p.name and p.name.strip() == p.name
         assert set(p.auth) <= {"key", "oauth", "cloud"} and p.auth, pid
         assert p.base_url.startswith("https://") or (pid == "azure-openai-responses" and p.base_url == "")
-        assert re.match(r"[A-Za-z-]+: (Bearer )?\{key\}\Z", p.header), (pid, p.header)
+        name, template = p.key_header or APIS[p.api].key_header
+        assert re.match(r"[A-Za-z-]+\Z", name) and re.match(r"(Bearer )?\{key\}\Z", template), (pid, name, template)
         if p.module_name is not None:
-            assert p.module_name == pid.replace("-", "_")
+            assert p.module_name == "providers." + pid.replace("-", "_")  # id -> module at a glance
+        assert all(re.match(r"[A-Z_][A-Z0-9_]*\Z", name) for name in p.settings)
+        assert set(p.login_options) <= {"device", "enterprise_domain"}
+        assert bool(p.subscription) == ("oauth" in p.auth), pid  # every OAuth login is on the menu
     assert {pid for pid, p in PROVIDERS.items() if "oauth" in p.auth} == {"anthropic", "openai-codex", "github-copilot"}
     assert PROVIDERS["openai-codex"].auth == ("oauth",)
-    for pid, names in SETTINGS.items():
-        assert pid in PROVIDERS
-        assert all(re.match(r"[A-Z_][A-Z0-9_]*\Z", name) for name in names)
 
 
 def test_base_url_and_wire_api_are_ones_the_catalogue_uses():
@@ -91,12 +95,33 @@ def test_base_url_and_wire_api_are_ones_the_catalogue_uses():
         assert provider.api in apis, pid
 
 
+# The provider-module contract of providers/api.py: hook name -> its parameters.
+HOOK_PARAMETERS = {"login": ["ctx", "options"], "refresh": ["entry", "ctx"], "account": ["entry"],
+                   "headers": ["credential"], "base_url": ["credential"],
+                   "prepare": ["request", "credential", "model", "ctx"]}
+
+
+def test_the_contract_in_the_api_docstring_is_the_one_checked_here():
+    import providers.api as api
+    assert set(api.HOOKS) == set(HOOK_PARAMETERS)
+    for name, params in HOOK_PARAMETERS.items():
+        assert "    %s(%s)" % (name, ", ".join(params)) in api.__doc__, name
+
+
 @pytest.mark.parametrize("pid", sorted(pid for pid, p in PROVIDERS.items() if p.module_name))
-def test_provider_modules_exist_and_expose_the_contract(pid):
-    module = PROVIDERS[pid].module()
-    assert module.__name__ == "providers." + PROVIDERS[pid].module_name
-    for name in CONTRACT:
-        assert callable(getattr(module, name, None)), "%s lacks %s()" % (module.__name__, name)
+def test_provider_modules_exist_and_follow_the_contract(pid):
+    import inspect
+    provider = PROVIDERS[pid]
+    module = provider.module()
+    assert module.__name__ == provider.module_name
+    if "oauth" in provider.auth:
+        assert callable(getattr(module, "login", None)) and callable(getattr(module, "refresh", None)), pid
+    public = {name for name, value in vars(module).items()
+              if inspect.isfunction(value) and value.__module__ == module.__name__ and not name.startswith("_")}
+    hooks = public & set(HOOK_PARAMETERS)
+    assert hooks, pid
+    for name in hooks:
+        assert list(inspect.signature(getattr(module, name)).parameters) == HOOK_PARAMETERS[name], (pid, name)
 
 
 def test_plain_rows_need_no_module():
@@ -108,9 +133,9 @@ def test_plain_rows_need_no_module():
 
 def test_modules_are_imported_lazily():
     # Importing the registry imports no provider module; using a row's module() does.
-    code = ("import sys; sys.path.insert(0, %r); from providers import PROVIDERS; "
+    code = ("import sys; sys.path.insert(0, %r); from providers import builtin; "
             "before = sorted(m for m in sys.modules if m.startswith('providers')); "
-            "PROVIDERS['openai-codex'].module(); "
+            "builtin('openai-codex').module(); "
             "print(before, 'providers.openai_codex' in sys.modules)" % REPO)
     out = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, check=True).stdout
     assert out.decode().strip() == "['providers'] True"

@@ -137,9 +137,9 @@ def test_login_preserves_unknown_providers_and_fields(atomic_env):
 
 
 def test_many_processes_logging_in_at_once_lose_nothing(atomic_env):
-    from providers import PROVIDERS
+    from providers import builtins
 
-    ids = [p.id for p in PROVIDERS.values() if "key" in p.auth][:20]
+    ids = [p.id for p in builtins() if "key" in p.auth][:20]
     assert len(ids) == 20
     atomic_env.write_auth({"unrelated": {"type": "api_key", "key": "keep-me"}})
     procs = [start_atomic(["login", pid], atomic_env.env) for pid in ids]

@@ -101,7 +101,7 @@ def test_providers_the_source_does_not_feed_are_kept_and_counts_are_reported(tmp
 
 
 def test_against_the_shipped_catalogue_only_the_fed_providers_change(tmp_path):
-    _r, catalog, _text = rebuild(tmp_path, base=os.path.join(REPO, "providers", "catalog.json"))
+    _r, catalog, _text = rebuild(tmp_path, base=os.path.join(REPO, "providers", "_models", "catalog.json"))
     shipped = shipped_catalog()
     fed = {"amazon-bedrock", "anthropic", "azure-openai-responses", "cloudflare-ai-gateway", "github-copilot",
            "kimi-coding", "openai", "opencode", "xiaomi", "xiaomi-token-plan-cn", "xiaomi-token-plan-ams",
@@ -126,8 +126,8 @@ def test_the_shipped_file_is_in_the_format_the_script_writes(tmp_path):
     # Rebuilding with a source that feeds nothing rewrites the shipped catalogue byte for byte.
     empty = tmp_path / "empty.json"
     empty.write_text("{}")
-    _r, _catalog, text = rebuild(tmp_path, source=str(empty), base=os.path.join(REPO, "providers", "catalog.json"))
-    with open(os.path.join(REPO, "providers", "catalog.json"), encoding="utf-8") as handle:
+    _r, _catalog, text = rebuild(tmp_path, source=str(empty), base=os.path.join(REPO, "providers", "_models", "catalog.json"))
+    with open(os.path.join(REPO, "providers", "_models", "catalog.json"), encoding="utf-8") as handle:
         assert text == handle.read()
 
 

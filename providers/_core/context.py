@@ -3,25 +3,40 @@ import os
 import sys
 import time
 
-from ._errors import AtomicError, Exit
+from .errors import AtomicError, Exit, UsageError
 
 
 class Context:
-    """Environment, clock, streams and per-process caches for one atomic invocation."""
+    """Environment, clock, streams and per-process state for one atomic invocation.
 
-    def __init__(self, environ=None, now=None, stdin=None, stderr=None, cli_key=None):
+    Everything a command carries is declared here. The file snapshots (auth, models, settings)
+    are read on first use and replaced when atomic writes the file; a long-lived process (chat)
+    calls forget_files() between turns to see what other programs wrote meanwhile.
+    """
+
+    def __init__(self, environ=None, now=None, stdin=None, stderr=None, cli_key=None, cwd=None):
         self.environ = os.environ if environ is None else environ
         self.now = now or time.time
         self.stdin = stdin or sys.stdin
         self.stderr = stderr or sys.stderr
-        self.cli_key = cli_key       # (value, source) from --api-key / --api-key-file, or None
-        self.trail = []              # why each skipped source of the chain did not answer
-        self.warnings = []           # every warning given, for `atomic status`
-        self.run_commands = True     # `atomic status` shows !command keys without running them
-        self.refresh_tokens = True
-        self.refresh_deadline = None  # seconds for a refresh request; _refresh shortens it while the token works
+        self.cli_key = cli_key        # (value, source) from --api-key / --api-key-file, or None
+        self.warnings = []            # every warning given, for `atomic status`
+        self.refresh_deadline = None  # seconds for a refresh request; refresh.py shortens it while the token works
+        self.auth = None              # store.AuthFile: auth.json as this command last read or wrote it
+        self.models_files = None      # models files as read (or the BadFile they raised); see _models/files.py
+        self.settings = None          # settings.json merged with the project's; see settings.py
+        self.command_results = {}     # !command -> its output: a command runs once per process
+        self._cwd = cwd
         self._warned = set()
         self._agent_dir = None
+
+    def forget_files(self):
+        """Read auth.json, models files and settings again at their next use."""
+        self.auth = self.models_files = self.settings = None
+
+    def forget_commands(self):
+        """Run !commands again at their next use (a chat session whose key was refused)."""
+        self.command_results.clear()
 
     def warn(self, message):
         """Print a warning to stderr once per process."""
@@ -49,10 +64,13 @@ class Context:
         except ValueError:
             value = float("nan")
         if not 0 < value < float("inf"):
-            from ._errors import UsageError
             raise UsageError("%s=%s: expected a number of seconds greater than 0, e.g. %g; or unset it"
                              % (name, raw.strip(), default))
         return value
+
+    @property
+    def cwd(self):
+        return self._cwd or os.getcwd()
 
     @property
     def agent_dir(self):

@@ -1,4 +1,5 @@
-"""The auth.json lock: a kernel flock among atomic processes, plus the Atomic agent's lock directory.
+"""The lock of a shared file (auth.json, settings.json): a kernel flock among atomic processes, plus
+the Atomic agent's lock directory.
 
 The agent (proper-lockfile) locks by creating the directory `auth.json.lock`, refreshes its
 mtime while held and treats it as stale after 30 s. atomic takes that directory too, so the two
@@ -14,7 +15,7 @@ import errno
 import os
 import time
 
-from ._errors import LockTimeout, Unsafe
+from .errors import LockTimeout, Unsafe
 
 STALE_AFTER = 30.0    # seconds, proper-lockfile's `stale` as the agent uses it
 TOUCH_EVERY = 5.0     # keep our directory fresh while a slow refresh holds it
@@ -23,14 +24,14 @@ DEFAULT_TIMEOUT = 45.0  # longer than a refresh's 30 s HTTP deadline, so waiters
 NOTE_WINDOW_NS = (-1 * 10**9, 2 * 10**9)  # a directory's ctime vs the note: coarse fs clocks, slow machines
 
 
-class AuthLock:
-    """Context manager holding both locks for the agent directory."""
+class FileLock:
+    """Context manager holding both locks for the file `name` (e.g. auth.json) in directory."""
 
-    def __init__(self, directory, ctx, timeout=None):
+    def __init__(self, directory, name, ctx, timeout=None):
         self.directory = directory
         self.ctx = ctx
-        self.flock_path = os.path.join(directory, "auth.json.flock")
-        self.dir_path = os.path.join(directory, "auth.json.lock")
+        self.flock_path = os.path.join(directory, name + ".flock")
+        self.dir_path = os.path.join(directory, name + ".lock")
         self.timeout = timeout if timeout is not None else ctx.seconds("ATOMIC_LOCK_TIMEOUT", DEFAULT_TIMEOUT)
         self._fd = None
         self._stop = None

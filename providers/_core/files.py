@@ -1,35 +1,17 @@
-"""auth.json: strict reading, per-entry validation, and atomic writes under the shared lock.
+"""Small files read safely and written atomically: auth.json, settings.json, models.json.
 
-Reading never writes or creates anything. Writing re-reads the file under the lock, refuses to
-touch a file that does not parse, and replaces it with temp file + fsync + rename.
+Reading never writes or creates anything and refuses what is not a small regular file. Writing
+goes to a temp file in the same folder, then fsync, rename and an fsync of the folder, so a file
+is always either the old document or the new one.
 """
 import errno
 import os
 import stat
 
-from ._errors import BadFile, Unsafe
-from ._lock import AuthLock, not_writable
+from .errors import BadFile, Unsafe
 
-MAX_BYTES = 1 << 20  # a credential file is small; anything bigger is not ours
-AUTH_FILE = "auth.json"
-_FIX = "fix it by hand, or move it aside and run `atomic login` again; atomic has not changed it"
+MAX_BYTES = 1 << 20  # our files are small; anything bigger is not ours
 CONFIG_FIX = "fix it by hand; atomic never writes this file"
-
-
-class AuthFile:
-    """A parsed auth.json: the data plus what we learned about the file while reading it."""
-
-    def __init__(self, path, data, exists, uid=None, mode=None):
-        self.path, self.data, self.exists, self.uid, self.mode = path, data, exists, uid, mode
-
-    @property
-    def ours(self):
-        """Whether the file belongs to us (so we may write it or run its !commands)."""
-        return not self.exists or self.uid == os.geteuid()
-
-    @property
-    def commands_allowed(self):
-        return self.exists and commands_allowed(self.path, self.uid, self.mode)
 
 
 def commands_allowed(path, uid, mode):
@@ -48,36 +30,21 @@ def commands_allowed(path, uid, mode):
     return st.st_uid in (os.geteuid(), 0) and not others_write
 
 
-def auth_path(ctx):
-    return os.path.join(ctx.agent_dir, AUTH_FILE)
+def commands_allowed_at(path):
+    """commands_allowed for the file at path; a link (models.json may be one) counts as its target."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return commands_allowed(os.path.realpath(path), st.st_uid, st.st_mode)
 
-
-def read_auth(ctx):
-    """Read and parse auth.json; a missing file is an empty store, a broken one an error."""
-    path = auth_path(ctx)
-    raw, st = read_capped(path, ctx)
-    if raw is None:
-        return AuthFile(path, {}, exists=False)
-    data = parse_json_object(raw, path)
-    return AuthFile(path, data, exists=True, uid=st.st_uid, mode=stat.S_IMODE(st.st_mode))
-
-
-def read_auth_once(ctx):
-    """read_auth, once per command: every provider a command asks about sees the same file."""
-    auth = getattr(ctx, "_auth", None)
-    if auth is None:
-        auth = ctx._auth = read_auth(ctx)
-    return auth
-
-
-def read_capped(path, ctx, private=True, fix=None):
+def read_capped(path, ctx, fix, private=True):
     """(bytes, stat) of a small file; (None, None) if absent.
 
     A private file (auth.json) is opened without following links and should be readable by us
     alone. Configuration (models.json) may be a link, as dotfile managers make it, and readable
     by others. `fix` is the advice that ends a message about a file that cannot be used.
     """
-    fix = fix or _FIX
     flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
     if private:
         flags |= getattr(os, "O_NOFOLLOW", 0)
@@ -122,11 +89,10 @@ def check_private(path, st, ctx, private=True):
                  % (path, stat.S_IMODE(st.st_mode), path))
 
 
-def parse_json_object(raw, path, fix=None):
+def parse_json_object(raw, path, fix):
     """Parse bytes as a JSON object, naming the file, the place and the fix on failure."""
-    from ._jsonread import loads
+    from .jsonread import loads
 
-    fix = fix or _FIX
     if not raw.strip():
         raise BadFile("%s is empty: %s" % (path, fix))
     try:
@@ -141,67 +107,13 @@ def parse_json_object(raw, path, fix=None):
     except RecursionError:  # thousands of nested brackets: valid JSON, but no credential file
         raise BadFile("%s is nested too deeply to be ours: %s" % (path, fix))
     if not isinstance(data, dict):
-        raise BadFile("%s must hold a JSON object, not %s: %s" % (path, _json_type(data), fix))
+        raise BadFile("%s must hold a JSON object, not %s: %s" % (path, json_type(data), fix))
     return data
 
 
-def _json_type(value):
+def json_type(value):
     return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
         type(value), "a number")
-
-
-def get_entry(auth, provider_id):
-    """The validated entry for a provider, or None; a malformed entry is an error naming its field."""
-    entry = auth.data.get(provider_id)
-    if entry is None:
-        return None
-    where = "%s: %s" % (auth.path, provider_id)
-    fix = "; run `atomic login %s` to replace it, or fix the file by hand" % provider_id
-    if not isinstance(entry, dict):
-        raise BadFile("%s: expected an object like {\"type\": \"api_key\", \"key\": \"…\"}, found %s%s"
-                      % (where, _json_type(entry), fix))
-    kind = entry.get("type")
-    if kind == "api_key":
-        _check_field(entry, "key", str, where, fix, required=False)
-        env = entry.get("env")
-        if env is not None and not (isinstance(env, dict) and all(isinstance(v, str) for v in env.values())):
-            raise BadFile("%s.env: expected an object of NAME: \"value\" strings%s" % (where, fix))
-    elif kind == "oauth":
-        _check_field(entry, "access", str, where, fix)
-        _check_field(entry, "refresh", str, where, fix)
-        expires = entry.get("expires")
-        # The bounds (year ±33000) reject 1e999, which parses as infinity, and NaN-like junk.
-        if isinstance(expires, bool) or not isinstance(expires, (int, float)) or not -1e15 < expires < 1e15:
-            raise BadFile("%s.expires: expected a number (epoch milliseconds)%s" % (where, fix))
-    else:
-        raise BadFile("%s.type: expected \"api_key\" or \"oauth\", found %s%s"
-                      % (where, _json_type(kind) if not isinstance(kind, str) else repr(kind), fix))
-    return entry
-
-
-def _check_field(entry, name, kind, where, fix, required=True):
-    value = entry.get(name)
-    if value is None and not required:
-        return
-    if not isinstance(value, kind):
-        raise BadFile("%s.%s: expected a string, found %s%s"
-                      % (where, name, "nothing" if value is None else _json_type(value), fix))
-
-
-def update_auth(ctx, change):
-    """Apply change(auth) -> new data (or None: no write) to the freshly read file, under the lock.
-
-    Returns what change returned. The file is re-read under the lock so a concurrent writer's
-    update is never lost, and a file that does not parse is never overwritten.
-    """
-    directory = ensure_private_dir(ctx.agent_dir, ctx)
-    with AuthLock(directory, ctx):
-        auth = _read_own_auth(ctx)
-        new_data = change(auth)
-        if new_data is not None:
-            write_json_atomic(auth.path, new_data)
-            remove_stale_temp_files(auth.path)
-        return new_data
 
 
 def remove_stale_temp_files(path, older_than=60.0):
@@ -222,25 +134,6 @@ def remove_stale_temp_files(path, older_than=60.0):
                 os.unlink(temp)
         except OSError:
             pass
-
-
-def check_writable(ctx):
-    """Fail now if a login's result could not be saved: a broken auth.json, a file or folder that
-    is not ours, or a folder we cannot write. Called before asking for a key or opening a browser."""
-    _read_own_auth(ctx)
-    probe = ctx.agent_dir
-    while not os.path.isdir(probe) and os.path.dirname(probe) != probe:
-        probe = os.path.dirname(probe)  # the folder atomic would create the agent directory in
-    if not os.access(probe, os.W_OK):
-        raise not_writable(probe)
-
-
-def _read_own_auth(ctx):
-    """auth.json as read_auth gives it, refusing one that belongs to another user."""
-    auth = read_auth(ctx)
-    if not auth.ours:
-        raise Unsafe("%s belongs to uid %d, not you; atomic will not write it" % (auth.path, auth.uid))
-    return auth
 
 
 def ensure_private_dir(path, ctx):

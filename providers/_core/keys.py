@@ -1,14 +1,12 @@
 """Key values: `!command`, `$NAME` / `${NAME}`, a bare upper-case variable name, or a literal."""
 import os
 
-from ._errors import CommandFailed, NotLoggedIn, Unsafe
+from .errors import CommandFailed, NotLoggedIn, Unsafe
 
 # `re` is imported only for values that contain "$": importing it is a large share of the
 # start-up time of `atomic key`.
 _REFERENCE_PATTERN = r"\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))"
 DEFAULT_COMMAND_TIMEOUT = 10.0
-
-_command_cache = {}  # command string -> output; a command runs at most once per process
 
 
 def resolve_value(value, ctx, origin, env=None, allow_commands=True):
@@ -51,9 +49,10 @@ def _variable(name, ctx, origin, env):
 
 
 def run_command(command, ctx, origin):
-    """Run a key command with /bin/sh; its trimmed stdout is the key. Cached for the process."""
-    if command in _command_cache:
-        return _command_cache[command]
+    """Run a key command with /bin/sh; its trimmed stdout is the key. Kept in ctx.command_results,
+    so it runs once per process (a chat session forgets it when the key is refused)."""
+    if command in ctx.command_results:
+        return ctx.command_results[command]
     import signal
     import subprocess
 
@@ -75,7 +74,7 @@ def run_command(command, ctx, origin):
         _kill_group(proc, signal)
         raise
     value = _check_output(proc.returncode, out, err, origin, shown)
-    _command_cache[command] = value
+    ctx.command_results[command] = value
     return value
 
 
@@ -99,7 +98,7 @@ def _check_output(status, out, err, origin, shown):
         else:
             reason = "exit status %d" % status
         detail = err.decode("utf-8", "replace").strip().splitlines()
-        from ._mask import mask_text  # only failures need it; its patterns cost start-up time
+        from .mask import mask_text  # only failures need it; its patterns cost start-up time
         hint = ": " + mask_text(detail[0], secrets)[:200] if detail else ""
         raise CommandFailed("%s: %s failed (%s)%s" % (origin, shown, reason, hint))
     try:
@@ -112,7 +111,7 @@ def _check_output(status, out, err, origin, shown):
     if len(lines) > 1:
         raise CommandFailed("%s: %s printed %d lines; it must print only the key, on one line"
                             % (origin, shown, len(lines)))
-    from ._text import has_control_chars
+    from .text import has_control_chars
 
     if has_control_chars(text):
         raise CommandFailed("%s: %s printed control characters; it must print only the key" % (origin, shown))
@@ -120,6 +119,6 @@ def _check_output(status, out, err, origin, shown):
 
 
 def _shown_command(command):
-    from ._mask import mask_text
+    from .mask import mask_text
     short = command if len(command) <= 60 else command[:57] + "..."
     return "the command `%s`" % mask_text(short)

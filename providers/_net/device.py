@@ -6,8 +6,8 @@ after the device code has expired.
 """
 import time
 
-from ._errors import LoginFailed
-from ._text import has_control_chars
+from .._core.errors import LoginFailed
+from .._core.text import has_control_chars
 
 DEFAULT_INTERVAL = 5      # seconds, when the server names none (RFC 8628 §3.2)
 SLOW_DOWN_STEP = 5        # seconds added by each slow_down (RFC 8628 §3.5)

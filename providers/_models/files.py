@@ -1,8 +1,8 @@
-"""Reading models.json and models.toml (custom providers); validation lives in _catalog."""
+"""Reading models.json and models.toml (custom providers); validation lives in schema.py."""
 import os
 
-from ._errors import BadFile
-from ._store import CONFIG_FIX, parse_json_object, read_capped
+from .._core.errors import BadFile
+from .._core.files import CONFIG_FIX, parse_json_object, read_capped
 
 FILES = ("models.json", "models.toml")
 
@@ -10,26 +10,26 @@ FILES = ("models.json", "models.toml")
 def read_models_files(ctx):
     """{"providers": {...}} merged from models.json and models.toml, and which file defined each.
 
-    Cached on the context. The same provider in both files is an error naming both.
+    Read once per command (ctx.models_files). The same provider in both files is an error naming both.
     """
-    cached = getattr(ctx, "_models_files", None)
+    cached = ctx.models_files
     if isinstance(cached, BadFile):
         raise cached  # reported once per reader, not once per provider asked about
     if cached is not None:
         return cached
     try:
-        ctx._models_files = _read(ctx)
+        ctx.models_files = _read(ctx)
     except BadFile as exc:
-        ctx._models_files = exc
+        ctx.models_files = exc
         raise
-    return ctx._models_files
+    return ctx.models_files
 
 
 def _read(ctx):
     providers, origin = {}, {}
     for name in FILES:
         path = os.path.join(ctx.agent_dir, name)
-        raw, _st = read_capped(path, ctx, private=False, fix=CONFIG_FIX)
+        raw, _st = read_capped(path, ctx, CONFIG_FIX, private=False)
         if raw is None:
             continue
         doc = parse_toml(raw, path) if name.endswith(".toml") else parse_json_object(raw, path, CONFIG_FIX)

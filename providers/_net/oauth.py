@@ -1,9 +1,9 @@
 """Browser OAuth logins shared by the subscription providers (RFC 6749, 7636 PKCE, 8252 loopback).
 
 A login prints the authorize URL (and opens a browser where one can be shown), then waits for
-whichever comes first: the browser's redirect to the loopback callback server (_callback.py), or
+whichever comes first: the browser's redirect to the loopback callback server (callback.py), or
 the redirect URL (or the bare code) pasted on stdin. The whole wait has a deadline. Nothing is
-written here: the caller returns the record and providers/_login.py saves it under the lock.
+written here: the caller returns the record and providers/_cli/login.py saves it under the lock.
 """
 import base64
 import hashlib
@@ -12,10 +12,10 @@ import secrets
 import sys
 import time
 
-from ._callback import CallbackServer, first_value, same_secret
-from ._errors import LoginFailed, NetworkError
-from ._mask import excerpt
-from ._text import has_control_chars
+from .._core.errors import LoginFailed, NetworkError
+from .._core.mask import excerpt
+from .._core.text import has_control_chars
+from .callback import CallbackServer, first_value, same_secret
 
 LOGIN_TIMEOUT = 600      # seconds for the whole login, unless ATOMIC_LOGIN_TIMEOUT says otherwise
 MAX_PASTE = 16384        # bytes of one pasted line; a redirect URL is far shorter
@@ -225,7 +225,7 @@ def token_request(url, ctx, fields, as_json, refused, what, headers=None, deadli
     LoginFailed on login); anything else that is not a 2xx JSON object is a NetworkError.
     `deadline`: seconds for the whole request (default: the HTTP helper's).
     """
-    from ._http import request
+    from .http import request
 
     resp = request("POST", url, ctx, headers=headers, json_body=fields if as_json else None,
                    form=None if as_json else fields, deadline=deadline)
@@ -280,7 +280,7 @@ def keeping(error, refresh):
     """error, carrying a rotated refresh token to be saved before it is raised.
 
     A 2xx token answer we cannot use may still carry a new refresh token, the old one already
-    spent: providers/_refresh.py writes `error.keep` into the entry, then raises the error.
+    spent: providers/_core/refresh.py writes `error.keep` into the entry, then raises the error.
     """
     if refresh:
         error.keep = {"refresh": refresh}

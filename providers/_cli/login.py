@@ -1,26 +1,17 @@
-"""`atomic login` and `atomic logout`: the menu, reading keys safely, saving entries."""
+"""`atomic login` and `atomic logout`: the menu, choosing how to sign in, saving entries."""
 import os
 
-from . import PROVIDERS
-from ._errors import LoginFailed, UsageError
-from ._keys import is_variable_name
-from ._lookup import find_provider
-from ._store import check_writable, read_auth, update_auth
-
-MAX_KEY_BYTES = 16384
-
-# The subscriptions lead the menu: (provider id, label).
-SUBSCRIPTIONS = (
-    ("anthropic", "Claude Pro/Max (subscription; third-party use draws from extra usage)"),
-    ("openai-codex", "ChatGPT Plus/Pro (Codex subscription)"),
-    ("github-copilot", "GitHub Copilot (github.com or Enterprise Server)"),
-)
+from .. import builtin, builtins, find
+from .._core.errors import UsageError
+from .._core.keys import is_variable_name
+from .._core.store import check_writable, read_auth, update_auth
+from .prompts import ask, interactive, read_secret
 
 
 def login(args, ctx):
     """Sign in to one provider (or pick one from the menu) and save the credential."""
     if args.provider:
-        provider = find_provider(args.provider, ctx)
+        provider = find(args.provider, ctx)
         method = _choose_method(provider, args, ctx)
     else:
         provider, method = _menu(ctx)
@@ -30,7 +21,8 @@ def login(args, ctx):
     if method == "oauth":
         if settings:
             raise UsageError("--env is for API-key logins; %s signs in with OAuth" % provider.id)
-        record = provider.module().login(args, ctx)
+        options = {"device": args.device, "enterprise_domain": args.enterprise_domain}
+        record = provider.module().login(ctx, options)
         _save(ctx, provider, lambda old: record)
         ctx.say("Signed in to %s; saved to %s" % (provider.name, os.path.join(ctx.agent_dir, "auth.json")))
         return 0
@@ -82,8 +74,9 @@ def _save(ctx, provider, make_entry):
 
 def _check_login_flags(provider, method, args):
     """--device and --enterprise-domain only where they do something: ignored, they mislead."""
-    if args.enterprise_domain is not None and provider.id != "github-copilot":
-        raise UsageError("--enterprise-domain is only for github-copilot; leave it out for %s" % provider.id)
+    if args.enterprise_domain is not None and "enterprise_domain" not in provider.login_options:
+        takers = [p.id for p in builtins() if "enterprise_domain" in p.login_options]
+        raise UsageError("--enterprise-domain is only for %s; leave it out for %s" % (", ".join(takers), provider.id))
     if args.device and method != "oauth":
         raise UsageError("--device is only for subscription logins (openai-codex, github-copilot); "
                          "the %s login takes an API key" % provider.id)
@@ -111,20 +104,21 @@ def _menu(ctx):
     if not interactive(ctx):
         raise UsageError("name the provider: `atomic login PROVIDER` (stdin is not a terminal, so "
                          "there is no menu); `atomic login --help` shows examples")
-    choices = [(PROVIDERS[pid], "oauth", label) for pid, label in SUBSCRIPTIONS]
-    keyed = sorted((p for p in PROVIDERS.values() if "key" in p.auth), key=lambda p: p.name.lower())
+    subscriptions = [p for p in builtins() if p.subscription]
+    choices = [(p, "oauth", p.subscription) for p in subscriptions]
+    keyed = sorted((p for p in builtins() if "key" in p.auth), key=lambda p: p.name.lower())
     choices += [(p, "key", "%s (API key)" % p.name) for p in keyed]
     lines = ["Subscriptions:"]
     for n, (_p, _m, label) in enumerate(choices, 1):
-        if n == len(SUBSCRIPTIONS) + 1:
+        if n == len(subscriptions) + 1:
             lines.append("API keys:")
         lines.append("  %2d) %s" % (n, label))
     answer = ask(ctx, "\n".join(lines) + "\nSign in to which (number or provider id)? ")
     if answer.isdigit() and 1 <= int(answer) <= len(choices):
         provider, method, _label = choices[int(answer) - 1]
         return provider, method
-    if answer in PROVIDERS:
-        provider = PROVIDERS[answer]
+    if builtin(answer) is not None:
+        provider = builtin(answer)
         return provider, ("oauth" if provider.auth == ("oauth",) else "key")
     raise UsageError("%r is not on the menu; give a number from 1 to %d" % (answer, len(choices)))
 
@@ -138,7 +132,7 @@ def logout(args, ctx):
         targets = list(auth.data)
     else:
         if args.provider not in auth.data:
-            find_provider(args.provider, ctx)  # an unknown name is a usage error with a suggestion
+            find(args.provider, ctx)  # an unknown name is a usage error with a suggestion
         targets = [args.provider] if args.provider in auth.data else []
     if not targets:
         ctx.say("No stored credential%s to remove. logout only removes what `atomic login` saved; "
@@ -154,56 +148,13 @@ def logout(args, ctx):
 
     update_auth(ctx, change)
     for pid in targets:
-        provider = PROVIDERS.get(pid)
+        provider = builtin(pid)
         still = [name for name in (provider.env if provider else ()) if ctx.env(name)]
         ctx.say("Removed the stored credential for %s from %s.%s"
                 % (provider.name if provider else pid, auth.path,
                    " %s is still set and will be used." % still[0] if still else ""))
     ctx.say("Environment variables and models.json are unchanged.")
     return 0
-
-
-def read_secret(ctx, prompt):
-    """A secret from a hidden prompt on a terminal, or from stdin otherwise; never from argv."""
-    if ctx.stdin is None:  # started with stdin closed (`<&-`)
-        raise UsageError("stdin is closed; pipe the key in: printf %s \"$KEY\" | atomic login PROVIDER")
-    if interactive(ctx):
-        import getpass
-        value = getpass.getpass(prompt, stream=ctx.stderr)
-    else:
-        raw = ctx.stdin.buffer.read(MAX_KEY_BYTES + 1) if hasattr(ctx.stdin, "buffer") else ctx.stdin.read().encode()
-        if len(raw) > MAX_KEY_BYTES:
-            raise UsageError("stdin holds more than %d bytes; pipe in only the key" % MAX_KEY_BYTES)
-        try:
-            value = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise UsageError("the key on stdin is not UTF-8 text")
-    return check_key(value, "the key on stdin" if not interactive(ctx) else "the key")
-
-
-def read_key_file(path):
-    try:
-        with open(path, "rb") as f:
-            raw = f.read(MAX_KEY_BYTES + 1)
-    except OSError as exc:
-        raise UsageError("--api-key-file %s: %s" % (path, exc.strerror))
-    if len(raw) > MAX_KEY_BYTES:
-        raise UsageError("--api-key-file %s is larger than %d bytes; it should hold only the key" % (path, MAX_KEY_BYTES))
-    return check_key(raw.decode("utf-8", "replace"), "--api-key-file %s" % path)
-
-
-def check_key(value, where):
-    lines = [line.strip() for line in value.strip().splitlines() if line.strip()]
-    if not lines:
-        raise UsageError("%s is empty; paste the key, or pipe it in: printf %%s \"$KEY\" | atomic login PROVIDER" % where)
-    if len(lines) > 1:
-        raise UsageError("%s has %d lines; give only the key, on one line" % (where, len(lines)))
-    key = lines[0]
-    from ._text import has_control_chars
-
-    if has_control_chars(key):
-        raise UsageError("%s contains control characters; give only the key" % where)
-    return key
 
 
 def _parse_settings(pairs):
@@ -215,19 +166,3 @@ def _parse_settings(pairs):
                              "--env CLOUDFLARE_ACCOUNT_ID=abc123" % pair)
         settings[name] = value
     return settings
-
-
-def interactive(ctx):
-    try:
-        return ctx.stdin.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def ask(ctx, question):
-    ctx.stderr.write(question)
-    ctx.stderr.flush()
-    line = ctx.stdin.readline()
-    if not line:
-        raise LoginFailed("no answer (end of input)")
-    return line.strip()

@@ -1,33 +1,28 @@
 """`atomic status`: every provider with a credential, the winning source, and problems found."""
 import sys
 
-from . import PROVIDERS
-from ._errors import AtomicError
-from ._mask import mask_value
+from .. import all_providers, builtins
+from .._core.errors import AtomicError
+from .._core.mask import mask_value
 
 
 def collect_status(ctx):
     """A report: {"agentDir", "providers": [row...], "problems": [...]}; !commands are not run."""
-    from ._chain import NothingFound, resolve
-    from ._store import read_auth_once
-    from ._lookup import custom_provider
-    from ._models_file import read_models_files
+    from .._core.chain import NothingFound, resolve
+    from .._core.store import current_auth
 
-    ctx.run_commands = False  # a token due for refresh is refreshed, as by `atomic key` (issue 3)
-    auth = read_auth_once(ctx)  # a corrupt auth.json stops here: it is the command's error
+    auth = current_auth(ctx)  # a corrupt auth.json stops here: it is the command's error
     problems = []
     try:
-        configs, _origin = read_models_files(ctx)
-        providers = list(PROVIDERS.values()) + [custom_provider(pid, config) for pid, config in configs.items()
-                                                if pid not in PROVIDERS]
+        providers = all_providers(ctx)
     except AtomicError as exc:
         problems.append(exc.message)
-        providers = list(PROVIDERS.values())
+        providers = builtins()
     rows = []
     for provider in providers:
-        ctx.trail = []
         try:
-            found = resolve(provider, ctx)
+            # A token due for refresh is refreshed, as by `atomic key` (issue 3).
+            found = resolve(provider, ctx, run_commands=False)
         except NothingFound:
             continue
         except AtomicError as exc:
@@ -47,8 +42,8 @@ def _row(provider, found, ctx):
     if found.is_oauth:
         row["expires"] = found.entry["expires"]
         row["expiresIn"] = _duration(found.entry["expires"] / 1000 - ctx.now())
-        module = provider.module()
-        account = module.account(found.entry) if module is not None else None
+        hook = provider.hook("account")
+        account = hook(found.entry) if hook is not None else None
         if account:
             row["account"] = account
     return row

@@ -1,14 +1,15 @@
 """OAuth tokens kept fresh: single-flight across processes, never losing a stored credential.
 
 Advisory window (under 5 minutes left): a failed refresh is a warning and the current token is
-used. Mandatory window (expired): a failed refresh is the command's error.
+used. Mandatory window (expired): a failed refresh is the command's error. A request the
+provider refused (HTTP 401) forces one refresh: refresh_now(..., rejected=access).
 
 Provider modules' refresh(entry, ctx) read ctx.refresh_deadline (seconds, or None for the HTTP
 helper's default) for their requests, and return the fields to update; a "refresh" that is
 missing or None keeps the stored refresh token.
 """
-from ._errors import AtomicError, LoginAgain, NotLoggedIn
-from ._store import get_entry, update_auth
+from .errors import AtomicError, LoginAgain, NotLoggedIn
+from .store import get_entry, update_auth
 
 MARGIN_MS = 5 * 60 * 1000
 ADVISORY_DEADLINE = 5.0  # seconds for a refresh while the current token still works
@@ -18,13 +19,17 @@ def needs_refresh(entry, ctx):
     return ctx.now() * 1000 >= entry["expires"] - MARGIN_MS
 
 
+def can_refresh(provider):
+    module = provider.module()
+    return module is not None and hasattr(module, "refresh")
+
+
 def ensure_fresh(provider, entry, ctx):
     """The entry itself while fresh; otherwise the entry after a refresh (or the old one, with a
     warning, while it is still valid)."""
     if not needs_refresh(entry, ctx):
         return entry
-    module = provider.module()
-    if module is None or not hasattr(module, "refresh"):
+    if not can_refresh(provider):
         # An entry another tool stored for a provider atomic cannot refresh: use it while it lasts.
         if entry["expires"] <= ctx.now() * 1000:
             raise LoginAgain("the stored %s token has expired and atomic cannot refresh it; sign in "
@@ -46,8 +51,15 @@ def ensure_fresh(provider, entry, ctx):
         ctx.refresh_deadline = None
 
 
-def refresh_now(provider, ctx):
-    """Refresh under the lock: re-read the file, skip if another process already did, merge, write."""
+def refresh_now(provider, ctx, rejected=None):
+    """Refresh under the lock: re-read the file, skip if another process already did, merge, write.
+
+    rejected: an access token the provider refused; the entry is refreshed even if it looks fresh,
+    unless the stored token already differs from it (another process refreshed meanwhile).
+    """
+    if not can_refresh(provider):
+        raise LoginAgain("%s refused the stored token and atomic cannot refresh it; run `atomic login %s`"
+                         % (provider.name, provider.id))
     module = provider.module()
     outcome = {}
 
@@ -56,7 +68,8 @@ def refresh_now(provider, ctx):
         if current is None or current.get("type") != "oauth":
             raise NotLoggedIn("you were logged out of %s while refreshing; run `atomic login %s`"
                               % (provider.name, provider.id))
-        if not needs_refresh(current, ctx):
+        due = needs_refresh(current, ctx) if rejected is None else current["access"] == rejected
+        if not due:
             outcome["entry"] = current  # another process refreshed while we waited for the lock
             return None
         try:

@@ -3,12 +3,10 @@
 Only `atomic models` (and whatever else needs model data) imports this; `atomic key`, `login`,
 `logout` and `--help` never load the catalogue.
 """
-import os
+from .. import all_providers, builtin, builtins, custom_provider
+from .._core.errors import AtomicError, BadFile, Exit, NotLoggedIn, UsageError
 
-from . import PROVIDERS
-from ._errors import AtomicError, BadFile, Exit, NotLoggedIn, UsageError
-
-CATALOG_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "catalog.json")
+CATALOG_FILE = "catalog.json"  # package data of providers._models, read with pkgutil (works in a zip)
 
 # Defaults of a model defined in models.json (the reference's).
 DEFAULT_CONTEXT_WINDOW = 128000
@@ -17,25 +15,28 @@ _MERGED_FIELDS = ("headers", "compat", "thinkingLevelMap", "samplingParams")
 
 
 def builtin_catalog():
-    """{provider id: [model, ...]} as shipped in providers/catalog.json."""
+    """{provider id: [model, ...]} as shipped in providers/_models/catalog.json."""
     import json
+    import pkgutil
 
     try:
-        with open(CATALOG_FILE, "rb") as handle:
-            return json.loads(handle.read())
+        raw = pkgutil.get_data(__name__.rpartition(".")[0], CATALOG_FILE)
+        if raw is None:
+            raise OSError("no loader can read package data here")
+        return json.loads(raw)
     except (OSError, ValueError) as exc:
-        raise AtomicError("the built-in model catalogue %s cannot be read (%s); reinstall atomic, "
-                          "keeping providers/ beside atomic.py" % (CATALOG_FILE, exc), Exit.BUG)
+        raise AtomicError("the built-in model catalogue providers/_models/%s cannot be read (%s); reinstall "
+                          "atomic, keeping providers/ beside atomic.py" % (CATALOG_FILE, exc), Exit.BUG)
 
 
 def load_catalog(ctx):
     """The catalogue with custom providers merged in; BadFile listing every problem in the files."""
-    from ._models_file import read_models_files
-    from ._models_schema import check_models_config
+    from .files import read_models_files
+    from .schema import check_models_config
 
     catalog = builtin_catalog()
     configs, origin = read_models_files(ctx)
-    problems, warnings = check_models_config(configs, origin, PROVIDERS)
+    problems, warnings = check_models_config(configs, origin, {p.id for p in builtins()})
     for warning in warnings:
         ctx.warn(warning)
     if problems:
@@ -93,7 +94,7 @@ def patch_model(model, patch):
 
 def custom_model(pid, config, raw):
     """A model from models.json with the reference's defaults filled in."""
-    row = PROVIDERS.get(pid)
+    row = builtin(pid)
     model = {
         "id": raw["id"],
         "name": raw.get("name") or raw["id"],
@@ -122,26 +123,19 @@ def available_providers(catalog, ctx):
 
     A custom provider without an apiKey (Ollama, LM Studio, vLLM on this machine) needs none.
     """
-    from ._chain import resolve
-    from ._store import read_auth_once
-    from ._lookup import custom_provider
-    from ._models_file import read_models_files
+    from .._core.chain import resolve
+    from .._core.store import current_auth
 
-    ctx.run_commands, ctx.refresh_tokens = False, False
-    read_auth_once(ctx)  # a corrupt auth.json is this command's error, not one per provider
-    configs, _origin = read_models_files(ctx)
+    current_auth(ctx)  # a corrupt auth.json is this command's error, not one per provider
+    providers = {p.id: p for p in all_providers(ctx)}
     found = []
     for pid in catalog:
-        provider = PROVIDERS.get(pid)
-        if provider is None:
-            config = configs.get(pid, {})
-            if not config.get("apiKey") and not config.get("authHeader"):
-                found.append(pid)
-                continue
-            provider = custom_provider(pid, config)
-        ctx.trail = []
+        provider = providers.get(pid) or custom_provider(pid, {})
+        if provider.custom and needs_no_key(provider, ctx):
+            found.append(pid)
+            continue
         try:
-            resolve(provider, ctx)
+            resolve(provider, ctx, run_commands=False, refresh=False)
         except NotLoggedIn:
             continue
         except AtomicError as exc:
@@ -149,6 +143,12 @@ def available_providers(catalog, ctx):
             continue
         found.append(pid)
     return found
+
+
+def needs_no_key(provider, ctx):
+    """A custom provider with neither apiKey nor authHeader: a server that takes no key."""
+    config, _path = provider.config(ctx)
+    return not (config or {}).get("apiKey") and not (config or {}).get("authHeader")
 
 
 def select_models(ctx, target=None, every=False, search=None, reasoning=False, images=False):
@@ -160,7 +160,7 @@ def select_models(ctx, target=None, every=False, search=None, reasoning=False, i
         if model_id is not None:
             models = [m for m in models if m["id"] == model_id]
             if not models:
-                from ._lookup import did_you_mean
+                from .._core.text import did_you_mean
                 raise UsageError("unknown model %r for %s%s; `atomic models %s` lists them"
                                  % (model_id, pid, did_you_mean(model_id, [m["id"] for m in catalog[pid]]), pid))
         empty = "%s has no models in the catalogue; add some under providers.%s.models in models.json" % (pid, pid)
@@ -181,10 +181,10 @@ def select_models(ctx, target=None, every=False, search=None, reasoning=False, i
 def split_target(target, catalog):
     """(provider id, model id or None) from PROVIDER or PROVIDER/MODEL (model ids may hold '/')."""
     pid, _slash, model_id = target.partition("/")
-    if pid not in catalog and pid not in PROVIDERS:
-        from ._lookup import did_you_mean
+    if pid not in catalog and builtin(pid) is None:
+        from .._core.text import did_you_mean
         raise UsageError("unknown provider %r%s; `atomic models --all` lists every provider and model"
-                         % (pid, did_you_mean(pid, sorted(set(catalog) | set(PROVIDERS)))))
+                         % (pid, did_you_mean(pid, sorted(set(catalog) | {p.id for p in builtins()}))))
     if pid not in catalog:
         catalog[pid] = []  # a known provider without catalogue models (together)
     return pid, (model_id or None)
@@ -225,8 +225,8 @@ def public_records(models):
 def _shown_header(name, value):
     import re
 
-    from ._keys import is_variable_name
-    from ._mask import mask_text, mask_value
+    from .._core.keys import is_variable_name
+    from .._core.mask import mask_text, mask_value
 
     if value.startswith("!") or "$" in value or is_variable_name(value):
         return value

@@ -6,10 +6,10 @@ provider it was asked for, so a mistake elsewhere in the file never stops a scri
 import os
 import re
 
-# Wire APIs a custom provider may speak, and the extra ones only built-in providers use.
-CUSTOM_APIS = ("openai-completions", "openai-responses", "anthropic-messages", "google-generative-ai")
-BUILTIN_APIS = CUSTOM_APIS + ("azure-openai-responses", "openai-codex-responses", "bedrock-converse-stream",
-                              "google-vertex", "mistral-conversations")
+from .._core.apis import APIS, CUSTOM_APIS
+
+# Wire APIs a custom provider may speak (CUSTOM_APIS), and every one a built-in provider may use.
+BUILTIN_APIS = tuple(APIS)
 
 PROVIDER_FIELDS = ("baseUrl", "api", "apiKey", "headers", "authHeader", "compat", "models",
                    "modelOverrides", "name", "oauth")

@@ -2,12 +2,12 @@
 to http://localhost:PORT/PATH brings the authorization code back to atomic.
 
 It only receives: it checks `state` and puts ("code", code) or ("denied", detail) on the queue the
-waiting login reads (providers/_oauth.py). Nothing is exchanged or written here.
+waiting login reads (oauth.py). Nothing is exchanged or written here.
 """
 import hmac
 import os
 
-from ._mask import excerpt
+from .._core.mask import excerpt
 
 HANDLER_TIMEOUT = 5      # seconds a browser connection may sit idle on the callback server
 

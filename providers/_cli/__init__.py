@@ -1,0 +1,1 @@
+"""The commands' bodies and renderers, called by atomic.py."""

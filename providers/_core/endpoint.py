@@ -1,0 +1,120 @@
+"""Where a request with a credential goes and what it carries: the resolved base URL, and the
+header lines, built the same way for `atomic key --header` / `--json` and for every request.
+
+Headers, in order: the credential's own lines (the provider module's headers() hook, else the
+key header of the wire API, or the provider's own key_header), the API's protocol headers,
+then the provider's models.json `headers` (values resolved as keys are: $VAR, !command) and
+`authHeader`. A later line with the same name replaces an earlier one.
+"""
+from .apis import APIS, DEFAULT_API
+from .errors import BadFile, NotLoggedIn
+
+
+class MissingSetting(NotLoggedIn):
+    """A value the provider's address needs (an account id, say) is set nowhere."""
+
+
+def credential_headers(provider, credential, ctx, api=None):
+    """[(name, value), ...] for a request to provider with this credential."""
+    wire = APIS.get(api or provider.api) or APIS[DEFAULT_API]
+    hook = provider.hook("headers")
+    lines = hook(credential) if hook is not None else None
+    if lines is None:
+        name, template = provider.key_header or wire.key_header
+        lines = [(name, template.replace("{key}", credential.value))]
+    headers = HeaderList(lines)
+    for name, value in wire.headers:
+        headers.setdefault(name, value)
+    config, path = provider.config(ctx)
+    if config:
+        for name, value in configured_headers(config, path, provider.id, ctx):
+            headers.set(name, value)
+        if config.get("authHeader") is True:
+            headers.set("Authorization", "Bearer " + credential.value)
+    return headers.items()
+
+
+def configured_headers(config, path, pid, ctx, where="headers"):
+    """The `headers` of a models.json entry with each value resolved (`where`: its field path)."""
+    from .files import commands_allowed_at
+    from .keys import resolve_value
+
+    headers = config.get("headers")
+    if not isinstance(headers, dict):
+        return []
+    out = []
+    for name, value in headers.items():
+        if not isinstance(value, str):
+            raise BadFile("%s: providers.%s.%s.%s: expected a string" % (path, pid, where, name))
+        origin = "%s: providers.%s.%s.%s" % (path, pid, where, name)
+        out.append((name, resolve_value(value, ctx, origin,
+                                        allow_commands=value.startswith("!") and commands_allowed_at(path))))
+    return out
+
+
+def base_url(provider, ctx, credential=None, url=None):
+    """The provider's base URL (a models.json baseUrl over the registry's, or `url` when given),
+    with {NAME} placeholders filled from the credential's env settings or the environment.
+    The provider module's base_url(credential) hook, if it answers, wins (Copilot's per-token host)."""
+    hook = provider.hook("base_url")
+    if hook is not None and credential is not None:
+        special = hook(credential)
+        if special:
+            return special
+    if url is None:
+        config, _path = provider.config(ctx)
+        url = config.get("baseUrl") if config and isinstance(config.get("baseUrl"), str) else provider.base_url
+    return fill_placeholders(url, provider, ctx, credential)
+
+
+def fill_placeholders(url, provider, ctx, credential=None):
+    """url with every upper-case {NAME} replaced; MissingSetting naming the first one set nowhere.
+    Lower-case placeholders ({location}) belong to the provider module and are left as they are."""
+    if "{" not in url:
+        return url
+    import re
+
+    env = (credential.entry or {}).get("env") if credential is not None else None
+
+    def value(match):
+        name = match.group(1)
+        found = ((env or {}).get(name) or "").strip() or (ctx.env(name) or "").strip()
+        if not found:
+            raise MissingSetting("%s is not set, and the %s address needs it: run `atomic login %s "
+                                 "--env %s=…` to store it with the key, or export %s"
+                                 % (name, provider.id, provider.id, name, name))
+        return found
+
+    return re.sub(r"\{([A-Z_][A-Z0-9_]*)\}", value, url)
+
+
+class HeaderList:
+    """Header lines in order, names compared without case, a later set() replacing the value."""
+
+    def __init__(self, lines=()):
+        self._lines = []
+        for name, value in lines:
+            self.set(name, value)
+
+    def _index(self, name):
+        lower = name.lower()
+        return next((n for n, (have, _v) in enumerate(self._lines) if have.lower() == lower), None)
+
+    def set(self, name, value):
+        at = self._index(name)
+        if at is None:
+            self._lines.append((name, value))
+        else:
+            self._lines[at] = (self._lines[at][0], value)
+
+    def setdefault(self, name, value):
+        if self._index(name) is None:
+            self._lines.append((name, value))
+
+    def remove(self, name):
+        at = self._index(name)
+        if at is not None:
+            del self._lines[at]
+
+    def items(self):
+        return list(self._lines)

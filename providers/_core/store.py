@@ -1,0 +1,133 @@
+"""auth.json: strict reading, per-entry validation, and atomic writes under the shared lock.
+
+Reading never writes or creates anything. Writing re-reads the file under the lock, refuses to
+touch a file that does not parse, and replaces it with temp file + fsync + rename (files.py).
+A command reads the file once (ctx.auth); every write replaces that snapshot, so a long-lived
+process (chat) sees its own logins at the next request.
+"""
+import os
+import stat
+
+from .errors import BadFile, Unsafe
+from .files import (commands_allowed, ensure_private_dir, json_type, parse_json_object, read_capped,
+                    remove_stale_temp_files, write_json_atomic)
+
+AUTH_FILE = "auth.json"
+FIX = "fix it by hand, or move it aside and run `atomic login` again; atomic has not changed it"
+
+
+class AuthFile:
+    """A parsed auth.json: the data plus what we learned about the file while reading it."""
+
+    def __init__(self, path, data, exists, uid=None, mode=None):
+        self.path, self.data, self.exists, self.uid, self.mode = path, data, exists, uid, mode
+
+    @property
+    def ours(self):
+        """Whether the file belongs to us (so we may write it or run its !commands)."""
+        return not self.exists or self.uid == os.geteuid()
+
+    @property
+    def commands_allowed(self):
+        return self.exists and commands_allowed(self.path, self.uid, self.mode)
+
+
+def auth_path(ctx):
+    return os.path.join(ctx.agent_dir, AUTH_FILE)
+
+
+def read_auth(ctx):
+    """Read and parse auth.json; a missing file is an empty store, a broken one an error."""
+    path = auth_path(ctx)
+    raw, st = read_capped(path, ctx, FIX)
+    if raw is None:
+        return AuthFile(path, {}, exists=False)
+    data = parse_json_object(raw, path, FIX)
+    return AuthFile(path, data, exists=True, uid=st.st_uid, mode=stat.S_IMODE(st.st_mode))
+
+
+def current_auth(ctx):
+    """The command's snapshot of auth.json: read on first use, replaced by every write."""
+    if ctx.auth is None:
+        ctx.auth = read_auth(ctx)
+    return ctx.auth
+
+
+def get_entry(auth, provider_id):
+    """The validated entry for a provider, or None; a malformed entry is an error naming its field."""
+    entry = auth.data.get(provider_id)
+    if entry is None:
+        return None
+    where = "%s: %s" % (auth.path, provider_id)
+    fix = "; run `atomic login %s` to replace it, or fix the file by hand" % provider_id
+    if not isinstance(entry, dict):
+        raise BadFile("%s: expected an object like {\"type\": \"api_key\", \"key\": \"…\"}, found %s%s"
+                      % (where, json_type(entry), fix))
+    kind = entry.get("type")
+    if kind == "api_key":
+        _check_field(entry, "key", where, fix, required=False)
+        env = entry.get("env")
+        if env is not None and not (isinstance(env, dict) and all(isinstance(v, str) for v in env.values())):
+            raise BadFile("%s.env: expected an object of NAME: \"value\" strings%s" % (where, fix))
+    elif kind == "oauth":
+        _check_field(entry, "access", where, fix)
+        _check_field(entry, "refresh", where, fix)
+        expires = entry.get("expires")
+        # The bounds (year ±33000) reject 1e999, which parses as infinity, and NaN-like junk.
+        if isinstance(expires, bool) or not isinstance(expires, (int, float)) or not -1e15 < expires < 1e15:
+            raise BadFile("%s.expires: expected a number (epoch milliseconds)%s" % (where, fix))
+    else:
+        raise BadFile("%s.type: expected \"api_key\" or \"oauth\", found %s%s"
+                      % (where, json_type(kind) if not isinstance(kind, str) else repr(kind), fix))
+    return entry
+
+
+def _check_field(entry, name, where, fix, required=True):
+    value = entry.get(name)
+    if value is None and not required:
+        return
+    if not isinstance(value, str):
+        raise BadFile("%s.%s: expected a string, found %s%s"
+                      % (where, name, "nothing" if value is None else json_type(value), fix))
+
+
+def update_auth(ctx, change):
+    """Apply change(auth) -> new data (or None: no write) to the freshly read file, under the lock.
+
+    Returns what change returned. The file is re-read under the lock so a concurrent writer's
+    update is never lost, and a file that does not parse is never overwritten. Afterwards
+    ctx.auth is what the file now holds.
+    """
+    from .lock import FileLock
+
+    directory = ensure_private_dir(ctx.agent_dir, ctx)
+    with FileLock(directory, AUTH_FILE, ctx):
+        auth = _read_own_auth(ctx)
+        new_data = change(auth)
+        if new_data is not None:
+            write_json_atomic(auth.path, new_data)
+            remove_stale_temp_files(auth.path)
+            auth = AuthFile(auth.path, new_data, exists=True, uid=os.geteuid(), mode=0o600)
+        ctx.auth = auth
+        return new_data
+
+
+def check_writable(ctx):
+    """Fail now if a login's result could not be saved: a broken auth.json, a file or folder that
+    is not ours, or a folder we cannot write. Called before asking for a key or opening a browser."""
+    from .lock import not_writable
+
+    _read_own_auth(ctx)
+    probe = ctx.agent_dir
+    while not os.path.isdir(probe) and os.path.dirname(probe) != probe:
+        probe = os.path.dirname(probe)  # the folder atomic would create the agent directory in
+    if not os.access(probe, os.W_OK):
+        raise not_writable(probe)
+
+
+def _read_own_auth(ctx):
+    """auth.json as read_auth gives it, refusing one that belongs to another user."""
+    auth = read_auth(ctx)
+    if not auth.ours:
+        raise Unsafe("%s belongs to uid %d, not you; atomic will not write it" % (auth.path, auth.uid))
+    return auth

@@ -1,0 +1,415 @@
+"""The one HTTP helper every provider uses (urllib only), in two halves.
+
+open_stream() sends a request and returns as soon as the status and headers arrive; the body is
+then read as it comes (read1, one chunk at a time), with a first-byte deadline and an idle timeout
+that each chunk resets. request() is the whole-body form built on it: an overall deadline and a
+size cap. Both honour HTTPS_PROXY / HTTP_PROXY / NO_PROXY, verify TLS against SSL_CERT_FILE,
+REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE or certifi plus the system store, bound the connection, the
+proxy's CONNECT and the TLS handshake by the same deadline (urllib's timeout is per socket
+operation: a trickling server defeats it), send credentials with add_unredirected_header so a
+redirect never carries them, and turn every failure into a NetworkError that names the host and
+never the secret.
+"""
+import os
+
+from .. import __version__
+from .._core.errors import NetworkError
+from .._core.mask import excerpt, mask_text
+
+DEADLINE = 30.0          # seconds for a whole request: connect, send, headers and body
+CONNECT_TIMEOUT = 10.0   # seconds for any single socket operation of a whole-body request
+FIRST_BYTE = 120.0       # seconds a stream may take to connect and send its first body bytes
+IDLE = 120.0             # seconds a stream may go without sending anything
+MAX_BODY = 1 << 20       # bytes; token and model-list responses are far smaller
+USER_AGENT = "atomic/" + __version__
+# The contract's order. SSL_CERT_DIR is not listed: many images set it to the system store, which
+# would hide a corporate bundle named below; OpenSSL still reads it for the default context.
+CA_VARIABLES = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+
+
+class Response:
+    """A finished HTTP exchange; any status, the caller decides what it means."""
+
+    def __init__(self, status, headers, body, url):
+        self.status, self.headers, self.body, self.url = status, headers, body, url
+
+    @property
+    def host(self):
+        return host_of(self.url)
+
+    @property
+    def ok(self):
+        return 200 <= self.status < 300
+
+    def json_or_none(self, default=None):
+        """The body as JSON, or `default` when it is not JSON (error bodies are often HTML or text)."""
+        import json
+
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return default
+
+    def json(self):
+        """The body as JSON; a NetworkError (with a masked excerpt) if it is not."""
+        doc = self.json_or_none(_NOT_JSON)
+        if doc is _NOT_JSON:
+            raise NetworkError("%s answered HTTP %d with something that is not JSON: %s"
+                               % (self.host, self.status, excerpt(self.body.decode("utf-8", "replace")) or "(empty)"))
+        return doc
+
+    def error_text(self):
+        """A short, masked description of an error response, for messages."""
+        doc = self.json_or_none()
+        if isinstance(doc, dict):
+            err = doc.get("error")
+            if isinstance(err, dict):
+                err = err.get("message") or err.get("type") or err.get("code")
+            parts = [str(p) for p in (err, doc.get("error_description"), doc.get("message")) if p]
+            if parts:
+                return excerpt(": ".join(parts))
+        return excerpt(self.body.decode("utf-8", "replace")) or "(empty body)"
+
+
+_NOT_JSON = object()  # tells a body that is not JSON from one that is JSON null
+
+
+class Stream:
+    """An HTTP response whose body is still arriving. Use as a context manager.
+
+    status, headers (lower-case names) and url are known; chunks() yields the body as it comes,
+    read() returns the rest of it (capped, for error bodies). Every failure is a NetworkError.
+    """
+
+    def __init__(self, resp, url, watchdog, idle, secrets):
+        self._resp, self.url, self._watchdog, self._idle, self._secrets = resp, url, watchdog, idle, secrets
+        self.status = resp.status if hasattr(resp, "status") else resp.code
+        self.headers = {k.lower(): v for k, v in resp.headers.items()}
+        self._started = False
+
+    @property
+    def host(self):
+        return host_of(self.url)
+
+    @property
+    def ok(self):
+        return 200 <= self.status < 300
+
+    def chunks(self, size=65536):
+        """The body, one chunk per read: whatever the server has sent, never waiting for `size`."""
+        reader = getattr(self._resp, "read1", None) or self._resp.read
+        try:
+            while True:
+                chunk = reader(size)
+                if not chunk:
+                    break
+                self._started = True
+                if self._idle:
+                    self._watchdog.extend(self._idle)
+                yield chunk
+        except NetworkError:
+            raise
+        except Exception as exc:
+            raise self._failure(exc)
+        if self._watchdog.fired:  # the shut-down socket read as the end of the body: it was not
+            raise self._failure(None)
+
+    def read(self, max_bytes=MAX_BODY):
+        """The rest of the body, up to max_bytes (NetworkError beyond)."""
+        parts, size = [], 0
+        for chunk in self.chunks():
+            size += len(chunk)
+            if size > max_bytes:
+                raise NetworkError("%s sent more than %d bytes; refusing the response" % (self.host, max_bytes))
+            parts.append(chunk)
+        return b"".join(parts)
+
+    def response(self, max_bytes=MAX_BODY):
+        """The whole exchange as a Response."""
+        return Response(self.status, self.headers, self.read(max_bytes), self.url)
+
+    def _failure(self, exc):
+        if self._watchdog.fired:
+            return self._watchdog.error(self.url, self._started and bool(self._idle))
+        return describe(exc, self.url, None, self._secrets)
+
+    def close(self):
+        self._watchdog.cancel()
+        try:
+            self._resp.close()
+        except Exception:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+
+def open_stream(method, url, ctx, headers=None, secret_headers=None, json_body=None, form=None, body=None,
+                first_byte=None, idle=None, accept="application/json"):
+    """Send one request; the Stream as soon as the status and headers have arrived.
+
+    first_byte: seconds for connecting, the proxy, TLS, sending, the headers and the first body
+    chunk; idle: seconds allowed between chunks after that. `body` is ready-made bytes (a signed
+    request), sent as they are. `secret_headers` carry credentials: masked in messages and never
+    sent on to a redirect's target.
+    """
+    first_byte = first_byte or FIRST_BYTE
+    idle = idle or IDLE
+    return _open(method, url, ctx, headers, secret_headers, json_body, form, body, accept,
+                 deadline=first_byte, op_timeout=max(idle, CONNECT_TIMEOUT), idle=idle)
+
+
+def request(method, url, ctx, headers=None, secret_headers=None, json_body=None, form=None, body=None,
+            deadline=None, max_bytes=MAX_BODY):
+    """Send one request and read the whole response within `deadline` seconds (None: DEADLINE)."""
+    deadline = deadline or DEADLINE
+    stream = _open(method, url, ctx, headers, secret_headers, json_body, form, body, "application/json",
+                   deadline=deadline, op_timeout=min(CONNECT_TIMEOUT, deadline), idle=None)
+    with stream:
+        return stream.response(max_bytes)
+
+
+def _open(method, url, ctx, headers, secret_headers, json_body, form, body, accept, deadline, op_timeout, idle):
+    import urllib.error
+    import urllib.request
+
+    data, all_headers = _encode_body(json_body, form, body)
+    all_headers["Accept"] = accept
+    all_headers["User-Agent"] = USER_AGENT
+    all_headers.update(headers or {})
+    req = urllib.request.Request(url, data=data, headers=all_headers, method=method)
+    secrets = []
+    for name, value in (secret_headers or {}).items():
+        req.add_unredirected_header(name, value)
+        secrets.append(value)
+    watchdog = _Deadline(deadline)
+    opener = _opener(url, ctx, watchdog, op_timeout)
+    watchdog.start()  # after the opener: loading the CA bundle is not the server's time
+    try:
+        try:
+            resp = opener.open(req, timeout=op_timeout)
+        except urllib.error.HTTPError as err:
+            resp = err
+    except Exception as exc:  # URLError, ssl errors, socket errors, http.client errors
+        watchdog.cancel()
+        if watchdog.fired:
+            raise watchdog.error(url, False)
+        raise describe(exc, url, ctx, secrets)
+    return Stream(resp, url, watchdog, idle, secrets)  # idle None: one overall deadline, never extended
+
+
+def _encode_body(json_body, form, body):
+    headers = {}
+    if body is not None:
+        return body, headers  # ready-made: the caller set Content-Type
+    if json_body is not None:
+        import json
+
+        headers["Content-Type"] = "application/json"
+        return json.dumps(json_body).encode("utf-8"), headers
+    if form is not None:
+        import urllib.parse
+
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        return urllib.parse.urlencode(form).encode("ascii"), headers
+    return None, headers
+
+
+class _Deadline:
+    """Shuts the request's sockets down when its time is up; extend() moves the time (streams)."""
+
+    def __init__(self, seconds):
+        import threading
+
+        self.fired = False
+        self.seconds = seconds
+        self._sockets = []
+        self._until = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="atomic-deadline", daemon=True)
+
+    def start(self):
+        import time
+
+        self._until = time.monotonic() + self.seconds
+        self._thread.start()
+
+    def extend(self, seconds):
+        import time
+
+        self.seconds = seconds
+        self._until = time.monotonic() + seconds
+
+    def watch(self, sock):
+        self._sockets.append(sock)
+        if self.fired:
+            self._fire()
+
+    def _run(self):
+        import time
+
+        while not self._stop.wait(max(0.0, self._until - time.monotonic())):
+            if time.monotonic() >= self._until:
+                self._fire()
+                return
+
+    def _fire(self):
+        import socket
+
+        self.fired = True
+        for sock in self._sockets:
+            try:
+                # The plain socket's shutdown, even for TLS: it wakes a blocked read in the other
+                # thread without touching the TLS object that thread is using.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cancel(self):
+        self._stop.set()
+
+    def error(self, url, started):
+        if started:
+            return NetworkError("%s stopped sending for %g s in the middle of its answer; try again later"
+                                % (host_of(url), self.seconds))
+        return NetworkError("%s did not finish answering within %g s; try again later" % (host_of(url), self.seconds))
+
+
+def _opener(url, ctx, watchdog, op_timeout):
+    import http.client
+    import socket
+    import urllib.request
+
+    def create_connection(address, timeout=None, source_address=None, *rest):
+        # Watched from the start, so the proxy's CONNECT answer and the TLS handshake are bounded too.
+        sock = socket.create_connection(address, min(op_timeout, CONNECT_TIMEOUT), source_address)
+        sock.settimeout(op_timeout)
+        watchdog.watch(sock)
+        return sock
+
+    class Connection(http.client.HTTPConnection):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._create_connection = create_connection
+
+    class TLSConnection(http.client.HTTPSConnection):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._create_connection = create_connection
+
+        def connect(self):
+            http.client.HTTPConnection.connect(self)  # TCP, and the proxy's CONNECT tunnel
+            host = self._tunnel_host or self.host
+            self.sock = self._context.wrap_socket(self.sock, server_hostname=host, do_handshake_on_connect=False)
+            watchdog.watch(self.sock)
+            self.sock.do_handshake()
+
+    class Plain(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(Connection, req)
+
+    class TLS(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(TLSConnection, req, context=self._context)
+
+    handlers = [urllib.request.ProxyHandler(proxies_for(url, ctx)), Plain()]
+    if url.startswith("https:"):
+        handlers.append(TLS(context=ssl_context(ctx)))
+    return urllib.request.build_opener(*handlers)
+
+
+def proxies_for(url, ctx):
+    """The proxy for this URL from the environment (lower case wins, as in curl), minus NO_PROXY."""
+    import urllib.request
+
+    env = ctx.environ
+    scheme = url.split(":", 1)[0]
+    names = ("%s_proxy" % scheme, "%s_PROXY" % scheme.upper())
+    if scheme == "http" and "REQUEST_METHOD" in env:
+        names = names[:1]  # httpoxy: in a CGI context HTTP_PROXY comes from the client
+    proxy = next((env[n] for n in names if env.get(n)), None)
+    if not proxy:
+        return {}
+    no_proxy = env.get("no_proxy") or env.get("NO_PROXY") or ""
+    if no_proxy and urllib.request.proxy_bypass_environment(host_of(url), {"no": no_proxy}):
+        return {}
+    if proxy.startswith("https:"):
+        ctx.warn("the proxy %s is reached over plain TCP (urllib does not speak TLS to proxies); "
+                 "use an http:// proxy URL" % mask_text(proxy))
+    return {scheme: proxy}
+
+
+_ssl_cache = {}
+
+
+def ssl_context(ctx):
+    """One verifying TLS context: the CA named by the environment, else certifi + the system store."""
+    import ssl
+
+    env = ctx.environ
+    for name in CA_VARIABLES:
+        path = env.get(name)
+        if not path:
+            continue
+        key = (name, path)
+        if key not in _ssl_cache:
+            if not os.path.exists(path):
+                raise NetworkError("%s=%s does not exist; point it at your organisation's CA bundle or unset it"
+                                   % (name, path))
+            try:
+                if os.path.isdir(path):
+                    _ssl_cache[key] = ssl.create_default_context(capath=path)
+                else:
+                    _ssl_cache[key] = ssl.create_default_context(cafile=path)
+            except (ssl.SSLError, OSError, ValueError) as exc:
+                raise NetworkError("%s=%s could not be loaded as CA certificates (%s); fix or unset it"
+                                   % (name, path, exc))
+        return _ssl_cache[key]
+    if "default" not in _ssl_cache:
+        context = ssl.create_default_context()  # the system store, where corporate CAs live
+        try:
+            import certifi
+
+            context.load_verify_locations(certifi.where())
+        except (ImportError, OSError, ssl.SSLError):
+            pass
+        _ssl_cache["default"] = context
+    return _ssl_cache["default"]
+
+
+def describe(exc, url, ctx, secrets):
+    """One line naming the host and what went wrong, for any transport failure."""
+    import socket
+    import ssl
+
+    host = host_of(url)
+    reason = getattr(exc, "reason", exc)
+    proxy = proxies_for(url, ctx).get(url.split(":", 1)[0]) if ctx is not None else None
+    if proxy and isinstance(reason, (ConnectionRefusedError, socket.gaierror)):
+        # The connection that failed was the one to the proxy, not to the provider.
+        return NetworkError(mask_text("could not reach the proxy %s (for %s): %s; check HTTPS_PROXY"
+                                      % (proxy, host, getattr(reason, "strerror", None) or reason), secrets))
+    if isinstance(reason, ssl.SSLCertVerificationError):
+        text = ("the TLS certificate of %s could not be verified (%s); set SSL_CERT_FILE to your "
+                "organisation's CA bundle" % (host, getattr(reason, "verify_message", reason)))
+    elif isinstance(reason, ssl.SSLError):
+        text = "TLS with %s failed (%s)" % (host, reason)
+    elif isinstance(reason, (socket.timeout, TimeoutError)):
+        text = "%s did not answer within %g s; check your network or proxy" % (host, CONNECT_TIMEOUT)
+    elif isinstance(reason, ConnectionRefusedError):
+        text = "could not connect to %s (connection refused)" % host
+    elif isinstance(reason, socket.gaierror):
+        text = "could not resolve %s (%s); check your network or HTTPS_PROXY" % (host, reason.strerror)
+    elif "Tunnel connection failed" in str(reason):
+        text = "the proxy would not connect to %s (%s); check HTTPS_PROXY" % (host, str(reason).split(":", 1)[-1].strip())
+    else:
+        text = "request to %s failed (%s: %s)" % (host, type(reason).__name__, reason)
+    return NetworkError(mask_text(text, secrets))
+
+
+def host_of(url):
+    rest = url.split("://", 1)[-1]
+    return rest.split("/", 1)[0].split("@")[-1]

@@ -1,0 +1,69 @@
+"""The public surface for provider modules and extensions: import this, and nothing else of atomic.
+
+A provider module (providers/anthropic.py, an extension file) is plain functions with fixed
+names; atomic calls each hook only if the module has it, except `login` for a provider that
+signs in with OAuth (and `refresh` if its tokens expire).
+
+    login(ctx, options) -> entry
+        Sign in; return the auth.json record, e.g. {"type": "oauth", "access": ..., "refresh": ...,
+        "expires": <epoch ms>, ...extras}. options: {"device": bool, "enterprise_domain": str or
+        None} (the `atomic login` options the provider's row lists). Write nothing: atomic saves
+        the record under the lock. Raise LoginFailed (exit 10) when the person or the server says no.
+    refresh(entry, ctx) -> fields
+        New tokens for a stored entry: {"access", "expires", "refresh" (None or missing: keep the
+        stored one), ...extras}. Use ctx.refresh_deadline for the request. Raise LoginAgain when
+        the refresh token is refused; a usable-looking 2xx without a token is NetworkError, and
+        keeping(error, refresh) saves a rotated refresh token before the error is raised.
+    account(entry) -> str or None
+        Who the login belongs to, for `atomic status`.
+    headers(credential) -> [(name, value), ...] or None
+        The header lines this credential travels in, replacing the wire API's key header (e.g. a
+        Claude subscription token: Authorization plus anthropic-beta). None: the usual key header.
+        credential.value is the token or key, credential.entry the auth.json entry (or None).
+    base_url(credential) -> str or None
+        A base URL that depends on the credential (Copilot's host from its token), else None.
+    prepare(request, credential, model, ctx)
+        Change a request just before it is sent: request.url, request.headers (set/remove by
+        name), request.json (the body), for what is special to this provider. model is the
+        catalogue record (id, api, baseUrl, ...).
+
+Everything a module needs is below: errors (each carries its exit code), the HTTP helper,
+OAuth and device-code helpers, and prompts. Names are loaded on first use, so importing this
+module costs almost nothing.
+"""
+from ._core.errors import (AtomicError, BadFile, CommandFailed, LoginAgain, LoginFailed, NetworkError,  # noqa: F401
+                           NotLoggedIn, Unsafe, UsageError)
+
+HOOKS = ("login", "refresh", "account", "headers", "base_url", "prepare")
+
+# name -> (module, attribute): imported when first asked for.
+_LAZY = {
+    "request": ("._net.http", "request"),
+    "open_stream": ("._net.http", "open_stream"),
+    "browser_login": ("._net.oauth", "browser_login"),
+    "token_request": ("._net.oauth", "token_request"),
+    "token_fields": ("._net.oauth", "token_fields"),
+    "keeping": ("._net.oauth", "keeping"),
+    "poll_device": ("._net.device", "poll"),
+    "show_device_code": ("._net.device", "show_code"),
+    "ask": ("._cli.prompts", "ask"),
+    "interactive": ("._cli.prompts", "interactive"),
+    "has_control_chars": ("._core.text", "has_control_chars"),
+    "mask_text": ("._core.mask", "mask_text"),
+    "HeaderList": ("._core.endpoint", "HeaderList"),
+}
+
+__all__ = ["AtomicError", "BadFile", "CommandFailed", "LoginAgain", "LoginFailed", "NetworkError",
+           "NotLoggedIn", "Unsafe", "UsageError", "HOOKS"] + sorted(_LAZY)
+
+
+def __getattr__(name):
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError("providers.api has no %r" % name) from None
+    import importlib
+
+    value = getattr(importlib.import_module(module_name, __package__), attribute)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
