@@ -24,19 +24,34 @@ SUMMARY = {
     "key": "print the working credential for a provider",
     "status": "list providers with a credential, where it comes from, and problems",
     "models": "list the models you can use (or every known model with --all)",
+    "exec": "run a command with your credentials in the variables its tools read",
+    "completion": "print a shell completion script (bash, zsh, fish)",
 }
+
+
+def examples(*lines):
+    """The end of a --help: two or three real command lines, each with what it does."""
+    width = max(len(line[0]) for line in lines if isinstance(line, tuple)) + 3
+    return "Examples:\n" + "\n".join("  " + (line[0].ljust(width) + line[1] if isinstance(line, tuple) else line)
+                                      for line in lines)
 
 
 def add_key(commands):
     p = commands.add_parser(
         "key", help=SUMMARY["key"],
         description="Print the working credential for PROVIDER on stdout, and nothing else.",
-        epilog=_order_epilog() + "\n\nExample: atomic key openai --header | curl -H @- https://api.openai.com/v1/models")
+        epilog=_order_epilog() + "\n\n" + examples(
+            ("atomic key openai", "the key alone, for $(…) in a script"),
+            "atomic key openai --header | curl -H @- https://api.openai.com/v1/models",
+            ("atomic key anthropic --min-valid 2h", "a token that lasts the whole job")))
     p.add_argument("provider", metavar="PROVIDER", help="provider id, e.g. openai, anthropic, github-copilot")
     p.add_argument("--header", action="store_true",
                    help="print the HTTP header line(s) the provider expects, for `curl -H @-`")
     p.add_argument("--explain", action="store_true", help="say on stderr which source won and why earlier ones did not")
     p.add_argument("--json", action="store_true", help="print {provider, source, key} as JSON")
+    p.add_argument("--min-valid", metavar="DURATION", type=_duration,
+                   help="refresh an OAuth token that would expire within DURATION (90s, 30m, 2h); exit 12 "
+                        "if it still would")
     _add_api_key_options(p)
     p.set_defaults(func=cmd_key)
 
@@ -47,10 +62,9 @@ def add_login(commands):
         description="Sign in to PROVIDER and save the credential in auth.json. Without PROVIDER, "
                     "show a numbered menu. API keys are read from a hidden prompt, or from stdin "
                     "when stdin is not a terminal; never from the command line.",
-        epilog="Examples:\n  atomic login                         menu\n"
-               "  atomic login anthropic --oauth       Claude Pro/Max\n"
-               "  printf %s \"$KEY\" | atomic login groq   key from stdin\n"
-               "  atomic login cloudflare-ai-gateway --env CLOUDFLARE_ACCOUNT_ID=… --env CLOUDFLARE_GATEWAY_ID=…")
+        epilog=examples(("atomic login", "a menu of every provider"),
+                        ("atomic login anthropic --oauth", "Claude Pro/Max in the browser"),
+                        ("printf %s \"$KEY\" | atomic login groq", "an API key from stdin")))
     p.add_argument("provider", metavar="PROVIDER", nargs="?", help="provider id; omit for a menu")
     how = p.add_mutually_exclusive_group()
     how.add_argument("--oauth", action="store_true", help="sign in with the subscription (OAuth), where offered")
@@ -66,7 +80,9 @@ def add_logout(commands):
     p = commands.add_parser(
         "logout", help=SUMMARY["logout"],
         description="Remove PROVIDER's entry from auth.json. Environment variables and models.json "
-                    "are not changed, and keep working.")
+                    "are not changed, and keep working.",
+        epilog=examples(("atomic logout openai", "remove the stored OpenAI key"),
+                        ("atomic logout --all", "remove every stored credential")))
     p.add_argument("provider", metavar="PROVIDER", nargs="?", help="provider id")
     p.add_argument("--all", action="store_true", help="remove every stored credential")
     p.set_defaults(func=cmd_logout)
@@ -76,9 +92,18 @@ def add_status(commands):
     p = commands.add_parser(
         "status", help=SUMMARY["status"],
         description="List every provider that has a credential: the source that wins, the "
-                    "credential masked, OAuth expiry, and any problem found.",
-        epilog=_order_epilog())
+                    "credential masked, OAuth expiry, and any problem found. With --check, also "
+                    "make one cheap authenticated request per provider (listing its models), all "
+                    "at once, and mark each credential as working or not (exit 11 if any is not).",
+        epilog=_order_epilog() + "\n\n" + examples(
+            ("atomic status", "what you are signed in to, and from where"),
+            ("atomic status --check", "does every credential really work?"),
+            ("atomic status --check openai anthropic --json", "two providers, for a script")))
+    p.add_argument("providers", metavar="PROVIDER", nargs="*", help="with --check: only these providers")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--check", action="store_true",
+                   help="try each credential with one request to the provider (ATOMIC_CHECK_TIMEOUT, default 10 s)")
+    p.add_argument("--no-refresh", action="store_true", help="use OAuth tokens as stored: refresh nothing, write nothing")
     p.set_defaults(func=cmd_status)
 
 
@@ -88,12 +113,10 @@ def add_models(commands):
         description="List models: by default those of providers you have a credential for (nothing "
                     "is run or refreshed to find out), with --all every known model. Custom "
                     "providers and overrides come from models.json / models.toml.",
-        epilog="Examples:\n  atomic models                      models you can use now\n"
-               "  atomic models --all --search sonnet\n"
-               "  atomic models anthropic            one provider\n"
-               "  atomic models openai/gpt-4o        one model, every field\n"
-               "  atomic models --all --json | jq '.[].id'")
-    p.add_argument("target", metavar="PROVIDER", nargs="?",
+        epilog=examples(("atomic models", "models you can use now"),
+                        ("atomic models --all --search sonnet", "every known model matching sonnet"),
+                        ("atomic models openai/gpt-4o", "one model, every field")))
+    p.add_argument("target", metavar="PROVIDER[/MODEL]", nargs="?",
                    help="a provider id, or PROVIDER/MODEL for one model")
     p.add_argument("--all", action="store_true", help="every known model, credential or not")
     p.add_argument("--json", action="store_true", help="the full model records as a JSON list")
@@ -103,8 +126,49 @@ def add_models(commands):
     p.set_defaults(func=cmd_models)
 
 
-def build_parser(argv=None):
-    """The argparse parser; only the command named in argv (if any) gets its full definition."""
+def add_exec(commands):
+    import argparse
+
+    p = commands.add_parser(
+        "exec", help=SUMMARY["exec"],
+        description="Run COMMAND in place of atomic (exec, not a child process), with each "
+                    "PROVIDER's credential, refreshed first, in the environment variables that "
+                    "provider's tools read (OPENAI_API_KEY, ANTHROPIC_API_KEY or "
+                    "ANTHROPIC_OAUTH_TOKEN, COPILOT_GITHUB_TOKEN, ...; OPENAI_BASE_URL / "
+                    "ANTHROPIC_BASE_URL where models.json sets an address). Without PROVIDER, "
+                    "every provider that has a credential. Values never go on a command line; "
+                    "COMMAND's exit status and signals are its own.",
+        epilog=examples(("atomic exec openai -- python3 summarise.py", "the OpenAI SDK finds its key"),
+                        ("atomic exec anthropic github-copilot -- ./agent.sh", "two providers"),
+                        ("atomic exec -- make eval", "every credential you have")))
+    p.add_argument("words", metavar="[PROVIDER…] -- COMMAND [ARG…]", nargs=argparse.REMAINDER,
+                   help="providers, then -- and the command to run")
+    p.set_defaults(func=cmd_exec)
+
+
+def add_completion(commands):
+    import argparse
+
+    p = commands.add_parser(
+        "completion", help=SUMMARY["completion"],
+        description="Print a completion script for SHELL on stdout: commands, options, provider "
+                    "ids and model ids (read when you press Tab, so new logins and models.json "
+                    "entries show up without reloading).",
+        epilog=examples(("source <(atomic completion bash)", "bash: add this line to ~/.bashrc"),
+                        ("atomic completion zsh > \"${fpath[1]}/_atomic\"", "zsh, with compinit"),
+                        ("atomic completion fish > ~/.config/fish/completions/atomic.fish", "fish")))
+    p.add_argument("shell", metavar="SHELL", nargs="?", choices=("bash", "zsh", "fish"), help="bash, zsh or fish")
+    p.add_argument("--list", choices=("providers", "models"),
+                   help="print provider ids (with aliases) or PROVIDER/MODEL ids, one a line")
+    # What the scripts run when you press Tab: on stdin, the words so far one a line (zsh, fish),
+    # or bash's command line up to the cursor.
+    p.add_argument("--complete", choices=("words", "line"), help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_completion)
+
+
+def build_parser(argv=None, every_command=False):
+    """The argparse parser; only the command named in argv (if any) gets its full definition,
+    or every command with every_command=True (for completion)."""
     import argparse
 
     def formatter(prog):
@@ -123,17 +187,22 @@ def build_parser(argv=None):
     parser = Parser(prog="atomic", description=DESCRIPTION,
                     epilog="Exit codes: 0 ok, 2 usage, 3 no credential, 4 bad auth.json/models.json, "
                            "5 log in again, 6 network, 7 refused for safety, 8 !command failed, "
-                           "9 lock busy, 10 login failed, 130 interrupted.\n"
-                           "Files: $ATOMIC_CODING_AGENT_DIR, else ~/.atomic/agent (auth.json, models.json).")
+                           "9 lock busy, 10 login failed, 11 status --check found a credential that does "
+                           "not work, 12 key --min-valid cannot be met, 126 exec cannot run the command, "
+                           "127 exec found no such command, 130 interrupted.\n"
+                           "Files: $ATOMIC_CODING_AGENT_DIR, else ~/.atomic/agent (auth.json, models.json).\n\n"
+                           + examples(("atomic status --check", "does every credential really work?"),
+                                      "atomic key openai --header | curl -H @- https://api.openai.com/v1/models",
+                                      ("atomic exec anthropic -- ./agent.sh", "the key in its variable, not argv")))
     from providers import __version__
     parser.add_argument("--version", action="version", version="atomic " + __version__)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
     words = [w for w in (sys.argv[1:] if argv is None else argv) if not w.startswith("-")]
     wanted = words[0] if words else None
-    for add in (add_login, add_logout, add_key, add_status, add_models):
+    for add in (add_login, add_logout, add_key, add_status, add_models, add_exec, add_completion):
         name = add.__name__[len("add_"):]
-        if name == wanted:
+        if name == wanted or every_command:
             add(commands)
         else:
             commands.add_parser(name, help=SUMMARY[name])
@@ -171,7 +240,7 @@ def parse_plain_key(argv):
     if not argv or argv[0] != "key":
         return None
     args = _Arguments(command="key", provider=None, header=False, explain=False, json=False,
-                      api_key=None, api_key_file=None, func=cmd_key)
+                      min_valid=None, api_key=None, api_key_file=None, func=cmd_key)
     for word in argv[1:]:
         if word in _KEY_FLAGS:
             setattr(args, _KEY_FLAGS[word], True)
@@ -190,6 +259,16 @@ def _add_api_key_options(p):
     group.add_argument("--api-key-file", metavar="PATH", help="read the key from a file")
 
 
+def _duration(text):
+    """--min-valid's value in seconds (argparse type)."""
+    import argparse
+    from providers._core.text import parse_duration
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc))
+
+
 def _order_epilog():
     from providers._core.chain import describe_order
     return "Where the credential comes from (first found wins):\n" + describe_order()
@@ -204,6 +283,10 @@ def cmd_key(args, ctx):
     provider = find(args.provider, ctx)
     _take_cli_key(args, ctx)
     found = resolve(provider, ctx)
+    if args.min_valid is not None and found.is_oauth:
+        from providers._core.refresh import ensure_valid_for
+        found.entry = ensure_valid_for(provider, found.entry, args.min_valid, ctx)
+        found.value = found.entry["access"]
     if args.explain:
         for note in found.trail:
             ctx.say("  skipped  " + note)
@@ -233,7 +316,14 @@ def cmd_logout(args, ctx):
 
 
 def cmd_status(args, ctx):
+    if args.check:
+        from providers._cli.check import check
+        return check(args.providers, ctx, json_output=args.json, refresh=not args.no_refresh)
     from providers._cli.status import collect_status, render_status
+    if args.providers or args.no_refresh:
+        from providers._core.errors import UsageError
+        raise UsageError("PROVIDER names and --no-refresh go with --check: atomic status --check %s"
+                         % " ".join(args.providers or ["--no-refresh"]))
     report = collect_status(ctx)
     if args.json:
         _print_json(report)
@@ -254,6 +344,25 @@ def cmd_models(args, ctx):
         sys.stdout.write("".join(line + "\n" for line in detail_lines(public_records(models)[0])))
     else:
         sys.stdout.write("".join(line + "\n" for line in table_lines(models, output_width(ctx, sys.stdout))))
+    return 0
+
+
+def cmd_exec(args, ctx):
+    from providers._cli.exec import exec_with_credentials
+    return exec_with_credentials(args.words, ctx)
+
+
+def cmd_completion(args, ctx):
+    from providers._cli import completion
+    if args.complete:
+        return completion.complete(build_parser(every_command=True), args.complete, ctx)
+    if args.list:
+        sys.stdout.write("".join(word + "\n" for word in completion.list_words(args.list, ctx)))
+        return 0
+    if not args.shell:
+        from providers._core.errors import UsageError
+        raise UsageError("name the shell: atomic completion bash (or zsh, fish)")
+    sys.stdout.write(completion.script(args.shell))
     return 0
 
 

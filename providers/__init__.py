@@ -162,3 +162,12 @@ def custom_provider(pid, config):
     base_url = config.get("baseUrl") if isinstance(config.get("baseUrl"), str) else ""
     name = config.get("name") if isinstance(config.get("name"), str) and config["name"].strip() else pid
     return Provider(pid, name, (), base_url, api, custom=True)
+
+
+def find_each(names, ctx):
+    """The providers called `names`, in order, each once (two names for one provider count once)."""
+    found = {}
+    for name in names:
+        provider = find(name, ctx)
+        found.setdefault(provider.id, provider)
+    return list(found.values())

@@ -107,6 +107,13 @@ def prepare(request, credential, model, ctx):
         body["system"] = [b for b in blocks if b.get("text")]
 
 
+def export(credential, ctx):
+    """A subscription token as ANTHROPIC_OAUTH_TOKEN (what pi and the Atomic agent read first),
+    an API key as ANTHROPIC_API_KEY."""
+    name = "ANTHROPIC_OAUTH_TOKEN" if is_subscription(credential) else "ANTHROPIC_API_KEY"
+    return {name: credential.value}
+
+
 def account(entry):
     """Claude logins store no account identity (the Atomic agent stores none either)."""
     return None

@@ -26,6 +26,12 @@ signs in with OAuth (and `refresh` if its tokens expire).
         Change a request just before it is sent: request.url, request.headers (set/remove by
         name), request.json (the body), for what is special to this provider. model is the
         catalogue record (id, api, baseUrl, ...).
+    export(credential, ctx) -> {NAME: value} or None
+        The environment variables `atomic exec` gives a command for this credential, as the
+        provider's own tools read them (e.g. {"ANTHROPIC_OAUTH_TOKEN": ...}); {} when no tool reads
+        it from the environment (the provider is named and skipped). None: the provider's first
+        registry variable. atomic adds the entry's `env` settings and, where models.json sets an
+        address, the SDK's base-URL variable.
 
 Everything a module needs is below: errors (each carries its exit code), the HTTP helper,
 OAuth and device-code helpers, and prompts. Names are loaded on first use, so importing this
@@ -34,7 +40,7 @@ module costs almost nothing.
 from ._core.errors import (AtomicError, BadFile, CommandFailed, LoginAgain, LoginFailed, NetworkError,  # noqa: F401
                            NotLoggedIn, Unsafe, UsageError)
 
-HOOKS = ("login", "refresh", "account", "headers", "base_url", "prepare")
+HOOKS = ("login", "refresh", "account", "headers", "base_url", "prepare", "export")
 
 # name -> (module, attribute): imported when first asked for.
 _LAZY = {

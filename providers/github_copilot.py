@@ -67,6 +67,13 @@ def prepare(request, credential, model, ctx):
     request.headers.set("Openai-Intent", "conversation-edits")
 
 
+def export(credential, ctx):
+    """The GitHub token as COPILOT_GITHUB_TOKEN, not the half-hour Copilot token made from it:
+    Copilot tools make their own from the GitHub token."""
+    github_token = (credential.entry or {}).get("refresh") if credential.is_oauth else credential.value
+    return {"COPILOT_GITHUB_TOKEN": github_token.strip()} if github_token else {}
+
+
 def account(entry):
     """Where the account lives: the Enterprise Server domain, or github.com."""
     domain = entry.get("enterpriseUrl") if isinstance(entry, dict) else None

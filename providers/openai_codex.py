@@ -165,6 +165,12 @@ def headers(credential):
     return lines
 
 
+def export(credential, ctx):
+    """Nothing: a ChatGPT token is good only for the Codex backend, and no tool reads one from
+    the environment (the Codex CLI keeps its own login)."""
+    return {}
+
+
 def account(entry):
     """The ChatGPT account id stored at login."""
     value = entry.get("accountId") if entry else None

@@ -14,6 +14,10 @@ class Exit:
     COMMAND_FAILED = 8
     LOCK_TIMEOUT = 9
     LOGIN_FAILED = 10
+    CHECK_FAILED = 11     # `status --check`: a credential did not pass its check
+    TOO_SHORT = 12        # `key --min-valid`: the token cannot be made to last that long
+    CANNOT_RUN = 126      # `exec`: the command is there but cannot be run (as the shell says)
+    NOT_FOUND = 127       # `exec`: no such command (as the shell says)
     BROKEN_PIPE = 141  # 128 + SIGPIPE, what `yes | head` gives
     INTERRUPTED = 130
 
@@ -63,3 +67,7 @@ class LockTimeout(AtomicError):
 
 class LoginFailed(AtomicError):
     exit_code = Exit.LOGIN_FAILED
+
+
+class TooShort(AtomicError):
+    exit_code = Exit.TOO_SHORT

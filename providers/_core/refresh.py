@@ -8,7 +8,7 @@ Provider modules' refresh(entry, ctx) read ctx.refresh_deadline (seconds, or Non
 helper's default) for their requests, and return the fields to update; a "refresh" that is
 missing or None keeps the stored refresh token.
 """
-from .errors import AtomicError, LoginAgain, NotLoggedIn
+from .errors import AtomicError, LoginAgain, NotLoggedIn, TooShort
 from .store import get_entry, update_auth
 
 MARGIN_MS = 5 * 60 * 1000
@@ -98,3 +98,28 @@ def refresh_now(provider, ctx, rejected=None):
     if "error" in outcome:
         raise outcome["error"]
     return outcome["entry"]
+
+
+def ensure_valid_for(provider, entry, seconds, ctx):
+    """The entry, refreshed first if it would expire within `seconds` (`atomic key --min-valid`);
+    TooShort if even a refresh cannot make it last that long."""
+    from .text import format_duration
+
+    def left(current):
+        return current["expires"] / 1000.0 - ctx.now()
+
+    if left(entry) >= seconds:
+        return entry
+    why = "atomic cannot refresh %s tokens" % provider.id
+    if can_refresh(provider):
+        try:
+            # Forced, as for a token the provider refused: unless another process refreshed meanwhile.
+            entry = refresh_now(provider, ctx, rejected=entry["access"])
+            why = "a fresh token from %s lasts only that long" % provider.name
+        except AtomicError as exc:
+            why = "could not refresh it: " + exc.message
+    if left(entry) >= seconds:
+        return entry
+    raise TooShort("the %s token is valid for %s, less than the %s asked for (--min-valid); %s"
+                   % (provider.id, format_duration(left(entry)) if left(entry) > 0 else "no time (expired)",
+                      format_duration(seconds), why))

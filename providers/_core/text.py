@@ -22,3 +22,34 @@ def did_you_mean(name, choices):
     if not close:
         close = [c for c in choices if lower and (lower in c.lower() or c.lower() in lower)][:3]
     return " (did you mean %s?)" % " or ".join(repr(c) for c in close) if close else ""
+
+
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text):
+    """Seconds in `90s`, `30m`, `2h`, `1h30m` (units ms, s, m, h, d); ValueError saying what is wrong."""
+    rest, total = text.strip().lower(), 0.0
+    if not rest:
+        raise ValueError("empty duration; give a number with a unit, e.g. 30m")
+    while rest:
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        unit = next((u for u in ("ms", "s", "m", "h", "d") if rest[digits:].startswith(u)), None)
+        if not digits or unit is None:
+            raise ValueError("%r is not a duration; give a number with a unit (ms, s, m, h, d), e.g. 90s, "
+                             "30m, 2h or 1h30m" % text)
+        total += int(rest[:digits]) * _UNITS[unit]
+        rest = rest[digits + len(unit):]
+    return total
+
+
+def format_duration(seconds):
+    """`45s`, `12m`, `3h 05m`, `4d`: a remaining lifetime as people read it."""
+    seconds = int(seconds)
+    if seconds < 60:
+        return "%ds" % max(seconds, 0)
+    minutes = seconds // 60
+    if minutes < 60:
+        return "%dm" % minutes
+    hours, minutes = divmod(minutes, 60)
+    return "%dh %02dm" % (hours, minutes) if hours < 48 else "%dd" % (hours // 24)

@@ -7,6 +7,7 @@ after the device code has expired.
 import time
 
 from .._core.errors import LoginFailed
+from .._core.progress import StatusLine, countdown
 from .._core.text import has_control_chars
 
 DEFAULT_INTERVAL = 5      # seconds, when the server names none (RFC 8628 §3.2)
@@ -30,11 +31,14 @@ def poll(attempt, interval, expires_in, ctx):
     # A monotonic clock: a wall clock stepped by NTP must not end (or stretch) the wait.
     deadline = time.monotonic() + lifetime
     slowed = 0
+    line = StatusLine(ctx)  # a countdown on a terminal; nothing when stderr is piped
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
+            line.clear()
             raise LoginFailed(_timeout_message(lifetime, slowed))
-        time.sleep(min(wait, remaining))  # KeyboardInterrupt from here reaches the one catcher
+        _wait(min(wait, remaining), deadline, line)  # KeyboardInterrupt from here reaches the one catcher
+        line.clear()  # attempt() may warn, on a line of its own
         status, value = attempt()
         if status == "ok":
             return value
@@ -46,6 +50,20 @@ def poll(attempt, interval, expires_in, ctx):
             wait = max(wait + SLOW_DOWN_STEP if given is None else given, wait)
         elif status != "pending":
             raise ValueError("attempt() returned %r" % (status,))
+
+
+def _wait(seconds, deadline, line):
+    """Sleep, redrawing the time left on the code once a second when there is a terminal."""
+    if not line.live:
+        time.sleep(seconds)
+        return
+    until = time.monotonic() + seconds
+    while True:
+        now = time.monotonic()
+        if now >= until:
+            return
+        line.show("  %s left to enter the code" % countdown(deadline - now))
+        time.sleep(min(until - now, (deadline - now) % 1 or 1))  # wake when the second shown changes
 
 
 def show_code(ctx, verification_uri, user_code, service):

@@ -1,0 +1,213 @@
+"""`atomic status --check`: does each credential really work?
+
+The credentials are resolved one by one (a refresh takes the lock, a !command may be slow, and
+both may talk to the person), then every provider gets one cheap authenticated request at the
+same time: its model list, with exactly the header lines `atomic key --header` prints, to the
+address `atomic key --json` names. Each answer becomes ✓ or ✗ with the reason.
+"""
+import sys
+import threading
+
+from .. import all_providers, find_each
+from .._core.errors import AtomicError, Exit, NetworkError, NotLoggedIn
+
+DEFAULT_TIMEOUT = 10.0  # seconds for all the requests together (ATOMIC_CHECK_TIMEOUT)
+# The Codex backend lists models only for a client version it knows; the Codex CLI sends its own.
+CODEX_CLIENT_VERSION = "0.98.0"
+
+# The cheapest authenticated request of each wire API: the path of its model list, after the base URL.
+PROBES = {
+    "openai-completions": "/models",
+    "openai-responses": "/models",
+    "anthropic-messages": "/v1/models",
+    "google-generative-ai": "/models",
+    "mistral-conversations": "/v1/models",
+    "openai-codex-responses": "/codex/models?client_version=" + CODEX_CLIENT_VERSION,
+}
+
+
+def check(names, ctx, json_output=False, refresh=True):
+    """Check the named providers' credentials (or every one there is); the exit code."""
+    from .._core.chain import NothingFound, resolve
+
+    named = bool(names)
+    providers = find_each(names, ctx) if named else all_providers(ctx)
+    timeout = ctx.seconds("ATOMIC_CHECK_TIMEOUT", DEFAULT_TIMEOUT)
+    checks = []
+    for provider in providers:
+        try:
+            credential = resolve(provider, ctx, refresh=refresh)
+        except NothingFound as exc:
+            if named:
+                checks.append(Check(provider, None, reason="no credential: " + exc.message))
+            continue
+        except AtomicError as exc:
+            checks.append(Check(provider, None, reason=exc.message))
+            continue
+        checks.append(Check(provider, credential))
+    if not checks:
+        raise NotLoggedIn("no credentials to check; `atomic login` signs you in, `atomic status` shows what there is")
+    for item in checks:
+        item.plan(ctx, refresh)
+    _run_all([c for c in checks if c.url], ctx, timeout)
+    if refresh:
+        for item in checks:
+            item.retry_after_refresh(ctx, timeout)
+    rows = [item.row() for item in checks]
+    if json_output:
+        import json
+
+        sys.stdout.write(json.dumps({"ok": all(r["ok"] for r in rows), "providers": rows}, indent=2,
+                                    ensure_ascii=False) + "\n")
+    else:
+        _render(rows)
+    failed = [r["id"] for r in rows if not r["ok"]]
+    if failed:
+        ctx.say("atomic: %d of %d credential%s failed the check: %s"
+                % (len(failed), len(rows), "s" if len(rows) > 1 else "", ", ".join(failed)))
+        return Exit.CHECK_FAILED
+    return Exit.OK
+
+
+class Check:
+    """One provider's check: the request to make, then its outcome."""
+
+    def __init__(self, provider, credential, reason=None):
+        self.provider, self.credential = provider, credential
+        self.url, self.headers = None, []
+        self.ok, self.status, self.reason = False, None, reason
+
+    def plan(self, ctx, refresh):
+        """Work out the request, or the reason there is none."""
+        from .._core.endpoint import base_url, credential_headers
+
+        if self.reason is not None:
+            return
+        credential, provider = self.credential, self.provider
+        if credential.is_oauth and credential.entry["expires"] <= ctx.now() * 1000:
+            self.reason = ("expired login, not refreshed (--no-refresh); `atomic key %s` refreshes it" % provider.id
+                           if not refresh else "expired login; run `atomic login %s`" % provider.id)
+            return
+        path = PROBES.get(provider.api)
+        try:
+            base = base_url(provider, ctx, credential)
+            if path is None:
+                self.reason = "not checked: atomic knows no cheap request for the %s API" % provider.api
+            elif not base:
+                self.reason = "not checked: no address for %s; set its baseUrl in models.json" % provider.id
+            else:
+                self.url = base.rstrip("/") + path
+                self.headers = credential_headers(provider, credential, ctx)
+        except AtomicError as exc:
+            self.reason = exc.message
+
+    def probe(self, ctx, timeout):
+        """Send the request; (ok, HTTP status or None, reason). Runs in a thread of its own."""
+        from .._net.http import request
+
+        try:
+            response = request("GET", self.url, ctx, secret_headers=dict(self.headers), deadline=timeout)
+        except NetworkError as exc:
+            return False, None, "network: " + exc.message
+        except Exception as exc:  # a bug must not hang the others; it is reported on the row
+            return False, None, "internal error (a bug): %s: %s" % (type(exc).__name__, exc)
+        return _judge(response, self.credential)
+
+    def record(self, outcome):
+        self.ok, self.status, self.reason = outcome
+
+    def retry_after_refresh(self, ctx, timeout):
+        """An OAuth token the provider refused gets one forced refresh and one more try."""
+        from .._core.refresh import can_refresh, refresh_now
+
+        if self.status != 401 or not self.credential.is_oauth or not can_refresh(self.provider):
+            return
+        try:
+            entry = refresh_now(self.provider, ctx, rejected=self.credential.value)
+        except AtomicError as exc:
+            self.reason += "; refreshing it failed: " + exc.message
+            return
+        self.credential.entry, self.credential.value = entry, entry["access"]
+        self.url, self.reason = None, None
+        self.plan(ctx, True)
+        if self.url:
+            self.record(self.probe(ctx, timeout))
+
+    def row(self):
+        return {"id": self.provider.id, "name": self.provider.name,
+                "source": self.credential.source if self.credential else None,
+                "ok": self.ok, "status": self.status, "reason": self.reason}
+
+
+def _judge(response, credential):
+    """(ok, status, reason) for the answer to a model-list request."""
+    status = response.status
+    if response.ok:
+        doc = response.json_or_none()
+        models = next((doc[k] for k in ("data", "models") if isinstance(doc, dict) and isinstance(doc.get(k), list)),
+                      None)
+        return True, status, "ok (%d models)" % len(models) if models is not None else "ok"
+    text = "HTTP %d: %s" % (status, response.error_text())
+    if status == 401:
+        reason = ("expired or revoked login (%s)" if credential.is_oauth else "rejected key (%s)") % text
+    elif status == 403:
+        reason = "refused: no such account, or no access (%s)" % text
+    elif status == 404:
+        reason = "no model list at %s (%s); the credential could not be checked" % (response.url, text)
+    elif status == 429:
+        reason = "rate limited or out of quota (%s)" % text
+    else:
+        reason = "%s answered %s" % (response.host, text)
+    return False, status, reason
+
+
+def _run_all(checks, ctx, timeout):
+    """Probe every check at once, showing on a terminal which are still pending."""
+    import time
+
+    from .._core.progress import StatusLine
+
+    if any(c.url.startswith("https:") for c in checks):
+        from .._net.http import ssl_context
+
+        ssl_context(ctx)  # once, here: a CA bundle that does not load is the command's error
+    done = threading.Condition()
+    pending = list(checks)
+
+    def work(item):
+        outcome = item.probe(ctx, timeout)
+        with done:
+            if item in pending:  # not already given up on
+                pending.remove(item)
+                item.record(outcome)
+                done.notify()
+
+    started = time.monotonic()
+    for item in checks:
+        threading.Thread(target=work, args=(item,), name="atomic-check-" + item.provider.id, daemon=True).start()
+    with StatusLine(ctx) as line, done:
+        # request() ends every exchange by its deadline; the margin only covers thread start-up.
+        while pending and time.monotonic() - started < timeout + 5:
+            line.show("checking %s (%ds)" % (", ".join(c.provider.id for c in pending), time.monotonic() - started))
+            done.wait(0.25)
+        for item in pending:
+            item.record((False, None, "network: no answer within %g s" % timeout))
+        del pending[:]
+
+
+def _render(rows):
+    good, bad = _marks(sys.stdout)
+    table = [(good if r["ok"] else bad, r["id"], r["source"] or "-", r["reason"] or "") for r in rows]
+    widths = [max(len(r[i]) for r in table) for i in range(3)]
+    for r in table:
+        sys.stdout.write("  ".join(c.ljust(w) for c, w in zip(r[:3], widths)) + "  " + r[3] + "\n")
+
+
+def _marks(stream):
+    """✓ and ✗ where the output can show them, else + and x."""
+    try:
+        "✓✗".encode(stream.encoding or "ascii")
+        return "✓", "✗"
+    except (UnicodeEncodeError, LookupError):
+        return "+", "x"
+
