@@ -146,7 +146,7 @@ def _judge(response, credential):
         doc = response.json_or_none()
         models = next((doc[k] for k in ("data", "models") if isinstance(doc, dict) and isinstance(doc.get(k), list)),
                       None)
-        return True, status, "ok (%d models)" % len(models) if models is not None else "ok"
+        return True, status, "ok (%d model%s)" % (len(models), "" if len(models) == 1 else "s") if models is not None else "ok"
     text = "HTTP %d: %s" % (status, response.error_text())
     if status == 401:
         reason = ("expired or revoked login (%s)" if credential.is_oauth else "rejected key (%s)") % text
