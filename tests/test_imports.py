@@ -44,6 +44,8 @@ CASES = {
     "key openai --header (auth.json)": (["key", "openai", "--header"], _auth_variant),
     "key openai --explain (env var)": (["key", "openai", "--explain"],
                                        lambda home: clean_env(home, os.path.join(home, "agent"), OPENAI_API_KEY=KEY)),
+    "key openai --min-valid (env var)": (["key", "openai", "--min-valid", "2h"],
+                                         lambda home: clean_env(home, os.path.join(home, "agent"), OPENAI_API_KEY=KEY)),
     "--help": (["--help"], lambda home: clean_env(home)),
     "key --help": (["key", "--help"], lambda home: clean_env(home)),
     "status (api keys only)": (["status"], _auth_variant),
@@ -101,7 +103,8 @@ NOT_PLAIN = [[], ["key"], ["key", "--json"], ["key", "--help"], ["key", "-h", "o
              ["key", "openai", "--api-key", "sk-x"], ["key", "--api-key=sk-x", "openai"],
              ["key", "openai", "--api-key-file", "/dev/null"], ["key", "--expl", "openai"],
              ["key", "--", "openai"], ["key", "openai", "groq"], ["key", "openai", "-"],
-             ["status"], ["--version"], ["login", "openai"], ["keys", "openai"], ["key", "openai", "--json=1"]]
+             ["status"], ["--version"], ["login", "openai"], ["keys", "openai"], ["key", "openai", "--json=1"],
+             ["key", "openai", "--min-valid", "30m"]]
 
 
 def test_plain_key_command_lines_parse_as_argparse_would():
