@@ -145,7 +145,7 @@ def _values(action, partial, ctx):
     """Candidates for one argument, from its choices or its metavar."""
     if action.choices:
         return _matching([(str(choice), "") for choice in action.choices], partial)
-    metavar = action.metavar or ""
+    metavar = (action.metavar or "").lstrip("[")  # "[PROVIDER…] -- COMMAND": providers first
     if metavar.startswith("PROVIDER"):
         if "/" in partial and "/MODEL" in metavar:
             return _matching(model_words(ctx), partial)
