@@ -69,7 +69,7 @@ class Providers:
 
     def slow(self, req):
         self.release.wait(30)  # longer than any check deadline; let go when the test ends
-        return reply(200, {"data": []})
+        return None            # and then say nothing: atomic stopped listening long ago
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ def setup_all(atomic_env):
 
 
 def check(atomic_env, net, *args, env=None, **popen):
-    full = dict(net.env(), ATOMIC_CHECK_TIMEOUT="2")
+    full = dict(net.env(), ATOMIC_CHECK_TIMEOUT="1.5")
     full.update(env or {})
     return atomic_env.run("status", "--check", *args, env=full, **popen)
 
@@ -118,7 +118,7 @@ def test_each_provider_is_tried_at_once_and_marked_with_the_reason(atomic_env, n
     assert table["github-copilot"] == ("✓", "auth.json (oauth)", "ok (2 models)")
     assert table["openai-codex"] == ("✓", "auth.json (oauth)", "ok (1 model)")
     assert table["anthropic"][0] == "✗" and table["anthropic"][2] == "rejected key (HTTP 401: invalid x-api-key)"
-    assert table["slowcorp"][0] == "✗" and "network" in table["slowcorp"][2] and "2 s" in table["slowcorp"][2]
+    assert table["slowcorp"][0] == "✗" and "network" in table["slowcorp"][2] and "1.5 s" in table["slowcorp"][2]
     assert r.stderr == "atomic: 2 of 5 credentials failed the check: anthropic, slowcorp\n"
     for secret in (OPENAI_KEY, ANTHROPIC_KEY, COPILOT_TOKEN, CODEX_TOKEN, SLOW_KEY):
         assert secret not in r.stdout + r.stderr
@@ -210,7 +210,7 @@ def test_pending_providers_are_shown_on_a_terminal_only(atomic_env, net):
 def _pending_on_a_terminal(atomic_env, net):
     setup_all(atomic_env)
     master, slave = os.openpty()
-    env = dict(atomic_env.env, ATOMIC_CHECK_TIMEOUT="2", TERM="dumb", **net.env())
+    env = dict(atomic_env.env, ATOMIC_CHECK_TIMEOUT="1.5", TERM="dumb", **net.env())
     proc = subprocess.Popen([PYTHON, ATOMIC_PY, "status", "--check", "slowcorp", "openai"], env=env,
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave)
     os.close(slave)
@@ -232,5 +232,5 @@ def _pending_on_a_terminal(atomic_env, net):
     assert text.rstrip().endswith("atomic: 1 of 2 credentials failed the check: slowcorp")
     assert proc.stdout.read().decode().count("\n") == 2
     # Piped, stderr has the summary line alone.
-    piped = check(atomic_env, net, "slowcorp")
+    piped = check(atomic_env, net, "slowcorp", env={"ATOMIC_CHECK_TIMEOUT": "0.5"})
     assert piped.stderr == "atomic: 1 of 1 credential failed the check: slowcorp\n"

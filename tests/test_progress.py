@@ -34,7 +34,7 @@ def _on_a_terminal(args, env, timeout=30):
 
 
 def test_the_device_code_wait_counts_down_on_a_terminal(net, tmp_path):
-    FakeGitHub(net, answers=["pending", "pending", "ok"], interval=1, expires_in=600)
+    FakeGitHub(net, answers=["pending", "ok"], interval=1, expires_in=600)
     env = clean_env(tmp_path, tmp_path / "agent", **net.env())
     code, screen = _on_a_terminal(["login", "github-copilot", "--enterprise-domain", "github.com"], env)
     assert code == 0, screen
@@ -49,7 +49,7 @@ def test_the_device_code_wait_counts_down_on_a_terminal(net, tmp_path):
 
 
 def test_piped_there_is_no_countdown(net, tmp_path):
-    FakeGitHub(net, answers=["pending", "ok"], interval=1)
+    FakeGitHub(net, answers=["ok"], interval=1)
     r = run_atomic(["login", "github-copilot", "--enterprise-domain", "github.com"],
                    env=clean_env(tmp_path, tmp_path / "agent", **net.env()))
     assert r.returncode == 0, r.stderr
