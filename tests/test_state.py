@@ -25,7 +25,8 @@ def test_a_login_in_the_same_process_is_seen_by_the_next_resolution(atomic_env):
     script = """
 import io, argparse
 from providers import find
-from providers._core.chain import NothingFound, resolve
+from providers._core.chain import resolve
+from providers._core.errors import NothingFound
 from providers._core.context import Context
 from providers._cli.login import login
 
