@@ -6,7 +6,8 @@
 atomic is installed (not editable) into a fresh venv, so this machine's own site-packages (which
 import certifi at every start here) do not distort either side. Every command runs with -E in that
 venv: atomic imported and its main() called, as an installed launcher does, and also the console
-script pip generated. The figure is the median wall time over N interleaved runs (default 30),
+script pip generated (pip is upgraded first: since pip 25.0 that launcher no longer imports `re`,
+which older ones do at a cost of about half a bare start-up). The figure is the median wall time over N interleaved runs (default 30),
 the ratio is against `python -E -c pass` in the same venv. Targets (issue 7):
 key openai <= 1.15x, --help <= 1.5x, models --all <= 2x.
 """
@@ -30,6 +31,9 @@ def make_venv(where):
     """A venv with atomic installed from a copy of the checkout (no editable finder, no build/ left here)."""
     python = os.path.join(where, "bin", "python")
     subprocess.run([sys.executable, "-m", "venv", where], check=True)
+    # A current pip writes the lean launcher; without an index, the venv's own pip is measured.
+    subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--upgrade", "pip"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     source = os.path.join(where, "source")
     os.mkdir(source)
     for name in ("atomic.py", "providers", "pyproject.toml", "README.md", "LICENSE"):
@@ -78,6 +82,8 @@ def main():
     work = tempfile.mkdtemp(prefix="atomic-bench-")
     try:
         python = make_venv(os.path.join(work, "venv"))
+        pip_version = subprocess.run([python, "-m", "pip", "--version"], stdout=subprocess.PIPE,
+                                     universal_newlines=True).stdout.split()[1]
         home = os.path.join(work, "home")
         os.mkdir(home)
         table = commands(python, home)
@@ -92,8 +98,8 @@ def main():
 
     medians = {label: statistics.median(values) for label, values in times.items()}
     baseline = medians["python -E -c pass"]
-    print("Python %s, fresh venv, atomic installed (not editable), -E; %d runs each, median wall time"
-          % (sys.version.split()[0], runs))
+    print("Python %s, fresh venv (pip %s), atomic installed (not editable), -E; %d runs each, median wall time"
+          % (sys.version.split()[0], pip_version, runs))
     print("%-32s %8s %8s %7s  %s" % ("command", "ms", "+ms", "ratio", "target"))
     for label, _argv, _env in table:
         ratio = medians[label] / baseline
