@@ -17,7 +17,26 @@ Sign in to LLM providers and keep the credentials fresh.
 """
 
 
-# One line per command, for `atomic --help`; the full parser of a command is built only when it runs.
+def examples(*lines):
+    """The end of a --help: two or three real command lines, each with what it does."""
+    width = max(len(line[0]) for line in lines if isinstance(line, tuple)) + 3
+    return "Examples:\n" + "\n".join("  " + (line[0].ljust(width) + line[1] if isinstance(line, tuple) else line)
+                                      for line in lines)
+
+
+EPILOG = ("Exit codes: 0 ok, 2 usage, 3 no credential, 4 bad auth.json/models.json, 5 log in again, "
+          "6 network, 7 refused for safety, 8 !command failed, 9 lock busy, 10 login failed, "
+          "11 status --check found a credential that does not work, 12 key --min-valid cannot be met, "
+          "126 exec cannot run the command, 127 exec found no such command, 130 interrupted.\n"
+          "Files: $ATOMIC_CODING_AGENT_DIR, else ~/.atomic/agent (auth.json, models.json).\n\n"
+          + examples(("atomic status --check", "does every credential really work?"),
+                     "atomic key openai --header | curl -H @- https://api.openai.com/v1/models",
+                     ("atomic exec anthropic -- ./agent.sh", "the key in its variable, not argv")))
+
+# The commands, in the order `atomic --help` lists them; each has add_NAME (its parser) and
+# cmd_NAME (its body) below. One line each for `atomic --help`; a command's full parser is built
+# only when it runs.
+COMMANDS = ("login", "logout", "key", "status", "models", "exec", "completion")
 SUMMARY = {
     "login": "sign in to a provider (subscription or API key)",
     "logout": "remove a stored credential",
@@ -27,13 +46,6 @@ SUMMARY = {
     "exec": "run a command with your credentials in the variables its tools read",
     "completion": "print a shell completion script (bash, zsh, fish)",
 }
-
-
-def examples(*lines):
-    """The end of a --help: two or three real command lines, each with what it does."""
-    width = max(len(line[0]) for line in lines if isinstance(line, tuple)) + 3
-    return "Examples:\n" + "\n".join("  " + (line[0].ljust(width) + line[1] if isinstance(line, tuple) else line)
-                                      for line in lines)
 
 
 def add_key(commands):
@@ -184,26 +196,16 @@ def build_parser(argv=None, every_command=False):
             from providers._core.errors import UsageError
             raise UsageError("%s; see `%s --help`" % (message, self.prog))
 
-    parser = Parser(prog="atomic", description=DESCRIPTION,
-                    epilog="Exit codes: 0 ok, 2 usage, 3 no credential, 4 bad auth.json/models.json, "
-                           "5 log in again, 6 network, 7 refused for safety, 8 !command failed, "
-                           "9 lock busy, 10 login failed, 11 status --check found a credential that does "
-                           "not work, 12 key --min-valid cannot be met, 126 exec cannot run the command, "
-                           "127 exec found no such command, 130 interrupted.\n"
-                           "Files: $ATOMIC_CODING_AGENT_DIR, else ~/.atomic/agent (auth.json, models.json).\n\n"
-                           + examples(("atomic status --check", "does every credential really work?"),
-                                      "atomic key openai --header | curl -H @- https://api.openai.com/v1/models",
-                                      ("atomic exec anthropic -- ./agent.sh", "the key in its variable, not argv")))
+    parser = Parser(prog="atomic", description=DESCRIPTION, epilog=EPILOG)
     from providers import __version__
     parser.add_argument("--version", action="version", version="atomic " + __version__)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
     words = [w for w in (sys.argv[1:] if argv is None else argv) if not w.startswith("-")]
     wanted = words[0] if words else None
-    for add in (add_login, add_logout, add_key, add_status, add_models, add_exec, add_completion):
-        name = add.__name__[len("add_"):]
+    for name in COMMANDS:
         if name == wanted or every_command:
-            add(commands)
+            globals()["add_" + name](commands)
         else:
             commands.add_parser(name, help=SUMMARY[name])
     return parser
@@ -223,11 +225,18 @@ def _help_width():
     return (columns or 80) - 2
 
 
-# `atomic key PROVIDER [--header] [--explain] [--json]` runs in scripts and prompts, often many
-# times a minute. That form is parsed here without argparse (which, with re and gettext, is most
-# of the start-up time); every other command line goes to argparse. tests/test_imports.py checks
-# that both parse the same way.
-_KEY_FLAGS = {"--header": "header", "--explain": "explain", "--json": "json"}
+# Command lines that scripts and prompts run, often many times a minute, are parsed here without
+# argparse (which, with re and gettext, is most of their start-up time) when they are in a plain
+# form: known flags, options written `--name VALUE`, at most one positional word. Anything else
+# (help, abbreviations, `--`, `--name=value`, a second word) goes to argparse.
+# tests/test_imports.py checks that both parse every such line the same way.
+PLAIN = {
+    # command: (positional, required, {flag: destination}, {option with a value: destination}, other defaults)
+    "key": ("provider", True, {"--header": "header", "--explain": "explain", "--json": "json"}, {},
+            {"min_valid": None, "api_key": None, "api_key_file": None}),  # --min-valid: argparse's
+    "models": ("target", False, {"--all": "all", "--json": "json", "--reasoning": "reasoning", "--images": "images"},
+               {"--search": "search"}, {}),
+}
 
 
 class _Arguments:
@@ -235,20 +244,39 @@ class _Arguments:
         self.__dict__.update(values)
 
 
-def parse_plain_key(argv):
-    """The arguments of a plain `atomic key` command line, or None to let argparse decide."""
-    if not argv or argv[0] != "key":
+def parse_plain(argv):
+    """The arguments of a plain command line (see PLAIN), or None to let argparse decide."""
+    if not argv or argv[0] not in PLAIN:
         return None
-    args = _Arguments(command="key", provider=None, header=False, explain=False, json=False,
-                      min_valid=None, api_key=None, api_key_file=None, func=cmd_key)
-    for word in argv[1:]:
-        if word in _KEY_FLAGS:
-            setattr(args, _KEY_FLAGS[word], True)
-        elif word.startswith("-") or args.provider is not None:
-            return None  # other options, -h, --, abbreviations, a second word: argparse's job
+    positional, required, flags, options, defaults = PLAIN[argv[0]]
+    values = dict(defaults, command=argv[0], func=globals()["cmd_" + argv[0]])
+    values[positional] = None
+    values.update((dest, False) for dest in flags.values())
+    values.update((dest, None) for dest in options.values())
+    words = iter(argv[1:])
+    for word in words:
+        if word in flags:
+            values[flags[word]] = True
+        elif word in options:
+            value = next(words, None)
+            if value is None or value.startswith("-"):
+                return None
+            values[options[word]] = value
+        elif word.startswith("-") or values[positional] is not None:
+            return None
         else:
-            args.provider = word
-    return args if args.provider is not None else None
+            values[positional] = word
+    if required and values[positional] is None:
+        return None
+    return _Arguments(**values)
+
+
+def top_level_help(argv):
+    """`atomic --help` laid out without argparse (providers/_cli/helptext.py), or None."""
+    if argv not in (["--help"], ["-h"]):
+        return None
+    from providers._cli.helptext import top_help
+    return top_help("atomic", DESCRIPTION, [(name, SUMMARY[name]) for name in COMMANDS], EPILOG, _help_width())
 
 
 def _add_api_key_options(p):
@@ -402,8 +430,14 @@ def main(argv=None):
               file=sys.stderr)
         return 1
     try:
+        words = sys.argv[1:] if argv is None else argv
+        shown = top_level_help(words)
+        if shown is not None:
+            sys.stdout.write(shown)
+            sys.stdout.flush()
+            return 0
         try:
-            args = parse_plain_key(sys.argv[1:] if argv is None else argv) or build_parser(argv).parse_args(argv)
+            args = parse_plain(words) or build_parser(argv).parse_args(argv)
         except SystemExit as done:  # --help / --version printed: flush here, so a closed pipe is caught below
             sys.stdout.flush()
             return done.code or 0

@@ -37,13 +37,14 @@ Everything a module needs is below: errors (each carries its exit code), the HTT
 OAuth and device-code helpers, and prompts. Names are loaded on first use, so importing this
 module costs almost nothing.
 """
-from ._core.errors import (AtomicError, BadFile, CommandFailed, LoginAgain, LoginFailed, NetworkError,  # noqa: F401
-                           NotLoggedIn, Unsafe, UsageError)
-
 HOOKS = ("login", "refresh", "account", "headers", "base_url", "prepare", "export")
 
+ERRORS = ("AtomicError", "UsageError", "NotLoggedIn", "BadFile", "LoginAgain", "NetworkError", "Unsafe",
+          "CommandFailed", "LoginFailed")
+
 # name -> (module, attribute): imported when first asked for.
-_LAZY = {
+_LAZY = {name: ("._core.errors", name) for name in ERRORS}
+_LAZY.update({
     "request": ("._net.http", "request"),
     "open_stream": ("._net.http", "open_stream"),
     "browser_login": ("._net.oauth", "browser_login"),
@@ -57,10 +58,9 @@ _LAZY = {
     "has_control_chars": ("._core.text", "has_control_chars"),
     "mask_text": ("._core.mask", "mask_text"),
     "HeaderList": ("._core.endpoint", "HeaderList"),
-}
+})
 
-__all__ = ["AtomicError", "BadFile", "CommandFailed", "LoginAgain", "LoginFailed", "NetworkError",
-           "NotLoggedIn", "Unsafe", "UsageError", "HOOKS"] + sorted(_LAZY)
+__all__ = ["HOOKS"] + sorted(_LAZY)
 
 
 def __getattr__(name):

@@ -91,30 +91,88 @@ def test_the_real_command_line_imports_nothing_heavy(tmp_path, args, extra):
     imported = {line.rsplit("|", 1)[1].strip() for line in r.stderr.decode().splitlines()
                 if line.startswith("import time:") and "|" in line}
     # proof the parse found the imports
-    assert ("argparse" if args == ["--help"] else "providers._core.chain") in imported
+    assert ("providers._cli.helptext" if args == ["--help"] else "providers._core.chain") in imported
     assert sorted(HEAVY & imported) == []
 
 
-# `atomic key` skips argparse for its plain form; the two parsers must agree ---------------
+# Plain `atomic key` and `atomic models` lines skip argparse; the two parsers must agree ------
 
 PLAIN = [["key", "openai"], ["key", "--json", "openai"], ["key", "openai", "--header", "--explain"],
-         ["key", "groq", "--json", "--json"], ["key", "my-proxy", "--explain"], ["key", "OpenAI"]]
+         ["key", "groq", "--json", "--json"], ["key", "my-proxy", "--explain"], ["key", "OpenAI"],
+         ["models"], ["models", "--all"], ["models", "anthropic", "--reasoning"], ["models", "openai/gpt-4o"],
+         ["models", "--all", "--search", "sonnet", "--json"], ["models", "--images", "--search", "x", "groq"]]
 NOT_PLAIN = [[], ["key"], ["key", "--json"], ["key", "--help"], ["key", "-h", "openai"],
              ["key", "openai", "--api-key", "sk-x"], ["key", "--api-key=sk-x", "openai"],
              ["key", "openai", "--api-key-file", "/dev/null"], ["key", "--expl", "openai"],
              ["key", "--", "openai"], ["key", "openai", "groq"], ["key", "openai", "-"],
              ["status"], ["--version"], ["login", "openai"], ["keys", "openai"], ["key", "openai", "--json=1"],
-             ["key", "openai", "--min-valid", "30m"]]
+             ["models", "--help"], ["models", "--search"], ["models", "--search", "--all"],
+             ["models", "--search=x"], ["models", "a", "b"], ["models", "--al"],
+             ["key", "openai", "--min-valid", "30m"]]   # a duration, converted by argparse
 
 
-def test_plain_key_command_lines_parse_as_argparse_would():
+def test_plain_command_lines_parse_as_argparse_would():
     import atomic
     for argv in PLAIN:
-        quick = atomic.parse_plain_key(argv)
+        quick = atomic.parse_plain(argv)
         assert quick is not None, argv
         assert vars(quick) == vars(atomic.build_parser(argv).parse_args(argv)), argv
     for argv in NOT_PLAIN:
-        assert atomic.parse_plain_key(argv) is None, argv
+        assert atomic.parse_plain(argv) is None, argv
+
+
+# Checked by each interpreter: the fast top-level help is argparse's, at every width it handles.
+HELP_PROBE = """
+import os, sys
+sys.path.insert(0, %r)
+import atomic
+checked = 0
+for columns in range(20, 201, 3):
+    os.environ["COLUMNS"] = str(columns)
+    fast = atomic.top_level_help(["--help"])
+    if fast is None:
+        continue
+    slow = atomic.build_parser(["--help"]).format_help()
+    assert fast == slow, (columns, fast, slow)
+    checked += 1
+assert checked > 50, checked
+print(checked)
+""" % REPO
+
+
+def _pythons():
+    import glob
+    found = [PYTHON] + sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.*/bin/python3")))
+    usable = []
+    for python in found:
+        probe = subprocess.run([python, "-c", "import sys; assert sys.version_info >= (3, 8)"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if probe.returncode == 0 and os.path.realpath(python) not in [os.path.realpath(u) for u in usable]:
+            usable.append(python)
+    return usable
+
+
+@pytest.mark.parametrize("python", _pythons())
+def test_the_fast_top_level_help_is_argparses(python, tmp_path):
+    r = subprocess.run([python, "-c", HELP_PROBE], env=clean_env(tmp_path), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    assert r.returncode == 0, r.stderr.decode()[-2000:]
+
+
+def test_top_level_help_imports_no_argparse(tmp_path):
+    out = tmp_path / "modules.txt"
+    r = subprocess.run([PYTHON, "-c", PROBE, str(out), "--help"], env=clean_env(str(tmp_path)),
+                       stdout=subprocess.PIPE, check=True)
+    assert r.stdout.decode().startswith("usage: atomic [-h] [--version] COMMAND ...")
+    modules = set(out.read_text().splitlines()[1:])
+    assert "argparse" not in modules and "re" not in modules - _bare_modules(tmp_path)
+
+
+def _bare_modules(tmp_path):
+    path = tmp_path / "bare.txt"
+    subprocess.run([PYTHON, "-c", "import sys\nwith open(sys.argv[1], 'w') as f: f.write('\\n'.join(sys.modules))",
+                    str(path)], check=True)
+    return set(path.read_text().splitlines())
 
 
 def test_plain_key_command_line_does_not_import_argparse(tmp_path):

@@ -28,7 +28,8 @@ PROBES = {
 
 def check(names, ctx, json_output=False, refresh=True):
     """Check the named providers' credentials (or every one there is); the exit code."""
-    from .._core.chain import NothingFound, resolve
+    from .._core.chain import resolve
+    from .._core.errors import NothingFound
 
     named = bool(names)
     providers = find_each(names, ctx) if named else all_providers(ctx)

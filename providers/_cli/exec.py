@@ -53,7 +53,8 @@ def collect(names, ctx):
     A provider named is resolved strictly (its failure is the command's); without names, one that
     fails, or whose variable another provider already set to a different value, is named and skipped.
     """
-    from .._core.chain import NothingFound, resolve
+    from .._core.chain import resolve
+    from .._core.errors import NothingFound
 
     named = bool(names)
     providers = find_each(names, ctx) if named else all_providers(ctx)

@@ -8,7 +8,8 @@ from .._core.mask import mask_value
 
 def collect_status(ctx):
     """A report: {"agentDir", "providers": [row...], "problems": [...]}; !commands are not run."""
-    from .._core.chain import NothingFound, resolve
+    from .._core.chain import resolve
+    from .._core.errors import NothingFound
     from .._core.store import current_auth
 
     auth = current_auth(ctx)  # a corrupt auth.json stops here: it is the command's error

@@ -5,16 +5,7 @@ answer (after noting why with res.skip). `res` is this one resolution: the modes
 the trail of skipped steps. A step that finds a broken source raises: a corrupt auth.json or a
 failing !command is an error, never a reason to fall through to another account's key.
 """
-from .errors import NotLoggedIn
-from .keys import resolve_value
-
-
-class NothingFound(NotLoggedIn):
-    """No step of the chain had a credential (as opposed to a source that is there but broken)."""
-
-    def __init__(self, message, trail=()):
-        super().__init__(message)
-        self.trail = list(trail)
+from . import errors
 
 
 class Credential:
@@ -70,6 +61,8 @@ def from_auth_file(provider, ctx, res):
         return res.skip("auth.json: the %s entry has no key" % provider.id)
     if key.startswith("!") and not res.run_commands:
         return Credential(None, "auth.json (!command, not run)", entry)
+    from .keys import resolve_value
+
     origin = "%s: %s.key" % (auth.path, provider.id)
     return Credential(resolve_value(key, ctx, origin, env=entry.get("env"), allow_commands=auth.commands_allowed),
                       "auth.json", entry)
@@ -89,6 +82,7 @@ def from_environment(provider, ctx, res):
 def from_models_json(provider, ctx, res):
     """the apiKey of that provider in models.json (or models.toml)"""
     from .files import commands_allowed_at
+    from .keys import resolve_value
 
     config, path = provider.config(ctx)
     key = config.get("apiKey") if config else None
@@ -121,6 +115,8 @@ def resolve(provider, ctx, run_commands=True, refresh=True):
         if found is not None:
             found.trail = res.trail
             return found
-    raise NothingFound("no credential for %s; run `atomic login %s`%s"
-                       % (provider.name, provider.id, " or set " + provider.env[0] if provider.env else ""),
-                       res.trail)
+    # NothingFound: no source had a credential (as opposed to a source that is there but broken).
+    missing = errors.NothingFound("no credential for %s; run `atomic login %s`%s"
+                                  % (provider.name, provider.id, " or set " + provider.env[0] if provider.env else ""))
+    missing.trail = res.trail
+    raise missing

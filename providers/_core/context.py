@@ -3,7 +3,7 @@ import os
 import sys
 import time
 
-from .errors import AtomicError, Exit, UsageError
+from . import errors
 
 
 class Context:
@@ -64,7 +64,7 @@ class Context:
         except ValueError:
             value = float("nan")
         if not 0 < value < float("inf"):
-            raise UsageError("%s=%s: expected a number of seconds greater than 0, e.g. %g; or unset it"
+            raise errors.UsageError("%s=%s: expected a number of seconds greater than 0, e.g. %g; or unset it"
                              % (name, raw.strip(), default))
         return value
 
@@ -96,7 +96,7 @@ def _home(environ):
         return os.path.expanduser("~")  # falls back to the password database
     if not home or not os.path.isabs(home):
         # expanduser would turn HOME="" into "/.atomic": refuse rather than guess.
-        raise AtomicError("HOME is %s; set HOME to your home directory or set "
+        raise errors.AtomicError("HOME is %s; set HOME to your home directory or set "
                           "ATOMIC_CODING_AGENT_DIR to the folder atomic should use"
-                          % ("empty" if not home else "relative (%r)" % home), Exit.USAGE)
+                          % ("empty" if not home else "relative (%r)" % home), errors.Exit.USAGE)
     return home

@@ -7,11 +7,7 @@ then the provider's models.json `headers` (values resolved as keys are: $VAR, !c
 `authHeader`. A later line with the same name replaces an earlier one.
 """
 from .apis import APIS, DEFAULT_API
-from .errors import BadFile, NotLoggedIn
-
-
-class MissingSetting(NotLoggedIn):
-    """A value the provider's address needs (an account id, say) is set nowhere."""
+from . import errors
 
 
 def credential_headers(provider, credential, ctx, api=None):
@@ -45,7 +41,7 @@ def configured_headers(config, path, pid, ctx, where="headers"):
     out = []
     for name, value in headers.items():
         if not isinstance(value, str):
-            raise BadFile("%s: providers.%s.%s.%s: expected a string" % (path, pid, where, name))
+            raise errors.BadFile("%s: providers.%s.%s.%s: expected a string" % (path, pid, where, name))
         origin = "%s: providers.%s.%s.%s" % (path, pid, where, name)
         out.append((name, resolve_value(value, ctx, origin,
                                         allow_commands=value.startswith("!") and commands_allowed_at(path))))
@@ -80,7 +76,7 @@ def fill_placeholders(url, provider, ctx, credential=None):
         name = match.group(1)
         found = ((env or {}).get(name) or "").strip() or (ctx.env(name) or "").strip()
         if not found:
-            raise MissingSetting("%s is not set, and the %s address needs it: run `atomic login %s "
+            raise errors.MissingSetting("%s is not set, and the %s address needs it: run `atomic login %s "
                                  "--env %s=…` to store it with the key, or export %s"
                                  % (name, provider.id, provider.id, name, name))
         return found

@@ -1,4 +1,10 @@
-"""The exit codes of the contract and the one small exception tree that carries them."""
+"""The exit codes of the contract and the one small exception tree that carries them.
+
+Every kind of failure is a subclass of AtomicError whose exit_code says what happened. The
+subclasses are made on first use (module __getattr__) from the table below: creating a class
+costs as much as a small import, and `atomic key` on its happy path raises none of them. Modules
+on that path write `errors.BadFile(...)` at the raise site rather than importing the name.
+"""
 
 
 class Exit:
@@ -33,41 +39,28 @@ class AtomicError(Exception):
             self.exit_code = exit_code
 
 
-class UsageError(AtomicError):
-    exit_code = Exit.USAGE
+# name: (parent, exit code)
+KINDS = {
+    "UsageError": ("AtomicError", Exit.USAGE),
+    "NotLoggedIn": ("AtomicError", Exit.NO_CREDENTIAL),
+    "NothingFound": ("NotLoggedIn", Exit.NO_CREDENTIAL),      # no source had a credential at all
+    "MissingSetting": ("NotLoggedIn", Exit.NO_CREDENTIAL),    # a value the provider's address needs
+    "BadFile": ("AtomicError", Exit.BAD_FILE),
+    "LoginAgain": ("AtomicError", Exit.LOGIN_AGAIN),
+    "NetworkError": ("AtomicError", Exit.NETWORK),
+    "Unsafe": ("AtomicError", Exit.UNSAFE),
+    "CommandFailed": ("AtomicError", Exit.COMMAND_FAILED),
+    "LockTimeout": ("AtomicError", Exit.LOCK_TIMEOUT),
+    "LoginFailed": ("AtomicError", Exit.LOGIN_FAILED),
+    "TooShort": ("AtomicError", Exit.TOO_SHORT),              # key --min-valid cannot be met
+}
 
 
-class NotLoggedIn(AtomicError):
-    exit_code = Exit.NO_CREDENTIAL
-
-
-class BadFile(AtomicError):
-    exit_code = Exit.BAD_FILE
-
-
-class LoginAgain(AtomicError):
-    exit_code = Exit.LOGIN_AGAIN
-
-
-class NetworkError(AtomicError):
-    exit_code = Exit.NETWORK
-
-
-class Unsafe(AtomicError):
-    exit_code = Exit.UNSAFE
-
-
-class CommandFailed(AtomicError):
-    exit_code = Exit.COMMAND_FAILED
-
-
-class LockTimeout(AtomicError):
-    exit_code = Exit.LOCK_TIMEOUT
-
-
-class LoginFailed(AtomicError):
-    exit_code = Exit.LOGIN_FAILED
-
-
-class TooShort(AtomicError):
-    exit_code = Exit.TOO_SHORT
+def __getattr__(name):
+    try:
+        parent, code = KINDS[name]
+    except KeyError:
+        raise AttributeError("module %r has no attribute %r" % (__name__, name)) from None
+    kind = type(name, (globals().get(parent) or __getattr__(parent),), {"exit_code": code, "__module__": __name__})
+    globals()[name] = kind
+    return kind

@@ -8,7 +8,7 @@ import errno
 import os
 import stat
 
-from .errors import BadFile, Unsafe
+from . import errors
 
 MAX_BYTES = 1 << 20  # our files are small; anything bigger is not ours
 CONFIG_FIX = "fix it by hand; atomic never writes this file"
@@ -54,16 +54,16 @@ def read_capped(path, ctx, fix, private=True):
         if exc.errno in (errno.ENOENT, errno.ENOTDIR):
             return None, None
         if exc.errno == errno.ELOOP:
-            raise Unsafe("%s is a symbolic link; atomic does not follow links to credential files: "
+            raise errors.Unsafe("%s is a symbolic link; atomic does not follow links to credential files: "
                          "replace the link with the file it points to" % path)
-        raise BadFile("cannot read %s: %s; check its owner and run `chmod 600 %s`"
+        raise errors.BadFile("cannot read %s: %s; check its owner and run `chmod 600 %s`"
                       % (path, exc.strerror, path))
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise BadFile("%s is not a regular file: %s" % (path, fix))
+            raise errors.BadFile("%s is not a regular file: %s" % (path, fix))
         if st.st_size > MAX_BYTES:
-            raise BadFile("%s is %d bytes, over the 1 MiB limit: %s" % (path, st.st_size, fix))
+            raise errors.BadFile("%s is %d bytes, over the 1 MiB limit: %s" % (path, st.st_size, fix))
         check_private(path, st, ctx, private)
         chunks, size = [], 0
         while size <= MAX_BYTES:
@@ -73,7 +73,7 @@ def read_capped(path, ctx, fix, private=True):
             chunks.append(chunk)
             size += len(chunk)
         if size > MAX_BYTES:
-            raise BadFile("%s grew past the 1 MiB limit while being read: %s" % (path, fix))
+            raise errors.BadFile("%s grew past the 1 MiB limit while being read: %s" % (path, fix))
         return b"".join(chunks), st
     finally:
         os.close(fd)
@@ -94,20 +94,20 @@ def parse_json_object(raw, path, fix):
     from .jsonread import loads
 
     if not raw.strip():
-        raise BadFile("%s is empty: %s" % (path, fix))
+        raise errors.BadFile("%s is empty: %s" % (path, fix))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise BadFile("%s is not valid UTF-8 (byte %d): %s" % (path, exc.start, fix))
+        raise errors.BadFile("%s is not valid UTF-8 (byte %d): %s" % (path, exc.start, fix))
     try:
         data = loads(text)
     except ValueError as exc:
         detail = ("line %d, column %d: %s" % (exc.lineno, exc.colno, exc.msg)) if hasattr(exc, "lineno") else str(exc)
-        raise BadFile("%s is not valid JSON (%s): %s" % (path, detail, fix))
+        raise errors.BadFile("%s is not valid JSON (%s): %s" % (path, detail, fix))
     except RecursionError:  # thousands of nested brackets: valid JSON, but no credential file
-        raise BadFile("%s is nested too deeply to be ours: %s" % (path, fix))
+        raise errors.BadFile("%s is nested too deeply to be ours: %s" % (path, fix))
     if not isinstance(data, dict):
-        raise BadFile("%s must hold a JSON object, not %s: %s" % (path, json_type(data), fix))
+        raise errors.BadFile("%s must hold a JSON object, not %s: %s" % (path, json_type(data), fix))
     return data
 
 
@@ -142,7 +142,7 @@ def ensure_private_dir(path, ctx):
     probe = path
     while not os.path.isdir(probe):
         if os.path.lexists(probe):
-            raise Unsafe("%s exists but is not a directory; move it aside or set "
+            raise errors.Unsafe("%s exists but is not a directory; move it aside or set "
                          "ATOMIC_CODING_AGENT_DIR" % probe)
         missing.append(probe)
         parent = os.path.dirname(probe)
@@ -155,13 +155,13 @@ def ensure_private_dir(path, ctx):
         except FileExistsError:
             pass
         except OSError as exc:
-            raise Unsafe("cannot create %s: %s; fix the permissions of %s or set "
+            raise errors.Unsafe("cannot create %s: %s; fix the permissions of %s or set "
                          "ATOMIC_CODING_AGENT_DIR to a folder you can write"
                          % (directory, exc.strerror, os.path.dirname(directory)))
         os.chmod(directory, 0o700)
     st = os.stat(path)
     if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
-        raise Unsafe("%s belongs to uid %d, not you; atomic will not write credentials there"
+        raise errors.Unsafe("%s belongs to uid %d, not you; atomic will not write credentials there"
                      % (path, st.st_uid))
     if os.name == "posix" and st.st_mode & 0o077:
         # Only ever take bits away: a read-only folder must stay read-only.
@@ -182,7 +182,7 @@ def write_json_atomic(path, data):
     except UnicodeEncodeError:  # lone surrogates from \ud800-style escapes: keep them escaped
         payload = (json.dumps(data, indent=2, allow_nan=False) + "\n").encode("ascii")
     if os.path.islink(path):
-        raise Unsafe("%s is a symbolic link; atomic will not replace it with a regular file: "
+        raise errors.Unsafe("%s is a symbolic link; atomic will not replace it with a regular file: "
                      "replace the link with the file it points to" % path)
     directory = os.path.dirname(path)
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)

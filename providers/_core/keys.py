@@ -1,7 +1,7 @@
 """Key values: `!command`, `$NAME` / `${NAME}`, a bare upper-case variable name, or a literal."""
 import os
 
-from .errors import CommandFailed, NotLoggedIn, Unsafe
+from . import errors
 
 # `re` is imported only for values that contain "$": importing it is a large share of the
 # start-up time of `atomic key`.
@@ -17,7 +17,7 @@ def resolve_value(value, ctx, origin, env=None, allow_commands=True):
     """
     if value.startswith("!"):
         if not allow_commands:
-            raise Unsafe("%s is a !command in a file other users can change; atomic will not run it: "
+            raise errors.Unsafe("%s is a !command in a file other users can change; atomic will not run it: "
                          "run `chmod 600` on that file (and `chmod 700` on its folder)" % origin)
         return run_command(value[1:], ctx, origin)
     if is_variable_name(value):
@@ -43,7 +43,7 @@ def _variable(name, ctx, origin, env):
     # provider's own variables).
     value = ((env or {}).get(name) or "").strip() or (ctx.env(name) or "").strip()
     if not value:
-        raise NotLoggedIn("%s refers to the environment variable %s, which is not set; export %s, "
+        raise errors.NotLoggedIn("%s refers to the environment variable %s, which is not set; export %s, "
                           "or store the key itself with `atomic login`" % (origin, name, name))
     return value
 
@@ -63,12 +63,12 @@ def run_command(command, ctx, origin):
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 start_new_session=True, close_fds=True, env=dict(ctx.environ))
     except OSError as exc:
-        raise CommandFailed("%s: could not start %s: %s" % (origin, shown, exc.strerror))
+        raise errors.CommandFailed("%s: could not start %s: %s" % (origin, shown, exc.strerror))
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc, signal)
-        raise CommandFailed("%s: %s did not finish within %g s and was stopped; make it faster or "
+        raise errors.CommandFailed("%s: %s did not finish within %g s and was stopped; make it faster or "
                             "set ATOMIC_COMMAND_TIMEOUT" % (origin, shown, timeout))
     except BaseException:  # Ctrl-C: take the whole group down with us
         _kill_group(proc, signal)
@@ -100,21 +100,21 @@ def _check_output(status, out, err, origin, shown):
         detail = err.decode("utf-8", "replace").strip().splitlines()
         from .mask import mask_text  # only failures need it; its patterns cost start-up time
         hint = ": " + mask_text(detail[0], secrets)[:200] if detail else ""
-        raise CommandFailed("%s: %s failed (%s)%s" % (origin, shown, reason, hint))
+        raise errors.CommandFailed("%s: %s failed (%s)%s" % (origin, shown, reason, hint))
     try:
         text = out.decode("utf-8").strip()
     except UnicodeDecodeError:
-        raise CommandFailed("%s: %s printed bytes that are not UTF-8; it must print only the key" % (origin, shown))
+        raise errors.CommandFailed("%s: %s printed bytes that are not UTF-8; it must print only the key" % (origin, shown))
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
-        raise CommandFailed("%s: %s printed nothing; it must print the key on stdout" % (origin, shown))
+        raise errors.CommandFailed("%s: %s printed nothing; it must print the key on stdout" % (origin, shown))
     if len(lines) > 1:
-        raise CommandFailed("%s: %s printed %d lines; it must print only the key, on one line"
+        raise errors.CommandFailed("%s: %s printed %d lines; it must print only the key, on one line"
                             % (origin, shown, len(lines)))
     from .text import has_control_chars
 
     if has_control_chars(text):
-        raise CommandFailed("%s: %s printed control characters; it must print only the key" % (origin, shown))
+        raise errors.CommandFailed("%s: %s printed control characters; it must print only the key" % (origin, shown))
     return text
 
 

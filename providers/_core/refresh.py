@@ -8,7 +8,8 @@ Provider modules' refresh(entry, ctx) read ctx.refresh_deadline (seconds, or Non
 helper's default) for their requests, and return the fields to update; a "refresh" that is
 missing or None keeps the stored refresh token.
 """
-from .errors import AtomicError, LoginAgain, NotLoggedIn, TooShort
+from . import errors
+from .errors import AtomicError, LoginAgain, NotLoggedIn
 from .store import get_entry, update_auth
 
 MARGIN_MS = 5 * 60 * 1000
@@ -120,6 +121,6 @@ def ensure_valid_for(provider, entry, seconds, ctx):
             why = "could not refresh it: " + exc.message
     if left(entry) >= seconds:
         return entry
-    raise TooShort("the %s token is valid for %s, less than the %s asked for (--min-valid); %s"
+    raise errors.TooShort("the %s token is valid for %s, less than the %s asked for (--min-valid); %s"
                    % (provider.id, format_duration(left(entry)) if left(entry) > 0 else "no time (expired)",
                       format_duration(seconds), why))

@@ -8,7 +8,7 @@ process (chat) sees its own logins at the next request.
 import os
 import stat
 
-from .errors import BadFile, Unsafe
+from . import errors
 from .files import (commands_allowed, ensure_private_dir, json_type, parse_json_object, read_capped,
                     remove_stale_temp_files, write_json_atomic)
 
@@ -61,23 +61,23 @@ def get_entry(auth, provider_id):
     where = "%s: %s" % (auth.path, provider_id)
     fix = "; run `atomic login %s` to replace it, or fix the file by hand" % provider_id
     if not isinstance(entry, dict):
-        raise BadFile("%s: expected an object like {\"type\": \"api_key\", \"key\": \"…\"}, found %s%s"
+        raise errors.BadFile("%s: expected an object like {\"type\": \"api_key\", \"key\": \"…\"}, found %s%s"
                       % (where, json_type(entry), fix))
     kind = entry.get("type")
     if kind == "api_key":
         _check_field(entry, "key", where, fix, required=False)
         env = entry.get("env")
         if env is not None and not (isinstance(env, dict) and all(isinstance(v, str) for v in env.values())):
-            raise BadFile("%s.env: expected an object of NAME: \"value\" strings%s" % (where, fix))
+            raise errors.BadFile("%s.env: expected an object of NAME: \"value\" strings%s" % (where, fix))
     elif kind == "oauth":
         _check_field(entry, "access", where, fix)
         _check_field(entry, "refresh", where, fix)
         expires = entry.get("expires")
         # The bounds (year ±33000) reject 1e999, which parses as infinity, and NaN-like junk.
         if isinstance(expires, bool) or not isinstance(expires, (int, float)) or not -1e15 < expires < 1e15:
-            raise BadFile("%s.expires: expected a number (epoch milliseconds)%s" % (where, fix))
+            raise errors.BadFile("%s.expires: expected a number (epoch milliseconds)%s" % (where, fix))
     else:
-        raise BadFile("%s.type: expected \"api_key\" or \"oauth\", found %s%s"
+        raise errors.BadFile("%s.type: expected \"api_key\" or \"oauth\", found %s%s"
                       % (where, json_type(kind) if not isinstance(kind, str) else repr(kind), fix))
     return entry
 
@@ -87,7 +87,7 @@ def _check_field(entry, name, where, fix, required=True):
     if value is None and not required:
         return
     if not isinstance(value, str):
-        raise BadFile("%s.%s: expected a string, found %s%s"
+        raise errors.BadFile("%s.%s: expected a string, found %s%s"
                       % (where, name, "nothing" if value is None else json_type(value), fix))
 
 
@@ -129,5 +129,5 @@ def _read_own_auth(ctx):
     """auth.json as read_auth gives it, refusing one that belongs to another user."""
     auth = read_auth(ctx)
     if not auth.ours:
-        raise Unsafe("%s belongs to uid %d, not you; atomic will not write it" % (auth.path, auth.uid))
+        raise errors.Unsafe("%s belongs to uid %d, not you; atomic will not write it" % (auth.path, auth.uid))
     return auth

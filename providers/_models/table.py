@@ -10,28 +10,25 @@ GAP = "  "
 
 def table_lines(models, width=None):
     """Rows of the table; with a width, columns are dropped or shortened to fit it."""
-    rows = [HEADERS] + [_cells(m) for m in models]
+    from operator import itemgetter
+
+    rows = [HEADERS] + _all_cells(models)
+    longest = [max(map(len, column)) for column in zip(*rows)]
     columns = list(range(len(HEADERS)))
     if width:
-        columns = _fit_columns(rows, columns, width)
-    widths = {c: max(len(r[c]) for r in rows) for c in columns}
+        columns = _fit_columns(longest, columns, width)
+    widths = [longest[c] for c in columns]
     if width:
-        rest = sum(widths[c] for c in columns[1:]) + len(GAP) * (len(columns) - 1)
+        rest = sum(widths[1:]) + len(GAP) * (len(columns) - 1)
         widths[0] = max(min(widths[0], width - rest), MIN_MODEL_WIDTH)
-    lines = []
-    for row in rows:
-        cells = []
-        for c in columns:
-            text = _shorten(row[c], widths[c])
-            cells.append(text.rjust(widths[c]) if RIGHT[c] else text.ljust(widths[c]))
-        lines.append(GAP.join(cells).rstrip())
-    return lines
+    line = GAP.join("%%%s%ds" % ("" if RIGHT[c] else "-", w) for c, w in zip(columns, widths))
+    others, name_width = itemgetter(*columns[1:]), widths[0]
+    return [(line % ((_shorten(row[0], name_width),) + others(row))).rstrip() for row in rows]
 
 
-def _fit_columns(rows, columns, width):
+def _fit_columns(longest, columns, width):
     def needed(cols):
-        return (MIN_MODEL_WIDTH + sum(max(len(r[c]) for r in rows) for c in cols[1:])
-                + len(GAP) * (len(cols) - 1))
+        return MIN_MODEL_WIDTH + sum(longest[c] for c in cols[1:]) + len(GAP) * (len(cols) - 1)
     for name in DROP_ORDER:
         if needed(columns) <= width:
             break
@@ -39,15 +36,33 @@ def _fit_columns(rows, columns, width):
     return columns
 
 
-def _cells(model):
-    cost = model.get("cost") or {}
-    return ("%s/%s" % (model["provider"], model["id"]),
-            short_count(model.get("contextWindow")),
-            short_count(model.get("maxTokens")),
-            "yes" if "image" in model.get("input", ()) else "no",
-            "yes" if model.get("reasoning") else "no",
-            short_price(cost.get("input")),
-            short_price(cost.get("output")))
+def _all_cells(models):
+    """The cells of every row; counts and prices repeat a lot, so each is worked out once."""
+    counts, prices = {}, {}
+
+    def count(n):
+        key = (n.__class__, n)  # True and 1 are the same dict key, not the same cell
+        if key not in counts:
+            counts[key] = short_count(n)
+        return counts[key]
+
+    def price(value):
+        key = (value.__class__, value)
+        if key not in prices:
+            prices[key] = short_price(value)
+        return prices[key]
+
+    rows = []
+    for model in models:
+        cost = model.get("cost") or {}
+        rows.append(("%s/%s" % (model["provider"], model["id"]),
+                     count(model.get("contextWindow")),
+                     count(model.get("maxTokens")),
+                     "yes" if "image" in model.get("input", ()) else "no",
+                     "yes" if model.get("reasoning") else "no",
+                     price(cost.get("input")),
+                     price(cost.get("output"))))
+    return rows
 
 
 def _shorten(text, width):
@@ -111,8 +126,8 @@ def detail_lines(model):
 
 def output_width(ctx, stream):
     """The width to fit: the terminal's, or $COLUMNS; None (no limit) when stdout is a pipe."""
-    import shutil
-
     if ctx.environ.get("COLUMNS") or stream.isatty():
+        import shutil  # only here: with re, it costs more than the rest of `atomic models`
+
         return shutil.get_terminal_size().columns
     return None

@@ -228,7 +228,8 @@ class _Deadline:
         self.seconds = seconds
         self._sockets = []
         self._until = None
-        self._stop = threading.Event()
+        self._stopped = False
+        self._wake = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="atomic-deadline", daemon=True)
 
     def start(self):
@@ -238,10 +239,18 @@ class _Deadline:
         self._thread.start()
 
     def extend(self, seconds):
+        """The time is now `seconds` from now. Called per chunk: a later time needs no lock (the
+        watchdog wakes, sees it and sleeps on), an earlier one must wake the watchdog."""
         import time
 
+        until = time.monotonic() + seconds
         self.seconds = seconds
-        self._until = time.monotonic() + seconds
+        if until >= self._until:
+            self._until = until
+            return
+        with self._wake:
+            self._until = until
+            self._wake.notify()
 
     def watch(self, sock):
         self._sockets.append(sock)
@@ -251,10 +260,13 @@ class _Deadline:
     def _run(self):
         import time
 
-        while not self._stop.wait(max(0.0, self._until - time.monotonic())):
-            if time.monotonic() >= self._until:
-                self._fire()
-                return
+        with self._wake:
+            while not self._stopped:
+                remaining = self._until - time.monotonic()
+                if remaining <= 0:
+                    self._fire()
+                    return
+                self._wake.wait(remaining)
 
     def _fire(self):
         import socket
@@ -269,7 +281,9 @@ class _Deadline:
                 pass
 
     def cancel(self):
-        self._stop.set()
+        with self._wake:
+            self._stopped = True
+            self._wake.notify()
 
     def error(self, url, started):
         if started:
