@@ -274,3 +274,33 @@ def claude(net):
 def openai(net):
     from oauthfakes import FakeOpenAI
     return FakeOpenAI(net)
+
+
+def stderr_on_a_terminal(args, env, timeout=30):
+    """Run `python atomic.py ARGS` with stderr on a pseudo-terminal (stdin /dev/null, stdout a
+    pipe), to see what a person watching would: (exit code, the terminal's text, stdout bytes)."""
+    import select
+
+    master, slave = os.openpty()
+    proc = subprocess.Popen([PYTHON, ATOMIC_PY] + [str(a) for a in args], env=dict(env, TERM="dumb"),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    seen = b""
+    try:
+        while True:
+            ready, _, _ = select.select([master], [], [], timeout)
+            try:
+                chunk = os.read(master, 4096) if ready else b""
+            except OSError:  # EIO: the child closed the terminal
+                chunk = b""
+            if not chunk:
+                break
+            seen += chunk
+        stdout = proc.stdout.read()
+        return proc.wait(timeout=timeout), seen.decode("utf-8", "replace"), stdout
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        os.close(master)

@@ -1,42 +1,14 @@
 """Progress on a terminal, silence when piped: the device-code login counts down the time left."""
-import os
 import re
-import select
-import subprocess
 
-from conftest import ATOMIC_PY, PYTHON, clean_env, run_atomic
+from conftest import clean_env, run_atomic, stderr_on_a_terminal
 from fake_github import FakeGitHub
-
-
-def _on_a_terminal(args, env, timeout=30):
-    """Run atomic with stderr on a pseudo-terminal; (exit code, what the terminal showed)."""
-    master, slave = os.openpty()
-    proc = subprocess.Popen([PYTHON, ATOMIC_PY] + args, env=dict(env, TERM="dumb"), stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=slave)
-    os.close(slave)
-    seen = b""
-    try:
-        while True:
-            ready, _, _ = select.select([master], [], [], timeout)
-            try:
-                chunk = os.read(master, 4096) if ready else b""
-            except OSError:  # EIO: the child closed the terminal
-                chunk = b""
-            if not chunk:
-                break
-            seen += chunk
-        return proc.wait(timeout=timeout), seen.decode("utf-8", "replace")
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        os.close(master)
 
 
 def test_the_device_code_wait_counts_down_on_a_terminal(net, tmp_path):
     FakeGitHub(net, answers=["pending", "ok"], interval=1, expires_in=600)
     env = clean_env(tmp_path, tmp_path / "agent", **net.env())
-    code, screen = _on_a_terminal(["login", "github-copilot", "--enterprise-domain", "github.com"], env)
+    code, screen, _stdout = stderr_on_a_terminal(["login", "github-copilot", "--enterprise-domain", "github.com"], env)
     assert code == 0, screen
     assert "https://github.com/login/device" in screen and "ABCD-1234" in screen
     shown = re.findall(r"(\d+):(\d\d) left to enter the code", screen)

@@ -40,7 +40,7 @@ def check(names, ctx, json_output=False, refresh=True):
             credential = resolve(provider, ctx, refresh=refresh)
         except NothingFound as exc:
             if named:
-                checks.append(Check(provider, None, reason="no credential: " + exc.message))
+                checks.append(Check(provider, None, reason=exc.message))
             continue
         except AtomicError as exc:
             checks.append(Check(provider, None, reason=exc.message))
@@ -147,7 +147,9 @@ def _judge(response, credential):
         doc = response.json_or_none()
         models = next((doc[k] for k in ("data", "models") if isinstance(doc, dict) and isinstance(doc.get(k), list)),
                       None)
-        return True, status, "ok (%d model%s)" % (len(models), "" if len(models) == 1 else "s") if models is not None else "ok"
+        if models is None:
+            return True, status, "ok"
+        return True, status, "ok (%d model%s)" % (len(models), "" if len(models) == 1 else "s")
     text = "HTTP %d: %s" % (status, response.error_text())
     if status == 401:
         reason = ("expired or revoked login (%s)" if credential.is_oauth else "rejected key (%s)") % text

@@ -57,13 +57,12 @@ def _split_line(text):
 def candidates(parser, done, partial, ctx):
     """[(word, description)] that may follow the words `done`, starting with `partial`."""
     commands = _commands(parser)
-    sub, name, expect, positionals, after_dashes, literal = None, None, None, 0, None, False
+    sub, expect, positionals, after_dashes, literal = None, None, 0, None, False
     for word in done:
         if expect is not None:
             expect = None
         elif sub is None:
             if not word.startswith("-"):
-                name = word
                 sub = commands.get(word, (None, None))[1]
                 if sub is None:
                     return []  # not a command of ours: nothing sensible to offer
