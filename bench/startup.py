@@ -44,7 +44,15 @@ def make_venv(where):
     return python
 
 
-def commands(python, home):
+def build_pyz(where, python):
+    """dist/atomic.pyz built by scripts/build_pyz.py with the venv's Python (so its bytecode fits)."""
+    pyz = os.path.join(where, "atomic.pyz")
+    subprocess.run([python, os.path.join(REPO, "scripts", "build_pyz.py"), "--output", pyz], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return pyz
+
+
+def commands(python, home, pyz):
     """(label, argv, env) for every measured command; the baseline first."""
     base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home}
     env_agent = dict(base, ATOMIC_CODING_AGENT_DIR=os.path.join(home, "empty-agent"), OPENAI_API_KEY=KEY)
@@ -64,6 +72,7 @@ def commands(python, home):
         ("models --all", py + ["-c", MAIN, "models", "--all"], env_agent),
         ("console script: key openai", [script, "key", "openai"], env_agent),
         ("python -m atomic key openai", py + ["-m", "atomic", "key", "openai"], env_agent),
+        ("atomic.pyz key openai", py + [pyz, "key", "openai"], env_agent),
     ]
 
 
@@ -86,7 +95,7 @@ def main():
                                      universal_newlines=True).stdout.split()[1]
         home = os.path.join(work, "home")
         os.mkdir(home)
-        table = commands(python, home)
+        table = commands(python, home, build_pyz(work, python))
         for _label, argv, env in table:   # warm caches (.pyc files, page cache) before timing
             run_once(argv, env, home)
         times = {label: [] for label, _argv, _env in table}
