@@ -106,8 +106,7 @@ def provider_variables(provider, credential, ctx):
     variables = dict(variables)
     if not variables:
         return variables
-    settings = (credential.entry or {}).get("env") if credential.entry else None
-    for name, value in (settings or {}).items():
+    for name, value in ((credential.entry or {}).get("env") or {}).items():
         variables.setdefault(name, value)
     base_variable = SDK_VARIABLES.get(provider.api, (None, None))[1]
     prefix = base_variable.split("_", 1)[0] + "_" if base_variable else None
