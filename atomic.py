@@ -24,13 +24,14 @@ EPILOG = ("Exit codes: 0 ok, 2 usage, 3 no credential, 4 bad auth.json/models.js
 # The commands, in the order `atomic --help` lists them; each has add_NAME (its parser) and
 # cmd_NAME (its body) below. One line each for `atomic --help`; a command's full parser is built
 # only when it runs.
-COMMANDS = ("login", "logout", "key", "status", "models")
+COMMANDS = ("login", "logout", "key", "status", "models", "providers")
 SUMMARY = {
     "login": "sign in to a provider (subscription or API key)",
     "logout": "remove a stored credential",
     "key": "print the working credential for a provider",
     "status": "list providers with a credential, where it comes from, and problems",
     "models": "list the models you can use (or every known model with --all)",
+    "providers": "list every provider, its aliases, and the credential found now",
 }
 
 
@@ -38,8 +39,9 @@ def add_key(commands):
     p = commands.add_parser(
         "key", help=SUMMARY["key"],
         description="Print the working credential for PROVIDER on stdout, and nothing else.",
-        epilog=_order_epilog() + "\n\nExample: atomic key openai --header | curl -H @- https://api.openai.com/v1/models")
-    p.add_argument("provider", metavar="PROVIDER", help="provider id, e.g. openai, anthropic, github-copilot")
+        epilog=_order_epilog() + "\n\n" + _names_epilog()
+        + "\n\nExample: atomic key openai --header | curl -H @- https://api.openai.com/v1/models")
+    p.add_argument("provider", metavar="PROVIDER", help="provider id or alias, e.g. openai, claude, copilot")
     p.add_argument("--header", action="store_true",
                    help="print the HTTP header line(s) the provider expects, for `curl -H @-`")
     p.add_argument("--explain", action="store_true", help="say on stderr which source won and why earlier ones did not")
@@ -57,8 +59,9 @@ def add_login(commands):
         epilog="Examples:\n  atomic login                         menu\n"
                "  atomic login anthropic --oauth       Claude Pro/Max\n"
                "  printf %s \"$KEY\" | atomic login groq   key from stdin\n"
-               "  atomic login cloudflare-ai-gateway --env CLOUDFLARE_ACCOUNT_ID=… --env CLOUDFLARE_GATEWAY_ID=…")
-    p.add_argument("provider", metavar="PROVIDER", nargs="?", help="provider id; omit for a menu")
+               "  atomic login cloudflare-ai-gateway --env CLOUDFLARE_ACCOUNT_ID=… --env CLOUDFLARE_GATEWAY_ID=…\n\n"
+               + _names_epilog())
+    p.add_argument("provider", metavar="PROVIDER", nargs="?", help="provider id or alias; omit for a menu")
     how = p.add_mutually_exclusive_group()
     how.add_argument("--oauth", action="store_true", help="sign in with the subscription (OAuth), where offered")
     how.add_argument("--key", action="store_true", help="save an API key, where the provider also offers OAuth")
@@ -66,6 +69,9 @@ def add_login(commands):
     p.add_argument("--enterprise-domain", metavar="DOMAIN", help="GitHub Enterprise Server domain (github-copilot)")
     p.add_argument("--env", metavar="NAME=VALUE", action="append", default=[],
                    help="store a provider setting with the key (e.g. CLOUDFLARE_ACCOUNT_ID); repeatable")
+    p.add_argument("--force", action="store_true",
+                   help="replace a stored login of the other kind, and store a key shaped like another "
+                        "provider's, without asking")
     p.set_defaults(func=cmd_login)
 
 
@@ -74,8 +80,9 @@ def add_logout(commands):
         "logout", help=SUMMARY["logout"],
         description="Remove PROVIDER's entry from auth.json. Environment variables and models.json "
                     "are not changed, and keep working.")
-    p.add_argument("provider", metavar="PROVIDER", nargs="?", help="provider id")
-    p.add_argument("--all", action="store_true", help="remove every stored credential")
+    p.add_argument("provider", metavar="PROVIDER", nargs="?", help="provider id or alias")
+    p.add_argument("--all", action="store_true", help="remove every stored credential (asks first)")
+    p.add_argument("--yes", action="store_true", help="do not ask before --all (needed without a terminal)")
     p.set_defaults(func=cmd_logout)
 
 
@@ -101,13 +108,24 @@ def add_models(commands):
                "  atomic models openai/gpt-4o        one model, every field\n"
                "  atomic models --all --json | jq '.[].id'")
     p.add_argument("target", metavar="PROVIDER", nargs="?",
-                   help="a provider id, or PROVIDER/MODEL for one model")
+                   help="a provider id or alias, or PROVIDER/MODEL for one model")
     p.add_argument("--all", action="store_true", help="every known model, credential or not")
     p.add_argument("--json", action="store_true", help="the full model records as a JSON list")
     p.add_argument("--search", metavar="TEXT", help="only models whose provider/id or name contains TEXT")
     p.add_argument("--reasoning", action="store_true", help="only models that can reason (think)")
     p.add_argument("--images", action="store_true", help="only models that accept images")
     p.set_defaults(func=cmd_models)
+
+
+def add_providers(commands):
+    p = commands.add_parser(
+        "providers", help=SUMMARY["providers"],
+        description="List every provider atomic knows (built-in, then custom ones of models.json): "
+                    "its id, name, aliases, environment variables, how it signs in, and where its "
+                    "credential comes from now (no !command is run, no token refreshed).",
+        epilog=_names_epilog() + "\n\nExample: atomic providers --json | jq -r '.[] | select(.source) | .id'")
+    p.add_argument("--json", action="store_true", help="the same as a JSON list")
+    p.set_defaults(func=cmd_providers)
 
 
 def build_parser(argv=None):
@@ -218,6 +236,13 @@ def _add_api_key_options(p):
     group.add_argument("--api-key-file", metavar="PATH", help="read the key from a file")
 
 
+def _names_epilog():
+    import textwrap
+    from providers import alias_summary
+    return textwrap.fill("Aliases, accepted wherever a provider id is: " + alias_summary() + ".", _help_width(),
+                         break_on_hyphens=False)
+
+
 def _order_epilog():
     from providers._core.chain import describe_order
     return "Where the credential comes from (first found wins):\n" + describe_order()
@@ -233,9 +258,15 @@ def cmd_key(args, ctx):
     _take_cli_key(args, ctx)
     found = resolve(provider, ctx)
     if args.explain:
+        from providers._core.chain import shadowed
+
+        if provider.id != args.provider:
+            ctx.say("  provider %s (%s)" % (provider.id, provider.name))
         for note in found.trail:
             ctx.say("  skipped  " + note)
         ctx.say("  using    %s" % found.source)
+        for loser in shadowed(provider, ctx, found):
+            ctx.say("  shadowed %s: also has a credential, not used (%s comes first)" % (loser, found.source))
     if args.json or args.header:
         from providers._core.endpoint import base_url, credential_headers
 
@@ -282,6 +313,16 @@ def cmd_models(args, ctx):
         sys.stdout.write("".join(line + "\n" for line in detail_lines(public_records(models)[0])))
     else:
         sys.stdout.write("".join(line + "\n" for line in table_lines(models, output_width(ctx, sys.stdout))))
+    return 0
+
+
+def cmd_providers(args, ctx):
+    from providers._cli.provider_list import collect_providers, provider_lines
+    rows = collect_providers(ctx)
+    if args.json:
+        _print_json(rows)
+    else:
+        sys.stdout.write("".join(line + "\n" for line in provider_lines(rows)))
     return 0
 
 
