@@ -17,8 +17,9 @@ Sign in to LLM providers and keep the credentials fresh.
 """
 
 
-EPILOG = ("Exit codes: 0 ok, 2 usage, 3 no credential, 4 bad auth.json/models.json, 5 log in again, "
-          "6 network, 7 refused for safety, 8 !command failed, 9 lock busy, 10 login failed, 130 interrupted.\n"
+EPILOG = ("Exit codes: 0 ok, 1 bug, 2 usage, 3 no credential, 4 bad auth.json/models.json/settings.json, "
+          "5 log in again, 6 network, 7 refused for safety, 8 !command failed, 9 lock busy, 10 login failed "
+          "or no answer, 130 interrupted, 141 stdout closed.\n"
           "Files: $ATOMIC_CODING_AGENT_DIR, else ~/.atomic/agent (auth.json, models.json).")
 
 # The commands, in the order `atomic --help` lists them; each has add_NAME (its parser) and
