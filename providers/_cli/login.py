@@ -3,9 +3,9 @@ saving or removing entries, never replacing one silently."""
 import os
 
 from .. import builtin, builtins, find, key_owner, siblings
-from .._core.errors import LoginFailed, UsageError
+from .._core.errors import BadFile, LoginFailed, UsageError
 from .._core.keys import is_variable_name
-from .._core.store import check_writable, current_auth, read_auth, update_auth
+from .._core.store import check_writable, current_auth, get_entry, read_auth, update_auth
 from .prompts import ask, confirm, interactive, read_secret
 
 
@@ -122,7 +122,10 @@ def _shown_key(key):
 def _check_replacing(provider, method, args, ctx):
     """A subscription login replaced by an API key, or the reverse, is asked about on a terminal
     and needs --force otherwise; checked before any browser or prompt."""
-    old = current_auth(ctx).data.get(provider.id)
+    try:
+        old = get_entry(current_auth(ctx), provider.id)
+    except BadFile:
+        return  # a malformed entry: replacing it is the fix its error message gives
     new = "oauth" if method == "oauth" else "api_key"
     if _kind(old) is None or old.get("type") == new or args.force:
         return
