@@ -8,7 +8,8 @@ HEADERS = ("ID", "NAME", "ALIASES", "ENVIRONMENT", "AUTH", "CREDENTIAL")
 
 def collect_providers(ctx):
     """[{id, name, aliases, env, auth, custom, source, ...}] for built-in then custom providers."""
-    from .._core.chain import NothingFound, resolve
+    from .._core.chain import resolve
+    from .._core.errors import NothingFound
 
     try:
         providers = all_providers(ctx)
