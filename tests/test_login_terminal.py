@@ -180,3 +180,16 @@ def test_logout_all_asks_on_a_terminal(atomic_env, answer):
     else:
         assert "Nothing removed." in output
         assert json.loads(atomic_env.auth_bytes()) == stored
+
+
+def test_a_broken_models_json_leaves_the_built_in_providers_on_the_menu(atomic_env):
+    atomic_env.write_models("{broken")
+    with Terminal(["login"], atomic_env.env) as term:
+        screen = term.expect(PROMPT)
+        term.write("groq\r")
+        term.expect("Paste your Groq API key")
+        term.write(KEY + "\r")
+        code, output = term.finish()
+    assert "atomic: warning: " in screen and "the menu shows the built-in providers only" in screen
+    assert code == 0, output
+    assert atomic_env.read_auth() == {"groq": {"type": "api_key", "key": KEY}}
