@@ -64,8 +64,8 @@ def stored_form(key, ctx):
     if key.startswith("!"):
         ctx.say("Saving a command: atomic will run it (once per process) to get the key.")
         return key
-    name = key[2:-1] if key.startswith("${") and key.endswith("}") else key[1:] if key.startswith("$") else key
-    if is_variable_name(name) or (name is not key and name.isidentifier()):
+    name = _variable_named(key)
+    if name:
         if not ctx.env(name):
             # Not echoed: an all-capitals key would be the secret itself.
             raise UsageError("what you gave is read as the name of an environment variable, which "
@@ -76,6 +76,13 @@ def stored_form(key, ctx):
         ctx.say("The $ in the key is stored as typed; `$NAME` references are written as `$NAME` in "
                 "auth.json by hand.")
     return key.replace("$", "$$")
+
+
+def _variable_named(key):
+    """The environment variable a whole value stands for ($NAME, ${NAME} or an upper-case NAME),
+    or None when it is a key (see _core/keys.py)."""
+    name = key[2:-1] if key.startswith("${") and key.endswith("}") else key[1:] if key.startswith("$") else key
+    return name if is_variable_name(name) or (name is not key and name.isidentifier()) else None
 
 
 def _save(ctx, provider, make_entry):
@@ -110,10 +117,9 @@ def _replaced(old):
 
 def _shown_key(key):
     """A stored key as it may be shown: a reference as written, a literal masked."""
-    name = key[2:-1] if key.startswith("${") and key.endswith("}") else key[1:] if key.startswith("$") else key
     if key.startswith("!"):
         return "a !command"
-    if is_variable_name(name) or (name is not key and name.isidentifier()):
+    if _variable_named(key):
         return key
     from .._core.mask import mask_value
     return mask_value(key)
@@ -142,7 +148,7 @@ def _check_shape(provider, key, args, ctx):
     """A key shaped like another provider's (sk-ant- given to openai) is a mistake more often than
     not: asked about on a terminal, refused otherwise unless --force. Custom providers (proxies
     that take anyone's keys) and references are not checked."""
-    hit = None if provider.custom or key.startswith(("!", "$")) or is_variable_name(key) else key_owner(key)
+    hit = None if provider.custom or key.startswith("!") or _variable_named(key) else key_owner(key)
     if hit is None or hit[0] is provider or key.startswith(provider.key_prefixes):
         return
     owner, prefix = hit
