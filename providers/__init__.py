@@ -172,18 +172,19 @@ def find(name, ctx, hint=None):
     if name in _BY_ALIAS:  # after models.json: a custom provider named like an alias keeps its name
         return _BY_ALIAS[name]
     custom = [custom_provider(pid, c) for pid, c in configs.items() if pid not in _BY_ID]
-    raise unknown_provider(name, custom, *([hint] if hint else []))
+    raise unknown_provider(name, custom, hint)
 
 
-def unknown_provider(name, custom=(), hint="`atomic providers` lists them all"):
+def unknown_provider(name, custom=(), hint=None):
     """The UsageError for a name that is no provider: the candidates a word could mean
-    (`cloudflare`), else the closest ids, aliases and display names."""
+    (`cloudflare`), else the closest ids, aliases and display names; then `hint`."""
     from ._core import errors
 
+    hint = hint or "`atomic providers` lists them all"
     candidates = _candidates(name, builtins() + list(custom))
     if len(candidates) > 1:
         return errors.UsageError("%r could be any of: %s; name one (%s)"
-                          % (name, ", ".join("%s (%s)" % (p.id, p.name) for p in candidates), hint))
+                                 % (name, ", ".join("%s (%s)" % (p.id, p.name) for p in candidates), hint))
     return errors.UsageError("unknown provider %r%s; %s" % (name, suggest(name, custom), hint))
 
 
@@ -200,7 +201,7 @@ def suggest(name, custom=()):
 
 def _candidates(word, known):
     """Providers a bare word may mean: its id starts with `word-`, or `word` is a word of its
-    name. None when the word is, but for case, an id or alias (did-you-mean says which)."""
+    name. None when the word is an id or alias but for case (did-you-mean names that one)."""
     word = word.lower()
     if any(word == p.id.lower() or word in p.aliases for p in known):
         return []
