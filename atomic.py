@@ -24,10 +24,11 @@ def examples(*lines):
                                       for line in lines)
 
 
-EPILOG = ("Exit codes: 0 ok, 2 usage, 3 no credential, 4 bad auth.json/models.json, 5 log in again, "
-          "6 network, 7 refused for safety, 8 !command failed, 9 lock busy, 10 login failed, "
-          "11 status --check found a credential that does not work, 12 key --min-valid cannot be met, "
-          "126 exec cannot run the command, 127 exec found no such command, 130 interrupted.\n"
+EPILOG = ("Exit codes: 0 ok, 1 bug, 2 usage, 3 no credential, 4 bad auth.json/models.json/settings.json, "
+          "5 log in again, 6 network, 7 refused for safety, 8 !command failed, 9 lock busy, 10 login failed "
+          "or no answer, 11 status --check found a credential that does not work, 12 key --min-valid cannot "
+          "be met, 126 exec cannot run the command, 127 exec found no such command, 130 interrupted, "
+          "141 stdout closed.\n"
           "Files: $ATOMIC_CODING_AGENT_DIR, else ~/.atomic/agent (auth.json, models.json).\n\n"
           + examples(("atomic status --check", "does every credential really work?"),
                      "atomic key openai --header | curl -H @- https://api.openai.com/v1/models",
@@ -36,13 +37,14 @@ EPILOG = ("Exit codes: 0 ok, 2 usage, 3 no credential, 4 bad auth.json/models.js
 # The commands, in the order `atomic --help` lists them; each has add_NAME (its parser) and
 # cmd_NAME (its body) below. One line each for `atomic --help`; a command's full parser is built
 # only when it runs.
-COMMANDS = ("login", "logout", "key", "status", "models", "exec", "completion")
+COMMANDS = ("login", "logout", "key", "status", "models", "providers", "exec", "completion")
 SUMMARY = {
     "login": "sign in to a provider (subscription or API key)",
     "logout": "remove a stored credential",
     "key": "print the working credential for a provider",
     "status": "list providers with a credential, where it comes from, and problems",
     "models": "list the models you can use (or every known model with --all)",
+    "providers": "list every provider, its aliases, and the credential found now",
     "exec": "run a command with your credentials in the variables its tools read",
     "completion": "print a shell completion script (bash, zsh, fish)",
 }
@@ -52,11 +54,11 @@ def add_key(commands):
     p = commands.add_parser(
         "key", help=SUMMARY["key"],
         description="Print the working credential for PROVIDER on stdout, and nothing else.",
-        epilog=_order_epilog() + "\n\n" + examples(
+        epilog=_order_epilog() + "\n\n" + _names_epilog() + "\n\n" + examples(
             ("atomic key openai", "the key alone, for $(…) in a script"),
             "atomic key openai --header | curl -H @- https://api.openai.com/v1/models",
             ("atomic key anthropic --min-valid 2h", "a token that lasts the whole job")))
-    p.add_argument("provider", metavar="PROVIDER", help="provider id, e.g. openai, anthropic, github-copilot")
+    p.add_argument("provider", metavar="PROVIDER", help="provider id or alias, e.g. openai, claude, copilot")
     p.add_argument("--header", action="store_true",
                    help="print the HTTP header line(s) the provider expects, for `curl -H @-`")
     p.add_argument("--explain", action="store_true", help="say on stderr which source won and why earlier ones did not")
@@ -74,10 +76,11 @@ def add_login(commands):
         description="Sign in to PROVIDER and save the credential in auth.json. Without PROVIDER, "
                     "show a numbered menu. API keys are read from a hidden prompt, or from stdin "
                     "when stdin is not a terminal; never from the command line.",
-        epilog=examples(("atomic login", "a menu of every provider"),
-                        ("atomic login anthropic --oauth", "Claude Pro/Max in the browser"),
-                        ("printf %s \"$KEY\" | atomic login groq", "an API key from stdin")))
-    p.add_argument("provider", metavar="PROVIDER", nargs="?", help="provider id; omit for a menu")
+        epilog=_names_epilog() + "\n\n" + examples(
+            ("atomic login", "a menu of every provider"),
+            ("atomic login claude --oauth", "Claude Pro/Max in the browser"),
+            ("printf %s \"$KEY\" | atomic login groq", "an API key from stdin")))
+    p.add_argument("provider", metavar="PROVIDER", nargs="?", help="provider id or alias; omit for a menu")
     how = p.add_mutually_exclusive_group()
     how.add_argument("--oauth", action="store_true", help="sign in with the subscription (OAuth), where offered")
     how.add_argument("--key", action="store_true", help="save an API key, where the provider also offers OAuth")
@@ -85,6 +88,9 @@ def add_login(commands):
     p.add_argument("--enterprise-domain", metavar="DOMAIN", help="GitHub Enterprise Server domain (github-copilot)")
     p.add_argument("--env", metavar="NAME=VALUE", action="append", default=[],
                    help="store a provider setting with the key (e.g. CLOUDFLARE_ACCOUNT_ID); repeatable")
+    p.add_argument("--force", action="store_true",
+                   help="replace a stored login of the other kind, and store a key shaped like another "
+                        "provider's, without asking")
     p.set_defaults(func=cmd_login)
 
 
@@ -94,9 +100,10 @@ def add_logout(commands):
         description="Remove PROVIDER's entry from auth.json. Environment variables and models.json "
                     "are not changed, and keep working.",
         epilog=examples(("atomic logout openai", "remove the stored OpenAI key"),
-                        ("atomic logout --all", "remove every stored credential")))
-    p.add_argument("provider", metavar="PROVIDER", nargs="?", help="provider id")
-    p.add_argument("--all", action="store_true", help="remove every stored credential")
+                        ("atomic logout --all --yes", "remove every stored credential, no question")))
+    p.add_argument("provider", metavar="PROVIDER", nargs="?", help="provider id or alias")
+    p.add_argument("--all", action="store_true", help="remove every stored credential (asks first)")
+    p.add_argument("--yes", action="store_true", help="do not ask before --all (needed without a terminal)")
     p.set_defaults(func=cmd_logout)
 
 
@@ -129,13 +136,26 @@ def add_models(commands):
                         ("atomic models --all --search sonnet", "every known model matching sonnet"),
                         ("atomic models openai/gpt-4o", "one model, every field")))
     p.add_argument("target", metavar="PROVIDER[/MODEL]", nargs="?",
-                   help="a provider id, or PROVIDER/MODEL for one model")
+                   help="a provider id or alias, or PROVIDER/MODEL for one model")
     p.add_argument("--all", action="store_true", help="every known model, credential or not")
     p.add_argument("--json", action="store_true", help="the full model records as a JSON list")
     p.add_argument("--search", metavar="TEXT", help="only models whose provider/id or name contains TEXT")
     p.add_argument("--reasoning", action="store_true", help="only models that can reason (think)")
     p.add_argument("--images", action="store_true", help="only models that accept images")
     p.set_defaults(func=cmd_models)
+
+
+def add_providers(commands):
+    p = commands.add_parser(
+        "providers", help=SUMMARY["providers"],
+        description="List every provider atomic knows (built-in, then custom ones of models.json): "
+                    "its id, name, aliases, environment variables, how it signs in, and where its "
+                    "credential comes from now (no !command is run, no token refreshed).",
+        epilog=_names_epilog() + "\n\n" + examples(
+            ("atomic providers", "every provider, and which you have a credential for"),
+            "atomic providers --json | jq -r '.[] | select(.source) | .id'"))
+    p.add_argument("--json", action="store_true", help="the same as a JSON list")
+    p.set_defaults(func=cmd_providers)
 
 
 def add_exec(commands):
@@ -287,6 +307,13 @@ def _add_api_key_options(p):
     group.add_argument("--api-key-file", metavar="PATH", help="read the key from a file")
 
 
+def _names_epilog():
+    import textwrap
+    from providers import alias_summary
+    return textwrap.fill("Aliases, accepted wherever a provider id is: " + alias_summary() + ".", _help_width(),
+                         break_on_hyphens=False)
+
+
 def _duration(text):
     """--min-valid's value in seconds (argparse type)."""
     import argparse
@@ -316,9 +343,15 @@ def cmd_key(args, ctx):
         found.entry = ensure_valid_for(provider, found.entry, args.min_valid, ctx)
         found.value = found.entry["access"]
     if args.explain:
+        from providers._core.chain import shadowed
+
+        if provider.id != args.provider:
+            ctx.say("  provider %s (%s)" % (provider.id, provider.name))
         for note in found.trail:
             ctx.say("  skipped  " + note)
         ctx.say("  using    %s" % found.source)
+        for loser in shadowed(provider, ctx, found):
+            ctx.say("  shadowed %s: also has a credential, not used (%s comes first)" % (loser, found.source))
     if args.json or args.header:
         from providers._core.endpoint import base_url, credential_headers
 
@@ -372,6 +405,16 @@ def cmd_models(args, ctx):
         sys.stdout.write("".join(line + "\n" for line in detail_lines(public_records(models)[0])))
     else:
         sys.stdout.write("".join(line + "\n" for line in table_lines(models, output_width(ctx, sys.stdout))))
+    return 0
+
+
+def cmd_providers(args, ctx):
+    from providers._cli.provider_list import collect_providers, provider_lines
+    rows = collect_providers(ctx)
+    if args.json:
+        _print_json(rows)
+    else:
+        sys.stdout.write("".join(line + "\n" for line in provider_lines(rows)))
     return 0
 
 

@@ -15,18 +15,22 @@ class Provider:
     name another); auth: "key", "oauth", "cloud"; module: dotted path of its module, or None;
     key_header: (name, template) when it sends keys differently from its wire API; settings:
     variables `atomic login --env` may store with the key; subscription: the login menu's label
-    for its OAuth login; login_options: the `atomic login` options that apply to it.
+    for its OAuth login; login_options: the `atomic login` options that apply to it; aliases:
+    other names people type for it (accepted wherever an id is); key_prefixes: how its keys
+    start, when that is distinctive (a pasted key of another provider's shape is questioned).
     """
     __slots__ = ("id", "name", "env", "base_url", "api", "auth", "module_name", "key_header",
-                 "settings", "subscription", "login_options", "custom")
+                 "settings", "subscription", "login_options", "custom", "aliases", "key_prefixes")
 
     def __init__(self, id, name, env=(), base_url="", api="openai-completions", auth="key", module=None,
-                 key_header=None, settings=(), subscription=None, login_options=(), custom=False):
+                 key_header=None, settings=(), subscription=None, login_options=(), custom=False,
+                 aliases="", key_prefixes=""):
         self.id, self.name, self.base_url, self.api = id, name, base_url, api
         self.env = (env,) if isinstance(env, str) else tuple(env)
         self.auth = tuple(auth.split())
         self.module_name, self.key_header, self.settings = module, key_header, tuple(settings)
         self.subscription, self.login_options, self.custom = subscription, tuple(login_options), custom
+        self.aliases, self.key_prefixes = tuple(aliases.split()), tuple(key_prefixes.split())
 
     def module(self):
         """The provider's own module (imported now, on first use), or None for a plain row."""
@@ -40,6 +44,14 @@ class Provider:
         hook but login is optional."""
         module = self.module()
         return getattr(module, name, None) if module is not None else None
+
+    def takes_no_key(self, ctx):
+        """A custom provider with neither apiKey nor authHeader: a server that needs no key
+        (Ollama, LM Studio, vLLM on this machine)."""
+        if not self.custom:
+            return False
+        config, _path = self.config(ctx)
+        return not (config or {}).get("apiKey") and not (config or {}).get("authHeader")
 
     def config(self, ctx):
         """(its models.json / models.toml entry, that file's path), or (None, None)."""
@@ -58,45 +70,51 @@ _BEARER = ("Authorization", "Bearer {key}")
 _BUILTIN = (
     Provider("anthropic", "Anthropic", ("ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY"), "https://api.anthropic.com",
              "anthropic-messages", auth="key oauth", module="providers.anthropic",
-             subscription="Claude Pro/Max (subscription; third-party use draws from extra usage)"),
-    Provider("openai", "OpenAI", "OPENAI_API_KEY", "https://api.openai.com/v1", "openai-responses"),
+             subscription="Claude Pro/Max (third-party use draws from extra usage)",
+             aliases="claude", key_prefixes="sk-ant-"),
+    Provider("openai", "OpenAI", "OPENAI_API_KEY", "https://api.openai.com/v1", "openai-responses",
+             key_prefixes="sk-proj- sk-svcacct- sk-admin-"),
     Provider("openai-codex", "ChatGPT Plus/Pro (Codex)", (), "https://chatgpt.com/backend-api",
              "openai-codex-responses", auth="oauth", module="providers.openai_codex",
-             subscription="ChatGPT Plus/Pro (Codex subscription)", login_options=("device",)),
+             subscription="ChatGPT Plus/Pro (Codex subscription)", login_options=("device",),
+             aliases="chatgpt codex"),
     Provider("github-copilot", "GitHub Copilot", ("COPILOT_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN"),
              "https://api.individual.githubcopilot.com", auth="oauth", module="providers.github_copilot",
              subscription="GitHub Copilot (github.com or Enterprise Server)",
-             login_options=("device", "enterprise_domain")),
+             login_options=("device", "enterprise_domain"), aliases="copilot",
+             key_prefixes="ghp_ gho_ ghu_ github_pat_"),
     Provider("google", "Google Gemini", "GEMINI_API_KEY", "https://generativelanguage.googleapis.com/v1beta",
-             "google-generative-ai"),
+             "google-generative-ai", aliases="gemini", key_prefixes="AIza"),
     Provider("google-vertex", "Google Vertex AI", "GOOGLE_CLOUD_API_KEY", "https://{location}-aiplatform.googleapis.com",
-             "google-vertex", auth="key cloud",
+             "google-vertex", auth="key cloud", aliases="vertex", key_prefixes="AIza",
              settings=("GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION", "GOOGLE_APPLICATION_CREDENTIALS")),
     Provider("azure-openai-responses", "Azure OpenAI", "AZURE_OPENAI_API_KEY", "", "azure-openai-responses",
              settings=("AZURE_OPENAI_BASE_URL", "AZURE_OPENAI_RESOURCE_NAME", "AZURE_OPENAI_API_VERSION",
-                       "AZURE_OPENAI_DEPLOYMENT_NAME_MAP")),
+                       "AZURE_OPENAI_DEPLOYMENT_NAME_MAP"), aliases="azure"),
     Provider("amazon-bedrock", "Amazon Bedrock", "AWS_BEARER_TOKEN_BEDROCK", "https://bedrock-runtime.us-east-1.amazonaws.com",
-             "bedrock-converse-stream", auth="key cloud", settings=("AWS_PROFILE", "AWS_REGION")),
+             "bedrock-converse-stream", auth="key cloud", settings=("AWS_PROFILE", "AWS_REGION"), aliases="bedrock aws"),
     Provider("mistral", "Mistral", "MISTRAL_API_KEY", "https://api.mistral.ai", "mistral-conversations"),
-    Provider("groq", "Groq", "GROQ_API_KEY", "https://api.groq.com/openai/v1"),
-    Provider("cerebras", "Cerebras", "CEREBRAS_API_KEY", "https://api.cerebras.ai/v1"),
-    Provider("xai", "xAI", "XAI_API_KEY", "https://api.x.ai/v1"),
-    Provider("openrouter", "OpenRouter", "OPENROUTER_API_KEY", "https://openrouter.ai/api/v1"),
+    Provider("groq", "Groq", "GROQ_API_KEY", "https://api.groq.com/openai/v1", key_prefixes="gsk_"),
+    Provider("cerebras", "Cerebras", "CEREBRAS_API_KEY", "https://api.cerebras.ai/v1", key_prefixes="csk-"),
+    Provider("xai", "xAI", "XAI_API_KEY", "https://api.x.ai/v1", aliases="grok", key_prefixes="xai-"),
+    Provider("openrouter", "OpenRouter", "OPENROUTER_API_KEY", "https://openrouter.ai/api/v1", key_prefixes="sk-or-"),
     Provider("vercel-ai-gateway", "Vercel AI Gateway", "AI_GATEWAY_API_KEY", "https://ai-gateway.vercel.sh",
-             "anthropic-messages", key_header=_BEARER),
+             "anthropic-messages", key_header=_BEARER, aliases="vercel"),
     Provider("deepseek", "DeepSeek", "DEEPSEEK_API_KEY", "https://api.deepseek.com"),
     Provider("together", "Together AI", "TOGETHER_API_KEY", "https://api.together.ai/v1"),
     Provider("fireworks", "Fireworks", "FIREWORKS_API_KEY", "https://api.fireworks.ai/inference",
              "anthropic-messages", key_header=_BEARER),
-    Provider("huggingface", "Hugging Face", "HF_TOKEN", "https://router.huggingface.co/v1"),
+    Provider("huggingface", "Hugging Face", "HF_TOKEN", "https://router.huggingface.co/v1", aliases="hf",
+             key_prefixes="hf_"),
     Provider("zai", "ZAI Coding Plan", "ZAI_API_KEY", "https://api.z.ai/api/coding/paas/v4"),
-    Provider("moonshotai", "Moonshot AI", "MOONSHOT_API_KEY", "https://api.moonshot.ai/v1"),
+    Provider("moonshotai", "Moonshot AI", "MOONSHOT_API_KEY", "https://api.moonshot.ai/v1", aliases="moonshot"),
     Provider("moonshotai-cn", "Moonshot AI (China)", "MOONSHOT_API_KEY", "https://api.moonshot.cn/v1"),
-    Provider("kimi-coding", "Kimi For Coding", "KIMI_API_KEY", "https://api.kimi.com/coding", "anthropic-messages"),
+    Provider("kimi-coding", "Kimi For Coding", "KIMI_API_KEY", "https://api.kimi.com/coding", "anthropic-messages",
+             aliases="kimi"),
     Provider("minimax", "MiniMax", "MINIMAX_API_KEY", "https://api.minimax.io/anthropic", "anthropic-messages"),
     Provider("minimax-cn", "MiniMax (China)", "MINIMAX_CN_API_KEY", "https://api.minimaxi.com/anthropic",
              "anthropic-messages"),
-    Provider("opencode", "OpenCode Zen", "OPENCODE_API_KEY", "https://opencode.ai/zen/v1"),
+    Provider("opencode", "OpenCode Zen", "OPENCODE_API_KEY", "https://opencode.ai/zen/v1", aliases="zen"),
     Provider("opencode-go", "OpenCode Go", "OPENCODE_API_KEY", "https://opencode.ai/zen/go/v1"),
     Provider("xiaomi", "Xiaomi MiMo", "XIAOMI_API_KEY", "https://api.xiaomimimo.com/anthropic", "anthropic-messages"),
     Provider("xiaomi-token-plan-cn", "Xiaomi MiMo Token Plan (China)", "XIAOMI_TOKEN_PLAN_CN_API_KEY",
@@ -115,6 +133,7 @@ _BUILTIN = (
 )
 
 _BY_ID = {p.id: p for p in _BUILTIN}
+_BY_ALIAS = {alias: p for p in _BUILTIN for alias in p.aliases}
 
 
 def builtin(pid):
@@ -127,22 +146,92 @@ def builtins():
     return list(_BUILTIN)
 
 
-def find(name, ctx):
-    """The provider called `name`: built-in, else a custom provider of models.json; a usage
-    error with "did you mean" when there is none. models.json is read only on a miss, so
-    `atomic key openai` stays cheap."""
+def aliased(name):
+    """The built-in provider `name` is an alias of (claude -> anthropic), or None."""
+    return _BY_ALIAS.get(name)
+
+
+def find(name, ctx, hint=None):
+    """The provider called `name`: a built-in id, else a custom provider of models.json, else an
+    alias; a usage error listing candidates or "did you mean" (then `hint`) when there is none.
+    models.json is read only when the name is not a built-in id, so `atomic key openai` stays cheap."""
     provider = _BY_ID.get(name)
     if provider is not None:
         return provider
-    from ._core.errors import UsageError
-    from ._core.text import did_you_mean
+    from ._core import errors
     from ._models.files import read_models_files
 
-    configs, _origin = read_models_files(ctx)
+    try:
+        configs, _origin = read_models_files(ctx)
+    except errors.BadFile:
+        if name in _BY_ALIAS:
+            return _BY_ALIAS[name]  # a broken models.json stops a custom provider, not `atomic key claude`
+        raise
     if name in configs:
         return custom_provider(name, configs[name])
-    raise UsageError("unknown provider %r%s; `atomic login` lists them all"
-                     % (name, did_you_mean(name, list(_BY_ID) + list(configs))))
+    if name in _BY_ALIAS:  # after models.json: a custom provider named like an alias keeps its name
+        return _BY_ALIAS[name]
+    custom = [custom_provider(pid, c) for pid, c in configs.items() if pid not in _BY_ID]
+    raise unknown_provider(name, custom, hint)
+
+
+def unknown_provider(name, custom=(), hint=None):
+    """The UsageError for a name that is no provider: the candidates a word could mean
+    (`cloudflare`), else the closest ids, aliases and display names; then `hint`."""
+    from ._core import errors
+
+    hint = hint or "`atomic providers` lists them all"
+    candidates = _candidates(name, builtins() + list(custom))
+    if len(candidates) > 1:
+        return errors.UsageError("%r could be any of: %s; name one (%s)"
+                                 % (name, ", ".join("%s (%s)" % (p.id, p.name) for p in candidates), hint))
+    return errors.UsageError("unknown provider %r%s; %s" % (name, suggest(name, custom), hint))
+
+
+def suggest(name, custom=()):
+    """' (did you mean 'x'?)' naming the providers whose ids, aliases or names are closest, or ''."""
+    from ._core.text import did_you_mean
+
+    means = {}
+    for p in reversed(builtins() + list(custom)):  # an id wins over another provider's name or alias
+        for label in (p.name,) + p.aliases + (p.id,):
+            means[label] = p.id
+    return did_you_mean(name, list(means), means)
+
+
+def _candidates(word, known):
+    """Providers a bare word may mean: its id starts with `word-`, or `word` is a word of its
+    name. None when the word is an id or alias but for case (did-you-mean names that one)."""
+    word = word.lower()
+    if any(word == p.id.lower() or word in p.aliases for p in known):
+        return []
+    return [p for p in known if p.id.startswith(word + "-") or word in _words(p.name)]
+
+
+def _words(text):
+    return "".join(ch if ch.isalnum() else " " for ch in text.lower()).split()
+
+
+def siblings(provider):
+    """Built-in providers whose ids extend this one's (minimax -> minimax-cn), which people
+    easily confuse with it."""
+    return [p for p in _BUILTIN if p.id.startswith(provider.id + "-")]
+
+
+def key_owner(key):
+    """(built-in provider, prefix) when a key starts the way that provider's keys do (gsk_ ->
+    groq), else None."""
+    best = None
+    for p in _BUILTIN:
+        for prefix in p.key_prefixes:
+            if key.startswith(prefix) and (best is None or len(prefix) > len(best[1])):
+                best = (p, prefix)
+    return best
+
+
+def alias_summary():
+    """`claude=anthropic, chatgpt/codex=openai-codex, ...` for help texts."""
+    return ", ".join("%s=%s" % ("/".join(p.aliases), p.id) for p in _BUILTIN if p.aliases)
 
 
 def all_providers(ctx):

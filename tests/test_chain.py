@@ -11,6 +11,12 @@ ENV_KEY = "sk-from-environment-000000003"
 MODELS_KEY = "sk-from-models-json-00000004"
 
 
+def _using(stderr):
+    """The words of --explain's `using` line."""
+    (line,) = [line for line in stderr.splitlines() if line.split()[:1] == ["using"]]
+    return line.split()
+
+
 def _all_sources(atomic_env):
     atomic_env.write_auth({"openai": {"type": "api_key", "key": AUTH_KEY}})
     atomic_env.write_models({"providers": {"openai": {"apiKey": MODELS_KEY}}})
@@ -48,27 +54,33 @@ def test_explain_names_the_winner_and_why_earlier_sources_did_not_answer(atomic_
     lines = r.stderr.splitlines()
     assert "--api-key: not given" in lines[0]
     assert "auth.json: no entry for openai" in lines[1] and atomic_env.auth_path in lines[1]
-    assert "using" in lines[-1] and "env OPENAI_API_KEY" in lines[-1]
-    assert ENV_KEY not in r.stderr and AUTH_KEY not in r.stderr
+    assert _using(r.stderr) == ["using", "env", "OPENAI_API_KEY"]
+    assert lines[-1] == "  shadowed models.json: also has a credential, not used (env OPENAI_API_KEY comes first)"
+    assert ENV_KEY not in r.stderr and AUTH_KEY not in r.stderr and MODELS_KEY not in r.stderr
 
     atomic_env.write_auth({})
     del atomic_env.env["OPENAI_API_KEY"]
     r = atomic_env.run("key", "openai", "--explain")
     assert r.stdout == MODELS_KEY + "\n"
     assert "environment: OPENAI_API_KEY not set" in r.stderr
-    assert r.stderr.splitlines()[-1].split() == ["using", "models.json"]
+    assert r.stderr.splitlines()[-1].split() == ["using", "models.json"]   # nothing below it
 
     r = atomic_env.run("key", "openai", "--explain", "--api-key", CLI_KEY)
     assert r.stdout == CLI_KEY + "\n"
     assert "using    --api-key" in r.stderr
     assert "skipped" not in r.stderr   # the first source answered: nothing was skipped
+    assert "shadowed models.json" in r.stderr and "auth.json" not in r.stderr   # auth.json is empty now
 
 
 def test_explain_with_auth_json_winner(atomic_env):
     _all_sources(atomic_env)
     r = atomic_env.run("key", "openai", "--explain")
     assert r.stdout == AUTH_KEY + "\n"
-    assert r.stderr.splitlines()[-1].split() == ["using", "auth.json"]
+    assert _using(r.stderr) == ["using", "auth.json"]
+    # Every source that loses is named, in chain order.
+    assert r.stderr.splitlines()[-2:] == [
+        "  shadowed env OPENAI_API_KEY: also has a credential, not used (auth.json comes first)",
+        "  shadowed models.json: also has a credential, not used (auth.json comes first)"]
 
 
 def test_json_output(atomic_env):
@@ -147,7 +159,9 @@ def test_environment_variable_order(atomic_env, provider, variables, winner):
     r = atomic_env.run("key", provider, "--explain", env=variables)
     assert r.returncode == 0, r.stderr
     assert r.stdout == variables[winner] + "\n"
-    assert r.stderr.splitlines()[-1].split() == ["using", "env", winner]
+    assert _using(r.stderr) == ["using", "env", winner]
+    losers = [name for name in variables if name != winner]
+    assert [line.split()[2].rstrip(":") for line in r.stderr.splitlines() if "shadowed" in line] == losers
 
 
 def test_blank_environment_variable_counts_as_unset(atomic_env):
@@ -186,3 +200,27 @@ def test_header_lines(atomic_env, provider, line):
     atomic_env.write_auth({provider: {"type": "api_key", "key": key}})
     r = atomic_env.run("key", provider, "--header")
     assert (r.returncode, r.stdout, r.stderr) == (0, line.format(k=key) + "\n", "")
+
+
+def test_warn_shadowed_tells_a_command_that_spends_the_credential_once(atomic_env):
+    # For `atomic ask` and chat (issue 10): the function they call, in a process of their own.
+    import io
+
+    from providers import builtin
+    from providers._core.chain import resolve, warn_shadowed
+    from providers._core.context import Context
+
+    _all_sources(atomic_env)
+    err = io.StringIO()
+    ctx = Context(environ=dict(atomic_env.env), stderr=err)
+    provider = builtin("openai")
+    found = resolve(provider, ctx)
+    for _ in range(2):
+        assert warn_shadowed(provider, ctx, found) == ["env OPENAI_API_KEY", "models.json"]
+    assert err.getvalue() == ("atomic: warning: openai: using the credential from auth.json; also found, not used: "
+                              "env OPENAI_API_KEY, models.json (`atomic key openai --explain`)\n")
+    assert ENV_KEY not in err.getvalue() and MODELS_KEY not in err.getvalue()
+    atomic_env.write_models({"providers": {}})
+    del atomic_env.env["OPENAI_API_KEY"]
+    quiet = Context(environ=dict(atomic_env.env), stderr=io.StringIO())
+    assert warn_shadowed(provider, quiet, resolve(provider, quiet)) == [] and quiet.stderr.getvalue() == ""

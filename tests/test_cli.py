@@ -1,17 +1,14 @@
 """The commands as a person or script meets them: login, logout, status, errors, signals, TTYs."""
-import fcntl
 import json
 import os
 import re
-import select
 import shutil
 import subprocess
-import termios
-import time
 
 import pytest
 
 from conftest import ATOMIC_PY, PYTHON, REPO, assert_fails, clean_env, run_atomic, tree
+from terminal import Terminal as _Terminal
 
 FAR_FUTURE_MS = 4102444800000      # 2100-01-01
 KEY = "gsk-login-test-key-0123456789"
@@ -152,13 +149,17 @@ def test_logout_of_a_provider_only_the_agent_knows(atomic_env):
 def test_logout_all(atomic_env):
     atomic_env.write_auth({"openai": {"type": "api_key", "key": "sk-000000000000000001"},
                            "groq": {"type": "api_key", "key": "gsk-0000000000000001"}})
-    r = atomic_env.run("logout", "--all")
+    before = atomic_env.auth_bytes()
+    # Without a terminal there is no one to ask: --yes says it.
+    assert_fails(atomic_env.run("logout", "--all"), 2, "2 stored credential(s) (openai, groq)", "--yes")
+    assert atomic_env.auth_bytes() == before
+    r = atomic_env.run("logout", "--all", "--yes")
     assert r.returncode == 0, r.stderr
     assert "OpenAI" in r.stderr and "Groq" in r.stderr
     assert "Environment variables and models.json are unchanged." in r.stderr
     assert atomic_env.read_auth() == {}
     r = atomic_env.run("logout", "--all")
-    assert r.returncode == 0 and "No stored credential to remove" in r.stderr
+    assert r.returncode == 0 and "No stored credential to remove" in r.stderr     # nothing to ask about
 
 
 def test_logout_with_nothing_stored_creates_nothing(atomic_env):
@@ -273,9 +274,47 @@ def test_status_reports_problems(atomic_env):
 
     r = atomic_env.run("status")
     assert r.returncode == 0
-    assert "groq" in r.stdout and "xai" not in r.stdout
+    # Every provider with a credential keeps its row, a broken one with its problem below.
+    table = {line.split()[0]: line.split()[1:] for line in r.stdout.splitlines()[1:]}
+    assert table["groq"] == ["auth.json", "gsk-…0001"]
+    assert table["xai"] == table["mistral"] == ["auth.json", "-", "problem", "(below)"]
     assert "problem: xai:" in r.stderr and "problem: mistral:" in r.stderr
     assert r.stderr.count("chmod 600") == 1   # the warning, not repeated as a problem
+
+
+def test_status_names_the_sources_that_lose(atomic_env):
+    # A stored key beats a newer OPENAI_API_KEY; a subscription beats ANTHROPIC_API_KEY: say so.
+    atomic_env.write_auth({"openai": {"type": "api_key", "key": "sk-proj-stored-000000000001"},
+                           "anthropic": {"type": "oauth", "access": "sk-ant-oat01-stored-0000001",
+                                         "refresh": "rt-0000000000000001", "expires": FAR_FUTURE_MS}})
+    atomic_env.write_models({"providers": {"openai": {"apiKey": "!echo never-run-here"}}})
+    env = {"OPENAI_API_KEY": "sk-proj-env-0000000000000002", "ANTHROPIC_API_KEY": "sk-ant-api03-env-000000003",
+           "GROQ_API_KEY": "gsk_env-only-00000000000004"}
+    r = atomic_env.run("status", "--json", env=env)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    rows = {row["id"]: row for row in json.loads(r.stdout)["providers"]}
+    assert rows["openai"]["source"] == "auth.json"
+    assert rows["openai"]["shadowed"] == ["env OPENAI_API_KEY", "models.json (!command, not run)"]
+    assert rows["anthropic"]["shadowed"] == ["env ANTHROPIC_API_KEY"]
+    assert rows["groq"]["shadowed"] == []
+    assert "sk-proj-env" not in r.stdout and "sk-ant-api03-env" not in r.stdout
+
+    r = atomic_env.run("status", env=env)
+    lines = {line.split()[0]: line for line in r.stdout.splitlines()}
+    assert lines["PROVIDER"].split()[-1] == "NOTE"
+    assert lines["openai"].endswith("shadowed: env OPENAI_API_KEY, models.json (!command, not run)")
+    assert lines["anthropic"].endswith("shadowed: env ANTHROPIC_API_KEY")
+    assert "shadowed" not in lines["groq"]
+
+
+def test_status_lists_keyless_custom_providers(atomic_env):
+    atomic_env.write_models({"providers": {"ollama": {"baseUrl": "http://localhost:11434/v1", "api": "openai-completions",
+                                                      "models": [{"id": "llama3.1:8b"}]}}})
+    (row,) = json.loads(atomic_env.run("status", "--json").stdout)["providers"]
+    assert (row["id"], row["source"], row["credential"], row["noKeyNeeded"]) == ("ollama", None, None, True)
+    r = atomic_env.run("status")
+    assert r.stdout.splitlines()[1].split() == ["ollama", "-", "no", "key", "needed"]
+    assert "No credentials found" not in r.stderr
 
 
 def test_status_with_no_credentials(atomic_env):
@@ -396,57 +435,6 @@ def test_ctrl_c_at_a_prompt_is_quiet(atomic_env):
 
 # A real terminal (pty): hidden prompts and the menu --------------------------------------------
 
-class _Terminal:
-    """atomic on a pseudo-terminal that is its controlling terminal (so getpass uses it)."""
-
-    def __init__(self, args, env):
-        self.master, slave = os.openpty()
-        self.proc = subprocess.Popen(
-            [PYTHON, ATOMIC_PY] + args, env=dict(env, TERM="dumb"), stdin=slave, stderr=slave,
-            stdout=subprocess.PIPE, start_new_session=True,
-            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
-        os.close(slave)
-        self.seen = b""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc.stdout.close()
-        os.close(self.master)
-
-    def _read(self, timeout):
-        ready, _, _ = select.select([self.master], [], [], timeout)
-        if not ready:
-            return False
-        try:
-            chunk = os.read(self.master, 4096)
-        except OSError:                        # EIO: the child closed the terminal
-            return False
-        self.seen += chunk
-        return bool(chunk)
-
-    def expect(self, text, timeout=20):
-        deadline = time.monotonic() + timeout
-        while text.encode() not in self.seen:
-            assert time.monotonic() < deadline, self.seen.decode("utf-8", "replace")
-            if not self._read(0.1) and self.proc.poll() is not None:
-                raise AssertionError("exited before %r: %s" % (text, self.seen.decode("utf-8", "replace")))
-        return self.seen.decode("utf-8", "replace")
-
-    def write(self, text):
-        os.write(self.master, text.encode())
-
-    def finish(self, timeout=20):
-        code = self.proc.wait(timeout=timeout)
-        while self._read(0.1):
-            pass
-        return code, self.seen.decode("utf-8", "replace")
-
-
 def test_hidden_prompt_on_a_terminal(atomic_env):
     with _Terminal(["login", "groq"], atomic_env.env) as term:
         term.expect("Paste your Groq API key (input is hidden): ")
@@ -457,35 +445,6 @@ def test_hidden_prompt_on_a_terminal(atomic_env):
     assert KEY not in output                       # not echoed
     assert stdout == b""
     assert atomic_env.read_auth() == {"groq": {"type": "api_key", "key": KEY}}
-
-
-def test_menu_lists_subscriptions_first_then_api_key_providers(atomic_env):
-    with _Terminal(["login"], atomic_env.env) as term:
-        menu = term.expect("Sign in to which (number or provider id)? ")
-        lines = [line.strip() for line in menu.splitlines()]
-        start = lines.index("Subscriptions:")
-        assert lines[start + 1].startswith("1) Claude Pro/Max")
-        assert lines[start + 2].startswith("2) ChatGPT Plus/Pro")
-        assert lines[start + 3].startswith("3) GitHub Copilot")
-        assert lines[start + 4] == "API keys:"
-        (groq,) = [line for line in lines if line.endswith(") Groq (API key)")]
-        term.write(groq.split(")")[0] + "\r")
-        term.expect("Paste your Groq API key")
-        term.write(KEY + "\r")
-        code, output = term.finish()
-    assert code == 0, output
-    assert KEY not in output
-    assert atomic_env.read_auth()["groq"]["key"] == KEY
-
-
-def test_menu_answer_that_is_not_on_it(atomic_env):
-    with _Terminal(["login"], atomic_env.env) as term:
-        term.expect("Sign in to which")
-        term.write("999\r")
-        code, output = term.finish()
-    assert code == 2
-    assert "atomic: '999' is not on the menu" in output
-    assert not os.path.exists(atomic_env.agent_dir)
 
 
 def test_provider_with_both_methods_asks_which_on_a_terminal(atomic_env):

@@ -9,6 +9,8 @@ import pytest
 
 from conftest import ATOMIC_PY, PYTHON, assert_fails
 
+import atomic
+
 SHELLS = [shell for shell in ("bash", "zsh", "fish") if shutil.which(shell)]  # bash always; zsh, fish where installed
 MODELS = {"providers": {"ollama": {"baseUrl": "http://localhost:11434/v1", "api": "openai-completions",
                                    "models": [{"id": "llama3.1:8b"}, {"id": "llama3.1:70b"}]}}}
@@ -37,7 +39,7 @@ def ask(atomic_env, *words):
 
 def test_words_offered_at_each_place(atomic_env):
     atomic_env.write_models(MODELS)
-    assert ask(atomic_env, "") == ["login", "logout", "key", "status", "models", "exec", "completion"]
+    assert ask(atomic_env, "") == list(atomic.COMMANDS)
     assert ask(atomic_env, "--v") == ["--version"]
     assert ask(atomic_env, "key", "op") == ["openai", "openai-codex", "openrouter", "opencode", "opencode-go"]
     assert ask(atomic_env, "key", "oll") == ["ollama"]                       # custom providers too
@@ -45,7 +47,8 @@ def test_words_offered_at_each_place(atomic_env):
     assert ask(atomic_env, "key", "openai", "--api-key-file", "") == [":files"]
     assert ask(atomic_env, "key", "openai", "--min-valid", "") == []         # nothing to guess
     assert ask(atomic_env, "models", "ollama/") == ["ollama/llama3.1:8b", "ollama/llama3.1:70b"]
-    assert ask(atomic_env, "status", "--check", "openai", "gr") == ["groq"]
+    assert ask(atomic_env, "status", "--check", "openai", "gr") == ["groq", "grok"]   # aliases too
+    assert ask(atomic_env, "key", "cla") == ["claude"]
     assert ask(atomic_env, "exec", "openai", "anth") == ["anthropic"]
     assert ask(atomic_env, "exec", "openai", "--", "") == [":commands"]
     assert ask(atomic_env, "exec", "openai", "--", "ls", "") == [":files"]

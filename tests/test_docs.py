@@ -73,3 +73,13 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_second():
     ci = open(os.path.join(REPO, ".ci", "run"), encoding="utf-8").read()
     for piece in ("-m venv .venv", "pip install", "-e '.[test]'", ".venv/bin/python -m pytest -q"):
         assert piece in readme_test and piece in ci, piece
+
+
+def test_readme_names_every_alias():
+    from providers import builtins
+
+    text = _readme()
+    section = text[text.index("**Names.**"):text.index("**The menu**")]
+    for provider in builtins():
+        for alias in provider.aliases:
+            assert "`%s`" % alias in section, alias

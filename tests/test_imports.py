@@ -42,6 +42,8 @@ CASES = {
     "key openai (env var)": (["key", "openai"], lambda home: clean_env(home, os.path.join(home, "agent"), OPENAI_API_KEY=KEY)),
     "key openai (auth.json)": (["key", "openai"], _auth_variant),
     "key openai --header (auth.json)": (["key", "openai", "--header"], _auth_variant),
+    "key claude (an alias, env var)": (["key", "claude"], lambda home: clean_env(home, os.path.join(home, "agent"),
+                                                                            ANTHROPIC_API_KEY=KEY)),
     "key openai --explain (env var)": (["key", "openai", "--explain"],
                                        lambda home: clean_env(home, os.path.join(home, "agent"), OPENAI_API_KEY=KEY)),
     "key openai --min-valid (env var)": (["key", "openai", "--min-valid", "2h"],
@@ -65,7 +67,8 @@ def test_nothing_heavy_is_imported(tmp_path, case):
     assert sorted(HEAVY & set(modules)) == []
 
 
-@pytest.mark.parametrize("case", ["key openai (env var)", "key openai (auth.json)", "key openai --header (auth.json)"])
+@pytest.mark.parametrize("case", ["key openai (env var)", "key openai (auth.json)", "key openai --header (auth.json)",
+                                  "key claude (an alias, env var)"])
 def test_plain_key_needs_neither_argparse_nor_json_nor_re(tmp_path, case):
     # Measured against what this interpreter imports for `pass` (a site .pth may import re itself).
     baseline = tmp_path / "baseline.txt"
@@ -99,7 +102,7 @@ def test_the_real_command_line_imports_nothing_heavy(tmp_path, args, extra):
 
 PLAIN = [["key", "openai"], ["key", "--json", "openai"], ["key", "openai", "--header", "--explain"],
          ["key", "groq", "--json", "--json"], ["key", "my-proxy", "--explain"], ["key", "OpenAI"],
-         ["models"], ["models", "--all"], ["models", "anthropic", "--reasoning"], ["models", "openai/gpt-4o"],
+         ["key", "claude"], ["models"], ["models", "--all"], ["models", "anthropic", "--reasoning"], ["models", "openai/gpt-4o"],
          ["models", "--all", "--search", "sonnet", "--json"], ["models", "--images", "--search", "x", "groq"]]
 NOT_PLAIN = [[], ["key"], ["key", "--json"], ["key", "--help"], ["key", "-h", "openai"],
              ["key", "openai", "--api-key", "sk-x"], ["key", "--api-key=sk-x", "openai"],

@@ -3,7 +3,7 @@ import json
 import os
 import subprocess
 
-from conftest import PYTHON, REPO, assert_fails, tree
+from conftest import ATOMIC_PY, PYTHON, REPO, assert_fails, tree
 from helpers_catalog import by_key, models_json, shipped_catalog
 
 OLLAMA = {"baseUrl": "http://localhost:11434/v1", "api": "openai-completions",
@@ -145,22 +145,43 @@ def test_search_reasoning_and_images_filters(atomic_env):
 
 # The table -------------------------------------------------------------------------------------
 
+def _on_terminal(atomic_env, args, columns, env=None):
+    """stdout of `atomic ARGS` run on a pseudo-terminal `columns` wide."""
+    from terminal import Terminal
+
+    with Terminal(args, dict(atomic_env.env, **(env or {})), rows=50, columns=columns, stdout_too=True) as term:
+        code, output = term.finish(timeout=60)
+    assert code == 0, output
+    return output.replace("\r\n", "\n")
+
+
 def test_the_table_fits_the_terminal_width_and_abbreviates_numbers(atomic_env):
     for width in (60, 80, 120):
-        r = atomic_env.run("models", "--all", env={"COLUMNS": str(width)})
-        assert r.returncode == 0, r.stderr
-        lines = r.stdout.splitlines()
+        lines = _on_terminal(atomic_env, ["models", "--all"], width).splitlines()
         assert len(lines) == 970  # header + every model
         assert max(len(line) for line in lines) <= width, width
-    wide = atomic_env.run("models", "anthropic", env={"COLUMNS": "200"}).stdout.splitlines()
+    wide = _on_terminal(atomic_env, ["models", "anthropic"], 200).splitlines()
     assert wide[0].split() == ["MODEL", "CONTEXT", "MAX", "OUT", "IMG", "THINK", "$IN/M", "$OUT/M"]
     row = [line for line in wide if line.startswith("anthropic/claude-opus-4-5-20251101 ")][0]
     assert row.split() == ["anthropic/claude-opus-4-5-20251101", "200K", "64K", "yes", "yes", "5", "25"]
 
 
+def test_columns_narrows_the_table_on_a_terminal_only(atomic_env, tmp_path):
+    lines = _on_terminal(atomic_env, ["models", "--all"], 200, env={"COLUMNS": "60"}).splitlines()
+    assert max(len(line) for line in lines) <= 60
+    # Redirected to a file (or a pipe), every id stays whole whatever COLUMNS says.
+    ids = ["%s/%s" % (m["provider"], m["id"]) for m in models_json(atomic_env, "--all")]
+    with open(str(tmp_path / "out.txt"), "w+") as out:   # `COLUMNS=60 atomic models --all > out.txt`
+        code = subprocess.call([PYTHON, ATOMIC_PY, "models", "--all"], env=dict(atomic_env.env, COLUMNS="60"),
+                               stdout=out, stdin=subprocess.DEVNULL)
+        out.seek(0)
+        listed = [line.split()[0] for line in out.read().splitlines()[1:]]
+    assert code == 0
+    assert listed == ids and not any("…" in name for name in listed)
+
+
 def test_a_narrow_terminal_shortens_long_names_in_the_middle(atomic_env):
-    r = atomic_env.run("models", "openrouter", env={"COLUMNS": "70"})
-    names = [line.split()[0] for line in r.stdout.splitlines()[1:]]
+    names = [line.split()[0] for line in _on_terminal(atomic_env, ["models", "openrouter"], 70).splitlines()[1:]]
     assert any("…" in name for name in names)
     assert all(name.startswith("openrouter/") or "…" in name for name in names)
 
@@ -245,3 +266,39 @@ def test_key_login_logout_and_help_never_load_the_catalogue(atomic_env):
         assert "providers._models.catalog" not in modules, args
     r, modules = _modules_after(atomic_env, "models", "--all")
     assert r.returncode == 0 and "providers._models.catalog" in modules  # the probe itself works
+
+
+# Mistakes in models.json that look like something else ------------------------------------------
+
+def test_a_misspelt_built_in_provider_is_an_error_with_a_suggestion(atomic_env):
+    atomic_env.write_models({"providers": {"opnai": {"baseUrl": "https://llm-gateway.corp.example/openai/v1"}}})
+    before = open(atomic_env.models_path, "rb").read()
+    line = assert_fails(atomic_env.run("models", "--all"), 4, "providers.opnai: not a built-in provider",
+                        "(did you mean 'openai'?)", "add \"api\" and \"models\"")
+    assert "atomic has not changed the file" in line
+    assert open(atomic_env.models_path, "rb").read() == before
+    atomic_env.write_models({"providers": {"claude": {"baseUrl": "https://llm-gateway.corp.example/anthropic"}}})
+    assert_fails(atomic_env.run("models"), 4, "'claude' is an alias", "rename it to 'anthropic'")
+    # A custom provider with its wire API and models is no mistake, whatever its name.
+    atomic_env.write_models({"providers": {"opnai": dict(OLLAMA)}})
+    assert atomic_env.run("models", "opnai").returncode == 0
+
+
+def test_a_header_reading_an_unset_variable_is_a_warning_naming_it(atomic_env):
+    atomic_env.write_models({"providers": {
+        "openai": {"headers": {"X-Gateway-Key": "$CORP_GATEWAY_KEY", "X-Team": "SEARCH", "X-Plain": "a$$b",
+                               "X-Cmd": "!echo x"}},
+        "ollama": dict(OLLAMA, models=[{"id": "m", "headers": {"X-Model": "${MODEL_TOKEN}"}}])}})
+    r = atomic_env.run("models", "--all", "--search", "gpt-4o")
+    assert r.returncode == 0, r.stderr
+    warnings = sorted(r.stderr.splitlines())
+    assert warnings == [
+        "atomic: warning: models.json: providers.ollama.models[0].headers.X-Model: reads the environment "
+        "variable MODEL_TOKEN, which is not set; export it (until then requests with this header fail)",
+        "atomic: warning: models.json: providers.openai.headers.X-Gateway-Key: reads the environment "
+        "variable CORP_GATEWAY_KEY, which is not set; export it (until then requests with this header fail)",
+        "atomic: warning: models.json: providers.openai.headers.X-Team: reads the environment variable "
+        "SEARCH, which is not set; export it (until then requests with this header fail)"]
+    r = atomic_env.run("models", "--all", "--search", "gpt-4o",
+                       env={"CORP_GATEWAY_KEY": "k", "SEARCH": "s", "MODEL_TOKEN": "t"})
+    assert r.returncode == 0 and r.stderr == ""

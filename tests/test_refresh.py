@@ -242,3 +242,18 @@ def test_status_refreshes_an_expired_token_and_shows_its_expiry(net, agent, tmp_
     assert "fresh-1" not in result.stdout  # masked
     assert rows["anthropic"]["expiresIn"].startswith("7h")
     assert len(refresh_requests(net)) == 1
+
+
+def test_status_keeps_a_row_whose_refresh_failed(net, agent, tmp_path):
+    TokenServer(net, current="some-other-token")          # the stored refresh token is refused
+    write_auth(agent, {"anthropic": anthropic_entry(now_ms() - 1000)})
+    env = env_for(net, agent, tmp_path)
+    result = atomic(["status", "--json"], env)
+    assert result.returncode == 0, result.stderr
+    (row,) = json.loads(result.stdout)["providers"]
+    assert (row["id"], row["source"], row["expiresIn"]) == ("anthropic", "auth.json (oauth)", "expired")
+    assert "atomic login anthropic" in row["problem"]
+    result = atomic(["status"], env)
+    assert result.stdout.splitlines()[1].split() == ["anthropic", "auth.json", "(oauth)", "-", "expired",
+                                                     "problem", "(below)"]
+    assert "problem: anthropic:" in result.stderr

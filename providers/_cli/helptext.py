@@ -23,10 +23,7 @@ def top_help(prog, description, commands, epilog, width):
         return None
     entries = [(INDENT, "COMMAND", None)] + [(2 * INDENT, name, summary) for name, summary in commands]
     options = [(INDENT, flag, text) for flag, text in OPTIONS]
-    # Before 3.13 argparse measures the commands (its subactions) at their parent's indent, not
-    # their own: a command name longer than the options then goes on a line of its own.
-    measured = INDENT if sys.version_info < (3, 13) else None
-    longest = max((measured or indent) + len(label) for indent, label, _text in entries + options)
+    longest = max(_measured(indent) + len(label) for indent, label, _text in entries + options)
     position = min(longest + 2, min(MAX_HELP_POSITION, max(width - 20, 2 * INDENT)))
     title = "options:" if sys.version_info >= (3, 10) else "optional arguments:"
     parts = [usage, "", description.strip("\n"), "", "positional arguments:"]
@@ -34,6 +31,13 @@ def top_help(prog, description, commands, epilog, width):
     parts += ["", title] + [line for entry in options for line in _entry(entry, position, width)]
     parts += ["", epilog.strip("\n")]
     return "\n".join(parts) + "\n"
+
+
+def _measured(indent):
+    """The indent argparse counts an entry's label at: before 3.13 it measures commands at their
+    section's indent, not the deeper one they are printed at (it shows once a command's name is
+    longer than the options)."""
+    return indent if sys.version_info >= (3, 13) else INDENT
 
 
 def _entry(entry, position, width):

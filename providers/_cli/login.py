@@ -1,32 +1,44 @@
-"""`atomic login` and `atomic logout`: the menu, choosing how to sign in, saving entries."""
+"""`atomic login` and `atomic logout`: choosing how to sign in, checking what was pasted, and
+saving or removing entries, never replacing one silently."""
 import os
 
-from .. import builtin, builtins, find
-from .._core.errors import UsageError
+from .. import builtin, builtins, find, key_owner, siblings
+from .._core.errors import BadFile, LoginFailed, UsageError
 from .._core.keys import is_variable_name
-from .._core.store import check_writable, read_auth, update_auth
-from .prompts import ask, interactive, read_secret
+from .._core.store import check_writable, current_auth, get_entry, read_auth, update_auth
+from .prompts import ask, confirm, interactive, read_secret
 
 
 def login(args, ctx):
     """Sign in to one provider (or pick one from the menu) and save the credential."""
     if args.provider:
         provider = find(args.provider, ctx)
+        _mention_siblings(provider, ctx)
         method = _choose_method(provider, args, ctx)
     else:
-        provider, method = _menu(ctx)
+        from .menu import choose
+
+        if not interactive(ctx):
+            raise UsageError("name the provider: `atomic login PROVIDER` (stdin is not a terminal, so "
+                             "there is no menu); `atomic login --help` shows examples")
+        provider, method = choose(ctx)
+        method = method or _choose_method(provider, args, ctx)
     _check_login_flags(provider, method, args)
     settings = _parse_settings(args.env)
     check_writable(ctx)  # before the browser or the prompt: a login that cannot be saved is wasted
+    _check_replacing(provider, method, args, ctx)
     if method == "oauth":
         if settings:
             raise UsageError("--env is for API-key logins; %s signs in with OAuth" % provider.id)
         options = {"device": args.device, "enterprise_domain": args.enterprise_domain}
         record = provider.module().login(ctx, options)
-        _save(ctx, provider, lambda old: record)
-        ctx.say("Signed in to %s; saved to %s" % (provider.name, os.path.join(ctx.agent_dir, "auth.json")))
+        old = _save(ctx, provider, lambda old: record)
+        ctx.say("Signed in to %s; saved to %s%s" % (provider.name, os.path.join(ctx.agent_dir, "auth.json"),
+                                                    _replaced(old)))
         return 0
-    key = stored_form(read_secret(ctx, "Paste your %s API key (input is hidden): " % provider.name), ctx)
+    pasted = read_secret(ctx, "Paste your %s API key (input is hidden): " % provider.name)
+    _check_shape(provider, pasted, args, ctx)
+    key = stored_form(pasted, ctx)
 
     def entry(old):
         # Keep the settings of the entry being replaced, unless they were malformed.
@@ -38,8 +50,8 @@ def login(args, ctx):
             record["env"] = env
         return record
 
-    _save(ctx, provider, entry)
-    ctx.say("Saved the %s API key to %s" % (provider.name, os.path.join(ctx.agent_dir, "auth.json")))
+    old = _save(ctx, provider, entry)
+    ctx.say("Saved the %s API key to %s%s" % (provider.name, os.path.join(ctx.agent_dir, "auth.json"), _replaced(old)))
     return 0
 
 
@@ -52,24 +64,112 @@ def stored_form(key, ctx):
     if key.startswith("!"):
         ctx.say("Saving a command: atomic will run it (once per process) to get the key.")
         return key
-    name = key[2:-1] if key.startswith("${") and key.endswith("}") else key[1:] if key.startswith("$") else key
-    if is_variable_name(name) or (name is not key and name.isidentifier()):
+    name = _variable_named(key)
+    if name:
         if not ctx.env(name):
             # Not echoed: an all-capitals key would be the secret itself.
             raise UsageError("what you gave is read as the name of an environment variable, which "
                              "is not set here; export it first, or give the key itself")
         ctx.say("Saving a reference to the environment variable %s (read each time, not copied)." % name)
         return key
+    if "$" in key:
+        ctx.say("The $ in the key is stored as typed; `$NAME` references are written as `$NAME` in "
+                "auth.json by hand.")
     return key.replace("$", "$$")
 
 
+def _variable_named(key):
+    """The environment variable a whole value stands for ($NAME, ${NAME} or an upper-case NAME),
+    or None when it is a key (see _core/keys.py)."""
+    name = key[2:-1] if key.startswith("${") and key.endswith("}") else key[1:] if key.startswith("$") else key
+    return name if is_variable_name(name) or (name is not key and name.isidentifier()) else None
+
+
 def _save(ctx, provider, make_entry):
+    """Write the provider's new entry under the lock; returns the entry it replaced, or None."""
+    replaced = []
+
     def change(auth):
         old = auth.data.get(provider.id)
+        old = old if isinstance(old, dict) else None
+        replaced.append(old)
         data = dict(auth.data)
-        data[provider.id] = make_entry(old if isinstance(old, dict) else None)
+        data[provider.id] = make_entry(old)
         return data
     update_auth(ctx, change)
+    return replaced[-1]
+
+
+def _kind(entry):
+    """What an auth.json entry is, in words, or None for an entry of no known type."""
+    kind = entry.get("type") if isinstance(entry, dict) else None
+    return {"oauth": "a subscription (OAuth) login", "api_key": "an API key"}.get(kind)
+
+
+def _replaced(old):
+    """`, replacing ...` for the message after a save, so a replaced credential is never silent."""
+    if old is None:
+        return ""
+    if old.get("type") == "api_key" and isinstance(old.get("key"), str):
+        return ", replacing the API key stored before (%s)" % _shown_key(old["key"])
+    return ", replacing %s stored before" % (_kind(old) or "the entry")
+
+
+def _shown_key(key):
+    """A stored key as it may be shown: a reference as written, a literal masked."""
+    if key.startswith("!"):
+        return "a !command"
+    if _variable_named(key):
+        return key
+    from .._core.mask import mask_value
+    return mask_value(key)
+
+
+def _check_replacing(provider, method, args, ctx):
+    """A subscription login replaced by an API key, or the reverse, is asked about on a terminal
+    and needs --force otherwise; checked before any browser or prompt."""
+    try:
+        old = get_entry(current_auth(ctx), provider.id)
+    except BadFile:
+        return  # a malformed entry: replacing it is the fix its error message gives
+    new = "oauth" if method == "oauth" else "api_key"
+    if _kind(old) is None or old.get("type") == new or args.force:
+        return
+    what, instead = _kind(old), "a subscription login" if method == "oauth" else "an API key"
+    if not interactive(ctx):
+        raise UsageError("%s already has %s in auth.json; add --force to replace it with %s, or run "
+                         "`atomic logout %s` first" % (provider.id, what, instead, provider.id))
+    ctx.say("%s already has %s in auth.json." % (provider.name, what))
+    if not confirm(ctx, "Replace it with %s?" % instead):
+        raise LoginFailed("not replaced; auth.json is unchanged")
+
+
+def _check_shape(provider, key, args, ctx):
+    """A key shaped like another provider's (sk-ant- given to openai) is a mistake more often than
+    not: asked about on a terminal, refused otherwise unless --force. Custom providers (proxies
+    that take anyone's keys) and references are not checked."""
+    hit = None if provider.custom or key.startswith("!") or _variable_named(key) else key_owner(key)
+    if hit is None or hit[0] is provider or key.startswith(provider.key_prefixes):
+        return
+    owner, prefix = hit
+    message = "this looks like a key for %s (it starts with %s), not for %s" % (owner.name, prefix, provider.name)
+    if args.force:
+        ctx.warn(message + "; saving it anyway (--force)")
+    elif not interactive(ctx):
+        raise UsageError("%s; run `atomic login %s` to store it for %s, or add --force to store it for %s anyway"
+                         % (message, owner.id, owner.name, provider.id))
+    else:
+        ctx.warn(message)
+        if not confirm(ctx, "Save it for %s anyway?" % provider.name):
+            raise LoginFailed("not saved; run `atomic login %s` to store it for %s" % (owner.id, owner.name))
+
+
+def _mention_siblings(provider, ctx):
+    """On a terminal, name the providers easily taken for this one (minimax and minimax-cn)."""
+    others = siblings(provider)
+    if others and interactive(ctx):
+        ctx.say("Signing in to %s (%s); also available: %s (`atomic login ID` for one of those)."
+                % (provider.name, provider.id, ", ".join("%s (%s)" % (p.id, p.name) for p in others)))
 
 
 def _check_login_flags(provider, method, args):
@@ -91,36 +191,15 @@ def _choose_method(provider, args, ctx):
         return "oauth"
     if args.key or "oauth" not in provider.auth or not interactive(ctx):
         return "key"
-    answer = ask(ctx, "Sign in to %s with\n  1) the subscription (OAuth)\n  2) an API key\nChoice [1]: "
-                  % provider.name)
-    if answer in ("", "1"):
-        return "oauth"
-    if answer == "2":
-        return "key"
-    raise UsageError("%r is not a choice; answer 1 or 2" % answer)
-
-
-def _menu(ctx):
-    if not interactive(ctx):
-        raise UsageError("name the provider: `atomic login PROVIDER` (stdin is not a terminal, so "
-                         "there is no menu); `atomic login --help` shows examples")
-    subscriptions = [p for p in builtins() if p.subscription]
-    choices = [(p, "oauth", p.subscription) for p in subscriptions]
-    keyed = sorted((p for p in builtins() if "key" in p.auth), key=lambda p: p.name.lower())
-    choices += [(p, "key", "%s (API key)" % p.name) for p in keyed]
-    lines = ["Subscriptions:"]
-    for n, (_p, _m, label) in enumerate(choices, 1):
-        if n == len(subscriptions) + 1:
-            lines.append("API keys:")
-        lines.append("  %2d) %s" % (n, label))
-    answer = ask(ctx, "\n".join(lines) + "\nSign in to which (number or provider id)? ")
-    if answer.isdigit() and 1 <= int(answer) <= len(choices):
-        provider, method, _label = choices[int(answer) - 1]
-        return provider, method
-    if builtin(answer) is not None:
-        provider = builtin(answer)
-        return provider, ("oauth" if provider.auth == ("oauth",) else "key")
-    raise UsageError("%r is not on the menu; give a number from 1 to %d" % (answer, len(choices)))
+    question = "Sign in to %s with\n  1) the subscription (OAuth)\n  2) an API key\nChoice [1]: " % provider.name
+    while True:
+        answer = ask(ctx, question)
+        if answer in ("", "1"):
+            return "oauth"
+        if answer == "2":
+            return "key"
+        ctx.say("%r is not a choice; answer 1 or 2." % answer)
+        question = "Choice [1]: "
 
 
 def logout(args, ctx):
@@ -130,14 +209,16 @@ def logout(args, ctx):
     auth = read_auth(ctx)
     if args.all:
         targets = list(auth.data)
+        if targets and not args.yes and not _confirm_all(targets, ctx):
+            ctx.say("Nothing removed.")
+            return 0
     else:
-        if args.provider not in auth.data:
-            find(args.provider, ctx)  # an unknown name is a usage error with a suggestion
-        targets = [args.provider] if args.provider in auth.data else []
+        pid = args.provider if args.provider in auth.data else find(args.provider, ctx).id
+        targets = [pid] if pid in auth.data else []
     if not targets:
         ctx.say("No stored credential%s to remove. logout only removes what `atomic login` saved; "
                 "environment variables and models.json are unchanged."
-                % ("" if args.all else " for " + args.provider))
+                % ("" if args.all else " for " + pid))
         return 0
 
     def change(fresh):
@@ -155,6 +236,16 @@ def logout(args, ctx):
                    " %s is still set and will be used." % still[0] if still else ""))
     ctx.say("Environment variables and models.json are unchanged.")
     return 0
+
+
+def _confirm_all(targets, ctx):
+    """`logout --all` removes logins that take a browser to get back: asked on a terminal, and
+    refused without --yes elsewhere."""
+    listed = ", ".join(targets)
+    if not interactive(ctx):
+        raise UsageError("logout --all would remove %d stored credential(s) (%s); add --yes to confirm"
+                         % (len(targets), listed))
+    return confirm(ctx, "Remove %d stored credential(s) (%s)?" % (len(targets), listed))
 
 
 def _parse_settings(pairs):

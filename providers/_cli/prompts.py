@@ -1,5 +1,6 @@
 """Asking people things: a line on a terminal, a hidden secret, a key from stdin or a file."""
 from .._core.errors import LoginFailed, UsageError
+from .._core.text import has_control_chars
 
 MAX_KEY_BYTES = 16384
 
@@ -10,7 +11,11 @@ def read_secret(ctx, prompt):
         raise UsageError("stdin is closed; pipe the key in: printf %s \"$KEY\" | atomic login PROVIDER")
     if interactive(ctx):
         import getpass
-        value = getpass.getpass(prompt, stream=ctx.stderr)
+        try:
+            value = getpass.getpass(prompt, stream=ctx.stderr)
+        except EOFError:  # Ctrl-D: as at the menu, not an internal error
+            ctx.stderr.write("\n")
+            raise LoginFailed("no answer (end of input)")
     else:
         raw = ctx.stdin.buffer.read(MAX_KEY_BYTES + 1) if hasattr(ctx.stdin, "buffer") else ctx.stdin.read().encode()
         if len(raw) > MAX_KEY_BYTES:
@@ -34,17 +39,49 @@ def read_key_file(path):
 
 
 def check_key(value, where):
+    """The key in what was pasted or read: surrounding whitespace and quotes trimmed; a value
+    that holds more than a key (`Bearer `, `export NAME=`, a header line, spaces) refused with
+    the fix, without echoing it."""
     lines = [line.strip() for line in value.strip().splitlines() if line.strip()]
     if not lines:
         raise UsageError("%s is empty; paste the key, or pipe it in: printf %%s \"$KEY\" | atomic login PROVIDER" % where)
     if len(lines) > 1:
         raise UsageError("%s has %d lines; give only the key, on one line" % (where, len(lines)))
-    key = lines[0]
-    from .._core.text import has_control_chars
-
-    if has_control_chars(key):
-        raise UsageError("%s contains control characters; give only the key" % where)
+    key = _unquoted(lines[0])
+    if key.startswith("!"):
+        if has_control_chars(key):
+            raise UsageError("%s contains control characters; give only the key" % where)
+        return key  # a command: spaces and all
+    problem = _extra_text(key)
+    if problem:
+        raise UsageError("%s %s" % (where, problem))
     return key
+
+
+def _unquoted(text):
+    """text without one pair of surrounding quotes (as copied from a shell line or a .env file)."""
+    for quote in "\"'`":
+        if len(text) >= 2 and text[0] == quote and text[-1] == quote:
+            return text[1:-1].strip()
+    return text
+
+
+def _extra_text(key):
+    """What, besides the key, a pasted value holds (and how to fix it), or None."""
+    import re
+
+    if re.match(r"(?i)bearer\s", key):
+        return "starts with the word Bearer; give only the key, without it (atomic adds it where needed)"
+    if re.match(r"(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=[^=\s]", key) and (  # not base64's == padding
+            key.startswith("export") or re.match(r"[A-Z_][A-Z0-9_]*=", key)):
+        return "looks like a shell assignment (NAME=…); give only the value after the ="
+    if re.match(r"[A-Za-z][A-Za-z0-9-]*:\s", key):
+        return "looks like a header line (Name: value); give only the key"
+    if has_control_chars(key):
+        return "contains control characters; give only the key"
+    if any(ch.isspace() for ch in key):
+        return "has a space inside; give only the key, which has none"
+    return None
 
 
 def interactive(ctx):
@@ -55,9 +92,23 @@ def interactive(ctx):
 
 
 def ask(ctx, question):
+    """One line typed in answer to question (stripped); Ctrl-D is LoginFailed, exit 10."""
     ctx.stderr.write(question)
     ctx.stderr.flush()
     line = ctx.stdin.readline()
     if not line:
+        if interactive(ctx):
+            ctx.stderr.write("\n")  # the error goes on a line of its own, not after the question
         raise LoginFailed("no answer (end of input)")
     return line.strip()
+
+
+def confirm(ctx, question):
+    """A yes/no question on the terminal; no is the default, anything else is asked again."""
+    while True:
+        answer = ask(ctx, question + " [y/N] ").lower()
+        if answer in ("y", "yes"):
+            return True
+        if answer in ("", "n", "no"):
+            return False
+        ctx.say("Answer y or n.")

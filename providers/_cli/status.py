@@ -1,4 +1,6 @@
-"""`atomic status`: every provider with a credential, the winning source, and problems found."""
+"""`atomic status`: every provider with a credential, the winning source, what it shadows, and
+problems found. A provider whose credential is there but broken (a refresh that failed, a
+reference to an unset variable) keeps its row, with the problem."""
 import sys
 
 from .. import all_providers, builtins
@@ -8,7 +10,7 @@ from .._core.mask import mask_value
 
 def collect_status(ctx):
     """A report: {"agentDir", "providers": [row...], "problems": [...]}; !commands are not run."""
-    from .._core.chain import resolve
+    from .._core.chain import resolve, shadowed
     from .._core.errors import NothingFound
     from .._core.store import current_auth
 
@@ -25,14 +27,18 @@ def collect_status(ctx):
             # A token due for refresh is refreshed, as by `atomic key` (issue 3).
             found = resolve(provider, ctx, run_commands=False)
         except NothingFound:
+            if provider.takes_no_key(ctx):
+                rows.append({"id": provider.id, "name": provider.name, "source": None, "credential": None,
+                             "noKeyNeeded": True, "shadowed": []})
             continue
         except AtomicError as exc:
             if exc.message in problems:
                 continue  # a broken models.json, already reported once above
-            rows.append({"id": provider.id, "name": provider.name, "source": None,
-                         "credential": None, "problem": exc.message})
+            rows.append(_problem_row(provider, exc, auth, ctx))
             continue
-        rows.append(_row(provider, found, ctx))
+        row = _row(provider, found, ctx)
+        row["shadowed"] = shadowed(provider, ctx, found)
+        rows.append(row)
     problems.extend(ctx.warnings)
     return {"agentDir": ctx.agent_dir, "authFile": auth.path, "providers": rows, "problems": problems}
 
@@ -50,6 +56,23 @@ def _row(provider, found, ctx):
     return row
 
 
+def _problem_row(provider, exc, auth, ctx):
+    """The row of a credential that is there but does not work: where it is, and the problem."""
+    from .._core.store import get_entry
+
+    row = {"id": provider.id, "name": provider.name, "source": getattr(exc, "source", None),
+           "credential": None, "problem": exc.message, "shadowed": []}
+    if row["source"] == "auth.json":
+        try:
+            entry = get_entry(auth, provider.id)
+        except AtomicError:
+            entry = None  # the malformed entry is the problem itself
+        if entry and entry["type"] == "oauth":
+            row.update(source="auth.json (oauth)", expires=entry["expires"],
+                       expiresIn=_duration(entry["expires"] / 1000 - ctx.now()))
+    return row
+
+
 def _duration(seconds):
     if seconds <= 0:
         return "expired"
@@ -64,13 +87,14 @@ def render_status(report, ctx):
     rows = report["providers"]
     if not rows:
         ctx.say("No credentials found in %s or the environment. Run `atomic login` to sign in." % report["authFile"])
-    table = [("PROVIDER", "SOURCE", "CREDENTIAL", "EXPIRES", "ACCOUNT")]
+    table = [("PROVIDER", "SOURCE", "CREDENTIAL", "EXPIRES", "ACCOUNT", "NOTE")]
     for row in rows:
-        if row.get("problem"):
-            continue
-        table.append((row["id"], row["source"], row["credential"], row.get("expiresIn", ""), row.get("account", "")))
+        table.append((row["id"], row["source"] or "-", _shown_credential(row), row.get("expiresIn", ""),
+                      row.get("account", ""), _note(row)))
     if len(table) > 1:
-        widths = [max(len(str(r[i])) for r in table) for i in range(5)]
+        if not any(r[-1] for r in table[1:]):
+            table = [r[:-1] for r in table]  # no notes: no NOTE column
+        widths = [max(len(str(r[i])) for r in table) for i in range(len(table[0]))]
         for r in table:
             sys.stdout.write("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() + "\n")
     for row in rows:
@@ -81,3 +105,17 @@ def render_status(report, ctx):
             continue  # already printed as a warning when it was found
         if not problem.startswith(tuple(r["id"] + ":" for r in rows)):
             ctx.say("problem: " + problem)
+
+
+def _shown_credential(row):
+    if row.get("noKeyNeeded"):
+        return "no key needed"
+    return row["credential"] or "-"
+
+
+def _note(row):
+    if row.get("problem"):
+        return "problem (below)"
+    if row.get("shadowed"):
+        return "shadowed: " + ", ".join(row["shadowed"])
+    return ""

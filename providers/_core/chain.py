@@ -11,12 +11,13 @@ from . import errors
 class Credential:
     """A credential, where it came from, and (for --explain) why earlier sources did not answer.
 
-    `value` is None for a !command that this resolution was asked not to run.
+    `value` is None for a !command that this resolution was asked not to run; `step` is the
+    chain step that found it.
     """
-    __slots__ = ("value", "source", "entry", "trail")
+    __slots__ = ("value", "source", "entry", "trail", "step")
 
     def __init__(self, value, source, entry=None):
-        self.value, self.source, self.entry, self.trail = value, source, entry, []
+        self.value, self.source, self.entry, self.trail, self.step = value, source, entry, [], None
 
     @property
     def is_oauth(self):
@@ -70,10 +71,8 @@ def from_auth_file(provider, ctx, res):
 
 def from_environment(provider, ctx, res):
     """the provider's environment variable(s)"""
-    for name in provider.env:
-        value = ctx.env(name)
-        if value:
-            return Credential(value.strip(), "env " + name)
+    for name in _set_variables(provider, ctx):
+        return Credential(ctx.env(name).strip(), "env " + name)
     if provider.env:
         return res.skip("environment: %s not set" % " / ".join(provider.env))
     return res.skip("environment: %s takes no key from the environment" % provider.id)
@@ -95,7 +94,14 @@ def from_models_json(provider, ctx, res):
                       "models.json")
 
 
+def _set_variables(provider, ctx):
+    return [name for name in provider.env if ctx.env(name)]
+
+
 CHAIN = (from_cli_option, from_auth_file, from_environment, from_models_json)
+# What a step that failed was reading, for a report that names the source of a problem.
+SOURCES = {from_cli_option: "--api-key", from_auth_file: "auth.json", from_environment: "environment",
+           from_models_json: "models.json"}
 
 
 def describe_order():
@@ -111,12 +117,48 @@ def resolve(provider, ctx, run_commands=True, refresh=True):
     """
     res = Resolution(run_commands, refresh)
     for step in CHAIN:
-        found = step(provider, ctx, res)
+        try:
+            found = step(provider, ctx, res)
+        except errors.AtomicError as exc:
+            exc.source = SOURCES[step]
+            raise
         if found is not None:
-            found.trail = res.trail
+            found.trail, found.step = res.trail, step
             return found
     # NothingFound: no source had a credential (as opposed to a source that is there but broken).
     missing = errors.NothingFound("no credential for %s; run `atomic login %s`%s"
                                   % (provider.name, provider.id, " or set " + provider.env[0] if provider.env else ""))
     missing.trail = res.trail
     raise missing
+
+
+def shadowed(provider, ctx, found):
+    """The sources after the winner that also hold a credential, which lose to it (a stored key
+    over a newer OPENAI_API_KEY; a subscription over ANTHROPIC_API_KEY). Found as listings find
+    credentials: no !command is run, no token refreshed; a broken lower source is not counted."""
+    if found.step not in CHAIN:
+        return []
+    res = Resolution(run_commands=False, refresh=False)
+    losers = []
+    for step in CHAIN[CHAIN.index(found.step):]:
+        if step is from_environment:
+            names = _set_variables(provider, ctx)
+            losers += ["env " + name for name in names if "env " + name != found.source]
+        elif step is not found.step:
+            try:
+                hit = step(provider, ctx, res)
+            except errors.AtomicError:
+                continue
+            if hit is not None:
+                losers.append(hit.source)
+    return losers
+
+
+def warn_shadowed(provider, ctx, found):
+    """Say once per process which credential is used when others would also have answered:
+    the billing surprise (for commands that spend the credential, such as `atomic ask`)."""
+    losers = shadowed(provider, ctx, found)
+    if losers:
+        ctx.warn("%s: using the credential from %s; also found, not used: %s (`atomic key %s --explain`)"
+                 % (provider.id, found.source, ", ".join(losers), provider.id))
+    return losers

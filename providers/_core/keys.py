@@ -29,6 +29,18 @@ def resolve_value(value, ctx, origin, env=None, allow_commands=True):
     return value
 
 
+def variables_read(value):
+    """The environment variables a value reads when resolved: a bare NAME, or each $NAME / ${NAME}."""
+    if value.startswith("!"):
+        return []
+    if is_variable_name(value):
+        return [value]
+    if "$" not in value:
+        return []
+    import re
+    return [m.group(1) or m.group(2) for m in re.finditer(_REFERENCE_PATTERN, value) if m.group(0) != "$$"]
+
+
 _NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _NAME_REST = _NAME_START | frozenset("0123456789")
 

@@ -12,16 +12,27 @@ def has_control_chars(text, c1=False):
     return any(ord(ch) < 32 or ord(ch) == 127 or (c1 and 127 < ord(ch) < 160) for ch in text)
 
 
-def did_you_mean(name, choices):
-    """' (did you mean 'x' or 'y'?)' for the choices closest to name, or ''."""
+def did_you_mean(name, choices, means=None):
+    """' (did you mean 'x' or 'y'?)' for the choices closest to name, or ''.
+
+    means maps a choice to what to suggest for it (a display name to its id); suggestions that
+    mean the same are given once."""
     import difflib
 
     by_lower = {c.lower(): c for c in choices}  # "OpenAI" should still find "openai"
     lower = name.lower()
-    close = [by_lower[c] for c in difflib.get_close_matches(lower, list(by_lower), n=3, cutoff=0.6)]
+    if lower in by_lower:
+        close = [by_lower[lower]]  # the same but for case: that one, not its neighbours too
+    else:
+        close = [by_lower[c] for c in difflib.get_close_matches(lower, list(by_lower), n=3, cutoff=0.6)]
     if not close:
         close = [c for c in choices if lower and (lower in c.lower() or c.lower() in lower)][:3]
-    return " (did you mean %s?)" % " or ".join(repr(c) for c in close) if close else ""
+    shown = []
+    for choice in close:
+        meant = (means or {}).get(choice, choice)
+        if meant not in shown:
+            shown.append(meant)
+    return " (did you mean %s?)" % " or ".join(repr(c) for c in shown) if shown else ""
 
 
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -3,7 +3,7 @@
 Only `atomic models` (and whatever else needs model data) imports this; `atomic key`, `login`,
 `logout` and `--help` never load the catalogue.
 """
-from .. import all_providers, builtin, builtins, custom_provider
+from .. import aliased, all_providers, builtin, builtins, custom_provider, unknown_provider
 from .._core import errors
 
 CATALOG_FILE = "catalog.json"  # package data beside this module (in a zip, inside the archive)
@@ -39,7 +39,7 @@ def load_catalog(ctx):
     if configs:
         from .schema import check_models_config
 
-        problems, warnings = check_models_config(configs, origin, {p.id for p in builtins()})
+        problems, warnings = check_models_config(configs, origin, {p.id for p in builtins()}, env=ctx.env)
         for warning in warnings:
             ctx.warn(warning)
         if problems:
@@ -134,7 +134,7 @@ def available_providers(catalog, ctx):
     found = []
     for pid in catalog:
         provider = providers.get(pid) or custom_provider(pid, {})
-        if provider.custom and needs_no_key(provider, ctx):
+        if provider.takes_no_key(ctx):
             found.append(pid)
             continue
         try:
@@ -146,12 +146,6 @@ def available_providers(catalog, ctx):
             continue
         found.append(pid)
     return found
-
-
-def needs_no_key(provider, ctx):
-    """A custom provider with neither apiKey nor authHeader: a server that takes no key."""
-    config, _path = provider.config(ctx)
-    return not (config or {}).get("apiKey") and not (config or {}).get("authHeader")
 
 
 def select_models(ctx, target=None, every=False, search=None, reasoning=False, images=False):
@@ -182,12 +176,14 @@ def select_models(ctx, target=None, every=False, search=None, reasoning=False, i
 
 
 def split_target(target, catalog):
-    """(provider id, model id or None) from PROVIDER or PROVIDER/MODEL (model ids may hold '/')."""
+    """(provider id, model id or None) from PROVIDER or PROVIDER/MODEL (model ids may hold '/');
+    PROVIDER may be an alias (claude/claude-sonnet-4-5)."""
     pid, _slash, model_id = target.partition("/")
     if pid not in catalog and builtin(pid) is None:
-        from .._core.text import did_you_mean
-        raise errors.UsageError("unknown provider %r%s; `atomic models --all` lists every provider and model"
-                         % (pid, did_you_mean(pid, sorted(set(catalog) | {p.id for p in builtins()}))))
+        if aliased(pid) is None:
+            custom = [custom_provider(p, {}) for p in catalog if builtin(p) is None]
+            raise unknown_provider(pid, custom, "`atomic models --all` lists every provider and model")
+        pid = aliased(pid).id
     if pid not in catalog:
         catalog[pid] = []  # a known provider without catalogue models (together)
     return pid, (model_id or None)

@@ -25,13 +25,56 @@ _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+\Z")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
 
 
-def check_models_config(configs, origin, builtin_ids):
-    """(problems, warnings) for the merged provider configs; each a "file: path: message" line."""
+def check_models_config(configs, origin, builtin_ids, env=None):
+    """(problems, warnings) for the merged provider configs; each a "file: path: message" line.
+
+    env(name) -> value or None, when given, lets header values that read an unset variable be
+    warned about."""
     problems, warnings = [], []
     for pid, config in configs.items():
         check = _Checker(os.path.basename(origin[pid]), problems, warnings)
-        _check_provider(check, _path("providers", pid), pid, config, pid in builtin_ids)
+        path = _path("providers", pid)
+        builtin = pid in builtin_ids
+        _check_provider(check, path, pid, config, builtin)
+        if isinstance(config, dict):
+            if (not builtin and "api" not in config and "models" not in config
+                    and any(name in config for name in PROVIDER_FIELDS)):  # (an empty one is reported as such)
+                _not_a_provider(check, path, pid)
+            if env is not None:
+                _check_header_variables(check, path, config, env)
     return problems, warnings
+
+
+def _not_a_provider(check, path, pid):
+    """An entry that changes nothing built-in and defines no models: most often a misspelt id."""
+    from .. import aliased, suggest
+
+    if aliased(pid) is not None:
+        check.problem(path, "%r is an alias; entries in models.json use the provider id: rename it to %r"
+                      % (pid, aliased(pid).id))
+        return
+    check.problem(path, "not a built-in provider%s, and without \"api\" and \"models\" it defines no "
+                        "custom one; fix the id, or add \"api\" and \"models\"" % suggest(pid))
+
+
+def _check_header_variables(check, path, config, env):
+    """Warn about header values that read an environment variable which is not set."""
+    from .._core.keys import variables_read
+
+    places = [(path, config)] + [("%s.models[%d]" % (path, n), m) for n, m in enumerate(config.get("models") or [])
+                                 if isinstance(m, dict)]
+    overrides = config.get("modelOverrides")
+    if isinstance(overrides, dict):
+        places += [(_path(_path(path, "modelOverrides"), mid), m) for mid, m in overrides.items()
+                   if isinstance(m, dict)]
+    for where, obj in places:
+        headers = obj.get("headers")
+        for name, value in (headers.items() if isinstance(headers, dict) else ()):
+            for variable in (variables_read(value) if isinstance(value, str) else ()):
+                if not env(variable):
+                    check.warn(_path(_path(where, "headers"), name),
+                               "reads the environment variable %s, which is not set; export it (until then "
+                               "requests with this header fail)" % variable)
 
 
 class _Checker:

@@ -125,9 +125,10 @@ def detail_lines(model):
 
 
 def output_width(ctx, stream):
-    """The width to fit: the terminal's, or $COLUMNS; None (no limit) when stdout is a pipe."""
-    if ctx.environ.get("COLUMNS") or stream.isatty():
-        import shutil  # only here: with re, it costs more than the rest of `atomic models`
+    """The width to fit on a terminal (its own, or $COLUMNS); None (no limit) when stdout is a
+    file or a pipe, so what a script reads always has whole ids."""
+    if not stream.isatty():
+        return None
+    import shutil  # only here: with re, it costs more than the rest of `atomic models`
 
-        return shutil.get_terminal_size().columns
-    return None
+    return shutil.get_terminal_size().columns
