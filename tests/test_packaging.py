@@ -74,8 +74,10 @@ def test_a_zipapp_runs_models_and_key(tmp_path):
     stage.mkdir()
     subprocess.run(["cp", "-r", os.path.join(REPO, "providers"), os.path.join(REPO, "atomic.py"), str(stage)], check=True)
     subprocess.run(["find", str(stage), "-name", "__pycache__", "-prune", "-exec", "rm", "-rf", "{}", "+"], check=True)
+    # Our own __main__: zipapp's `-m atomic:main` would drop main()'s exit code.
+    (stage / "__main__.py").write_text("import sys\nimport atomic\nsys.exit(atomic.main())\n")
     pyz = tmp_path / "atomic.pyz"
-    subprocess.run([PYTHON, "-m", "zipapp", str(stage), "-m", "atomic:main", "-o", str(pyz)], check=True)
+    subprocess.run([PYTHON, "-m", "zipapp", str(stage), "-o", str(pyz)], check=True)
     env = clean_env(tmp_path, tmp_path / "agent", OPENAI_API_KEY=KEY)
     elsewhere = str(tmp_path)  # not the checkout: nothing may come from beside the archive
 
@@ -87,6 +89,9 @@ def test_a_zipapp_runs_models_and_key(tmp_path):
     key = subprocess.run([PYTHON, "-I", str(pyz), "key", "openai"], env=env, cwd=elsewhere,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert (key.returncode, key.stdout.decode(), key.stderr.decode()) == (0, KEY + "\n", "")
+    missing = subprocess.run([PYTHON, "-I", str(pyz), "key", "groq"], env=env, cwd=elsewhere,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert missing.returncode == 3 and missing.stderr.decode().startswith("atomic: no credential for Groq")
 
 
 def test_one_version_for_the_command_the_package_and_the_user_agent(tmp_path):
