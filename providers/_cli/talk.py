@@ -51,7 +51,7 @@ def send(ctx, provider, model, turn, answer, sleep=time.sleep):
                 raise NetworkError("%s asked to wait %s before trying again (HTTP %d: %s); atomic waits at most "
                                    "%g s (ATOMIC_RETRY_MAX_WAIT): try again later"
                                    % (host, _seconds(wait), status, text, bound))
-            ctx.say("%s answered HTTP %d; trying again in %s" % (host, status, _seconds(wait)))
+            ctx.say("atomic: warning: %s answered HTTP %d; trying again in %s" % (host, status, _seconds(wait)))
             sleep(wait)
             tries += 1
             continue

@@ -20,8 +20,9 @@ class Event:
 
 
 def events(chunks):
-    """Yield an Event for each one in the byte chunks; an event cut off by the end of the stream
-    is still given (servers often close right after a last `data:` line)."""
+    """Yield an Event for each one in the byte chunks. An event the stream ends in the middle of
+    (no blank line after it) is dropped, as the format says: it may be half a JSON document, and
+    the protocol then sees a stream that stopped before its last event."""
     name, data, carry, after_cr = "", [], b"", False
     for chunk in chunks:
         if after_cr and chunk[:1] == b"\n":
@@ -41,10 +42,6 @@ def events(chunks):
                 name, data = "", []
             else:
                 name = ""
-    if carry:
-        name, data = _field(carry, name, data)
-    if data:
-        yield Event(name, "\n".join(data))
 
 
 def _field(line, name, data):

@@ -129,16 +129,24 @@ def json_event(event, what):
 
 
 def error_text(doc):
-    """The message of an error object as providers shape it ({"error": {"message": ...}} etc.)."""
+    """The message of an error object as providers shape it: {"error": {"message", "type" or
+    "code"}}, or those fields at the top (an `error` event of the Responses API)."""
     from .._core.mask import excerpt
 
     err = doc.get("error", doc) if isinstance(doc, dict) else doc
-    if isinstance(err, dict):
-        parts = [str(err[k]) for k in ("type", "code", "status") if isinstance(err.get(k), str) and err[k]]
-        message = err.get("message")
-        text = "%s%s" % (parts[0] + ": " if parts else "", message if message else ", ".join(parts[1:]) or "")
-        return excerpt(text or str(err))
-    return excerpt(str(err))
+    if not isinstance(err, dict):
+        return excerpt(str(err))
+    kind = next((err[k] for k in ("code", "type", "status")
+                 if isinstance(err.get(k), str) and err[k] and err[k] != "error"), None)
+    message = err.get("message") if isinstance(err.get("message"), str) else None
+    text = ": ".join(part for part in (kind, message) if part)
+    return excerpt(text or json_text(err))
+
+
+def json_text(value):
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
 
 
 def join(base, path):
