@@ -260,12 +260,12 @@ def set_fast_mode(ctx, words):
 
 
 def _store(ctx, scope, on):
-    flags = fast.store(ctx, scope, on)
+    """Store the flag; say so when the environment or a project's settings win over it here."""
+    fast.store(ctx, scope, on)
     if fast.state(ctx)[scope] != on:
         ctx.warn("%s is %s here all the same: %s overrides it" % (
             scope, "on" if not on else "off",
             fast.ENV if scope in fast.overrides(ctx) else "the project's .atomic/settings.json"))
-    del flags
     return fast.describe(ctx)
 
 

@@ -73,7 +73,8 @@ def applies(ctx, model, scope):
 
 
 def store(ctx, scope, on):
-    """Set codexFastMode.<scope> in the global settings.json; the flags now stored."""
+    """Set codexFastMode.<scope> in the global settings.json (warning once when workflow fast mode
+    is turned on); the flags now stored."""
     from .settings import update_settings
 
     before = stored(ctx)
