@@ -14,6 +14,8 @@ Sign in to LLM providers and keep the credentials fresh.
   atomic login                 pick a provider from a menu and sign in
   atomic key openai            print the working credential for a provider
   atomic status                show every provider you have a credential for
+  atomic ask "a question"      ask a model; the answer streams to stdout
+  atomic                       talk to a model (on a terminal; also `atomic chat`)
 """
 
 
@@ -37,7 +39,7 @@ EPILOG = ("Exit codes: 0 ok, 1 bug, 2 usage, 3 no credential, 4 bad auth.json/mo
 # The commands, in the order `atomic --help` lists them; each has add_NAME (its parser) and
 # cmd_NAME (its body) below. One line each for `atomic --help`; a command's full parser is built
 # only when it runs.
-COMMANDS = ("login", "logout", "key", "status", "models", "providers", "exec", "completion")
+COMMANDS = ("login", "logout", "key", "status", "models", "providers", "ask", "chat", "fast", "exec", "completion")
 SUMMARY = {
     "login": "sign in to a provider (subscription or API key)",
     "logout": "remove a stored credential",
@@ -45,6 +47,9 @@ SUMMARY = {
     "status": "list providers with a credential, where it comes from, and problems",
     "models": "list the models you can use (or every known model with --all)",
     "providers": "list every provider, its aliases, and the credential found now",
+    "ask": "ask a model one question; the answer streams to stdout",
+    "chat": "talk to a model, turn by turn (what `atomic` alone does on a terminal)",
+    "fast": "show or set Codex fast mode (the priority tier) for chat and workflows",
     "exec": "run a command with your credentials in the variables its tools read",
     "completion": "print a shell completion script (bash, zsh, fish)",
 }
@@ -196,6 +201,59 @@ def add_completion(commands):
     # or bash's command line up to the cursor.
     p.add_argument("--complete", choices=("words", "line"), help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_completion)
+
+
+def add_ask(commands):
+    p = commands.add_parser(
+        "ask", help=SUMMARY["ask"],
+        description="Send PROMPT to a model and stream the answer to stdout as it arrives; a one-line "
+                    "summary (model, tokens, cost, time to first token) goes to stderr. The prompt is "
+                    "read from stdin when it is `-`, or absent and stdin is not a terminal.",
+        epilog="Without -m: settings.json's defaultProvider/defaultModel, else the first provider you "
+               "have a credential for (in login-menu order) and its first model.\n\n" + examples(
+                   ("atomic ask \"What is a monad?\"", "the default model"),
+                   "git diff | atomic ask -m anthropic/claude-sonnet-4-5 \"Review this change\"",
+                   ("atomic ask --json \"2+2?\" | jq -r .text", "one JSON object")))
+    p.add_argument("prompt", metavar="PROMPT", nargs="*", help="the question (several words are joined); - for stdin")
+    p.add_argument("-m", "--model", metavar="PROVIDER/MODEL", help="the model, e.g. openai/gpt-4o (see `atomic models`)")
+    p.add_argument("--system", metavar="TEXT", help="a system prompt")
+    p.add_argument("--workflow", action="store_true",
+                   help="run as a workflow stage: Codex fast mode follows its workflow setting, not chat's")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object (text, reasoning, usage, cost, stop reason) instead of streaming")
+    p.add_argument("--show-thinking", action="store_true",
+                   help="print the model's reasoning when stdout is not a terminal (it is shown dimmed on one)")
+    p.set_defaults(func=cmd_ask)
+
+
+def add_chat(commands):
+    p = commands.add_parser(
+        "chat", help=SUMMARY["chat"],
+        description="A conversation on this terminal: type a message, the answer streams back. "
+                    "/help lists the commands (/model, /login, /fast, ...). Ctrl-C stops an answer, "
+                    "Ctrl-D or /quit leaves.",
+        epilog=examples(("atomic chat", "the default model (`atomic` alone does the same on a terminal)"),
+                        ("atomic chat -m openai-codex/gpt-5.2-codex", "start with this model")))
+    p.add_argument("-m", "--model", metavar="PROVIDER/MODEL", help="the model to start with")
+    p.add_argument("--system", metavar="TEXT", help="a system prompt for the whole conversation")
+    p.set_defaults(func=cmd_chat)
+
+
+def add_fast(commands):
+    p = commands.add_parser(
+        "fast", help=SUMMARY["fast"],
+        description="Codex fast mode sends OpenAI and ChatGPT (Codex) requests on the priority service "
+                    "tier: faster, and priced higher. Chat and workflow stages have separate settings "
+                    "(settings.json codexFastMode.chat / .workflow, default off); "
+                    "ATOMIC_CODEX_FAST_MODE=chat=1;workflow=0 overrides them for one process tree.",
+        epilog=examples(("atomic fast", "show both settings"), ("atomic fast on", "chat on"),
+                        ("atomic fast off --workflow", "workflow stages off")))
+    p.add_argument("state", metavar="on|off", nargs="?", choices=("on", "off"), help="turn it on or off")
+    scope = p.add_mutually_exclusive_group()
+    scope.add_argument("--chat", dest="scope", action="store_const", const="chat", help="the chat setting (the default)")
+    scope.add_argument("--workflow", dest="scope", action="store_const", const="workflow",
+                       help="the setting for workflow stages (atomic ask --workflow)")
+    p.set_defaults(func=cmd_fast, scope=None)
 
 
 def build_parser(argv=None, every_command=False):
@@ -437,6 +495,21 @@ def cmd_completion(args, ctx):
     return 0
 
 
+def cmd_ask(args, ctx):
+    from providers._cli.ask import ask
+    return ask(args, ctx)
+
+
+def cmd_chat(args, ctx):
+    from providers._cli.chat import chat
+    return chat(args, ctx)
+
+
+def cmd_fast(args, ctx):
+    from providers._cli.chat import fast_command
+    return fast_command(args, ctx)
+
+
 def _take_cli_key(args, ctx):
     """Turn --api-key / --api-key-file into ctx.cli_key, warning when the key sat on argv."""
     if args.api_key == "" or args.api_key_file == "":
@@ -474,6 +547,8 @@ def main(argv=None):
         return 1
     try:
         words = sys.argv[1:] if argv is None else argv
+        if not words:
+            return _no_command()
         shown = top_level_help(words)
         if shown is not None:
             sys.stdout.write(shown)
@@ -500,6 +575,16 @@ def main(argv=None):
             _print_masked_traceback()
         return _fail("internal error (a bug): %s: %s; run again with ATOMIC_DEBUG=1 and report it"
                      % (type(exc).__name__, exc), Exit.BUG)
+
+
+def _no_command():
+    """`atomic` alone: a conversation on a terminal; the short help (exit 2) for a script."""
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        from providers._core.context import Context
+        return cmd_chat(_Arguments(model=None, system=None), Context())
+    sys.stderr.write("usage: atomic COMMAND ...\n\n" + DESCRIPTION + "\n")
+    return _fail("name a command (`atomic --help` lists them all), or run `atomic` on a terminal to talk "
+                 "to a model", 2)
 
 
 def _fail(message, code):

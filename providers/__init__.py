@@ -234,6 +234,14 @@ def alias_summary():
     return ", ".join("%s=%s" % ("/".join(p.aliases), p.id) for p in _BUILTIN if p.aliases)
 
 
+def in_menu_order(providers):
+    """(subscriptions, the rest): providers with a subscription login in registry order, then every
+    other one by name, as the login menu lists them (and `atomic ask` picks its default by)."""
+    providers = list(providers)
+    subscriptions = [p for p in providers if p.subscription and "oauth" in p.auth]
+    return subscriptions, sorted((p for p in providers if p not in subscriptions), key=lambda p: p.name.lower())
+
+
 def all_providers(ctx):
     """Built-in providers, then the custom providers of models.json (BadFile if it is broken)."""
     from ._models.files import read_models_files

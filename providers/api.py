@@ -25,7 +25,11 @@ signs in with OAuth (and `refresh` if its tokens expire).
     prepare(request, credential, model, ctx)
         Change a request just before it is sent: request.url, request.headers (set/remove by
         name), request.json (the body), for what is special to this provider. model is the
-        catalogue record (id, api, baseUrl, ...).
+        catalogue record (id, api, baseUrl, ...). A provider that signs requests sets
+        request.body to the final bytes (they are sent as they are) and may change request.url.
+    error_hint(status, message) -> str or None
+        A sentence to add when the provider refuses a request (HTTP status, its error text),
+        e.g. how to enable a model; None when there is nothing to add.
     export(credential, ctx) -> {NAME: value} or None
         The environment variables `atomic exec` gives a command for this credential, as the
         provider's own tools read them (e.g. {"ANTHROPIC_OAUTH_TOKEN": ...}); {} when no tool reads
@@ -37,7 +41,7 @@ Everything a module needs is below: errors (each carries its exit code), the HTT
 OAuth and device-code helpers, and prompts. Names are loaded on first use, so importing this
 module costs almost nothing.
 """
-HOOKS = ("login", "refresh", "account", "headers", "base_url", "prepare", "export")
+HOOKS = ("login", "refresh", "account", "headers", "base_url", "prepare", "error_hint", "export")
 
 ERRORS = ("AtomicError", "UsageError", "NotLoggedIn", "BadFile", "LoginAgain", "NetworkError", "Unsafe",
           "CommandFailed", "LoginFailed")
@@ -58,6 +62,8 @@ _LAZY.update({
     "has_control_chars": ("._core.text", "has_control_chars"),
     "mask_text": ("._core.mask", "mask_text"),
     "HeaderList": ("._core.endpoint", "HeaderList"),
+    "retry_after": ("._net.retry", "retry_after"),
+    "catalog_models": ("._models.catalog", "builtin_models"),
 })
 
 __all__ = ["HOOKS"] + sorted(_LAZY)

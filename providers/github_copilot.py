@@ -14,6 +14,10 @@ _EXPIRY_MARGIN_MS = 5 * 60 * 1000          # stored `expires` is 5 minutes early
 _DEFAULT_BASE = "https://api.individual.githubcopilot.com"
 _LATEST_EXPIRY = 1e11                      # unix seconds (year 5138): beyond is not a real expiry
 _TRANSIENT_POLL_FAILURES = 3               # network blips tolerated while the person approves
+_API_VERSION = "2026-06-01"                # the X-GitHub-Api-Version of the model list
+_LIST_DEADLINE = 5.0                       # seconds per model-list or policy request
+_RATE_LIMIT_BUDGET = 5.0                   # seconds a 429 may make one of them wait, in all
+_RATE_LIMIT_RETRIES = 2
 
 # Copilot serves only requests that look like they come from its editor plugin.
 _EDITOR_HEADERS = (
@@ -39,6 +43,7 @@ def login(ctx, options):
     record["refresh"] = github_token
     if domain != _GITHUB:
         record["enterpriseUrl"] = domain
+    _enable_models(record, ctx)
     return record
 
 
@@ -52,19 +57,22 @@ def refresh(entry, ctx):
 
 
 def headers(credential):
-    """Header lines for a Copilot API request; only Authorization for a plain token (env, --api-key)."""
-    if not credential.is_oauth:
-        return None
-    return [("Authorization", "Bearer " + credential.value)] + list(_EDITOR_HEADERS)
+    """Header lines for a Copilot API request; only Authorization for a plain token (env, --api-key),
+    as a bearer whatever the model's wire API (Claude models too)."""
+    lines = [("Authorization", "Bearer " + credential.value)]
+    return lines + list(_EDITOR_HEADERS) if credential.is_oauth else lines
 
 
 def prepare(request, credential, model, ctx):
-    """Copilot wants to know who started the turn and what the request is for."""
+    """Copilot wants to know who started the turn and what the request is for; a raw GitHub
+    token (not one made by the Copilot exchange) is accepted from the Copilot CLI's integration."""
     body = request.json if isinstance(request.json, dict) else {}
-    messages = body.get("messages") or body.get("input") or []
+    messages = body.get("messages") or body.get("input") or body.get("contents") or []
     last = messages[-1] if isinstance(messages, list) and messages else {}
     request.headers.set("X-Initiator", "user" if isinstance(last, dict) and last.get("role") == "user" else "agent")
     request.headers.set("Openai-Intent", "conversation-edits")
+    if not credential.is_oauth and not any(p.startswith("tid=") for p in (credential.value or "").split(";")):
+        request.headers.set("Copilot-Integration-Id", "copilot-developer-cli")
 
 
 def export(credential, ctx):
@@ -106,9 +114,92 @@ def api_base(entry):
     return _DEFAULT_BASE
 
 
-def hint_for_error(message):
+def error_hint(status, message):
     """NOT_SUPPORTED_HINT when a Copilot API error says the model is not supported, else None."""
     return NOT_SUPPORTED_HINT if "not supported" in str(message).lower() else None
+
+
+# Enabling the account's models at login (reference §11.2) -----------------------------------
+
+def _enable_models(record, ctx):
+    """Turn on, one at a time, the account's models that wait for a yes (policy "unconfigured")
+    and that atomic knows; store what the account may use as availableModelIds. Best effort:
+    the login stands whatever this answers."""
+    base = api_base(record)
+    auth = {"Authorization": "Bearer " + record["access"]}
+    headers = dict(_EDITOR_HEADERS)
+    headers["X-GitHub-Api-Version"] = _API_VERSION
+    try:
+        resp = _patiently(lambda: api.request("GET", base + "/models", ctx, headers=headers, secret_headers=auth,
+                                              deadline=_LIST_DEADLINE), ctx)
+    except api.NetworkError as exc:
+        ctx.warn("could not read this account's Copilot models (%s); a model Copilot calls \"not supported\" "
+                 "may need enabling in VS Code" % exc.message)
+        return
+    doc = resp.json_or_none() if resp.ok else None
+    if not isinstance(doc, dict) or not isinstance(doc.get("data"), list):
+        ctx.warn("%s answered the model list with HTTP %d (%s); models were not enabled"
+                 % (resp.host, resp.status, resp.error_text()))
+        return
+    known = {m.get("id") for m in api.catalog_models("github-copilot")}
+    available, waiting = _account_models(doc["data"], known, individual=base == _DEFAULT_BASE)
+    enabled = []
+    if waiting:
+        ctx.say("Enabling %d Copilot model(s) for this account: %s" % (len(waiting), ", ".join(waiting)))
+    policy_headers = dict(headers, **{"openai-intent": "chat-policy", "x-interaction-type": "chat-policy"})
+    for model_id in waiting:
+        try:
+            answer = _patiently(lambda: api.request("POST", "%s/models/%s/policy" % (base, model_id), ctx,
+                                                    headers=policy_headers, secret_headers=auth,
+                                                    json_body={"state": "enabled"}, deadline=_LIST_DEADLINE), ctx)
+        except api.NetworkError:
+            continue
+        if answer.status == 429:
+            ctx.warn("GitHub Copilot is limiting requests; %d model(s) were not enabled (%s): %s"
+                     % (len(waiting) - len(enabled), ", ".join(m for m in waiting if m not in enabled),
+                        NOT_SUPPORTED_HINT[NOT_SUPPORTED_HINT.index("open"):]))
+            break
+        if answer.ok:
+            enabled.append(model_id)
+    record["availableModelIds"] = available + [m for m in enabled if m not in available]
+
+
+def _account_models(items, known, individual):
+    """(ids the account may use, ids to enable) from the /models answer."""
+    models = []
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            continue
+        supports = (item.get("capabilities") or {}).get("supports") if isinstance(item.get("capabilities"), dict) else {}
+        if isinstance(supports, dict) and supports.get("tool_calls") is False:
+            continue
+        policy = item.get("policy") if isinstance(item.get("policy"), dict) else {}
+        models.append((item["id"], item.get("model_picker_enabled") is True, policy.get("state")))
+    picker = [mid for mid, shown, state in models if shown and state != "disabled"]
+    # Some individual accounts mark no model for the picker despite enabled policies.
+    fallback = individual and not picker
+    available = picker or ([mid for mid, _shown, state in models if state == "enabled"] if fallback else [])
+    waiting = [mid for mid, shown, state in models
+               if state == "unconfigured" and mid in known and (shown or fallback)]
+    return available, waiting
+
+
+def _patiently(send, ctx):
+    """send() again after a 429, as often and as long as the Retry-After allows within a few seconds."""
+    import time
+
+    spent = 0.0
+    for attempt in range(_RATE_LIMIT_RETRIES + 1):
+        resp = send()
+        if resp.status != 429 or attempt == _RATE_LIMIT_RETRIES:
+            return resp
+        wait = api.retry_after(resp.headers, ctx.now())
+        wait = 0.5 * 2 ** attempt if wait is None else wait
+        if spent + wait > _RATE_LIMIT_BUDGET:
+            return resp
+        time.sleep(wait)
+        spent += wait
+    return resp
 
 
 # Choosing the server --------------------------------------------------------------------------

@@ -23,7 +23,7 @@ class FakeGitHub:
 
     def __init__(self, net, domain="github.com", answers=("ok",), interval=1, expires_in=900,
                  github_token="gho_github-token-1234567890", copilot_lifetime=1800,
-                 verification_uri=None):
+                 verification_uri=None, models=(), policy_answers=()):
         self.domain, self.api = domain, "api." + domain
         self.answers = list(answers)
         self.interval, self.expires_in = interval, expires_in
@@ -32,6 +32,10 @@ class FakeGitHub:
         self.copilot_lifetime = copilot_lifetime
         self.verification_uri = verification_uri or "https://%s/login/device" % domain
         self.device_code = "dc-%s-0001" % domain
+        self.models = list(models)            # the account's /models "data" items
+        self.policy_answers = list(policy_answers)  # (status, headers) per policy POST; then 200
+        self.policy_posts = []
+        self.model_lists = []
         self.device_requested_at = None
         self.poll_times = []
         self.exchanges = []
@@ -41,6 +45,38 @@ class FakeGitHub:
         hosts.route("POST", domain, "/login/device/code")(self._device_code)
         hosts.route("POST", domain, "/login/oauth/access_token")(self._access_token)
         hosts.route("GET", self.api, "/copilot_internal/v2/token")(self._copilot_token)
+        # The Copilot API: where the issued tokens' proxy-ep points on github.com; an Enterprise
+        # Server's tokens name none, so its copilot-api host.
+        copilot = self.copilot_host = ("api.individual.githubcopilot.com" if domain == "github.com"
+                                       else "copilot-api." + domain)
+        hosts.route("GET", copilot, "/models")(self._models)
+        for item in self.models:
+            hosts.route("POST", copilot, "/models/%s/policy" % item["id"])(self._policy)
+
+    def _copilot_headers_missing(self, req):
+        missing = [name for name, value in EDITOR_HEADERS.items() if req.headers.get(name) != value]
+        token = req.headers.get("Authorization", "")[len("Bearer "):]
+        if not any(token == issued for issued, _exp in self.issued):
+            missing.append("Authorization")
+        return missing
+
+    def _models(self, req):
+        self.model_lists.append(req)
+        missing = self._copilot_headers_missing(req)
+        if missing or req.headers.get("X-GitHub-Api-Version") != "2026-06-01":
+            return reply(400, {"message": "bad model-list request %s" % missing})
+        return reply(200, {"data": self.models, "object": "list"})
+
+    def _policy(self, req):
+        self.policy_posts.append(req)
+        missing = self._copilot_headers_missing(req)
+        if (missing or req.headers.get("openai-intent") != "chat-policy"
+                or req.headers.get("x-interaction-type") != "chat-policy" or req.json() != {"state": "enabled"}):
+            return reply(400, {"message": "bad policy request %s" % missing})
+        if self.policy_answers:
+            status, headers = self.policy_answers.pop(0)
+            return reply(status, {"message": "rate limited"}, headers)
+        return reply(200, {"state": "enabled"})
 
     def _check_form_request(self, req):
         problems = []
@@ -109,8 +145,9 @@ class FakeGitHub:
             return reply(401, {"message": "Bad credentials",
                                "documentation_url": "https://docs.github.com/rest"})
         expires_at = int(time.time()) + self.copilot_lifetime
-        token = "tid=t%d;exp=%d;sku=copilot_for_individuals;proxy-ep=proxy.individual.githubcopilot.com;8kp=1:abcdef" % (
-            len(self.exchanges), expires_at)
+        token = "tid=t%d;exp=%d;sku=copilot_for_individuals;%s8kp=1:abcdef" % (
+            len(self.exchanges), expires_at,
+            "proxy-ep=proxy.individual.githubcopilot.com;" if self.domain == "github.com" else "")
         self.issued.append((token, expires_at))
         return reply(200, {"token": token, "expires_at": expires_at, "refresh_in": 1500,
                            "endpoints": {"api": "https://api.individual.githubcopilot.com"}})

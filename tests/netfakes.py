@@ -16,9 +16,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 HOSTS = [
     "claude.ai", "platform.claude.com", "api.anthropic.com",
     "auth.openai.com", "chatgpt.com", "api.openai.com",
-    "github.com", "api.github.com", "*.githubcopilot.com", "api.individual.githubcopilot.com",
+    "github.com", "api.github.com", "*.githubcopilot.com", "api.individual.githubcopilot.com", "api.business.githubcopilot.com",
     "ghe.example.com", "api.ghe.example.com", "copilot-api.ghe.example.com",
     "slow.example.com", "big.example.com", "redirect.example.com", "other.example.com",
+    "generativelanguage.googleapis.com", "api.mistral.ai", "api.groq.com", "openrouter.ai", "api.deepseek.com",
 ]
 
 
@@ -54,6 +55,45 @@ def reply(status=200, body=None, headers=None):
     if isinstance(body, str):
         body = body.encode("utf-8")
     return status, headers, body or b""
+
+
+def stream(req, parts, status=200, headers=None, between=None, cut=False):
+    """Answer `req` with the byte strings in `parts`, one HTTP chunk each and flushed at once
+    (chunked transfer encoding, as streaming servers send it). between(n) runs before part n;
+    cut=True drops the connection after the last part instead of ending the body."""
+    handler = req.handler
+    handler.send_response(status)
+    headers = dict({"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}, **(headers or {}))
+    for name, value in headers.items():
+        handler.send_header(name, value)
+    handler.send_header("Transfer-Encoding", "chunked")
+    handler.end_headers()
+    try:
+        for n, part in enumerate(parts):
+            if between is not None:
+                between(n)
+            if isinstance(part, str):
+                part = part.encode("utf-8")
+            handler.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            handler.wfile.flush()
+        if not cut:
+            handler.wfile.write(b"0\r\n\r\n")
+            handler.wfile.flush()
+    except (BrokenPipeError, ConnectionResetError, OSError):
+        pass  # the client went away (Ctrl-C)
+    handler.close_connection = True
+    return None
+
+
+def sse(*events):
+    """SSE text for events given as dicts/strings (data) or (event name, data) pairs."""
+    out = []
+    for event in events:
+        name, data = event if isinstance(event, tuple) else (None, event)
+        if not isinstance(data, str):
+            data = json.dumps(data, ensure_ascii=False)  # raw UTF-8, as servers send it
+        out.append(("event: %s\n" % name if name else "") + "data: %s\n\n" % data)
+    return "".join(out)
 
 
 class FakeHosts:

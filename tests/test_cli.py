@@ -330,11 +330,18 @@ def test_status_with_no_credentials(atomic_env):
 def test_every_failure_is_one_line_without_traceback(atomic_env):
     atomic_env.write_auth({"groq": {"type": "api_key", "key": "!exit 2"}})
     cases = [
-        ((), 2), (("frobnicate",), 2), (("key",), 2), (("key", "openai", "--bogus"), 2),
+        (("frobnicate",), 2), (("key",), 2), (("key", "openai", "--bogus"), 2),
         (("key", "openai"), 3), (("key", "groq"), 8), (("status", "extra"), 2),
     ]
     for args, code in cases:
         assert_fails(atomic_env.run(*args), code)
+
+
+def test_no_command_without_a_terminal_prints_the_short_help(atomic_env):
+    r = atomic_env.run()                     # stdin is /dev/null: no conversation to start
+    assert r.returncode == 2 and r.stdout == ""
+    assert "atomic ask" in r.stderr and "atomic login" in r.stderr and "Traceback" not in r.stderr
+    assert r.stderr.splitlines()[-1].startswith("atomic: ")
 
 
 def test_version_and_help_go_to_stdout(atomic_env):

@@ -71,11 +71,12 @@ def test_login_on_github_com_stores_the_copilot_token_and_the_github_token(net, 
     entry = read_auth(home)["github-copilot"]
     token, expires_at = github.issued[-1]
     assert entry == {"type": "oauth", "access": token, "refresh": github.github_token,
-                     "expires": expires_at * 1000 - 300000}
+                     "expires": expires_at * 1000 - 300000, "availableModelIds": []}
     assert os.stat(auth_path(home)).st_mode & 0o777 == 0o600
     assert len(github.exchanges) == 1
     assert github.exchanges[0].headers["Authorization"] == "Bearer " + github.github_token
-    assert set(net.proxy.targets) == {"github.com:443", "api.github.com:443"}
+    assert set(net.proxy.targets) == {"github.com:443", "api.github.com:443", "api.individual.githubcopilot.com:443"}
+    assert len(github.model_lists) == 1 and github.policy_posts == []     # nothing waited to be enabled
 
 
 @pytest.mark.parametrize("how", ["stdin", "flag"])
@@ -91,7 +92,8 @@ def test_login_on_an_enterprise_server_given_as_a_url(net, home, how):
     entry = read_auth(home)["github-copilot"]
     assert entry["enterpriseUrl"] == "ghe.example.com"
     assert entry["refresh"] == github.github_token and entry["access"] == github.issued[-1][0]
-    assert {r.host for r in net.hosts.requests} == {"ghe.example.com", "api.ghe.example.com"}
+    assert {r.host for r in net.hosts.requests} == {"ghe.example.com", "api.ghe.example.com",
+                                                    "copilot-api.ghe.example.com"}
     assert [r.path for r in net.hosts.seen(host="ghe.example.com")] == ["/login/device/code", "/login/oauth/access_token"]
     assert "https://ghe.example.com/login/device" in result.stderr
 
@@ -254,7 +256,35 @@ def test_base_url_follows_the_tokens_proxy_endpoint(entry, expected):
     assert api_base(entry) == expected
 
 
-def test_the_not_supported_hint_names_vs_code():
-    from providers.github_copilot import hint_for_error
-    assert "VS Code" in hint_for_error('{"error":{"message":"The requested model is not supported"}}')
-    assert hint_for_error("rate limited") is None
+# Enabling the account's models at login (reference §11.2) ------------------------------------
+
+def _model(mid, state, picker=True, tools=True):
+    return {"id": mid, "model_picker_enabled": picker, "policy": {"state": state},
+            "capabilities": {"supports": {"tool_calls": tools}}}
+
+
+def test_login_enables_the_unconfigured_catalogue_models_one_at_a_time(net, home):
+    models = [_model("gpt-4.1", "enabled"), _model("claude-sonnet-4.5", "unconfigured"),
+              _model("gemini-2.5-pro", "unconfigured"), _model("not-in-the-catalogue", "unconfigured"),
+              _model("grok-code-fast-1", "disabled"), _model("claude-opus-4.5", "unconfigured", tools=False)]
+    github = FakeGitHub(net, answers=["ok"], models=models, policy_answers=[(429, {"Retry-After": "1"})])
+    started = time.monotonic()
+    result = atomic(net, home, "login", "github-copilot")
+    assert result.returncode == 0, result.stderr
+    # One request at a time, in order; the 429 was waited out (1 s) and the same model asked again.
+    assert [r.path for r in github.policy_posts] == ["/models/claude-sonnet-4.5/policy"] * 2 + [
+        "/models/gemini-2.5-pro/policy"]
+    assert time.monotonic() - started >= 1.0
+    assert "Enabling 2 Copilot model(s)" in result.stderr
+    entry = read_auth(home)["github-copilot"]
+    assert entry["availableModelIds"] == ["gpt-4.1", "claude-sonnet-4.5", "gemini-2.5-pro", "not-in-the-catalogue"]
+
+
+def test_a_rate_limit_longer_than_a_few_seconds_stops_enabling_and_says_how(net, home):
+    models = [_model("claude-sonnet-4.5", "unconfigured"), _model("gemini-2.5-pro", "unconfigured")]
+    github = FakeGitHub(net, answers=["ok"], models=models, policy_answers=[(429, {"Retry-After": "3600"})])
+    result = atomic(net, home, "login", "github-copilot")
+    assert result.returncode == 0, result.stderr
+    assert [r.path for r in github.policy_posts] == ["/models/claude-sonnet-4.5/policy"]   # the batch stopped
+    assert "2 model(s) were not enabled" in result.stderr and "VS Code" in result.stderr
+    assert read_auth(home)["github-copilot"]["refresh"] == github.github_token       # the login stands

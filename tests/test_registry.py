@@ -98,7 +98,8 @@ def test_base_url_and_wire_api_are_ones_the_catalogue_uses():
 # The provider-module contract of providers/api.py: hook name -> its parameters.
 HOOK_PARAMETERS = {"login": ["ctx", "options"], "refresh": ["entry", "ctx"], "account": ["entry"],
                    "headers": ["credential"], "base_url": ["credential"],
-                   "prepare": ["request", "credential", "model", "ctx"], "export": ["credential", "ctx"]}
+                   "prepare": ["request", "credential", "model", "ctx"], "error_hint": ["status", "message"],
+                   "export": ["credential", "ctx"]}
 
 
 def test_the_contract_in_the_api_docstring_is_the_one_checked_here():

@@ -3,7 +3,7 @@ of models.json too), laid out in columns so the whole menu fits the terminal; an
 number, an id or an alias, and asked again after a wrong answer."""
 import os
 
-from .. import all_providers, builtins, find
+from .. import all_providers, builtins, find, in_menu_order
 from .._core.errors import AtomicError, UsageError
 from .prompts import ask
 
@@ -16,7 +16,7 @@ SPARE_LINES = 7   # two headings, the prompt, a line for a wrong answer's messag
 def choose(ctx):
     """(provider, "oauth" / "key"), or (provider, None) when it was named and its way of signing
     in is still to be chosen (Anthropic: subscription or key)."""
-    subscriptions = [(p, "oauth", p.subscription) for p in builtins() if p.subscription]
+    subscriptions = [(p, "oauth", p.subscription) for p in in_menu_order(builtins())[0]]
     keyed = [(p, "key", p.name) for p in sorted(_key_providers(ctx), key=lambda p: p.name.lower())]
     numbered = subscriptions + keyed
     width, height = terminal_size(ctx)

@@ -11,11 +11,14 @@ from . import errors
 
 
 def credential_headers(provider, credential, ctx, api=None):
-    """[(name, value), ...] for a request to provider with this credential."""
+    """[(name, value), ...] for a request to provider with this credential (None: a server that
+    takes no key, so only the API's and models.json's headers)."""
     wire = APIS.get(api or provider.api) or APIS[DEFAULT_API]
-    hook = provider.hook("headers")
+    hook = provider.hook("headers") if credential is not None else None
     lines = hook(credential) if hook is not None else None
-    if lines is None:
+    if credential is None:
+        lines = []
+    elif lines is None:
         name, template = provider.key_header or wire.key_header
         lines = [(name, template.replace("{key}", credential.value))]
     headers = HeaderList(lines)
@@ -25,7 +28,7 @@ def credential_headers(provider, credential, ctx, api=None):
     if config:
         for name, value in configured_headers(config, path, provider.id, ctx):
             headers.set(name, value)
-        if config.get("authHeader") is True:
+        if config.get("authHeader") is True and credential is not None:
             headers.set("Authorization", "Bearer " + credential.value)
     return headers.items()
 
@@ -45,6 +48,28 @@ def configured_headers(config, path, pid, ctx, where="headers"):
         origin = "%s: providers.%s.%s.%s" % (path, pid, where, name)
         out.append((name, resolve_value(value, ctx, origin,
                                         allow_commands=value.startswith("!") and commands_allowed_at(path))))
+    return out
+
+
+def model_headers(model, provider, ctx):
+    """The `headers` of a model record (the catalogue's, and models.json's merged in by the
+    catalogue), each value resolved as key values are when it is a reference ($VAR, !command)."""
+    from .files import commands_allowed_at
+    from .keys import is_variable_name, resolve_value
+
+    headers = model.get("headers")
+    if not isinstance(headers, dict):
+        return []
+    _config, path = provider.config(ctx)
+    out = []
+    for name, value in headers.items():
+        if not isinstance(value, str):
+            continue
+        if value.startswith("!") or "$" in value or is_variable_name(value):
+            origin = "%s: providers.%s model %s headers.%s" % (path or "models.json", provider.id, model.get("id"), name)
+            value = resolve_value(value, ctx, origin,
+                                  allow_commands=value.startswith("!") and bool(path) and commands_allowed_at(path))
+        out.append((name, value))
     return out
 
 

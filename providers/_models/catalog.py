@@ -30,6 +30,11 @@ def builtin_catalog():
                           "atomic, keeping providers/ beside atomic.py" % (CATALOG_FILE, exc), errors.Exit.BUG)
 
 
+def builtin_models(provider_id):
+    """The shipped catalogue's models of one provider (models.json not applied)."""
+    return list(builtin_catalog().get(provider_id, ()))
+
+
 def load_catalog(ctx):
     """The catalogue with custom providers merged in; BadFile listing every problem in the files."""
     from .files import read_models_files
@@ -168,7 +173,7 @@ def select_models(ctx, target=None, every=False, search=None, reasoning=False, i
         models = [m for pid in available_providers(catalog, ctx) for m in catalog[pid]]
         empty = ("no provider has a credential yet: run `atomic login` to sign in, "
                  "or `atomic models --all` to see every known model")
-    chosen = [m for m in models if _matches(m, search, reasoning, images)]
+    chosen = [m for m in models if matches(m, search, reasoning, images)]
     if models and not chosen:
         empty = "no model matches %s; try fewer filters%s" % (
             _describe_filters(search, reasoning, images), "" if every or target else ", or --all")
@@ -189,7 +194,7 @@ def split_target(target, catalog):
     return pid, (model_id or None)
 
 
-def _matches(model, search, reasoning, images):
+def matches(model, search, reasoning, images):
     if reasoning and not model.get("reasoning"):
         return False
     if images and "image" not in model.get("input", ()):

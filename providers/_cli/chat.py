@@ -1,0 +1,294 @@
+"""The interactive mode (`atomic` on a terminal, `atomic chat`), and `atomic fast`.
+
+A plain line-based loop (input(), with readline's editing and history where it exists; no
+curses, so it works over SSH in any terminal). Each message is one turn of providers._cli.talk;
+the files are read again before each turn, so a /login here or in another terminal is used by
+the next message.
+"""
+import sys
+
+from .._core import fast
+from .._core.errors import AtomicError, UsageError
+
+LIST_LIMIT = 40  # models shown by /model before asking for a search word
+
+HELP = """\
+  /model [TEXT]     choose a model: a numbered list of those you have a credential for (TEXT searches)
+  /models [TEXT]    list those models
+%s  /login [PROVIDER] sign in (the next message uses it)
+  /logout PROVIDER  remove a stored credential
+  /help             this list
+  /quit             leave (or Ctrl-D); Ctrl-C stops an answer and keeps the conversation"""
+FAST_HELP = "  /fast [on|off] [chat|workflow]  Codex fast mode; bare /fast toggles chat\n"
+
+
+class _Quit(Exception):
+    pass
+
+
+def chat(args, ctx):
+    """Run a conversation until /quit or Ctrl-D."""
+    from .prompts import interactive
+
+    if not interactive(ctx):
+        raise UsageError("atomic chat needs a terminal; for a script, use `atomic ask` (it reads the prompt "
+                         "from stdin)")
+    session = Session(ctx, args.system)
+    session.start(args.model)
+    return session.run()
+
+
+class Session:
+    def __init__(self, ctx, system):
+        from .talk import new_session_id
+
+        self.ctx, self.system = ctx, system
+        self.provider = self.model = None
+        self.messages = []
+        self.session_id = new_session_id()
+
+    def start(self, target):
+        from .._models.choose import choose
+
+        _use_readline()
+        try:
+            self.provider, self.model = choose(self.ctx, target)
+        except UsageError as exc:
+            if target:
+                raise
+            self.ctx.say("%s.\nType /login to sign in." % exc.message.split(":")[0].capitalize())
+        self.ctx.say("Talking to %s. /help lists the commands; Ctrl-D leaves." % self.label() if self.model
+                     else "/help lists the commands; Ctrl-D leaves.")
+
+    def label(self):
+        if self.model is None:
+            return "(no model)"
+        on = fast.eligible(self.model) and self._fast_state()["chat"]
+        return "%s/%s%s" % (self.provider.id, self.model["id"], " fast" if on else "")
+
+    def _fast_state(self):
+        try:
+            return fast.state(self.ctx)
+        except AtomicError as exc:
+            self.ctx.say("atomic: " + exc.message)
+            return {scope: False for scope in fast.SCOPES}
+
+    def run(self):
+        while True:
+            try:
+                line = input(self.label() + "> ")
+            except EOFError:
+                sys.stdout.write("\n")
+                return 0
+            except KeyboardInterrupt:
+                sys.stdout.write("\n")
+                continue
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                if line.startswith("/"):
+                    self.command(line)
+                else:
+                    self.turn(line)
+            except _Quit:
+                return 0
+            except AtomicError as exc:
+                _report(exc)
+            except KeyboardInterrupt:
+                sys.stdout.write("\n")
+
+    # A turn ------------------------------------------------------------------------------
+
+    def turn(self, text):
+        from .._wire import Answer, Turn
+        from .render import Printer, is_fast, summary
+        from .talk import send
+
+        if self.model is None:
+            self.ctx.say("No model yet: /login to sign in, or /model to choose one.")
+            return
+        self.ctx.forget_files()  # what another atomic or the Atomic agent wrote meanwhile
+        asked_fast = fast.applies(self.ctx, self.model, "chat")
+        self.messages.append({"role": "user", "content": text})
+        printer = Printer(sys.stdout, tty=True)
+        answer = Answer(on_text=printer.text, on_reasoning=printer.reasoning)
+        turn = Turn(self.system, list(self.messages), fast=asked_fast, session_id=self.session_id)
+        try:
+            send(self.ctx, self.provider, self.model, turn, answer)
+        except KeyboardInterrupt:
+            printer.finish()
+            self._keep(answer)
+            self.ctx.say("(stopped)")
+            return
+        except AtomicError as exc:
+            printer.finish()
+            self._keep(answer)
+            _report(exc)
+            return
+        printer.finish()
+        self._keep(answer)
+        self.ctx.say(summary(self.provider, self.model, answer, is_fast(answer, asked_fast, self.model.get("api"))))
+
+    def _keep(self, answer):
+        """The answer joins the conversation, even a part of one; a turn with none is forgotten."""
+        if answer.full_text:
+            self.messages.append({"role": "assistant", "content": answer.full_text})
+        else:
+            self.messages.pop()
+
+    # Slash commands ----------------------------------------------------------------------
+
+    def command(self, line):
+        name, _sp, rest = line[1:].partition(" ")
+        words = rest.split()
+        handler = {
+            "quit": self._quit, "exit": self._quit, "q": self._quit, "help": self._help,
+            "model": self._model, "models": self._models, "fast": self._fast,
+            "login": self._login, "logout": self._logout,
+        }.get(name.lower())
+        if handler is None:
+            self.ctx.say("Unknown command /%s; /help lists them." % name)
+            return
+        handler(words)
+
+    def _quit(self, words):
+        raise _Quit()
+
+    def _help(self, words):
+        self.ctx.say(HELP % (FAST_HELP if self.model and fast.eligible(self.model) else ""))
+
+    def _candidates(self, words):
+        from .._models.catalog import load_catalog, matches
+        from .._models.choose import usable_models
+
+        self.ctx.forget_files()
+        models = usable_models(self.ctx, load_catalog(self.ctx))
+        search = " ".join(words)
+        return [m for m in models if matches(m, search, False, False)], search
+
+    def _models(self, words):
+        from .._models.table import output_width, table_lines
+
+        models, search = self._candidates(words)
+        if not models:
+            self.ctx.say("No models%s; /login to add a provider." % (" match %r" % search if search else ""))
+            return
+        sys.stdout.write("".join(line + "\n" for line in table_lines(models, output_width(self.ctx, sys.stdout))))
+
+    def _model(self, words):
+        from .._models.choose import choose
+        from .prompts import ask
+
+        if len(words) == 1 and "/" in words[0]:
+            self._switch(*choose(self.ctx, words[0]))
+            return
+        models, search = self._candidates(words)
+        if not models:
+            self.ctx.say("No models%s; /login to add a provider." % (" match %r" % search if search else ""))
+            return
+        shown = models[:LIST_LIMIT]
+        lines = ["%3d) %s/%s%s" % (n, m["provider"], m["id"], "  (current)" if m is self.model or (
+            self.model and m["provider"] == self.model["provider"] and m["id"] == self.model["id"]) else "")
+            for n, m in enumerate(shown, 1)]
+        if len(models) > len(shown):
+            lines.append("     … %d more: /model TEXT narrows the list" % (len(models) - len(shown)))
+        try:
+            answer = ask(self.ctx, "\n".join(lines) + "\nModel number (Enter keeps %s): " % self.label())
+        except AtomicError:  # end of input at the question
+            return
+        if not answer:
+            return
+        if answer.isdigit() and 1 <= int(answer) <= len(shown):
+            model = shown[int(answer) - 1]
+            from .. import find
+            self._switch(find(model["provider"], self.ctx), model)
+        elif "/" in answer:
+            self._switch(*choose(self.ctx, answer))
+        else:
+            self.ctx.say("%r is not on the list; nothing changed." % answer)
+
+    def _switch(self, provider, model):
+        self.provider, self.model = provider, model
+        self.ctx.say("Now talking to %s." % self.label())
+
+    def _fast(self, words):
+        if self.model is None or not fast.eligible(self.model):
+            self.ctx.say("Codex fast mode is for OpenAI and ChatGPT (Codex) models; %s is not one."
+                         % ("the current model" if self.model is None else self.label()))
+            return
+        self.ctx.say(set_fast_mode(self.ctx, words))
+
+    def _login(self, words):
+        from .login import login
+
+        args = _Options(provider=words[0] if words else None, oauth=False, key=False, device=False,
+                        enterprise_domain=None, env=[])
+        login(args, self.ctx)
+        self.ctx.forget_files()
+        if self.model is None:
+            from .._models.choose import choose
+            try:
+                self._switch(*choose(self.ctx, None))
+            except UsageError as exc:
+                self.ctx.say(exc.message)
+
+    def _logout(self, words):
+        from .login import logout
+
+        if len(words) != 1:
+            self.ctx.say("Name the provider: /logout PROVIDER")
+            return
+        logout(_Options(provider=words[0], all=False), self.ctx)
+
+
+class _Options:
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+
+def set_fast_mode(ctx, words):
+    """/fast [on|off] [chat|workflow]: set it, or toggle chat when no state is given; the new state."""
+    state = [w for w in words if w in ("on", "off")]
+    scope = [w for w in words if w in fast.SCOPES]
+    other = [w for w in words if w not in ("on", "off") and w not in fast.SCOPES]
+    if other or len(state) > 1 or len(scope) > 1:
+        raise UsageError("usage: /fast [on|off] [chat|workflow]")
+    scope = scope[0] if scope else "chat"
+    on = (state[0] == "on") if state else not fast.stored(ctx)[scope]
+    return _store(ctx, scope, on)
+
+
+def _store(ctx, scope, on):
+    """Store the flag; say so when the environment or a project's settings win over it here."""
+    fast.store(ctx, scope, on)
+    if fast.state(ctx)[scope] != on:
+        ctx.warn("%s is %s here all the same: %s overrides it" % (
+            scope, "on" if not on else "off",
+            fast.ENV if scope in fast.overrides(ctx) else "the project's .atomic/settings.json"))
+    return fast.describe(ctx)
+
+
+def fast_command(args, ctx):
+    """`atomic fast [on|off] [--chat | --workflow]`."""
+    if args.state is None:
+        if args.scope is not None:
+            raise UsageError("say on or off: atomic fast on --%s" % args.scope)
+        sys.stdout.write(fast.describe(ctx) + "\n")
+        return 0
+    sys.stdout.write(_store(ctx, args.scope or "chat", args.state == "on") + "\n")
+    return 0
+
+
+def _report(exc):
+    from .._core.mask import mask_text
+
+    print("atomic: " + mask_text(exc.message), file=sys.stderr, flush=True)
+
+
+def _use_readline():
+    """Line editing and history for input(), where the stdlib has readline."""
+    try:
+        import readline  # noqa: F401  (importing it is what turns it on)
+    except ImportError:
+        pass

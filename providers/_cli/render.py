@@ -1,0 +1,117 @@
+"""How an answer is shown: text on stdout as it arrives, reasoning dimmed on a terminal (left out
+when piped unless asked for), and a one-line summary on stderr; or one JSON object with --json."""
+import sys
+
+DIM, RESET = "\x1b[2m", "\x1b[0m"
+
+
+class Printer:
+    """The Answer's sinks for one answer: writes and flushes each delta at once."""
+
+    def __init__(self, out=None, show_thinking=False, tty=None):
+        self.out = out or sys.stdout
+        self.tty = self.out.isatty() if tty is None else tty
+        self.show_reasoning = self.tty or show_thinking
+        self._mode = None  # what was written last: "reasoning" or "text"
+        self.wrote_any = False
+        self.ends_with_newline = True
+
+    def text(self, delta):
+        if self._mode == "reasoning":
+            self._write((RESET if self.tty else "") + "\n\n")
+        self._mode = "text"
+        self._write(delta)
+
+    def reasoning(self, delta):
+        if not self.show_reasoning:
+            return
+        if self._mode != "reasoning":
+            self._write(DIM if self.tty else "")
+        self._mode = "reasoning"
+        self._write(delta)
+
+    def finish(self):
+        """End the answer on a line of its own (and leave dim mode on a terminal)."""
+        if self._mode == "reasoning" and self.tty:
+            self._write(RESET)
+        if self.wrote_any and not self.ends_with_newline:
+            self._write("\n")
+        self._mode = None
+
+    def _write(self, text):
+        if text:
+            self.out.write(text)
+            self.out.flush()
+            self.wrote_any = True
+            self.ends_with_newline = text.endswith("\n")
+
+
+# Prices in the catalogue are USD per million tokens; the priority tier costs more (reference §7).
+_PRIORITY_MULTIPLIER = {"gpt-5.5": 2.5}
+
+
+def is_fast(answer, asked, api):
+    """Whether the answer came from the priority tier (OpenAI now calls it "fast"). The Codex
+    backend may echo "default" for a priority request; the request is trusted there, as the
+    reference does, and wherever the answer names no tier."""
+    tier = answer.service_tier
+    if tier in ("priority", "fast"):
+        return True
+    return asked and (tier is None or (tier == "default" and api == "openai-codex-responses"))
+
+
+def cost(model, usage, fast=False):
+    """{"input", "output", "cacheRead", "cacheWrite", "total"} in USD from the catalogue price."""
+    price = model.get("cost") if isinstance(model.get("cost"), dict) else {}
+    factor = _PRIORITY_MULTIPLIER.get(model.get("id"), 2.0) if fast else 1.0
+    out = {}
+    for field in ("input", "output", "cacheRead", "cacheWrite"):
+        rate = price.get(field)
+        rate = rate if isinstance(rate, (int, float)) and not isinstance(rate, bool) and rate > 0 else 0
+        out[field] = usage.get(field, 0) * rate * factor / 1e6
+    out["total"] = sum(out.values())
+    return out
+
+
+def summary(provider, model, answer, fast):
+    """The one line for stderr: model, tokens, cost, time to first token (and fast, stop)."""
+    usage = answer.usage
+    tokens_in = usage["input"] + usage["cacheRead"] + usage["cacheWrite"]
+    parts = ["%s/%s" % (provider.id, model["id"]) + (" fast" if fast else ""),
+             "%d in / %d out tokens" % (tokens_in, usage["output"])]
+    if usage["cacheRead"]:
+        parts[-1] += " (%d cached)" % usage["cacheRead"]
+    parts.append("$%s" % _money(cost(model, usage, fast)["total"]))
+    if answer.time_to_first_token is not None:
+        parts.append("first token %.2f s" % answer.time_to_first_token)
+    if answer.stop_reason not in (None, "stop"):
+        parts.append("stopped: %s" % (answer.raw_stop or answer.stop_reason))
+    return "  ".join(parts)
+
+
+def _money(value):
+    if value == 0:
+        return "0"
+    return ("%.6f" % value).rstrip("0").rstrip(".") if value < 1 else "%.2f" % value
+
+
+def record(provider, model, answer, fast, error=None):
+    """The --json object for an answer (error: the message when it was cut off)."""
+    usage = dict(answer.usage)
+    usage["total"] = usage["input"] + usage["cacheRead"] + usage["cacheWrite"] + usage["output"]
+    doc = {
+        "provider": provider.id,
+        "model": model["id"],
+        "text": answer.full_text,
+        "reasoning": answer.full_reasoning,
+        "usage": usage,
+        "cost": cost(model, answer.usage, fast),
+        "stopReason": answer.stop_reason,
+        "rawStopReason": answer.raw_stop,
+        "serviceTier": answer.service_tier,
+        "fast": fast,
+        "timeToFirstToken": answer.time_to_first_token,
+    }
+    if error is not None:
+        doc["error"] = error
+    return doc

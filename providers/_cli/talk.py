@@ -1,0 +1,182 @@
+"""One turn of a conversation, end to end: credential, request, stream, retries.
+
+credential (the chain; OAuth refreshed when due) -> the model's wire module builds the request ->
+the provider's prepare() hook adds what is special to it -> open_stream -> SSE events -> the wire
+module feeds the Answer, whose sinks print as text arrives.
+
+Failures: 401/403 force one OAuth refresh (or one new run of a !command key) and one retry, then
+exit 6 naming `atomic login`; 429 and 5xx before the answer starts are retried a few times,
+honouring Retry-After up to a bound; a stream that stops before its last event is exit 6, and
+what arrived has already been printed.
+"""
+import time
+
+from .._core.errors import NetworkError
+from .._net.retry import RETRYABLE, retry_after
+
+RETRIES = 2                 # tries after the first, for 429 and 5xx
+MAX_ERROR_BODY = 64 * 1024  # bytes of an error answer read for its message
+_SECRET_NAME = ("auth", "key", "token", "secret", "cookie")
+
+
+class StreamCut(NetworkError):
+    """The stream ended, or failed, before the protocol's last event (exit 6)."""
+
+
+def send(ctx, provider, model, turn, answer, sleep=time.sleep):
+    """Send one turn to model and read the answer into `answer`; AtomicError on failure."""
+    from .._wire import module_for
+
+    wire = module_for(model.get("api") or provider.api)
+    credential = _credential(provider, ctx)
+    renewed, tries = False, 0
+    while True:
+        request = _request(ctx, provider, model, turn, wire, credential)
+        answer.started = time.monotonic()
+        status, headers, text, host = _exchange(ctx, request, credential, wire, answer)
+        if status is None:
+            return answer
+        if status in (401, 403) and not renewed:
+            renewed = True
+            fresh = _renew(ctx, provider, credential)
+            if fresh is not None:
+                credential = fresh
+                continue
+        if status in RETRYABLE and tries < RETRIES:
+            wait = retry_after(headers, ctx.now())
+            if wait is None:
+                wait = ctx.seconds("ATOMIC_RETRY_BACKOFF", 1.0) * 2 ** tries
+            bound = ctx.seconds("ATOMIC_RETRY_MAX_WAIT", 30.0)
+            if wait > bound:
+                raise NetworkError("%s asked to wait %s before trying again (HTTP %d: %s); atomic waits at most "
+                                   "%g s (ATOMIC_RETRY_MAX_WAIT): try again later"
+                                   % (host, _seconds(wait), status, text, bound))
+            ctx.say("atomic: warning: %s answered HTTP %d; trying again in %s" % (host, status, _seconds(wait)))
+            sleep(wait)
+            tries += 1
+            continue
+        raise _refused(ctx, provider, credential, status, text, host, tries)
+
+
+def new_session_id():
+    """An id for one conversation, sent where an API uses it for prompt caching."""
+    import uuid
+
+    return str(uuid.uuid4())
+
+
+def _credential(provider, ctx):
+    from .._core.chain import resolve
+
+    if provider.takes_no_key(ctx):
+        return None  # a server on this machine that takes no key
+    return resolve(provider, ctx)
+
+
+def _renew(ctx, provider, credential):
+    """A credential to try once more after a refusal, or None when there is nothing new to try."""
+    from .._core.chain import resolve
+    from .._core.refresh import can_refresh, refresh_now
+
+    if credential is None:
+        return None
+    if credential.is_oauth and can_refresh(provider):
+        refresh_now(provider, ctx, rejected=credential.value)  # forced: the token looked fresh
+        return resolve(provider, ctx)
+    if _from_command(provider, credential, ctx):
+        ctx.forget_commands()  # a password manager may hand out a new key
+        fresh = resolve(provider, ctx)
+        return fresh if fresh.value != credential.value else None
+    return None
+
+
+def _from_command(provider, credential, ctx):
+    if credential.entry is not None:
+        return str(credential.entry.get("key", "")).startswith("!")
+    if credential.source == "models.json":
+        config, _path = provider.config(ctx)
+        return str((config or {}).get("apiKey", "")).startswith("!")
+    return False
+
+
+def _request(ctx, provider, model, turn, wire, credential):
+    from .._core.endpoint import HeaderList, base_url, credential_headers, model_headers
+
+    headers = HeaderList(credential_headers(provider, credential, ctx, api=model.get("api")))
+    for name, value in model_headers(model, provider, ctx):
+        headers.set(name, value)
+    base = base_url(provider, ctx, credential, url=model.get("baseUrl") or None)
+    request = wire.build(model, base, headers, turn)
+    hook = provider.hook("prepare")
+    if hook is not None and credential is not None:
+        hook(request, credential, model, ctx)
+    return request
+
+
+def _exchange(ctx, request, credential, wire, answer):
+    """Send the request; (None, ...) once the answer has been read, else the error's
+    (status, headers, text, host) for the caller to decide on."""
+    import json
+
+    from .._net.http import open_stream
+
+    body = request.body if request.body is not None else json.dumps(request.json).encode("utf-8")
+    plain, secret = {}, {}
+    for name, value in request.headers.items():
+        is_secret = (name.lower() in request.secret_names or any(w in name.lower() for w in _SECRET_NAME)
+                     or (credential is not None and credential.value and credential.value in value))
+        (secret if is_secret else plain)[name] = value
+    stream = open_stream(request.method, request.url, ctx, headers=plain, secret_headers=secret, body=body,
+                         first_byte=ctx.seconds("ATOMIC_FIRST_BYTE_TIMEOUT", 120.0),
+                         idle=ctx.seconds("ATOMIC_IDLE_TIMEOUT", 120.0), accept="text/event-stream")
+    with stream:
+        if not stream.ok:
+            resp = stream.response(MAX_ERROR_BODY)
+            return resp.status, resp.headers, resp.error_text(), stream.host
+        if stream.headers.get("content-type", "").startswith("application/json"):
+            resp = stream.response(MAX_ERROR_BODY)
+            raise NetworkError("%s answered with JSON instead of a stream: %s" % (stream.host, resp.error_text()))
+        _read(stream, wire, answer)
+    return None, None, None, stream.host
+
+
+def _read(stream, wire, answer):
+    from .._net.sse import events
+    from .._wire import ProviderError
+
+    try:
+        wire.read(events(stream.chunks()), answer)
+    except ProviderError as exc:
+        raise ProviderError("%s %s" % (stream.host, exc.message))
+    except NetworkError as exc:
+        raise _cut(stream.host, answer, exc.message)
+    if not answer.finished:
+        raise _cut(stream.host, answer, "the stream ended before its last event")
+
+
+def _cut(host, answer, why):
+    if answer.text_parts or answer.reasoning_parts:
+        return StreamCut("the answer from %s was cut off (%s); what arrived was printed; ask again"
+                         % (host, why))
+    return StreamCut("%s stopped before answering (%s); try again" % (host, why))
+
+
+def _refused(ctx, provider, credential, status, text, host, tries):
+    hook = provider.hook("error_hint")
+    hint = hook(status, text) if hook is not None else None
+    if hint:
+        return NetworkError("%s answered HTTP %d: %s. %s" % (host, status, text, hint))
+    if status in (401, 403):
+        if credential is None:
+            return NetworkError("%s refused the request (HTTP %d: %s); %s takes a key: set apiKey in "
+                                "models.json or run `atomic login %s`" % (host, status, text, provider.id, provider.id))
+        ctx.forget_commands()  # the next turn of a chat runs a !command key again
+        return NetworkError("%s refused the credential from %s (HTTP %d: %s); run `atomic login %s`"
+                            % (provider.name, credential.source, status, text, provider.id))
+    if status in RETRYABLE:
+        return NetworkError("%s answered HTTP %d (%s), %d times; try again later" % (host, status, text, tries + 1))
+    return NetworkError("%s answered HTTP %d: %s" % (host, status, text))
+
+
+def _seconds(value):
+    return "%g s" % round(value, 1)

@@ -1,0 +1,102 @@
+"""Codex fast mode as the Atomic agent defines it: the priority service tier for OpenAI models,
+switched separately for chat and for workflow stages.
+
+settings.json holds {"codexFastMode": {"chat": bool, "workflow": bool}} (default off; a project's
+file overrides the global one field by field). ATOMIC_CODEX_FAST_MODE=chat=1;workflow=0 overrides
+either for one process tree. Eligible: provider openai or openai-codex, or any model whose wire
+API is openai-codex-responses; never Copilot, Azure, OpenRouter or other compatible servers.
+"""
+from .errors import BadFile, UsageError
+
+SCOPES = ("chat", "workflow")
+ENV = "ATOMIC_CODEX_FAST_MODE"
+SETTING = "codexFastMode"
+PROVIDERS = ("openai", "openai-codex")
+FAN_OUT_WARNING = ("workflow fast mode is on: every workflow stage uses the priority tier, and parallel "
+                   "stages multiply that usage (and its price)")
+_TRUE, _FALSE = ("1", "true", "on", "yes"), ("0", "false", "off", "no")
+
+
+def eligible(model):
+    """Whether fast mode applies to a model record (provider, api)."""
+    return model.get("provider") in PROVIDERS or model.get("api") == "openai-codex-responses"
+
+
+def stored(ctx):
+    """{"chat": bool, "workflow": bool} from settings.json (global, then the project's over it)."""
+    from .settings import read_settings
+
+    value = read_settings(ctx).get(SETTING)
+    if value is None:
+        return {scope: False for scope in SCOPES}
+    if not isinstance(value, dict):
+        raise BadFile("settings.json: %s must be an object like {\"chat\": false, \"workflow\": false}; fix it, "
+                      "or run `atomic fast off`" % SETTING)
+    out = {}
+    for scope in SCOPES:
+        flag = value.get(scope, False)
+        if not isinstance(flag, bool):
+            raise BadFile("settings.json: %s.%s must be true or false; fix the file, or run `atomic fast "
+                          "off --%s`" % (SETTING, scope, scope))
+        out[scope] = flag
+    return out
+
+
+def overrides(ctx):
+    """The scopes ATOMIC_CODEX_FAST_MODE sets, e.g. {"chat": True}; {} when it is unset."""
+    raw = ctx.env(ENV)
+    if raw is None:
+        return {}
+    out = {}
+    for part in raw.replace(",", ";").split(";"):
+        if not part.strip():
+            continue
+        scope, _eq, value = part.partition("=")
+        scope, value = scope.strip().lower(), value.strip().lower()
+        if scope not in SCOPES or value not in _TRUE + _FALSE:
+            raise UsageError("%s=%s: expected chat=1;workflow=0 (each scope 1 or 0); fix or unset it"
+                             % (ENV, raw.strip()))
+        out[scope] = value in _TRUE
+    return out
+
+
+def state(ctx):
+    """The flags in force for this process: settings.json with the environment over it."""
+    flags = stored(ctx)
+    flags.update(overrides(ctx))
+    return flags
+
+
+def applies(ctx, model, scope):
+    """Fast mode for this request: an eligible model and the scope's flag on."""
+    return eligible(model) and state(ctx)[scope]
+
+
+def store(ctx, scope, on):
+    """Set codexFastMode.<scope> in the global settings.json (warning once when workflow fast mode
+    is turned on); the flags now stored."""
+    from .settings import update_settings
+
+    before = stored(ctx)
+
+    def change(settings):
+        current = settings.get(SETTING)
+        flags = dict(current) if isinstance(current, dict) else {}
+        flags[scope] = bool(on)
+        new = dict(settings)
+        new[SETTING] = flags
+        return new
+
+    update_settings(ctx, change)
+    after = stored(ctx)
+    if scope == "workflow" and on and not before["workflow"]:
+        ctx.warn(FAN_OUT_WARNING)
+    return after
+
+
+def describe(ctx):
+    """A line for people: both flags and where an override comes from."""
+    flags, env = state(ctx), overrides(ctx)
+    parts = ["%s %s%s" % (scope, "on" if flags[scope] else "off", " (from %s)" % ENV if scope in env else "")
+             for scope in SCOPES]
+    return "Codex fast mode: " + ", ".join(parts)

@@ -1,0 +1,60 @@
+"""Which model a conversation talks to: `-m PROVIDER/MODEL`, else settings.json's defaultProvider /
+defaultModel, else the first provider with a credential (in login-menu order) and its first model.
+"""
+from .. import all_providers, find, in_menu_order
+from .._core.errors import UsageError
+
+
+def choose(ctx, target=None, catalog=None):
+    """(provider, model record) for a target such as "openai/gpt-4o", "anthropic" or None."""
+    from .catalog import load_catalog
+
+    catalog = load_catalog(ctx) if catalog is None else catalog
+    if target:
+        name, _slash, model_id = target.partition("/")
+        return _pick(ctx, catalog, find(name, ctx), model_id or None)
+    from .._core.settings import read_settings
+
+    settings = read_settings(ctx)
+    pid, model_id = settings.get("defaultProvider"), settings.get("defaultModel")
+    if isinstance(pid, str) and pid:
+        return _pick(ctx, catalog, find(pid, ctx), model_id if isinstance(model_id, str) and model_id else None,
+                     where="settings.json defaultModel")
+    for provider in usable(ctx, catalog):
+        if catalog.get(provider.id):
+            return provider, catalog[provider.id][0]
+    raise UsageError("no provider has a credential yet: run `atomic login`, or name a model with "
+                     "-m PROVIDER/MODEL (`atomic models --all` lists them)")
+
+
+def _pick(ctx, catalog, provider, model_id, where="-m"):
+    models = catalog.get(provider.id) or []
+    if model_id is None:
+        if not models:
+            raise UsageError("%s has no models in the catalogue; name one with -m %s/MODEL, or add it under "
+                             "providers.%s.models in models.json" % (provider.id, provider.id, provider.id))
+        return provider, models[0]
+    for model in models:
+        if model["id"] == model_id:
+            return provider, model
+    from .._core.text import did_you_mean
+    raise UsageError("unknown model %r for %s (%s)%s; `atomic models %s` lists them"
+                     % (model_id, provider.id, where, did_you_mean(model_id, [m["id"] for m in models]), provider.id))
+
+
+def usable(ctx, catalog):
+    """Providers that have a credential now, in the login menu's order (subscriptions, then the
+    others by name), found without running commands or refreshing tokens."""
+    from .catalog import available_providers
+
+    have = set(available_providers(catalog, ctx))
+    subscriptions, others = in_menu_order(p for p in all_providers(ctx) if p.id in have)
+    return subscriptions + others
+
+
+def usable_models(ctx, catalog=None):
+    """Every model of the providers that have a credential, in that order."""
+    from .catalog import load_catalog
+
+    catalog = load_catalog(ctx) if catalog is None else catalog
+    return [model for provider in usable(ctx, catalog) for model in catalog.get(provider.id, ())]

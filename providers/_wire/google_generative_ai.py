@@ -1,0 +1,57 @@
+"""Google Gemini (`POST {base}/models/<id>:streamGenerateContent?alt=sse`).
+
+Each event is a whole GenerateContentResponse: candidates[0].content.parts hold the text (a part
+with `thought: true` is reasoning), usageMetadata the running token counts, and finishReason
+arrives with the last chunk. An `error` object in an event is the server's error.
+"""
+from . import ApiRequest, ProviderError, as_int, error_text, join, json_event
+
+_FINISH = {"STOP": "stop", "MAX_TOKENS": "length", "SAFETY": "refused", "RECITATION": "refused",
+           "BLOCKLIST": "refused", "PROHIBITED_CONTENT": "refused", "SPII": "refused"}
+
+
+def build(model, base_url, headers, turn):
+    import urllib.parse
+
+    body = {"contents": [{"role": "model" if m["role"] == "assistant" else "user", "parts": [{"text": m["content"]}]}
+                         for m in turn.messages]}
+    if turn.system:
+        body["systemInstruction"] = {"parts": [{"text": turn.system}]}
+    config = {}
+    max_tokens = model.get("maxTokens")
+    if isinstance(max_tokens, int) and max_tokens > 0:
+        config["maxOutputTokens"] = max_tokens
+    if model.get("reasoning"):
+        config["thinkingConfig"] = {"includeThoughts": True}
+    if config:
+        body["generationConfig"] = config
+    body.update(model.get("samplingParams") or {})
+    headers.setdefault("Content-Type", "application/json")
+    path = "models/%s:streamGenerateContent?alt=sse" % urllib.parse.quote(model["id"], safe="")
+    return ApiRequest("POST", join(base_url, path), headers, json=body)
+
+
+def read(events, answer):
+    for event in events:
+        if event.data == "[DONE]":
+            break
+        chunk = json_event(event, "the server")
+        if chunk.get("error"):
+            raise ProviderError("reported an error in the middle of the answer: %s" % error_text(chunk))
+        answer.model = chunk.get("modelVersion") or answer.model
+        candidates = chunk.get("candidates")
+        candidate = candidates[0] if isinstance(candidates, list) and candidates and isinstance(candidates[0], dict) else {}
+        content = candidate.get("content") if isinstance(candidate.get("content"), dict) else {}
+        for part in content.get("parts") or ():
+            if isinstance(part, dict) and isinstance(part.get("text"), str):
+                (answer.reasoning if part.get("thought") is True else answer.text)(part["text"])
+        usage = chunk.get("usageMetadata")
+        if isinstance(usage, dict):
+            cached = as_int(usage.get("cachedContentTokenCount"))
+            thoughts = as_int(usage.get("thoughtsTokenCount"))
+            answer.usage.update(input=max(0, as_int(usage.get("promptTokenCount")) - cached), cacheRead=cached,
+                                output=as_int(usage.get("candidatesTokenCount")) + thoughts, reasoning=thoughts)
+        reason = candidate.get("finishReason")
+        if isinstance(reason, str) and reason:
+            answer.stop(_FINISH.get(reason, "error"), reason)
+            answer.finished = True

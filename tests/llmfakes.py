@@ -1,0 +1,180 @@
+"""Loopback stand-ins of the model APIs, streaming the event shapes each real API sends.
+
+Each `*_events` function returns the SSE text a real server sends for an answer with some
+reasoning, the given text and usage; `Model` serves it on a host and path through the fake
+network (tests/netfakes.py) and records every request. Quirks of real streams are switched on
+per test: keep-alive comments, CRLF line ends, JSON split over several `data:` lines, a UTF-8
+character split across two HTTP chunks, an error event, a stream cut off.
+"""
+import json
+
+from netfakes import reply, sse, stream
+
+
+def responses_events(text, reasoning="", usage=(12, 5), model="gpt-4o-2024-08-06", tier="default", status="completed"):
+    events = [("response.created", {"type": "response.created", "sequence_number": 0, "response": {
+        "id": "resp_1", "object": "response", "status": "in_progress", "model": model, "output": []}})]
+    if reasoning:
+        events += [
+            ("response.output_item.added", {"type": "response.output_item.added", "output_index": 0,
+                                            "item": {"type": "reasoning", "id": "rs_1", "summary": []}}),
+            ("response.reasoning_summary_text.delta", {"type": "response.reasoning_summary_text.delta",
+                                                       "item_id": "rs_1", "output_index": 0, "summary_index": 0,
+                                                       "delta": reasoning}),
+            ("response.reasoning_summary_part.done", {"type": "response.reasoning_summary_part.done",
+                                                      "item_id": "rs_1", "output_index": 0, "summary_index": 0}),
+        ]
+    events.append(("response.output_item.added", {"type": "response.output_item.added", "output_index": 1, "item": {
+        "type": "message", "id": "msg_1", "role": "assistant", "status": "in_progress", "content": []}}))
+    for piece in _pieces(text):
+        events.append(("response.output_text.delta", {"type": "response.output_text.delta", "item_id": "msg_1",
+                                                      "output_index": 1, "content_index": 0, "delta": piece}))
+    events.append(("response.completed", {"type": "response.completed", "response": {
+        "id": "resp_1", "object": "response", "status": status, "model": model, "service_tier": tier,
+        "incomplete_details": {"reason": "max_output_tokens"} if status == "incomplete" else None,
+        "usage": {"input_tokens": usage[0], "input_tokens_details": {"cached_tokens": 0},
+                  "output_tokens": usage[1], "output_tokens_details": {"reasoning_tokens": 0},
+                  "total_tokens": usage[0] + usage[1]}}}))
+    return sse(*events)
+
+
+def completions_events(text, reasoning="", usage=(9, 4), model="llama-3.3-70b-versatile", field="reasoning_content"):
+    def chunk(delta, finish=None, **extra):
+        doc = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1700000000, "model": model,
+               "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+        doc.update(extra)
+        return doc
+
+    events = [chunk({"role": "assistant", "content": ""})]
+    if reasoning:
+        events.append(chunk({field: reasoning}))
+    events += [chunk({"content": piece}) for piece in _pieces(text)]
+    events.append(chunk({}, "stop"))
+    events.append({"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1700000000, "model": model,
+                   "choices": [], "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1],
+                                            "total_tokens": sum(usage)}})
+    events.append("[DONE]")
+    return sse(*events)
+
+
+def anthropic_events(text, thinking="", usage=(20, 7), model="claude-sonnet-4-5-20250929", stop="end_turn"):
+    events = [("message_start", {"type": "message_start", "message": {
+        "id": "msg_1", "type": "message", "role": "assistant", "model": model, "content": [],
+        "stop_reason": None, "usage": {"input_tokens": usage[0], "cache_read_input_tokens": 0,
+                                       "cache_creation_input_tokens": 0, "output_tokens": 1}}}),
+              ("ping", {"type": "ping"})]
+    index = 0
+    if thinking:
+        events += [("content_block_start", {"type": "content_block_start", "index": 0,
+                                            "content_block": {"type": "thinking", "thinking": "", "signature": ""}}),
+                   ("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                            "delta": {"type": "thinking_delta", "thinking": thinking}}),
+                   ("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                            "delta": {"type": "signature_delta", "signature": "EqQB"}}),
+                   ("content_block_stop", {"type": "content_block_stop", "index": 0})]
+        index = 1
+    events.append(("content_block_start", {"type": "content_block_start", "index": index,
+                                           "content_block": {"type": "text", "text": ""}}))
+    events += [("content_block_delta", {"type": "content_block_delta", "index": index,
+                                        "delta": {"type": "text_delta", "text": piece}}) for piece in _pieces(text)]
+    events += [("content_block_stop", {"type": "content_block_stop", "index": index}),
+               ("message_delta", {"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": None},
+                                  "usage": {"output_tokens": usage[1]}}),
+               ("message_stop", {"type": "message_stop"})]
+    return sse(*events)
+
+
+def gemini_events(text, thought="", usage=(8, 6, 3), model="gemini-2.5-flash"):
+    chunks = []
+    if thought:
+        chunks.append({"candidates": [{"content": {"parts": [{"text": thought, "thought": True}], "role": "model"},
+                                       "index": 0}], "modelVersion": model})
+    pieces = _pieces(text)
+    for n, piece in enumerate(pieces):
+        doc = {"candidates": [{"content": {"parts": [{"text": piece}], "role": "model"}, "index": 0}],
+               "usageMetadata": {"promptTokenCount": usage[0], "candidatesTokenCount": usage[1],
+                                 "thoughtsTokenCount": usage[2], "totalTokenCount": sum(usage)},
+               "modelVersion": model}
+        if n == len(pieces) - 1:
+            doc["candidates"][0]["finishReason"] = "STOP"
+        chunks.append(doc)
+    return sse(*chunks)
+
+
+def mistral_events(text, thinking="", usage=(10, 3), model="magistral-medium-latest"):
+    def chunk(delta, finish=None, **extra):
+        doc = {"id": "cmpl-1", "object": "chat.completion.chunk", "created": 1700000000, "model": model,
+               "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+        doc.update(extra)
+        return doc
+
+    events = [chunk({"role": "assistant", "content": ""})]
+    if thinking:
+        events.append(chunk({"content": [{"type": "thinking", "thinking": [{"type": "text", "text": thinking}]}]}))
+    events += [chunk({"content": [{"type": "text", "text": piece}]}) for piece in _pieces(text)]
+    events.append(chunk({"content": ""}, "stop", usage={"prompt_tokens": usage[0], "completion_tokens": usage[1],
+                                                         "total_tokens": sum(usage)}))
+    events.append("[DONE]")
+    return sse(*events)
+
+
+def _pieces(text):
+    """The text in a few deltas, as servers send it."""
+    size = max(1, len(text) // 3)
+    return [text[i:i + size] for i in range(0, len(text), size)] or [""]
+
+
+def crlf(text):
+    return text.replace("\n", "\r\n")
+
+
+def with_keepalives(text):
+    """A comment line before every event, as servers send to keep proxies from closing."""
+    return "".join(": keep-alive\n\n" + event + "\n\n" for event in text.split("\n\n") if event)
+
+
+def split_data_lines(text):
+    """Each JSON data line spread over two `data:` lines (a reader joins them with a newline)."""
+    out = []
+    for line in text.split("\n"):
+        if line.startswith("data: {") and ", " in line:
+            head, tail = line[len("data: "):].split(", ", 1)
+            out.append("data: %s,\ndata: %s" % (head, tail))
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def split_in_a_character(raw, char):
+    """raw (bytes) in two HTTP chunks, cut inside the UTF-8 encoding of `char`."""
+    encoded = char.encode("utf-8")
+    at = raw.index(encoded) + 1
+    return [raw[:at], raw[at:]]
+
+
+class Model:
+    """A model API on one host and path: answers with `body` (SSE text, or parts to stream), or
+    with each of `replies` in turn, and keeps every request."""
+
+    def __init__(self, net, method, host, path, body=None, parts=None, replies=(), cut=False, between=None):
+        self.body, self.parts, self.replies = body, parts, list(replies)
+        self.cut, self.between = cut, between
+        self.requests = []
+        net.hosts.route(method, host, path)(self._answer)
+
+    def _answer(self, req):
+        self.requests.append(req)
+        if self.replies:
+            answer = self.replies.pop(0)
+            if answer is not None:
+                status, headers, body = answer
+                return reply(status, body, headers)
+        parts = self.parts if self.parts is not None else [self.body.encode("utf-8")]
+        return stream(req, parts, cut=self.cut, between=self.between)
+
+    @property
+    def last(self):
+        return self.requests[-1]
+
+    def body_of(self, n=-1):
+        return json.loads(self.requests[n].body.decode("utf-8"))
