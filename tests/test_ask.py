@@ -398,3 +398,15 @@ def test_a_length_stop_is_named_in_the_summary(run, net):
     Model(net, "POST", "api.openai.com", "/v1/responses", responses_events("cut", status="incomplete"))
     r = run("ask", "-m", "openai/gpt-4o", "Q", OPENAI_API_KEY="sk-test-openai-000001")
     assert r.returncode == 0 and summary(r).endswith("stopped: incomplete.max_output_tokens"), r.stderr
+
+
+def test_a_stored_key_that_beats_the_environment_is_said_once(run, net, atomic_env):
+    # The billing surprise: auth.json's key is used although OPENAI_API_KEY is set too.
+    api = Model(net, "POST", "api.openai.com", "/v1/responses", responses_events("ok", usage=(1, 1)))
+    atomic_env.write_auth({"openai": {"type": "api_key", "key": "sk-stored-openai-000001"}})
+    r = run("ask", "-m", "openai/gpt-4o", "hi", OPENAI_API_KEY="sk-env-openai-0000000002")
+    assert r.returncode == 0, r.stderr
+    assert api.last.headers["Authorization"] == "Bearer sk-stored-openai-000001"
+    warnings = [line for line in r.stderr.splitlines() if "also found, not used" in line]
+    assert len(warnings) == 1 and "env OPENAI_API_KEY" in warnings[0] and "auth.json" in warnings[0]
+    assert "sk-env-openai" not in r.stderr and "sk-stored-openai" not in r.stderr

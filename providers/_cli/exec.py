@@ -23,8 +23,6 @@ SDK_VARIABLES = {
     "anthropic-messages": ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"),
     "google-generative-ai": ("GEMINI_API_KEY", None),
 }
-FAST_MODE_VARIABLE = "ATOMIC_CODEX_FAST_MODE"
-FAST_MODE_PROVIDERS = ("openai", "openai-codex")  # the providers Codex fast mode applies to
 
 
 def exec_with_credentials(words, ctx):
@@ -92,7 +90,7 @@ def collect(names, ctx):
                           % (" for " + ", ".join(p.id for p in providers) if named else ""))
     fast = _fast_mode(providers, ctx)
     if fast:
-        exported[FAST_MODE_VARIABLE] = fast
+        exported["ATOMIC_CODEX_FAST_MODE"] = fast
     return exported
 
 
@@ -134,14 +132,11 @@ def _configured_address(provider, credential, ctx):
 def _fast_mode(providers, ctx):
     """ATOMIC_CODEX_FAST_MODE from settings.json, for a command that gets an OpenAI credential;
     None when the environment already carries it (it is passed on as it is) or nothing is set."""
-    if ctx.env(FAST_MODE_VARIABLE) or not any(p.id in FAST_MODE_PROVIDERS for p in providers):
-        return None
-    from .._core.settings import read_settings
+    from .._core import fast
 
-    flags = read_settings(ctx).get("codexFastMode")
-    if not isinstance(flags, dict):
+    if ctx.env(fast.ENV) or not any(p.id in fast.PROVIDERS for p in providers):
         return None
-    return ";".join("%s=%d" % (name, flags.get(name) is True) for name in ("chat", "workflow"))
+    return fast.for_children(ctx)
 
 
 def run(command, env):

@@ -74,13 +74,9 @@ def _problem_row(provider, exc, auth, ctx):
 
 
 def _duration(seconds):
-    if seconds <= 0:
-        return "expired"
-    minutes = int(seconds // 60)
-    if minutes < 60:
-        return "%dm" % minutes
-    hours, minutes = divmod(minutes, 60)
-    return "%dh %02dm" % (hours, minutes) if hours < 48 else "%dd" % (hours // 24)
+    from .._core.text import format_duration
+
+    return "expired" if seconds <= 0 else format_duration(seconds)
 
 
 def render_status(report, ctx):

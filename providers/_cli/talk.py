@@ -66,11 +66,13 @@ def new_session_id():
 
 
 def _credential(provider, ctx):
-    from .._core.chain import resolve
+    from .._core.chain import resolve, warn_shadowed
 
     if provider.takes_no_key(ctx):
         return None  # a server on this machine that takes no key
-    return resolve(provider, ctx)
+    credential = resolve(provider, ctx)
+    warn_shadowed(provider, ctx, credential)  # a stored key beating a newer one: the billing surprise
+    return credential
 
 
 def _renew(ctx, provider, credential):

@@ -67,6 +67,17 @@ def state(ctx):
     return flags
 
 
+def for_children(ctx):
+    """ATOMIC_CODEX_FAST_MODE's value carrying the stored settings to another program, e.g.
+    "chat=1;workflow=0"; None when nothing is stored."""
+    from .settings import read_settings
+
+    if read_settings(ctx).get(SETTING) is None:
+        return None
+    flags = stored(ctx)
+    return ";".join("%s=%d" % (scope, flags[scope]) for scope in SCOPES)
+
+
 def applies(ctx, model, scope):
     """Fast mode for this request: an eligible model and the scope's flag on."""
     return eligible(model) and state(ctx)[scope]
