@@ -25,8 +25,11 @@ signs in with OAuth (and `refresh` if its tokens expire).
     prepare(request, credential, model, ctx)
         Change a request just before it is sent: request.url, request.headers (set/remove by
         name), request.json (the body), for what is special to this provider. model is the
-        catalogue record (id, api, baseUrl, ...). A provider that signs requests sets
-        request.body to the final bytes (they are sent as they are) and may change request.url.
+        catalogue record (id, api, baseUrl, ...), or None for the one cheap request of `atomic
+        status --check` (a GET of the model list at the base URL; change it where the provider's
+        cheapest authenticated request is another). A provider that signs requests sets
+        request.body to the final bytes (they are sent as they are) and may change request.url;
+        a credential's signer, if it has one, is applied after prepare().
     error_hint(status, message) -> str or None
         A sentence to add when the provider refuses a request (HTTP status, its error text),
         e.g. how to enable a model; None when there is nothing to add.
@@ -36,12 +39,25 @@ signs in with OAuth (and `refresh` if its tokens expire).
         it from the environment (the provider is named and skipped). None: the provider's first
         registry variable. atomic adds the entry's `env` settings and, where models.json sets an
         address, the SDK's base-URL variable.
+    ambient(ctx) -> Credential or None
+        A credential from the cloud's own chain, for a provider whose row lists "cloud" in its
+        auth (Google Application Default Credentials, the AWS chain): asked after every other
+        source. Return Credential(value, source, expires=, signer=, fetch=, note=, details=), or
+        None when none is set up (the function's first docstring line says, for --explain, what
+        was looked for). Touch no network here: fetch() -> (value, expires epoch ms) makes a
+        token when a command uses it; signer(request) signs an ApiRequest instead of a value.
+        Raise NotLoggedIn (or MissingSetting) for a source that is there but cannot work.
+
+A credential has .value, .source, .entry, .expires_at (epoch ms or None), .signer, .settings (the
+row's `settings` names as found: the auth.json entry's env, then the environment) and .details
+(what the provider module put there). settings(ctx, provider_id) gives the same for a module's
+own use before there is a credential.
 
 Everything a module needs is below: errors (each carries its exit code), the HTTP helper,
 OAuth and device-code helpers, and prompts. Names are loaded on first use, so importing this
 module costs almost nothing.
 """
-HOOKS = ("login", "refresh", "account", "headers", "base_url", "prepare", "error_hint", "export")
+HOOKS = ("login", "refresh", "account", "headers", "base_url", "prepare", "error_hint", "export", "ambient")
 
 ERRORS = ("AtomicError", "UsageError", "NotLoggedIn", "BadFile", "LoginAgain", "NetworkError", "Unsafe",
           "CommandFailed", "LoginFailed")
@@ -64,9 +80,20 @@ _LAZY.update({
     "HeaderList": ("._core.endpoint", "HeaderList"),
     "retry_after": ("._net.retry", "retry_after"),
     "catalog_models": ("._models.catalog", "builtin_models"),
+    "Credential": ("._core.chain", "Credential"),
+    "MissingSetting": ("._core.errors", "MissingSetting"),
+    "sign_jwt": ("._core.rs256", "sign_jwt"),
 })
 
-__all__ = ["HOOKS"] + sorted(_LAZY)
+__all__ = ["HOOKS", "settings"] + sorted(_LAZY)
+
+
+def settings(ctx, provider_id):
+    """{NAME: value} of a provider's settings: its auth.json entry's env, then the environment."""
+    from . import find
+    from ._core.chain import provider_settings
+
+    return provider_settings(find(provider_id, ctx), ctx)
 
 
 def __getattr__(name):

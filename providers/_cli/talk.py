@@ -112,6 +112,8 @@ def _request(ctx, provider, model, turn, wire, credential):
     hook = provider.hook("prepare")
     if hook is not None and credential is not None:
         hook(request, credential, model, ctx)
+    if credential is not None and credential.signer is not None:
+        credential.signer(request)  # last: the signature covers the final URL, headers and body
     return request
 
 
@@ -130,7 +132,8 @@ def _exchange(ctx, request, credential, wire, answer):
         (secret if is_secret else plain)[name] = value
     stream = open_stream(request.method, request.url, ctx, headers=plain, secret_headers=secret, body=body,
                          first_byte=ctx.seconds("ATOMIC_FIRST_BYTE_TIMEOUT", 120.0),
-                         idle=ctx.seconds("ATOMIC_IDLE_TIMEOUT", 120.0), accept="text/event-stream")
+                         idle=ctx.seconds("ATOMIC_IDLE_TIMEOUT", 120.0),
+                         accept=getattr(wire, "ACCEPT", "text/event-stream"))
     with stream:
         if not stream.ok:
             resp = stream.response(MAX_ERROR_BODY)
@@ -146,8 +149,9 @@ def _read(stream, wire, answer):
     from .._net.sse import events
     from .._wire import ProviderError
 
+    framing = getattr(wire, "events", None) or events  # SSE, unless the protocol frames otherwise
     try:
-        wire.read(events(stream.chunks()), answer)
+        wire.read(framing(stream.chunks()), answer)
     except ProviderError as exc:
         raise ProviderError("%s %s" % (stream.host, exc.message))
     except NetworkError as exc:
