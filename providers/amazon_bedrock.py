@@ -87,10 +87,11 @@ class _Signer:
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
 
-        if request.body is None:
-            request.body = json.dumps(request.json).encode("utf-8") if request.json is not None else b""
-        signed = AWSRequest(method=request.method, url=request.url, data=request.body,
-                            headers={"Content-Type": _header(request, "Content-Type") or "application/json"})
+        if request.body is None and request.json is not None:
+            request.body = json.dumps(request.json).encode("utf-8")  # the bytes signed are the bytes sent
+        content_type = _header(request, "Content-Type")
+        signed = AWSRequest(method=request.method, url=request.url, data=request.body or b"",
+                            headers={"Content-Type": content_type} if content_type else {})
         region = getattr(request, "aws_region", None) or region_for(None, self.settings, request.url)
         SigV4Auth(self.frozen(), SIGNING_NAME, region).add_auth(signed)
         for name in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token"):
