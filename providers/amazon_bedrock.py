@@ -19,7 +19,7 @@ _ARN_REGION = r"^arn:aws(?:-[a-z-]+)?:bedrock:([a-z0-9-]+):"
 
 
 def ambient(ctx):
-    """the AWS credential chain: AWS_PROFILE, access keys, container credentials, web identity (IRSA), a default profile"""
+    """the AWS credential chain: AWS_PROFILE, access keys, container credentials, web identity (IRSA)"""
     settings = api.settings(ctx, ID)
     source = _aws_source(ctx, settings)
     if source is None:
@@ -34,9 +34,7 @@ def ambient(ctx):
 
 
 def _aws_source(ctx, settings):
-    """Which AWS source botocore would use, from the environment and files alone (no network)."""
-    import os
-
+    """Which AWS source botocore would use, from the environment alone (no files, no network)."""
     if settings.get("AWS_PROFILE"):
         return "profile %s (AWS_PROFILE)" % settings["AWS_PROFILE"]
     if ctx.env("AWS_ACCESS_KEY_ID") and ctx.env("AWS_SECRET_ACCESS_KEY"):
@@ -47,26 +45,14 @@ def _aws_source(ctx, settings):
             return "container credentials (%s)" % name
     if ctx.env("AWS_WEB_IDENTITY_TOKEN_FILE"):
         return "web identity (AWS_WEB_IDENTITY_TOKEN_FILE, role %s)" % (ctx.env("AWS_ROLE_ARN") or "from the profile")
-    home = ctx.env("HOME") or os.path.expanduser("~")
-    for name, default, section in (("AWS_SHARED_CREDENTIALS_FILE", "credentials", "[default]"),
-                                   ("AWS_CONFIG_FILE", "config", "[default]")):
-        path = ctx.env(name) or os.path.join(home, ".aws", default)
-        if _has_section(path, section):
-            return "default profile (%s)" % path
+    # Nothing names a source: a [default] profile or an instance role is not assumed (as the
+    # reference does); AWS_PROFILE=default says to use the default profile.
     return None
 
 
 def _short(key_id):
     key_id = key_id.strip()
     return key_id[:4] + "…" + key_id[-4:] if len(key_id) > 8 else key_id
-
-
-def _has_section(path, section):
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            return any(line.strip() == section for line in f)
-    except OSError:
-        return False
 
 
 def _have_botocore():

@@ -183,8 +183,11 @@ def resolve(provider, ctx, run_commands=True, refresh=True):
             found.settings = provider_settings(provider, ctx, found.entry)
             return found
     # NothingFound: no source had a credential (as opposed to a source that is there but broken).
-    missing = errors.NothingFound("no credential for %s; run `atomic login %s`%s"
-                                  % (provider.name, provider.id, " or set " + provider.env[0] if provider.env else ""))
+    hook = provider.hook("ambient") if "cloud" in provider.auth else None
+    own = (hook.__doc__ or "").strip().splitlines() if hook is not None else []
+    missing = errors.NothingFound("no credential for %s; run `atomic login %s`%s%s"
+                                  % (provider.name, provider.id, " or set " + provider.env[0] if provider.env else "",
+                                     ", or set up " + own[0].rstrip(".") if own else ""))
     missing.trail = res.trail
     raise missing
 
