@@ -8,20 +8,12 @@ import pytest
 from conftest import assert_fails
 from llmfakes import Model, anthropic_events, completions_events, responses_events
 from netfakes import reply
+from test_ask import run  # noqa: F401  (the fixture: atomic with the fake network, fast retries)
 from terminal import Terminal
 
 AZURE_KEY = "0123456789abcdef0123456789abcdef"
 CF_TOKEN = "cf-token-0123456789abcdefghijklmnop"
 GATEWAY = "/v1/acct123/gw456"
-
-
-@pytest.fixture
-def run(atomic_env, net):
-    def go(*args, input=None, **env):
-        full = dict(net.env(), ATOMIC_RETRY_BACKOFF="0.05", ATOMIC_FIRST_BYTE_TIMEOUT="20", ATOMIC_IDLE_TIMEOUT="20")
-        full.update(env)
-        return atomic_env.run(*args, input=input, env=full)
-    return go
 
 
 # Azure OpenAI -----------------------------------------------------------------------------------

@@ -10,21 +10,13 @@ from cloudfakes import verify_jwt
 from conftest import assert_fails
 from llmfakes import Model, gemini_events
 from netfakes import reply
+from test_ask import run  # noqa: F401  (the fixture: atomic with the fake network, fast retries)
 
 pytest.importorskip("cryptography", reason="the cryptography package (a test dependency) verifies the JWTs")
 
 PROJECT, LOCATION = "my-proj", "us-central1"
 STREAM = "/v1/projects/my-proj/locations/us-central1/publishers/google/models/gemini-2.5-flash:streamGenerateContent"
 TOKEN = "ya29.a0-test-access-token-000001"
-
-
-@pytest.fixture
-def run(atomic_env, net):
-    def go(*args, input=None, **env):
-        full = dict(net.env(), ATOMIC_RETRY_BACKOFF="0.05", ATOMIC_FIRST_BYTE_TIMEOUT="20", ATOMIC_IDLE_TIMEOUT="20")
-        full.update(env)
-        return atomic_env.run(*args, input=input, env=full)
-    return go
 
 
 @pytest.fixture
