@@ -152,3 +152,11 @@ def test_workers_ai_without_an_account_is_named_and_login_warns(run, net):
     r = run("ask", "-m", "cloudflare-workers-ai/@cf/moonshotai/kimi-k2.6", "hi")
     assert_fails(r, 3, "CLOUDFLARE_ACCOUNT_ID is not set")
     assert net.hosts.requests == []
+
+
+def test_azure_status_check_without_an_address_names_the_setting(run, net):
+    r = run("status", "--check", "azure", "--json", AZURE_OPENAI_API_KEY=AZURE_KEY)
+    assert r.returncode == 11, r.stderr
+    [row] = json.loads(r.stdout)["providers"]
+    assert not row["ok"] and "AZURE_OPENAI_BASE_URL" in row["reason"]
+    assert net.hosts.requests == []

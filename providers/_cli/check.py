@@ -99,7 +99,7 @@ class Check:
             base = base_url(provider, ctx, credential)
             if path is None:
                 self.reason = "not checked: atomic knows no cheap request for the %s API" % provider.api
-            elif not base:
+            elif not base and provider.hook("prepare") is None:  # a module may know the address (Azure's settings)
                 self.reason = "not checked: no address for %s; set its baseUrl in models.json" % provider.id
             else:
                 self.request = _probe_request(provider, credential, base.rstrip("/") + path, ctx)

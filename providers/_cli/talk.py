@@ -177,8 +177,12 @@ def _refused(ctx, provider, credential, status, text, host, tries):
             return NetworkError("%s refused the request (HTTP %d: %s); %s takes a key: set apiKey in "
                                 "models.json or run `atomic login %s`" % (host, status, text, provider.id, provider.id))
         ctx.forget_commands()  # the next turn of a chat runs a !command key again
-        return NetworkError("%s refused the credential from %s (HTTP %d: %s); run `atomic login %s`"
-                            % (provider.name, credential.source, status, text, provider.id))
+        from .._core.chain import from_ambient
+
+        fix = ("check those credentials (`atomic status` shows them)" if credential.step is from_ambient
+               else "run `atomic login %s`" % provider.id)
+        return NetworkError("%s refused the credential from %s (HTTP %d: %s); %s"
+                            % (provider.name, credential.source, status, text, fix))
     if status in RETRYABLE:
         return NetworkError("%s answered HTTP %d (%s), %d times; try again later" % (host, status, text, tries + 1))
     return NetworkError("%s answered HTTP %d: %s" % (host, status, text))
