@@ -31,7 +31,8 @@ EPILOG = ("Exit codes: 0 ok, 1 bug, 2 usage, 3 no credential, 4 bad auth.json/mo
           "or no answer, 11 status --check found a credential that does not work, 12 key --min-valid cannot "
           "be met, 126 exec cannot run the command, 127 exec found no such command, 130 interrupted, "
           "141 stdout closed.\n"
-          "Files: $ATOMIC_CODING_AGENT_DIR, else ~/.atomic/agent (auth.json, models.json).\n\n"
+          "Files: $ATOMIC_CODING_AGENT_DIR (or $PI_CODING_AGENT_DIR), else ~/.atomic/agent (auth.json, "
+          "models.json), with pi's ~/.pi/agent read below it and a project's .atomic/models.json above it.\n\n"
           + examples(("atomic status --check", "does every credential really work?"),
                      "atomic key openai --header | curl -H @- https://api.openai.com/v1/models",
                      ("atomic exec anthropic -- ./agent.sh", "the key in its variable, not argv")))
@@ -598,7 +599,7 @@ def main(argv=None):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return Exit.BROKEN_PIPE
     except Exception as exc:
-        if os.environ.get("ATOMIC_DEBUG"):
+        if (os.environ.get("ATOMIC_DEBUG") or os.environ.get("PI_DEBUG", "")).strip():  # PI_ names are aliases
             _print_masked_traceback()
         return _fail("internal error (a bug): %s: %s; run again with ATOMIC_DEBUG=1 and report it"
                      % (type(exc).__name__, exc), Exit.BUG)

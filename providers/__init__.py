@@ -17,23 +17,27 @@ class Provider:
     variables `atomic login --env` may store with the key; subscription: the login menu's label
     for its OAuth login; login_options: the `atomic login` options that apply to it; aliases:
     other names people type for it (accepted wherever an id is); key_prefixes: how its keys
-    start, when that is distinctive (a pasted key of another provider's shape is questioned).
+    start, when that is distinctive (a pasted key of another provider's shape is questioned);
+    no_key: what a server of one's own that takes no key is sent instead (llama.cpp's "local"),
+    once it is set up (a stored entry, or one of its settings in the environment).
     """
     __slots__ = ("id", "name", "env", "base_url", "api", "auth", "module_name", "key_header",
-                 "settings", "subscription", "login_options", "custom", "aliases", "key_prefixes")
+                 "settings", "subscription", "login_options", "custom", "aliases", "key_prefixes", "no_key")
 
     def __init__(self, id, name, env=(), base_url="", api="openai-completions", auth="key", module=None,
                  key_header=None, settings=(), subscription=None, login_options=(), custom=False,
-                 aliases="", key_prefixes=""):
+                 aliases="", key_prefixes="", no_key=None):
         self.id, self.name, self.base_url, self.api = id, name, base_url, api
         self.env = (env,) if isinstance(env, str) else tuple(env)
         self.auth = tuple(auth.split())
         self.module_name, self.key_header, self.settings = module, key_header, tuple(settings)
         self.subscription, self.login_options, self.custom = subscription, tuple(login_options), custom
         self.aliases, self.key_prefixes = tuple(aliases.split()), tuple(key_prefixes.split())
+        self.no_key = no_key
 
     def module(self):
-        """The provider's own module (imported now, on first use), or None for a plain row."""
+        """The provider's own module (imported now, on first use), or None for a plain row.
+        Its path is the id with - and . as _ (openai-codex -> providers.openai_codex)."""
         if self.module_name is None:
             return None
         import importlib
@@ -61,6 +65,18 @@ class Provider:
         config = configs.get(self.id)
         return (config, origin[self.id]) if isinstance(config, dict) else (None, None)
 
+    def config_file(self, ctx, field):
+        """The models file that gives this provider's `field` (apiKey, headers, ...), or None."""
+        from ._models.files import field_file
+
+        return field_file(ctx, self.id, field)
+
+    def config_files(self, ctx):
+        """Every models file that defines this provider, the one that wins first."""
+        from ._models.files import defining_files
+
+        return defining_files(ctx, self.id)
+
     def __repr__(self):
         return "Provider(%r)" % self.id
 
@@ -78,11 +94,14 @@ _BUILTIN = (
              "openai-codex-responses", auth="oauth", module="providers.openai_codex",
              subscription="ChatGPT Plus/Pro (Codex subscription)", login_options=("device",),
              aliases="chatgpt codex"),
-    Provider("github-copilot", "GitHub Copilot", ("COPILOT_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN"),
+    # Only COPILOT_GITHUB_TOKEN: GH_TOKEN / GITHUB_TOKEN are gh's and Actions' tokens, mostly
+    # without Copilot access, and made Copilot look configured when it was not (reference §11.1).
+    Provider("github-copilot", "GitHub Copilot", "COPILOT_GITHUB_TOKEN",
              "https://api.individual.githubcopilot.com", auth="oauth", module="providers.github_copilot",
              subscription="GitHub Copilot (github.com or Enterprise Server)",
              login_options=("device", "enterprise_domain"), aliases="copilot",
-             key_prefixes="ghp_ gho_ ghu_ github_pat_"),
+             key_prefixes="ghp_ gho_ ghu_ github_pat_",
+             settings=("COPILOT_API_TARGET", "GITHUB_COPILOT_BASE_URL", "GITHUB_SERVER_URL")),
     Provider("google", "Google Gemini", "GEMINI_API_KEY", "https://generativelanguage.googleapis.com/v1beta",
              "google-generative-ai", aliases="gemini", key_prefixes="AIza"),
     Provider("google-vertex", "Google Vertex AI", "GOOGLE_CLOUD_API_KEY", "https://{location}-aiplatform.googleapis.com",
@@ -132,6 +151,9 @@ _BUILTIN = (
              "https://gateway.ai.cloudflare.com/v1/{CLOUDFLARE_ACCOUNT_ID}/{CLOUDFLARE_GATEWAY_ID}/compat",
              key_header=("cf-aig-authorization", "Bearer {key}"), module="providers.cloudflare_ai_gateway",
              settings=("CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_GATEWAY_ID")),
+    # A server on your own machine; its models are the ones it has loaded (`atomic models llama.cpp`).
+    Provider("llama.cpp", "llama.cpp", "LLAMA_API_KEY", "http://127.0.0.1:8080/v1", module="providers.llama_cpp",
+             settings=("LLAMA_BASE_URL",), no_key="local", aliases="llamacpp llama-cpp"),
 )
 
 _BY_ID = {p.id: p for p in _BUILTIN}

@@ -7,8 +7,12 @@ signs in with OAuth (and `refresh` if its tokens expire).
     login(ctx, options) -> entry
         Sign in; return the auth.json record, e.g. {"type": "oauth", "access": ..., "refresh": ...,
         "expires": <epoch ms>, ...extras}. options: {"device": bool, "enterprise_domain": str or
-        None} (the `atomic login` options the provider's row lists). Write nothing: atomic saves
-        the record under the lock. Raise LoginFailed (exit 10) when the person or the server says no.
+        None, "settings": {NAME: value} from --env} (the `atomic login` options the provider's row
+        lists). A provider without OAuth whose module has login() asks its own questions there
+        instead of the usual key prompt (llama.cpp: its server's address, then an optional key)
+        and returns an {"type": "api_key", ...} record; a "key" in it is stored as a pasted key
+        is. Write nothing: atomic saves the record under the lock. Raise LoginFailed (exit 10)
+        when the person or the server says no.
     refresh(entry, ctx) -> fields
         New tokens for a stored entry: {"access", "expires", "refresh" (None or missing: keep the
         stored one), ...extras}. Use ctx.refresh_deadline for the request. Raise LoginAgain when
@@ -39,6 +43,12 @@ signs in with OAuth (and `refresh` if its tokens expire).
         it from the environment (the provider is named and skipped). None: the provider's first
         registry variable. atomic adds the entry's `env` settings and, where models.json sets an
         address, the SDK's base-URL variable.
+    models(credential, ctx) -> [model record, ...]
+        The models the provider's own server lists now (llama.cpp's GET /v1/models), for a
+        provider whose models are not the catalogue's: asked by `atomic models PROVIDER` and when
+        `atomic ask -m PROVIDER[/MODEL]` needs them. Records have the catalogue's shape (id, name,
+        api, provider, baseUrl, contextWindow, maxTokens, ...). Raise NetworkError (one line)
+        when the server does not answer.
     ambient(ctx) -> Credential or None
         A credential from the cloud's own chain, for a provider whose row lists "cloud" in its
         auth (Google Application Default Credentials, the AWS chain): asked after every other
@@ -57,7 +67,8 @@ Everything a module needs is below: errors (each carries its exit code), the HTT
 OAuth and device-code helpers, and prompts. Names are loaded on first use, so importing this
 module costs almost nothing.
 """
-HOOKS = ("login", "refresh", "account", "headers", "base_url", "prepare", "error_hint", "export", "ambient")
+HOOKS = ("login", "refresh", "account", "headers", "base_url", "prepare", "error_hint", "export", "models",
+         "ambient")
 
 ERRORS = ("AtomicError", "UsageError", "NotLoggedIn", "BadFile", "LoginAgain", "NetworkError", "Unsafe",
           "CommandFailed", "LoginFailed")
@@ -75,6 +86,8 @@ _LAZY.update({
     "show_device_code": ("._net.device", "show_code"),
     "ask": ("._cli.prompts", "ask"),
     "interactive": ("._cli.prompts", "interactive"),
+    "read_secret": ("._cli.prompts", "read_secret"),
+    "is_reference": ("._core.keys", "is_reference"),
     "has_control_chars": ("._core.text", "has_control_chars"),
     "mask_text": ("._core.mask", "mask_text"),
     "HeaderList": ("._core.endpoint", "HeaderList"),

@@ -12,6 +12,7 @@ _GITHUB = "github.com"
 _DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 _EXPIRY_MARGIN_MS = 5 * 60 * 1000          # stored `expires` is 5 minutes early, as pi stores it
 _DEFAULT_BASE = "https://api.individual.githubcopilot.com"
+_PUBLIC_HUB = "https://api.githubcopilot.com"  # for a token given as it is: routes each plan to its host
 _LATEST_EXPIRY = 1e11                      # unix seconds (year 5138): beyond is not a real expiry
 _TRANSIENT_POLL_FAILURES = 3               # network blips tolerated while the person approves
 _API_VERSION = "2026-06-01"                # the X-GitHub-Api-Version of the model list
@@ -89,8 +90,10 @@ def account(entry):
 
 
 def base_url(credential):
-    """The Copilot API base URL for a stored login; None for a plain token (the registry's)."""
-    return api_base(credential.entry) if credential.is_oauth else None
+    """The Copilot API base URL: a stored login's (api_base), else a plain token's (token_base)."""
+    if credential.is_oauth:
+        return api_base(credential.entry)
+    return token_base(credential.value, credential.settings, credential.entry)
 
 
 def api_base(entry):
@@ -99,19 +102,56 @@ def api_base(entry):
     The Copilot token names its proxy (`proxy-ep=proxy.X`); the API is at api.X. Without one, an
     Enterprise Server's Copilot API is at copilot-api.<domain>; otherwise the individual endpoint.
     """
+    token = entry.get("access") if isinstance(entry, dict) else None
+    domain = entry.get("enterpriseUrl") if isinstance(entry, dict) else None
+    return _proxy_host(token) or _enterprise_host(domain) or _DEFAULT_BASE
+
+
+def token_base(token, settings, entry=None):
+    """The Copilot API base URL for a token given as it is (COPILOT_GITHUB_TOKEN, --api-key), in
+    the reference's order (§11.1): COPILOT_API_TARGET / GITHUB_COPILOT_BASE_URL; the token's
+    proxy-ep; the entry's enterprise domain; GITHUB_SERVER_URL of a <tenant>.ghe.com; else the
+    public hub, which routes each plan to its host (a Business token sent to the individual
+    host gets HTTP 421)."""
+    for name in ("COPILOT_API_TARGET", "GITHUB_COPILOT_BASE_URL"):
+        given = (settings.get(name) or "").strip().rstrip("/")
+        if given:
+            return given if "://" in given else "https://" + given
+    domain = entry.get("enterpriseUrl") if isinstance(entry, dict) else None
+    return _proxy_host(token) or _enterprise_host(domain) or _tenant_host(settings.get("GITHUB_SERVER_URL")) \
+        or _PUBLIC_HUB
+
+
+def _proxy_host(token):
+    """https://api.X for a Copilot token that names its proxy (`proxy-ep=proxy.X`), else None."""
     import re
 
-    token = entry.get("access") if isinstance(entry, dict) else None
     match = re.search(r"(?:^|;)\s*proxy-ep=([A-Za-z0-9.-]+(?::\d+)?)", token or "")
-    if match:
-        host = match.group(1)
-        if host.startswith("proxy."):
-            host = "api." + host[len("proxy."):]
-        return "https://" + host
-    domain = entry.get("enterpriseUrl") if isinstance(entry, dict) else None
-    if isinstance(domain, str) and domain.strip():
-        return "https://copilot-api." + domain.strip()
-    return _DEFAULT_BASE
+    if not match:
+        return None
+    host = match.group(1)
+    if host.startswith("proxy."):
+        host = "api." + host[len("proxy."):]
+    return "https://" + host
+
+
+def _enterprise_host(domain):
+    return "https://copilot-api." + domain.strip() if isinstance(domain, str) and domain.strip() else None
+
+
+def _tenant_host(server_url):
+    """https://copilot-api.<tenant>.ghe.com for GITHUB_SERVER_URL on GHE.com (data residency), else None."""
+    import urllib.parse
+
+    raw = (server_url or "").strip()
+    try:
+        host = (urllib.parse.urlsplit(raw if "://" in raw else "https://" + raw).hostname or "").lower()
+    except ValueError:
+        return None
+    if host.endswith(".ghe.com"):
+        tenant = host[:-len(".ghe.com")].split(".")[-1]
+        return "https://copilot-api.%s.ghe.com" % tenant if tenant else None
+    return None
 
 
 def error_hint(status, message):

@@ -313,7 +313,8 @@ def test_status_lists_keyless_custom_providers(atomic_env):
     (row,) = json.loads(atomic_env.run("status", "--json").stdout)["providers"]
     assert (row["id"], row["source"], row["credential"], row["noKeyNeeded"]) == ("ollama", None, None, True)
     r = atomic_env.run("status")
-    assert r.stdout.splitlines()[1].split() == ["ollama", "-", "no", "key", "needed"]
+    assert r.stdout.splitlines()[1].split() == ["ollama", "-", "no", "key", "needed", "from", atomic_env.models_path]
+    assert row["definedIn"] == [atomic_env.models_path]
     assert "No credentials found" not in r.stderr
 
 
@@ -424,7 +425,8 @@ def test_closed_pipe_ends_quietly(atomic_env, args, env):
     finally:
         os.close(write_end)
     assert r.returncode in (0, 141), r.stderr    # --help: argparse may finish before noticing
-    assert r.stderr == b"", r.stderr
+    heading = b"Agent directory: " if args[0] == "status" else b""  # status says, first, which files it read
+    assert r.stderr == b"" or (heading and r.stderr.startswith(heading) and len(r.stderr.splitlines()) == 1), r.stderr
     if args[0] != "--help":
         assert r.returncode == 141
 

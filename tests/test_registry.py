@@ -19,7 +19,7 @@ PROVIDERS = {p.id: p for p in builtins()}
 SHIPPED_CATALOG = os.path.join(REPO, "providers", "_models", "catalog.json")
 SHARED_CATALOG = "/work/shared/catalog/models.json"
 
-# reference-pi.md §1.2, plus together; anthropic and github-copilot in the contract's order.
+# reference-pi.md §1.2, plus together and llama.cpp (§11.1); anthropic in the contract's order.
 ENV_VARS = {
     "openai": ("OPENAI_API_KEY",), "azure-openai-responses": ("AZURE_OPENAI_API_KEY",),
     "google": ("GEMINI_API_KEY",), "groq": ("GROQ_API_KEY",), "cerebras": ("CEREBRAS_API_KEY",),
@@ -36,7 +36,8 @@ ENV_VARS = {
     "google-vertex": ("GOOGLE_CLOUD_API_KEY",), "together": ("TOGETHER_API_KEY",),
     "amazon-bedrock": ("AWS_BEARER_TOKEN_BEDROCK",),
     "anthropic": ("ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY"),
-    "github-copilot": ("COPILOT_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN"),
+    "github-copilot": ("COPILOT_GITHUB_TOKEN",),   # reference §11.1: GH_TOKEN / GITHUB_TOKEN no longer count
+    "llama.cpp": ("LLAMA_API_KEY",),
     "openai-codex": (),
 }
 
@@ -55,11 +56,12 @@ def test_ids_are_unique():
     assert all(builtin(pid) is PROVIDERS[pid] for pid in ids)
 
 
-def test_the_32_providers_are_the_catalogue_plus_together():
+def test_the_33_providers_are_the_catalogue_plus_together_and_llama_cpp():
+    # llama.cpp's models are its server's own (reference §11.1), so the catalogue has none.
     catalog_ids = set(_catalog())
     assert len(catalog_ids) == 31
-    assert set(PROVIDERS) == catalog_ids | {"together"}
-    assert len(PROVIDERS) == 32
+    assert set(PROVIDERS) == catalog_ids | {"together", "llama.cpp"}
+    assert len(PROVIDERS) == 33
 
 
 def test_environment_variables_match_the_reference_table():
@@ -71,14 +73,15 @@ def test_environment_variables_match_the_reference_table():
 
 def test_rows_are_well_formed():
     for pid, p in PROVIDERS.items():
-        assert re.match(r"[a-z0-9]+(-[a-z0-9]+)*\Z", pid)
+        assert re.match(r"[a-z0-9]+([-.][a-z0-9]+)*\Z", pid)  # llama.cpp is an id too
         assert p.name and p.name.strip() == p.name
         assert set(p.auth) <= {"key", "oauth", "cloud"} and p.auth, pid
-        assert p.base_url.startswith("https://") or (pid == "azure-openai-responses" and p.base_url == "")
+        assert p.base_url.startswith("https://") or (pid == "azure-openai-responses" and p.base_url == "") \
+            or (pid == "llama.cpp" and p.base_url == "http://127.0.0.1:8080/v1")  # a server on this machine
         name, template = p.key_header or APIS[p.api].key_header
         assert re.match(r"[A-Za-z-]+\Z", name) and re.match(r"(Bearer )?\{key\}\Z", template), (pid, name, template)
         if p.module_name is not None:
-            assert p.module_name == "providers." + pid.replace("-", "_")  # id -> module at a glance
+            assert p.module_name == "providers." + re.sub(r"[-.]", "_", pid)  # id -> module at a glance
         assert all(re.match(r"[A-Z_][A-Z0-9_]*\Z", name) for name in p.settings)
         assert set(p.login_options) <= {"device", "enterprise_domain"}
         assert bool(p.subscription) == ("oauth" in p.auth), pid  # every OAuth login is on the menu
@@ -99,7 +102,7 @@ def test_base_url_and_wire_api_are_ones_the_catalogue_uses():
 HOOK_PARAMETERS = {"login": ["ctx", "options"], "refresh": ["entry", "ctx"], "account": ["entry"],
                    "headers": ["credential"], "base_url": ["credential"],
                    "prepare": ["request", "credential", "model", "ctx"], "error_hint": ["status", "message"],
-                   "export": ["credential", "ctx"], "ambient": ["ctx"]}
+                   "export": ["credential", "ctx"], "models": ["credential", "ctx"], "ambient": ["ctx"]}
 
 
 def test_the_contract_in_the_api_docstring_is_the_one_checked_here():

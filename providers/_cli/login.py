@@ -27,14 +27,24 @@ def login(args, ctx):
     settings = _parse_settings(args.env)
     check_writable(ctx)  # before the browser or the prompt: a login that cannot be saved is wasted
     _check_replacing(provider, method, args, ctx)
+    options = {"device": args.device, "enterprise_domain": args.enterprise_domain, "settings": settings}
     if method == "oauth":
         if settings:
             raise UsageError("--env is for API-key logins; %s signs in with OAuth" % provider.id)
-        options = {"device": args.device, "enterprise_domain": args.enterprise_domain}
         record = provider.module().login(ctx, options)
         old = _save(ctx, provider, lambda old: record)
         ctx.say("Signed in to %s; saved to %s%s" % (provider.name, os.path.join(ctx.agent_dir, "auth.json"),
                                                     _replaced(old)))
+        return 0
+    own = provider.hook("login") if "oauth" not in provider.auth else None
+    if own is not None:  # a provider that asks its own questions (llama.cpp: where its server is)
+        record = own(ctx, options)
+        if isinstance(record.get("key"), str):
+            record["key"] = stored_form(record["key"], ctx)
+        old = _save(ctx, provider, lambda old: record)
+        what = ", ".join(sorted(record.get("env") or {})) or "entry"
+        ctx.say("Saved the %s %s%s to %s%s" % (provider.name, what, " and API key" if "key" in record else "",
+                                               os.path.join(ctx.agent_dir, "auth.json"), _replaced(old)))
         return 0
     pasted = _read_key(provider, settings, ctx)
     if pasted is not None:
@@ -255,45 +265,57 @@ def _choose_method(provider, args, ctx):
 
 
 def logout(args, ctx):
-    """Remove stored entries only; the environment and models.json keep working."""
+    """Remove stored entries only, from every auth.json atomic reads (atomic's, and pi's
+    ~/.pi/agent one below it); the environment and models.json keep working."""
     if args.all == bool(args.provider):
         raise UsageError("name one provider, or use --all; see `atomic logout --help`")
-    auth = read_auth(ctx)
+    files = [read_auth(ctx)]
+    if ctx.pi_agent_dir is not None and os.path.lexists(os.path.join(ctx.pi_agent_dir, "auth.json")):
+        files.append(read_auth(ctx, ctx.pi_agent_dir))  # a broken pi file stops here, before anything is removed
+    stored = [pid for auth in files for pid in auth.data]
     if args.all:
-        targets = list(auth.data)
-        if targets and not args.yes and not _confirm_all(targets, ctx):
+        targets = list(dict.fromkeys(stored))
+        if targets and not args.yes and not _confirm_all(targets, files, ctx):
             ctx.say("Nothing removed.")
             return 0
     else:
-        pid = args.provider if args.provider in auth.data else find(args.provider, ctx).id
-        targets = [pid] if pid in auth.data else []
+        pid = args.provider if args.provider in stored else find(args.provider, ctx).id
+        targets = [pid] if pid in stored else []
     if not targets:
         ctx.say("No stored credential%s to remove. logout only removes what `atomic login` saved; "
                 "environment variables and models.json are unchanged."
                 % ("" if args.all else " for " + pid))
         return 0
 
-    def change(fresh):
-        data = dict(fresh.data)
-        for pid in targets:
-            data.pop(pid, None)
-        return data
+    changed = {}  # provider id -> the files it was removed from
+    for auth in files:
+        if any(pid in auth.data for pid in targets):
+            removed = []
 
-    update_auth(ctx, change)
+            def change(fresh, removed=removed):
+                removed.extend(pid for pid in targets if pid in fresh.data)
+                # Nothing to remove any more (another process did): the file is left as it is.
+                return {n: e for n, e in fresh.data.items() if n not in targets} if removed else None
+
+            update_auth(ctx, change, directory=os.path.dirname(auth.path))
+            for pid in removed:
+                changed.setdefault(pid, []).append(auth.path)
     for pid in targets:
         provider = builtin(pid)
         still = [name for name in (provider.env if provider else ()) if ctx.env(name)]
         ctx.say("Removed the stored credential for %s from %s.%s"
-                % (provider.name if provider else pid, auth.path,
+                % (provider.name if provider else pid, " and ".join(changed.get(pid, ())) or "no file (already gone)",
                    " %s is still set and will be used." % still[0] if still else ""))
     ctx.say("Environment variables and models.json are unchanged.")
     return 0
 
 
-def _confirm_all(targets, ctx):
+def _confirm_all(targets, files, ctx):
     """`logout --all` removes logins that take a browser to get back: asked on a terminal, and
     refused without --yes elsewhere."""
     listed = ", ".join(targets)
+    if len(files) > 1:
+        listed += "; from %s" % " and ".join(auth.path for auth in files if auth.data)
     if not interactive(ctx):
         raise UsageError("logout --all would remove %d stored credential(s) (%s); add --yes to confirm"
                          % (len(targets), listed))

@@ -5,8 +5,9 @@ from .._core.text import has_control_chars
 MAX_KEY_BYTES = 16384
 
 
-def read_secret(ctx, prompt):
-    """A secret from a hidden prompt on a terminal, or from stdin otherwise; never from argv."""
+def read_secret(ctx, prompt, optional=False):
+    """A secret from a hidden prompt on a terminal, or from stdin otherwise; never from argv.
+    optional: None when nothing is given (an empty line, or no input), instead of an error."""
     if ctx.stdin is None:  # started with stdin closed (`<&-`)
         raise UsageError("stdin is closed; pipe the key in: printf %s \"$KEY\" | atomic login PROVIDER")
     if interactive(ctx):
@@ -24,6 +25,8 @@ def read_secret(ctx, prompt):
             value = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise UsageError("the key on stdin is not UTF-8 text")
+    if optional and not value.strip():
+        return None
     return check_key(value, "the key on stdin" if not interactive(ctx) else "the key")
 
 

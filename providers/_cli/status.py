@@ -9,13 +9,20 @@ from .._core.mask import mask_value
 
 
 def collect_status(ctx):
-    """A report: {"agentDir", "providers": [row...], "problems": [...]}; !commands are not run."""
+    """A report: {"agentDir", "agentDirWhy", "authFiles", "providers": [row...], "problems": [...]};
+    !commands are not run."""
     from .._core.chain import resolve, shadowed
+    from .._core.context import agent_dir_reason
     from .._core.errors import NothingFound
-    from .._core.store import current_auth
+    from .._core.store import current_auth, layers
 
     auth = current_auth(ctx)  # a corrupt auth.json stops here: it is the command's error
     problems = []
+    try:
+        files = [a.path for a in layers(ctx)]
+    except AtomicError as exc:  # pi's file is broken: it stops only the providers atomic's file lacks
+        problems.append(exc.message)
+        files = [auth.path]
     try:
         providers = all_providers(ctx)
     except AtomicError as exc:
@@ -39,8 +46,26 @@ def collect_status(ctx):
         row = _row(provider, found, ctx)
         row["shadowed"] = shadowed(provider, ctx, found)
         rows.append(row)
+    for row in rows:
+        defined = _defined_in(row["id"], ctx)
+        if defined:
+            row["definedIn"] = defined
     problems.extend(ctx.warnings)
-    return {"agentDir": ctx.agent_dir, "authFile": auth.path, "providers": rows, "problems": problems}
+    return {"agentDir": ctx.agent_dir, "agentDirWhy": agent_dir_reason(ctx.environ), "authFile": auth.path,
+            "authFiles": files, "providers": rows, "problems": problems}
+
+
+def _defined_in(pid, ctx):
+    """The models files that define a custom provider, the one that wins first; [] for a built-in."""
+    from .. import builtin
+    from .._models.files import defining_files
+
+    if builtin(pid) is not None:
+        return []
+    try:
+        return defining_files(ctx, pid)
+    except AtomicError:
+        return []  # a broken models file is reported once, as a problem
 
 
 def _row(provider, found, ctx):
@@ -64,13 +89,18 @@ def _problem_row(provider, exc, auth, ctx):
     row = {"id": provider.id, "name": provider.name, "source": getattr(exc, "source", None),
            "credential": None, "problem": exc.message, "shadowed": []}
     if row["source"] == "auth.json":
+        from .._core.store import find_entry
+
         try:
-            entry = get_entry(auth, provider.id)
+            holder = find_entry(ctx, provider.id)[0]
+            entry = get_entry(holder, provider.id)
         except AtomicError:
-            entry = None  # the malformed entry is the problem itself
+            holder, entry = auth, None  # the malformed entry (or pi's broken file) is the problem itself
         if entry and entry["type"] == "oauth":
-            row.update(source="auth.json (oauth)", expires=entry["expires"],
+            row.update(source=holder.named("oauth"), expires=entry["expires"],
                        expiresIn=_duration(entry["expires"] / 1000 - ctx.now()))
+        elif holder.layer is not None:
+            row["source"] = holder.named()
     return row
 
 
@@ -82,8 +112,12 @@ def _duration(seconds):
 
 def render_status(report, ctx):
     rows = report["providers"]
+    lower = report["authFiles"][1:]
+    ctx.say("Agent directory: %s (%s)%s" % (report["agentDir"], report["agentDirWhy"],
+                                            "; also read: %s" % ", ".join(lower) if lower else ""))
     if not rows:
-        ctx.say("No credentials found in %s or the environment. Run `atomic login` to sign in." % report["authFile"])
+        ctx.say("No credentials found in %s or the environment. Run `atomic login` to sign in."
+                % " or ".join(report["authFiles"]))
     table = [("PROVIDER", "SOURCE", "CREDENTIAL", "EXPIRES", "ACCOUNT", "NOTE")]
     for row in rows:
         table.append((row["id"], row["source"] or "-", _shown_credential(row), row.get("expiresIn", ""),
@@ -111,8 +145,12 @@ def _shown_credential(row):
 
 
 def _note(row):
+    notes = []
     if row.get("problem"):
-        return "problem (below)"
-    if row.get("shadowed"):
-        return "shadowed: " + ", ".join(row["shadowed"])
-    return ""
+        notes.append("problem (below)")
+    elif row.get("shadowed"):
+        notes.append("shadowed: " + ", ".join(row["shadowed"]))
+    if row.get("definedIn"):
+        more = len(row["definedIn"]) - 1
+        notes.append("from " + row["definedIn"][0] + (" (and %d more)" % more if more else ""))
+    return "; ".join(notes)

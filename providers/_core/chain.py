@@ -62,35 +62,43 @@ def from_cli_option(provider, ctx, res):
 
 def from_auth_file(provider, ctx, res):
     """the auth.json entry saved by `atomic login` (an API key, or an OAuth token refreshed when due)"""
-    from .store import current_auth, get_entry
+    from .store import find_entry, get_entry, layers
 
-    auth = current_auth(ctx)
+    auth, _raw = find_entry(ctx, provider.id)
     entry = get_entry(auth, provider.id)
     if entry is None:
-        return res.skip("auth.json: no entry for %s in %s" % (provider.id, auth.path))
+        return res.skip("auth.json: no entry for %s in %s" % (provider.id, " or ".join(a.path for a in layers(ctx))))
     if entry["type"] == "oauth":
         from .refresh import ensure_fresh, needs_refresh
 
         if not res.refresh and needs_refresh(entry, ctx):
-            return Credential(entry["access"], "auth.json (oauth, refresh due)", entry)
+            return Credential(entry["access"], auth.named("oauth, refresh due"), entry)
         entry = ensure_fresh(provider, entry, ctx)
-        return Credential(entry["access"], "auth.json (oauth)", entry)
+        return Credential(entry["access"], auth.named("oauth"), entry)
     key = entry.get("key")
+    if not key and provider.no_key:
+        # A server of one's own (llama.cpp) that was set up without a key: it is sent a placeholder.
+        return Credential(provider.no_key, auth.named("no key"), entry)
     if not key:
         return res.skip("auth.json: the %s entry has no key" % provider.id)
     if key.startswith("!") and not res.run_commands:
-        return Credential(None, "auth.json (!command, not run)", entry)
+        return Credential(None, auth.named("!command, not run"), entry)
     from .keys import resolve_value
 
     origin = "%s: %s.key" % (auth.path, provider.id)
     return Credential(resolve_value(key, ctx, origin, env=entry.get("env"), allow_commands=auth.commands_allowed),
-                      "auth.json", entry)
+                      auth.named(), entry)
+
 
 
 def from_environment(provider, ctx, res):
     """the provider's environment variable(s)"""
     for name in _set_variables(provider, ctx):
         return Credential(ctx.env(name).strip(), "env " + name)
+    if provider.no_key:
+        for name in provider.settings:
+            if ctx.env(name):  # its server's address alone sets it up: no key, the placeholder is sent
+                return Credential(provider.no_key, "env %s (no key)" % name)
     if provider.env:
         return res.skip("environment: %s not set" % " / ".join(provider.env))
     return res.skip("environment: %s takes no key from the environment" % provider.id)
@@ -105,6 +113,7 @@ def from_models_json(provider, ctx, res):
     key = config.get("apiKey") if config else None
     if not isinstance(key, str) or not key:
         return res.skip("models.json: no apiKey for %s" % provider.id)
+    path = provider.config_file(ctx, "apiKey")  # a project file's field is judged by that file
     if key.startswith("!") and not res.run_commands:
         return Credential(None, "models.json (!command, not run)")
     return Credential(resolve_value(key, ctx, "%s: providers.%s.apiKey" % (path, provider.id),
@@ -143,10 +152,10 @@ def provider_settings(provider, ctx, entry=None):
     if not provider.settings:
         return {}
     if entry is None:
-        from .store import current_auth, get_entry
+        from .store import find_entry, get_entry
 
         try:
-            entry = get_entry(current_auth(ctx), provider.id)
+            entry = get_entry(find_entry(ctx, provider.id)[0], provider.id)
         except errors.AtomicError:
             entry = None  # a broken auth.json is reported where a credential is read from it
     stored = (entry or {}).get("env") or {}
@@ -185,8 +194,10 @@ def resolve(provider, ctx, run_commands=True, refresh=True):
     # NothingFound: no source had a credential (as opposed to a source that is there but broken).
     hook = provider.hook("ambient") if "cloud" in provider.auth else None
     own = (hook.__doc__ or "").strip().splitlines() if hook is not None else []
+    # A server of one's own is set up by its address; its key is optional.
+    variable = provider.settings[0] if provider.no_key and provider.settings else provider.env[0] if provider.env else ""
     missing = errors.NothingFound("no credential for %s; run `atomic login %s`%s%s"
-                                  % (provider.name, provider.id, " or set " + provider.env[0] if provider.env else "",
+                                  % (provider.name, provider.id, " or set " + variable if variable else "",
                                      ", or set up " + own[0].rstrip(".") if own else ""))
     missing.trail = res.trail
     raise missing
@@ -201,7 +212,9 @@ def shadowed(provider, ctx, found):
     res = Resolution(run_commands=False, refresh=False)
     losers = []
     for step in CHAIN[CHAIN.index(found.step):]:
-        if step is from_environment:
+        if step is from_auth_file and step is found.step:
+            losers += _lower_layers(provider, ctx, found)
+        elif step is from_environment:
             names = _set_variables(provider, ctx)
             losers += ["env " + name for name in names if "env " + name != found.source]
         elif step is not found.step:
@@ -212,6 +225,17 @@ def shadowed(provider, ctx, found):
             if hit is not None:
                 losers.append(hit.source)
     return losers
+
+
+def _lower_layers(provider, ctx, found):
+    """pi's file, when it also holds an entry for a provider whose winning entry is atomic's."""
+    from .store import find_entry, layers
+
+    try:
+        winner, lower = find_entry(ctx, provider.id)[0], layers(ctx)[1:]
+    except errors.AtomicError:
+        return []  # a broken pi file is reported where a credential is read from it
+    return [auth.named() for auth in lower if auth is not winner and provider.id in auth.data]
 
 
 def warn_shadowed(provider, ctx, found):

@@ -23,6 +23,7 @@ class Context:
         self.warnings = []            # every warning given, for `atomic status`
         self.refresh_deadline = None  # seconds for a refresh request; refresh.py shortens it while the token works
         self.auth = None              # store.AuthFile: auth.json as this command last read or wrote it
+        self.lower_auth = None        # store.AuthFile of ~/.pi/agent/auth.json (or the BadFile it raised); store.py
         self.models_files = None      # models files as read (or the BadFile they raised); see _models/files.py
         self.settings = None          # settings.json merged with the project's; see settings.py
         self.command_results = {}     # !command -> its output: a command runs once per process
@@ -32,7 +33,7 @@ class Context:
 
     def forget_files(self):
         """Read auth.json, models files and settings again at their next use."""
-        self.auth = self.models_files = self.settings = None
+        self.auth = self.lower_auth = self.models_files = self.settings = None
 
     def forget_commands(self):
         """Run !commands again at their next use (a chat session whose key was refused)."""
@@ -50,8 +51,9 @@ class Context:
         print(message, file=self.stderr, flush=True)
 
     def env(self, name):
-        """An environment variable, with empty or blank values counted as unset."""
-        value = self.environ.get(name, "")
+        """An environment variable, with empty or blank values counted as unset. An ATOMIC_ setting
+        may also be given by its PI_ name, as the Atomic agent accepts; the ATOMIC_ name wins."""
+        value = self.environ.get(setting_name(self.environ, name), "")
         return value if value.strip() else None
 
     def seconds(self, name, default):
@@ -59,6 +61,7 @@ class Context:
         raw = self.env(name)
         if raw is None:
             return default
+        name = setting_name(self.environ, name)  # the error names the variable that was set
         try:
             value = float(raw)
         except ValueError:
@@ -78,16 +81,54 @@ class Context:
             self._agent_dir = find_agent_dir(self.environ)
         return self._agent_dir
 
+    @property
+    def pi_agent_dir(self):
+        """pi's ~/.pi/agent, read below the agent directory; None when a variable chose the directory."""
+        if agent_dir_variable(self.environ) is not None:
+            return None
+        return os.path.join(_home(self.environ), ".pi", "agent")
+
+
+AGENT_DIR_VARIABLE = "ATOMIC_CODING_AGENT_DIR"
+
+
+def setting_name(environ, name):
+    """The variable that gives an ATOMIC_ setting: its own name when set (not blank), else its
+    PI_ alias when that is set, else the name itself."""
+    if name.startswith("ATOMIC_") and not environ.get(name, "").strip():
+        alias = "PI_" + name[len("ATOMIC_"):]
+        if environ.get(alias, "").strip():
+            return alias
+    return name
+
+
+def agent_dir_variable(environ):
+    """ATOMIC_CODING_AGENT_DIR or PI_CODING_AGENT_DIR, whichever chooses the directory; None for the default."""
+    name = setting_name(environ, AGENT_DIR_VARIABLE)
+    return name if environ.get(name, "").strip() else None
+
 
 def find_agent_dir(environ):
-    """$ATOMIC_CODING_AGENT_DIR (with ~ expanded), else ~/.atomic/agent."""
-    override = environ.get("ATOMIC_CODING_AGENT_DIR", "")
-    if override:
-        path = override
+    """$ATOMIC_CODING_AGENT_DIR (or its alias $PI_CODING_AGENT_DIR; ~ expanded), else ~/.atomic/agent."""
+    name = agent_dir_variable(environ)
+    if name is not None:
+        path = environ[name].strip()
         if path.startswith("~"):
             path = os.path.join(_home(environ), path[1:].lstrip("/"))
         return os.path.abspath(path)
     return os.path.join(_home(environ), ".atomic", "agent")
+
+
+def agent_dir_reason(environ):
+    """Why the agent directory is the one it is, for `atomic status`."""
+    name = agent_dir_variable(environ)
+    if name == AGENT_DIR_VARIABLE:
+        also = " (PI_CODING_AGENT_DIR is set too; the ATOMIC_ name wins)" if environ.get(
+            "PI_CODING_AGENT_DIR", "").strip() else ""
+        return "set by ATOMIC_CODING_AGENT_DIR" + also
+    if name is not None:
+        return "set by PI_CODING_AGENT_DIR (accepted for ATOMIC_CODING_AGENT_DIR, as the Atomic agent does)"
+    return "the default: neither ATOMIC_CODING_AGENT_DIR nor PI_CODING_AGENT_DIR is set"
 
 
 def _home(environ):

@@ -24,9 +24,9 @@ def credential_headers(provider, credential, ctx, api=None):
     headers = HeaderList(lines)
     for name, value in wire.headers:
         headers.setdefault(name, value)
-    config, path = provider.config(ctx)
+    config, _path = provider.config(ctx)
     if config:
-        for name, value in configured_headers(config, path, provider.id, ctx):
+        for name, value in configured_headers(config, provider.config_file(ctx, "headers"), provider.id, ctx):
             headers.set(name, value)
         if config.get("authHeader") is True and credential is not None:
             headers.set("Authorization", "Bearer " + credential.value)
@@ -61,14 +61,16 @@ def model_headers(model, provider, ctx):
     if not isinstance(headers, dict):
         return []
     _config, path = provider.config(ctx)
+    # A model's headers may come from any file that defines its provider: each must be safe.
+    files = provider.config_files(ctx) if path else []
     out = []
     for name, value in headers.items():
         if not isinstance(value, str):
             continue
         if value.startswith("!") or "$" in value or is_variable_name(value):
             origin = "%s: providers.%s model %s headers.%s" % (path or "models.json", provider.id, model.get("id"), name)
-            value = resolve_value(value, ctx, origin,
-                                  allow_commands=value.startswith("!") and bool(path) and commands_allowed_at(path))
+            value = resolve_value(value, ctx, origin, allow_commands=value.startswith("!") and bool(files)
+                                  and all(commands_allowed_at(f) for f in files))
         out.append((name, value))
     return out
 

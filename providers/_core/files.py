@@ -93,6 +93,7 @@ def parse_json_object(raw, path, fix):
     """Parse bytes as a JSON object, naming the file, the place and the fix on failure."""
     from .jsonread import loads
 
+    raw = strip_bom(raw)
     if not raw.strip():
         raise errors.BadFile("%s is empty: %s" % (path, fix))
     try:
@@ -109,6 +110,12 @@ def parse_json_object(raw, path, fix):
     if not isinstance(data, dict):
         raise errors.BadFile("%s must hold a JSON object, not %s: %s" % (path, json_type(data), fix))
     return data
+
+
+def strip_bom(raw):
+    """raw without a leading UTF-8 byte order mark, which Windows editors add and the Atomic agent
+    ignores (pi #8337); atomic never writes one."""
+    return raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
 
 
 def json_type(value):

@@ -41,6 +41,15 @@ def variables_read(value):
     return [m.group(1) or m.group(2) for m in re.finditer(_REFERENCE_PATTERN, value) if m.group(0) != "$$"]
 
 
+def is_reference(value):
+    """Whether a stored value stands for a key kept elsewhere: a !command, or a whole $NAME,
+    ${NAME} or upper-case NAME (a key to check must be resolved first, not sent as it is)."""
+    if value.startswith("!"):
+        return True
+    name = value[2:-1] if value.startswith("${") and value.endswith("}") else value[1:] if value.startswith("$") else value
+    return is_variable_name(name) or (name is not value and name.isidentifier())
+
+
 _NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _NAME_REST = _NAME_START | frozenset("0123456789")
 

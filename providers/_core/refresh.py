@@ -10,7 +10,7 @@ missing or None keeps the stored refresh token.
 """
 from . import errors
 from .errors import AtomicError, LoginAgain, NotLoggedIn
-from .store import get_entry, update_auth
+from .store import find_entry, get_entry, update_auth
 
 MARGIN_MS = 5 * 60 * 1000
 ADVISORY_DEADLINE = 5.0  # seconds for a refresh while the current token still works
@@ -55,6 +55,8 @@ def ensure_fresh(provider, entry, ctx):
 def refresh_now(provider, ctx, rejected=None):
     """Refresh under the lock: re-read the file, skip if another process already did, merge, write.
 
+    The file is the layer the entry came from (atomic's, or pi's ~/.pi/agent/auth.json under its
+    own lock): a rotating refresh token is never copied into a second file.
     rejected: an access token the provider refused; the entry is refreshed even if it looks fresh,
     unless the stored token already differs from it (another process refreshed meanwhile).
     """
@@ -95,10 +97,18 @@ def refresh_now(provider, ctx, rejected=None):
         outcome["entry"] = merged
         return data
 
-    update_auth(ctx, change)
+    update_auth(ctx, change, directory=_layer_dir(provider, ctx))
     if "error" in outcome:
         raise outcome["error"]
     return outcome["entry"]
+
+
+def _layer_dir(provider, ctx):
+    """The folder of the auth.json that holds the provider's entry now."""
+    import os
+
+    auth, _entry = find_entry(ctx, provider.id)
+    return os.path.dirname(auth.path)
 
 
 def ensure_valid_for(provider, entry, seconds, ctx):

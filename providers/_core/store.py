@@ -4,6 +4,12 @@ Reading never writes or creates anything. Writing re-reads the file under the lo
 touch a file that does not parse, and replaces it with temp file + fsync + rename (files.py).
 A command reads the file once (ctx.auth); every write replaces that snapshot, so a long-lived
 process (chat) sees its own logins at the next request.
+
+Layers: without a directory override, pi's ~/.pi/agent/auth.json is read below atomic's own
+file (as the Atomic agent reads it): an entry in atomic's file wins per provider, and pi's file
+is read only for a provider atomic's file does not have, so a corrupt pi file stops only those.
+An entry is refreshed in the file it came from, under that file's lock; `atomic login` writes
+only atomic's file; `atomic logout` removes a provider from every layer.
 """
 import os
 import stat
@@ -14,13 +20,22 @@ from .files import (commands_allowed, ensure_private_dir, json_type, parse_json_
 
 AUTH_FILE = "auth.json"
 FIX = "fix it by hand, or move it aside and run `atomic login` again; atomic has not changed it"
+PI_LAYER = "~/.pi/agent"  # how a source in pi's file is named: `auth.json (~/.pi/agent)`
 
 
 class AuthFile:
-    """A parsed auth.json: the data plus what we learned about the file while reading it."""
+    """A parsed auth.json: the data plus what we learned about the file while reading it.
+    `layer` is None for atomic's own file, PI_LAYER for pi's."""
 
     def __init__(self, path, data, exists, uid=None, mode=None):
         self.path, self.data, self.exists, self.uid, self.mode = path, data, exists, uid, mode
+        self.layer = None
+
+    def named(self, detail=None):
+        """How a credential from this file is named: `auth.json`, `auth.json (oauth)`, and for
+        pi's file `auth.json (~/.pi/agent)`, `auth.json (~/.pi/agent, oauth)`."""
+        words = [w for w in (self.layer, detail) if w]
+        return "%s (%s)" % (AUTH_FILE, ", ".join(words)) if words else AUTH_FILE
 
     @property
     def ours(self):
@@ -32,18 +47,23 @@ class AuthFile:
         return self.exists and commands_allowed(self.path, self.uid, self.mode)
 
 
-def auth_path(ctx):
-    return os.path.join(ctx.agent_dir, AUTH_FILE)
+def auth_path(ctx, directory=None):
+    return os.path.join(directory or ctx.agent_dir, AUTH_FILE)
 
 
-def read_auth(ctx):
-    """Read and parse auth.json; a missing file is an empty store, a broken one an error."""
-    path = auth_path(ctx)
+def read_auth(ctx, directory=None):
+    """Read and parse the auth.json in directory (the agent directory unless given); a missing
+    file is an empty store, a broken one an error."""
+    path = auth_path(ctx, directory)
     raw, st = read_capped(path, ctx, FIX)
     if raw is None:
-        return AuthFile(path, {}, exists=False)
-    data = parse_json_object(raw, path, FIX)
-    return AuthFile(path, data, exists=True, uid=st.st_uid, mode=stat.S_IMODE(st.st_mode))
+        auth = AuthFile(path, {}, exists=False)
+    else:
+        data = parse_json_object(raw, path, FIX)
+        auth = AuthFile(path, data, exists=True, uid=st.st_uid, mode=stat.S_IMODE(st.st_mode))
+    if directory is not None and directory == ctx.pi_agent_dir:
+        auth.layer = PI_LAYER
+    return auth
 
 
 def current_auth(ctx):
@@ -51,6 +71,41 @@ def current_auth(ctx):
     if ctx.auth is None:
         ctx.auth = read_auth(ctx)
     return ctx.auth
+
+
+def lower_auth(ctx):
+    """pi's auth.json, read on first use (None when a variable chose the agent directory);
+    a broken file is this command's error each time it is needed."""
+    if ctx.pi_agent_dir is None:
+        return None
+    if ctx.lower_auth is None:
+        try:
+            ctx.lower_auth = read_auth(ctx, ctx.pi_agent_dir)
+        except errors.AtomicError as exc:
+            ctx.lower_auth = exc
+    if isinstance(ctx.lower_auth, errors.AtomicError):
+        raise ctx.lower_auth
+    return ctx.lower_auth
+
+
+def find_entry(ctx, provider_id):
+    """(the AuthFile holding the provider's entry, the raw entry): atomic's file first, then pi's;
+    (atomic's file, None) when no layer has one. Pi's file is read only when atomic's lacks it."""
+    auth = current_auth(ctx)
+    if provider_id in auth.data:
+        return auth, auth.data[provider_id]
+    lower = lower_auth(ctx)
+    if lower is not None and provider_id in lower.data:
+        return lower, lower.data[provider_id]
+    return auth, None
+
+
+def layers(ctx):
+    """Every auth.json atomic reads, highest first: atomic's, then pi's when it exists (one stat)."""
+    found = [current_auth(ctx)]
+    if ctx.pi_agent_dir is not None and os.path.lexists(auth_path(ctx, ctx.pi_agent_dir)):
+        found.append(lower_auth(ctx))
+    return found
 
 
 def get_entry(auth, provider_id):
@@ -91,24 +146,30 @@ def _check_field(entry, name, where, fix, required=True):
                       % (where, name, "nothing" if value is None else json_type(value), fix))
 
 
-def update_auth(ctx, change):
+def update_auth(ctx, change, directory=None):
     """Apply change(auth) -> new data (or None: no write) to the freshly read file, under the lock.
 
-    Returns what change returned. The file is re-read under the lock so a concurrent writer's
-    update is never lost, and a file that does not parse is never overwritten. Afterwards
-    ctx.auth is what the file now holds.
+    directory: the layer to write (its folder; the agent directory unless given), e.g. pi's
+    for an entry refreshed where it came from. Returns what change returned. The file is re-read
+    under the lock so a concurrent writer's update is never lost, and a file that does not parse
+    is never overwritten. Afterwards ctx.auth (or ctx.lower_auth) is what the file now holds.
     """
     from .lock import FileLock
 
-    directory = ensure_private_dir(ctx.agent_dir, ctx)
+    directory = ensure_private_dir(directory or ctx.agent_dir, ctx)
     with FileLock(directory, AUTH_FILE, ctx):
-        auth = _read_own_auth(ctx)
+        auth = _read_own_auth(ctx, directory)
         new_data = change(auth)
         if new_data is not None:
             write_json_atomic(auth.path, new_data)
             remove_stale_temp_files(auth.path)
+            layer = auth.layer
             auth = AuthFile(auth.path, new_data, exists=True, uid=os.geteuid(), mode=0o600)
-        ctx.auth = auth
+            auth.layer = layer
+        if auth.layer is None:
+            ctx.auth = auth
+        else:
+            ctx.lower_auth = auth
         return new_data
 
 
@@ -125,9 +186,9 @@ def check_writable(ctx):
         raise not_writable(probe)
 
 
-def _read_own_auth(ctx):
+def _read_own_auth(ctx, directory=None):
     """auth.json as read_auth gives it, refusing one that belongs to another user."""
-    auth = read_auth(ctx)
+    auth = read_auth(ctx, directory)
     if not auth.ours:
         raise errors.Unsafe("%s belongs to uid %d, not you; atomic will not write it" % (auth.path, auth.uid))
     return auth

@@ -55,7 +55,7 @@ def load_catalog(ctx):
 
 
 def _summary(problems, origin):
-    files = sorted(set(origin.values()))
+    files = sorted(set(origin.values()).union(*getattr(origin, "files", {}).values()))
     fix = "fix %s; atomic has not changed %s" % ("them" if len(problems) > 1 else "it",
                                                  "the files" if len(files) > 1 else "the file")
     if len(problems) == 1:
@@ -153,11 +153,26 @@ def available_providers(catalog, ctx):
     return found
 
 
+def add_served_models(catalog, provider, ctx):
+    """Add the models the provider's own server lists now (its `models` hook: llama.cpp) after
+    those models.json defines; False, and nothing asked, for a provider without the hook."""
+    hook = provider.hook("models") if provider.module_name else None
+    if hook is None:
+        return False
+    from .._core.chain import resolve
+
+    served = hook(resolve(provider, ctx), ctx)
+    have = {m["id"] for m in catalog.get(provider.id, ())}
+    catalog[provider.id] = list(catalog.get(provider.id, ())) + [m for m in served if m["id"] not in have]
+    return True
+
+
 def select_models(ctx, target=None, every=False, search=None, reasoning=False, images=False):
     """(models, why-empty hint) for `atomic models`; UsageError for an unknown provider or model."""
     catalog = load_catalog(ctx)
     if target:
         pid, model_id = split_target(target, catalog)
+        served = builtin(pid) is not None and add_served_models(catalog, builtin(pid), ctx)
         models = catalog[pid]
         if model_id is not None:
             models = [m for m in models if m["id"] == model_id]
@@ -165,7 +180,8 @@ def select_models(ctx, target=None, every=False, search=None, reasoning=False, i
                 from .._core.text import did_you_mean
                 raise errors.UsageError("unknown model %r for %s%s; `atomic models %s` lists them"
                                  % (model_id, pid, did_you_mean(model_id, [m["id"] for m in catalog[pid]]), pid))
-        empty = "%s has no models in the catalogue; add some under providers.%s.models in models.json" % (pid, pid)
+        empty = ("the %s server lists no models; load one into it" % pid if served else
+                 "%s has no models in the catalogue; add some under providers.%s.models in models.json" % (pid, pid))
     elif every:
         models = [m for pid in catalog for m in catalog[pid]]
         empty = "the catalogue is empty"

@@ -29,6 +29,11 @@ def choose(ctx, target=None, catalog=None):
 
 def _pick(ctx, catalog, provider, model_id, where="-m"):
     models = catalog.get(provider.id) or []
+    if model_id not in [m["id"] for m in models] and not (model_id is None and models):
+        from .catalog import add_served_models
+
+        if add_served_models(catalog, provider, ctx):  # a server of one's own: its models are its own
+            models = catalog[provider.id]
     if model_id is None:
         if not models:
             raise UsageError("%s has no models in the catalogue; name one with -m %s/MODEL, or add it under "

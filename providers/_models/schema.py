@@ -31,9 +31,13 @@ def check_models_config(configs, origin, builtin_ids, env=None):
     env(name) -> value or None, when given, lets header values that read an unset variable be
     warned about."""
     problems, warnings = [], []
+    # One file read: problems name it as models.json; several: by path, since two may share a name.
+    several = len(set(origin.values()) | {f for files in getattr(origin, "files", {}).values() for f in files}) > 1
+    label = (lambda f: f) if several else os.path.basename
     for pid, config in configs.items():
-        check = _Checker(os.path.basename(origin[pid]), problems, warnings)
         path = _path("providers", pid)
+        fields = {name: label(f) for name, f in getattr(origin, "fields", {}).get(pid, {}).items()}
+        check = _Checker(label(origin[pid]), problems, warnings, path, fields)
         builtin = pid in builtin_ids
         _check_provider(check, path, pid, config, builtin)
         if isinstance(config, dict):
@@ -78,16 +82,24 @@ def _check_header_variables(check, path, config, env):
 
 
 class _Checker:
-    """Collects problems (errors) and warnings for one file."""
+    """Collects problems (errors) and warnings for one provider, each naming the file its field
+    came from (fields: {field: file} below the provider's path `base`; else `filename`)."""
 
-    def __init__(self, filename, problems, warnings):
+    def __init__(self, filename, problems, warnings, base="", fields=None):
         self.filename, self.problems, self.warnings = filename, problems, warnings
+        self.base, self.fields = base, fields or {}
 
     def problem(self, path, message):
-        self.problems.append("%s: %s: %s" % (self.filename, path, message))
+        self.problems.append("%s: %s: %s" % (self._file(path), path, message))
 
     def warn(self, path, message):
-        self.warnings.append("%s: %s: %s" % (self.filename, path, message))
+        self.warnings.append("%s: %s: %s" % (self._file(path), path, message))
+
+    def _file(self, path):
+        rest = path[len(self.base):] if self.base and path.startswith(self.base) else ""
+        match = re.match(r'\.([A-Za-z0-9_-]+)|\["([^"]*)"\]', rest)
+        field = (match.group(1) or match.group(2)) if match else None
+        return self.fields.get(field, self.filename)
 
     def unknown_fields(self, path, obj, known):
         import difflib
