@@ -491,6 +491,10 @@ def cmd_models(args, ctx):
         sys.stdout.write("".join(line + "\n" for line in detail_lines(public_records(models)[0])))
     else:
         sys.stdout.write("".join(line + "\n" for line in table_lines(models, output_width(ctx, sys.stdout))))
+    if models and not args.json:
+        from providers._models.catalog import custom_origins
+        for pid, files in custom_origins(models, ctx):
+            ctx.say("%s is defined in %s" % (pid, " over ".join(files)))
     return 0
 
 

@@ -105,15 +105,18 @@ def sse(*events):
 
 
 class FakeHosts:
-    """One TLS server answering for many host names; routes are (method, host, path) -> handler."""
+    """One TLS server answering for many host names; routes are (method, host, path) -> handler.
+    Without a CA: a plain-HTTP server on 127.0.0.1 (a server on this machine, such as llama.cpp)."""
 
     def __init__(self, ca):
         self.routes = {}
         self.requests = []
         self.lock = threading.Lock()
-        cert = ca.issue_cert(*HOSTS)
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        cert.configure_cert(context)
+        context = None
+        if ca is not None:
+            cert = ca.issue_cert(*HOSTS)
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            cert.configure_cert(context)
         fakes = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -149,8 +152,10 @@ class FakeHosts:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        if context is not None:
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
+        self.url = "http://127.0.0.1:%d" % self.port
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def route(self, method, host, path):

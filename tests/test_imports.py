@@ -42,10 +42,21 @@ def _auth_variant(home):
     return clean_env(home, agent)
 
 
+def _pi_variant(home):
+    # No directory override: atomic's own file lacks openai, so pi's ~/.pi/agent/auth.json answers.
+    pi = os.path.join(home, ".pi", "agent")
+    os.makedirs(pi, 0o700)
+    with open(os.path.join(pi, "auth.json"), "w") as f:
+        f.write('{"openai": {"type": "api_key", "key": "%s"}}' % KEY)
+    os.chmod(os.path.join(pi, "auth.json"), 0o600)
+    return clean_env(home)
+
+
 CASES = {
     "key openai (env var)": (["key", "openai"], lambda home: clean_env(home, os.path.join(home, "agent"), OPENAI_API_KEY=KEY)),
     "key openai (auth.json)": (["key", "openai"], _auth_variant),
     "key openai --header (auth.json)": (["key", "openai", "--header"], _auth_variant),
+    "key openai (pi's auth.json)": (["key", "openai"], _pi_variant),
     "key claude (an alias, env var)": (["key", "claude"], lambda home: clean_env(home, os.path.join(home, "agent"),
                                                                             ANTHROPIC_API_KEY=KEY)),
     "key openai --explain (env var)": (["key", "openai", "--explain"],
@@ -73,7 +84,7 @@ def test_nothing_heavy_is_imported(tmp_path, case):
 
 
 @pytest.mark.parametrize("case", ["key openai (env var)", "key openai (auth.json)", "key openai --header (auth.json)",
-                                  "key claude (an alias, env var)"])
+                                  "key claude (an alias, env var)", "key openai (pi's auth.json)"])
 def test_plain_key_needs_neither_argparse_nor_json_nor_re(tmp_path, case):
     # Measured against what this interpreter imports for `pass` (a site .pth may import re itself).
     baseline = tmp_path / "baseline.txt"

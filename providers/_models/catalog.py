@@ -167,6 +167,18 @@ def add_served_models(catalog, provider, ctx):
     return True
 
 
+def custom_origins(models, ctx):
+    """[(custom provider id, the models files that define it, the winning one first)] for the
+    providers of these models, in their order (for `atomic models` to say where each came from)."""
+    from .files import defining_files
+
+    seen = []
+    for model in models:
+        if builtin(model["provider"]) is None and model["provider"] not in seen:
+            seen.append(model["provider"])
+    return [(pid, defining_files(ctx, pid)) for pid in seen if defining_files(ctx, pid)]
+
+
 def select_models(ctx, target=None, every=False, search=None, reasoning=False, images=False):
     """(models, why-empty hint) for `atomic models`; UsageError for an unknown provider or model."""
     catalog = load_catalog(ctx)
