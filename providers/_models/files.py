@@ -24,7 +24,14 @@ class Origins(dict):
 
 def folders(ctx):
     """The folders whose models files are read, highest precedence first (each once)."""
-    found = [os.path.join(ctx.cwd, ".atomic"), ctx.agent_dir, os.path.join(ctx.cwd, ".pi")]
+    try:
+        project = ctx.cwd
+    except OSError:  # the folder we were started in was removed: there is no project
+        project = None
+    found = [os.path.join(project, ".atomic")] if project else []
+    found.append(ctx.agent_dir)
+    if project:
+        found.append(os.path.join(project, ".pi"))
     if ctx.pi_agent_dir is not None:
         found.append(ctx.pi_agent_dir)
     unique = []
