@@ -20,6 +20,7 @@ HOSTS = [
     "ghe.example.com", "api.ghe.example.com", "copilot-api.ghe.example.com",
     "slow.example.com", "big.example.com", "redirect.example.com", "other.example.com",
     "generativelanguage.googleapis.com", "api.mistral.ai", "api.groq.com", "openrouter.ai", "api.deepseek.com",
+    "gitlab.com", "cloud.gitlab.com", "gitlab.example.com", "acme.example.com", "api.acme.example.com",
 ]
 
 

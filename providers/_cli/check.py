@@ -76,6 +76,7 @@ class Check:
     def __init__(self, provider, credential, reason=None):
         self.provider, self.credential = provider, credential
         self.url, self.headers = None, []
+        self.method, self.json = "GET", None  # a provider's probe() hook may ask for another request
         self.ok, self.status, self.reason = False, None, reason
 
     def plan(self, ctx, refresh):
@@ -91,6 +92,12 @@ class Check:
             return
         path = PROBES.get(provider.api)
         try:
+            hook = provider.hook("probe")
+            own = hook(credential, ctx) if hook is not None else None
+            if own is not None:
+                headers = own.headers.items() if hasattr(own.headers, "items") else own.headers
+                self.method, self.url, self.headers, self.json = own.method, own.url, list(headers), own.json
+                return
             base = base_url(provider, ctx, credential)
             if path is None:
                 self.reason = "not checked: atomic knows no cheap request for the %s API" % provider.api
@@ -107,7 +114,8 @@ class Check:
         from .._net.http import request
 
         try:
-            response = request("GET", self.url, ctx, secret_headers=dict(self.headers), deadline=timeout)
+            response = request(self.method, self.url, ctx, secret_headers=dict(self.headers), json_body=self.json,
+                               deadline=timeout)
         except NetworkError as exc:
             return False, None, "network: " + exc.message
         except Exception as exc:  # a bug must not hang the others; it is reported on the row

@@ -3,7 +3,7 @@ problems found. A provider whose credential is there but broken (a refresh that 
 reference to an unset variable) keeps its row, with the problem."""
 import sys
 
-from .. import all_providers, builtins
+from .. import all_providers, broken_extensions, builtins, extension_providers
 from .._core.errors import AtomicError
 from .._core.mask import mask_value
 
@@ -17,10 +17,10 @@ def collect_status(ctx):
     auth = current_auth(ctx)  # a corrupt auth.json stops here: it is the command's error
     problems = []
     try:
-        providers = all_providers(ctx)
+        providers = all_providers(ctx, warn=False)  # a broken extension gets a row of its own, below
     except AtomicError as exc:
         problems.append(exc.message)
-        providers = builtins()
+        providers = builtins() + extension_providers(ctx, warn=False)
     rows = []
     for provider in providers:
         try:
@@ -39,6 +39,9 @@ def collect_status(ctx):
         row = _row(provider, found, ctx)
         row["shadowed"] = shadowed(provider, ctx, found)
         rows.append(row)
+    for ext, exc in broken_extensions(ctx):
+        rows.append({"id": ext.id, "name": ext.id, "source": None, "credential": None, "problem": exc.message,
+                     "shadowed": [], "extension": ext.where, "broken": True})
     problems.extend(ctx.warnings)
     return {"agentDir": ctx.agent_dir, "authFile": auth.path, "providers": rows, "problems": problems}
 
@@ -50,7 +53,10 @@ def _row(provider, found, ctx):
         row["expires"] = found.entry["expires"]
         row["expiresIn"] = _duration(found.entry["expires"] / 1000 - ctx.now())
         hook = provider.hook("account")
-        account = hook(found.entry) if hook is not None else None
+        try:
+            account = hook(found.entry) if hook is not None else None
+        except AtomicError as exc:  # an extension's account() that fails: the credential still shows
+            account, row["problem"] = None, exc.message
         if account:
             row["account"] = account
     return row

@@ -26,6 +26,7 @@ class Context:
         self.models_files = None      # models files as read (or the BadFile they raised); see _models/files.py
         self.settings = None          # settings.json merged with the project's; see settings.py
         self.command_results = {}     # !command -> its output: a command runs once per process
+        self.extensions = None        # {id: Extension} as discovered; see extensions.py
         self._cwd = cwd
         self._warned = set()
         self._agent_dir = None

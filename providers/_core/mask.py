@@ -7,6 +7,7 @@ _SHAPES = re.compile(
     r"|sk-[A-Za-z0-9_-]{8,}"
     r"|gh[pousr]_[A-Za-z0-9]{20,}"
     r"|github_pat_[A-Za-z0-9_]{20,}"
+    r"|glpat-[A-Za-z0-9_-]{20,}"
     r"|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
     r"|(?<=Bearer )\S+"
     r"|(?<=://)[^/@\s:]+:[^/@\s]+(?=@)"

@@ -64,3 +64,23 @@ def format_duration(seconds):
         return "%dm" % minutes
     hours, minutes = divmod(minutes, 60)
     return "%dh %02dm" % (hours, minutes) if hours < 48 else "%dd" % (hours // 24)
+
+
+_HOST_LABEL = r"^(?!-)[a-z0-9-]{1,63}(?<!-)$"  # one label of a host name
+
+
+def domain_host(text):
+    """The host name in a domain or URL people type (`ghe.example.com`, `https://gitlab.example.com/`),
+    lower-cased; None when it is neither."""
+    import re
+    import urllib.parse
+
+    raw = (text or "").strip()
+    try:
+        host = urllib.parse.urlsplit(raw if "://" in raw else "https://" + raw).hostname
+    except ValueError:
+        host = None
+    host = (host or "").rstrip(".")
+    if not host or not all(re.match(_HOST_LABEL, label) for label in host.split(".")):
+        return None
+    return host
