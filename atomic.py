@@ -90,7 +90,8 @@ def add_login(commands):
     how.add_argument("--oauth", action="store_true", help="sign in with the subscription (OAuth), where offered")
     how.add_argument("--key", action="store_true", help="save an API key, where the provider also offers OAuth")
     p.add_argument("--device", action="store_true", help="device-code login for headless machines (openai-codex)")
-    p.add_argument("--enterprise-domain", metavar="DOMAIN", help="GitHub Enterprise Server domain (github-copilot)")
+    p.add_argument("--enterprise-domain", metavar="DOMAIN", help="the domain of a self-hosted server: GitHub Enterprise Server for "
+                        "github-copilot, or one of an extension's (self-managed GitLab for gitlab-duo)")
     p.add_argument("--env", metavar="NAME=VALUE", action="append", default=[],
                    help="store a provider setting with the key (e.g. CLOUDFLARE_ACCOUNT_ID); repeatable")
     p.add_argument("--force", action="store_true",

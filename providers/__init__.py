@@ -171,6 +171,9 @@ def find(name, ctx, hint=None):
     except errors.BadFile:
         if name in _BY_ALIAS:
             return _BY_ALIAS[name]  # a broken models.json stops a custom provider, not `atomic key claude`
+        provider = extension(name, ctx)
+        if provider is not None:
+            return provider  # nor an extension's
         raise
     if name in configs:
         # An extension's provider keeps its code when models.json has an entry for it: an override.

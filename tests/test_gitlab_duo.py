@@ -41,11 +41,15 @@ def self_managed(net, gateway):
     return FakeGitLab(net, gateway, host="gitlab.example.com", application=SELF_MANAGED_APP)
 
 
-def test_the_install_command_in_the_docstring_is_the_one_tested():
-    with open(EXAMPLE, encoding="utf-8") as f:
-        text = f.read()
-    assert ("cp examples/extensions/custom_provider_gitlab_duo.py ~/.atomic/agent/extensions/gitlab_duo.py"
-            in text)
+INSTALL = ("mkdir -p ~/.atomic/agent/extensions && cp examples/extensions/custom_provider_gitlab_duo.py "
+           "~/.atomic/agent/extensions/gitlab_duo.py")
+
+
+@pytest.mark.parametrize("doc", [EXAMPLE, os.path.join(REPO, "README.md"), os.path.join(REPO, "docs", "extensions.md")])
+def test_the_documented_install_command_is_the_one_tested(doc):
+    # The `duo` fixture below does what it says: the file, copied, under the name gitlab_duo.py.
+    with open(doc, encoding="utf-8") as f:
+        assert INSTALL in f.read()
 
 
 def oauth_entry(gitlab, **extra):
@@ -251,3 +255,16 @@ def test_the_grant_is_kept_in_memory_until_shortly_before_it_expires(atomic_env,
     clock.now += 61
     prepare()
     assert len(gitlab.grants()) == 5
+
+
+def test_the_install_command_installs_it(tmp_path):
+    import subprocess
+
+    from conftest import clean_env, run_atomic
+
+    env = clean_env(tmp_path)  # no ATOMIC_CODING_AGENT_DIR: ~/.atomic/agent, as the command assumes
+    subprocess.run(["/bin/sh", "-c", INSTALL], env=env, cwd=REPO, check=True)
+    r = run_atomic(["providers", "--json"], env=env)
+    row = next(row for row in json.loads(r.stdout) if row["id"] == "gitlab-duo")
+    assert row["extension"] == str(tmp_path / ".atomic" / "agent" / "extensions" / "gitlab_duo.py")
+    assert (row["name"], row["aliases"], row["env"]) == ("GitLab Duo", ["duo"], ["GITLAB_TOKEN"])
