@@ -495,3 +495,19 @@ def test_the_documented_minimal_extension_works(atomic_env, net):
     sent = chat.last
     assert sent.headers["Acme-Client"] == "atomic" and sent.headers["Authorization"] == "Bearer acme-key-0001"
     assert sent.json()["model"] == "acme-large"
+
+
+def test_a_custom_provider_s_key_reads_package_metadata_only_when_a_package_may_declare_extensions(atomic_env, tmp_path):
+    # models.json's entry might override an installed extension's provider, so `atomic key
+    # my-proxy` asks the installed packages; a look at their entry_points.txt files spares it
+    # importlib.metadata when none mentions atomic.providers.
+    atomic_env.write_models({"providers": {"my-proxy": {"baseUrl": "http://127.0.0.1:9/v1", "api": "openai-completions",
+                                                        "apiKey": "sk-proxy-key-0001", "models": [{"id": "m"}]}}})
+    for site, expected in ((None, False), (install_dist(tmp_path, ep_name="acme-ep"), True)):
+        out = tmp_path / "modules.txt"
+        env = dict(atomic_env.env, **({"PYTHONPATH": site} if site else {}))
+        r = subprocess.run([PYTHON, "-c", PROBE, str(out), "key", "my-proxy"], env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        code, *modules = out.read_text().splitlines()
+        assert (code, r.stdout) == ("0", b"sk-proxy-key-0001\n"), r.stderr
+        assert ("importlib.metadata" in modules) is expected

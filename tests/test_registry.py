@@ -148,7 +148,7 @@ EXAMPLE = os.path.join(REPO, "examples", "extensions", "custom_provider_gitlab_d
 
 
 def test_built_in_rows_pass_the_check_extension_rows_get():
-    from providers._core.extensions import row_problems
+    from providers._core.contract import row_problems
     for provider in builtins():
         assert row_problems(provider, provider.module()) == [], provider.id
 
@@ -170,7 +170,7 @@ def test_the_example_extensions_follow_the_contract(name, tmp_path):
     import inspect
 
     from providers import Provider
-    from providers._core.extensions import row_problems
+    from providers._core.contract import row_problems
 
     pid, source = _extension_sources()[name]
     path = tmp_path / (pid.replace("-", "_") + ".py")
