@@ -397,10 +397,15 @@ def cmd_key(args, ctx):
     provider = find(args.provider, ctx)
     _take_cli_key(args, ctx)
     found = resolve(provider, ctx)
+    if found.value is None:
+        _no_value(provider, found)
     if args.min_valid is not None and found.is_oauth:
         from providers._core.refresh import ensure_valid_for
         found.entry = ensure_valid_for(provider, found.entry, args.min_valid, ctx)
         found.value = found.entry["access"]
+    elif args.min_valid is not None and found.expires_at is not None:
+        from providers._core.refresh import ensure_lasts
+        ensure_lasts(provider, found, args.min_valid, ctx)
     if args.explain:
         from providers._core.chain import shadowed
 
@@ -408,7 +413,7 @@ def cmd_key(args, ctx):
             ctx.say("  provider %s (%s)" % (provider.id, provider.name))
         for note in found.trail:
             ctx.say("  skipped  " + note)
-        ctx.say("  using    %s" % found.source)
+        ctx.say("  using    %s%s" % (found.source, _lasting(found, ctx)))
         for loser in shadowed(provider, ctx, found):
             ctx.say("  shadowed %s: also has a credential, not used (%s comes first)" % (loser, found.source))
     if args.json or args.header:
@@ -416,13 +421,35 @@ def cmd_key(args, ctx):
 
         lines = ["%s: %s" % pair for pair in credential_headers(provider, found, ctx)]
         if args.json:
-            _print_json({"provider": provider.id, "source": found.source, "key": found.value,
-                         "headers": lines, "baseUrl": base_url(provider, ctx, found)})
+            doc = {"provider": provider.id, "source": found.source, "key": found.value,
+                   "headers": lines, "baseUrl": base_url(provider, ctx, found)}
+            if found.expires_at is not None:
+                doc["expires"] = found.expires_at
+            _print_json(doc)
         else:
             sys.stdout.write("".join(line + "\n" for line in lines))
     else:
         sys.stdout.write(found.value + "\n")
     return 0
+
+
+def _no_value(provider, found):
+    """A credential that signs each request has nothing to print: say what to use instead (exit 3)."""
+    from providers._core.errors import NotLoggedIn
+
+    instead = " or set %s to use a key instead" % provider.env[0] if provider.env else ""
+    raise NotLoggedIn("the %s credential (%s) signs each request instead of sending a key, so there is none "
+                      "to print; `atomic exec %s -- COMMAND` gives a command these credentials,%s"
+                      % (provider.id, found.source, provider.id, instead))
+
+
+def _lasting(found, ctx):
+    """`, valid for 59m` for a credential whose expiry is known."""
+    if found.expires_at is None:
+        return ""
+    from providers._core.text import format_duration
+    left = found.expires_at / 1000.0 - ctx.now()
+    return ", expired" if left <= 0 else ", valid for " + format_duration(left)
 
 
 def cmd_login(args, ctx):

@@ -55,8 +55,11 @@ The hooks, for built-in modules and extensions alike:
     prepare(request, credential, model, ctx)
         Change a request just before it is sent: request.url, request.headers (set/remove by
         name), request.json (the body), for what is special to this provider. model is the
-        catalogue record (id, api, baseUrl, ...). A provider that signs requests sets
-        request.body to the final bytes (they are sent as they are) and may change request.url.
+        catalogue record (id, api, baseUrl, ...), or None for the one cheap request of `atomic
+        status --check` (a GET of the model list at the base URL; change it where the provider's
+        cheapest authenticated request is another). A provider that signs requests sets
+        request.body to the final bytes (they are sent as they are) and may change request.url;
+        a credential's signer, if it has one, is applied after prepare().
     error_hint(status, message) -> str or None
         A sentence to add when the provider refuses a request (HTTP status, its error text),
         e.g. how to enable a model; None when there is nothing to add.
@@ -76,9 +79,19 @@ The hooks, for built-in modules and extensions alike:
         The protocol of a wire API atomic does not speak, for a model whose "api" is that id: an
         object with build(model, base_url, headers, turn) -> ApiRequest and read(events, answer)
         like the modules of providers/_wire (see providers/_wire/__init__.py). None: atomic's own.
-    probe(credential, ctx) -> ApiRequest or None
-        The cheap authenticated request with which `atomic status --check` tells whether the
-        credential works (any 2xx answer passes). None: the model list of the row's wire API.
+    ambient(ctx) -> Credential or None
+        A credential from the cloud's own chain, for a provider whose row lists "cloud" in its
+        auth (Google Application Default Credentials, the AWS chain): asked after every other
+        source. Return Credential(value, source, expires=, signer=, fetch=, note=, details=), or
+        None when none is set up (the function's first docstring line says, for --explain, what
+        was looked for). Touch no network here: fetch() -> (value, expires epoch ms) makes a
+        token when a command uses it; signer(request) signs an ApiRequest instead of a value.
+        Raise NotLoggedIn (or MissingSetting) for a source that is there but cannot work.
+
+A credential has .value, .source, .entry, .expires_at (epoch ms or None), .signer, .settings (the
+row's `settings` names as found: the auth.json entry's env, then the environment) and .details
+(what the provider module put there). settings(ctx, provider_id) gives the same for a module's
+own use before there is a credential.
 
 An extension's hook that raises anything but the errors below is reported as that extension's
 failure (exit 1, naming it), as is an answer of the wrong shape; the errors below keep their
@@ -88,8 +101,8 @@ Everything a module needs is below: errors (each carries its exit code), the HTT
 OAuth and device-code helpers, and prompts. Names are loaded on first use, so importing this
 module costs almost nothing.
 """
-HOOKS = ("login", "refresh", "account", "headers", "base_url", "prepare", "error_hint", "export",
-         "models", "wire", "probe")
+HOOKS = ("login", "refresh", "account", "headers", "base_url", "prepare", "error_hint", "export", "ambient",
+         "models", "wire")
 
 ERRORS = ("AtomicError", "UsageError", "NotLoggedIn", "BadFile", "LoginAgain", "NetworkError", "Unsafe",
           "CommandFailed", "LoginFailed")
@@ -112,6 +125,9 @@ _LAZY.update({
     "HeaderList": ("._core.endpoint", "HeaderList"),
     "retry_after": ("._net.retry", "retry_after"),
     "catalog_models": ("._models.catalog", "builtin_models"),
+    "Credential": ("._core.chain", "Credential"),
+    "MissingSetting": ("._core.errors", "MissingSetting"),
+    "sign_jwt": ("._core.rs256", "sign_jwt"),
     "Provider": (".", "Provider"),
     "ApiRequest": ("._wire", "ApiRequest"),
     "ProviderError": ("._wire", "ProviderError"),
@@ -119,7 +135,15 @@ _LAZY.update({
     "domain_host": ("._core.text", "domain_host"),
 })
 
-__all__ = ["HOOKS"] + sorted(_LAZY)
+__all__ = ["HOOKS", "settings"] + sorted(_LAZY)
+
+
+def settings(ctx, provider_id):
+    """{NAME: value} of a provider's settings: its auth.json entry's env, then the environment."""
+    from . import find
+    from ._core.chain import provider_settings
+
+    return provider_settings(find(provider_id, ctx), ctx)
 
 
 def __getattr__(name):

@@ -20,6 +20,15 @@ HOSTS = [
     "ghe.example.com", "api.ghe.example.com", "copilot-api.ghe.example.com",
     "slow.example.com", "big.example.com", "redirect.example.com", "other.example.com",
     "generativelanguage.googleapis.com", "api.mistral.ai", "api.groq.com", "openrouter.ai", "api.deepseek.com",
+    # The cloud providers (tests/cloudfakes.py).
+    "myres.openai.azure.com", "myres.cognitiveservices.azure.com", "apim.example.com",
+    "bedrock-runtime.us-east-1.amazonaws.com", "bedrock-runtime.eu-west-3.amazonaws.com",
+    "bedrock-runtime.us-west-2.amazonaws.com", "bedrock-runtime.eu-central-1.amazonaws.com",
+    "bedrock.us-west-2.amazonaws.com", "bedrock.us-east-1.amazonaws.com", "vpce.example.com",
+    "oauth2.googleapis.com", "us-central1-aiplatform.googleapis.com", "aiplatform.googleapis.com",
+    "aiplatform.eu.rep.googleapis.com",
+    "gateway.ai.cloudflare.com", "api.cloudflare.com", "gw.example.com",
+    # GitLab Duo and the extension of tests/test_extensions.py.
     "gitlab.com", "cloud.gitlab.com", "gitlab.example.com", "acme.example.com", "api.acme.example.com",
 ]
 

@@ -23,10 +23,11 @@ def _order_block(text):
 
 def test_chain_is_the_contract_order():
     assert [step.__name__ for step in CHAIN] == [
-        "from_cli_option", "from_auth_file", "from_environment", "from_models_json"]
+        "from_cli_option", "from_auth_file", "from_environment", "from_models_json", "from_ambient"]
     lines = describe_order().splitlines()
-    assert len(lines) == 4
-    for n, (line, needle) in enumerate(zip(lines, ("--api-key", "auth.json", "environment variable", "models.json")), 1):
+    assert len(lines) == 5
+    needles = ("--api-key", "auth.json", "environment variable", "models.json", "Application Default Credentials")
+    for n, (line, needle) in enumerate(zip(lines, needles), 1):
         assert line.startswith("  %d. " % n) and needle in line
 
 

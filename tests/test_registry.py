@@ -99,7 +99,7 @@ def test_base_url_and_wire_api_are_ones_the_catalogue_uses():
 HOOK_PARAMETERS = {"login": ["ctx", "options"], "refresh": ["entry", "ctx"], "account": ["entry"],
                    "headers": ["credential"], "base_url": ["credential"],
                    "prepare": ["request", "credential", "model", "ctx"], "error_hint": ["status", "message"],
-                   "export": ["credential", "ctx"], "models": ["ctx"], "wire": ["api"], "probe": ["credential", "ctx"]}
+                   "export": ["credential", "ctx"], "ambient": ["ctx"], "models": ["ctx"], "wire": ["api"]}
 
 
 def test_the_contract_in_the_api_docstring_is_the_one_checked_here():
@@ -127,7 +127,7 @@ def test_provider_modules_exist_and_follow_the_contract(pid):
 
 def test_plain_rows_need_no_module():
     plain = [p for p in PROVIDERS.values() if p.module_name is None]
-    assert len(plain) == 29
+    assert len(plain) == 25
     assert all(p.module() is None for p in plain)
     assert all("oauth" not in p.auth for p in plain)
 

@@ -200,14 +200,12 @@ def _stored_host(entry):
     return host
 
 
-def _credential_host(credential, ctx):
-    """The GitLab instance a credential belongs to: the login's, else GITLAB_HOST (stored with a
-    key by `atomic login gitlab-duo --env GITLAB_HOST=...`, or exported), else gitlab.com."""
-    entry = credential.entry if isinstance(credential.entry, dict) else {}
+def _credential_host(credential):
+    """The GitLab instance a credential belongs to: the login's, else the GITLAB_HOST setting (stored
+    with a key by `atomic login gitlab-duo --env GITLAB_HOST=...`, or exported), else gitlab.com."""
     if credential.is_oauth:
-        return _stored_host(entry)
-    settings = entry.get("env") if isinstance(entry.get("env"), dict) else {}
-    return _host(settings.get("GITLAB_HOST") or ctx.env("GITLAB_HOST") or "", "GITLAB_HOST")
+        return _stored_host(credential.entry)
+    return _host(credential.settings.get("GITLAB_HOST", ""), "GITLAB_HOST")
 
 
 # The direct-access grant ----------------------------------------------------------------------
@@ -270,8 +268,16 @@ def headers(credential):
 
 
 def prepare(request, credential, model, ctx):
-    """Swap the GitLab token for the gateway's grant: its headers, and its token as the bearer."""
-    gateway_token, lines = _grant(credential.value, _credential_host(credential, ctx), ctx)
+    """Swap the GitLab token for the gateway's grant: its headers, and its token as the bearer.
+    `atomic status --check` (model None) makes the direct-access exchange itself instead, which
+    needs both a working GitLab token and Duo."""
+    host = _credential_host(credential)
+    if model is None:
+        request.method, request.url = "POST", "https://%s/api/v4/ai/third_party_agents/direct_access" % host
+        request.json = DIRECT_ACCESS_BODY
+        request.headers.set("Content-Type", "application/json")
+        return
+    gateway_token, lines = _grant(credential.value, host, ctx)
     for name, value in lines:
         request.headers.set(name, value)
     request.headers.remove("x-api-key")
@@ -290,17 +296,10 @@ def error_hint(status, message):
     return None
 
 
-def probe(credential, ctx):
-    """`atomic status --check`: the direct-access exchange itself, which needs a working token and Duo."""
-    host = _credential_host(credential, ctx)
-    return api.ApiRequest("POST", "https://%s/api/v4/ai/third_party_agents/direct_access" % host,
-                          api.HeaderList([("Authorization", "Bearer " + credential.value)]), json=DIRECT_ACCESS_BODY)
-
-
 def export(credential, ctx):
     """GITLAB_TOKEN (and GITLAB_HOST for a self-managed instance), as glab and GitLab's tools read them."""
     variables = {"GITLAB_TOKEN": credential.value}
-    host = _credential_host(credential, ctx)
+    host = _credential_host(credential)
     if host != GITLAB:
         variables["GITLAB_HOST"] = host
     return variables

@@ -16,6 +16,8 @@ DEFAULT_TIMEOUT = 10.0  # seconds for all the requests together (ATOMIC_CHECK_TI
 CODEX_CLIENT_VERSION = "0.98.0"
 
 # The cheapest authenticated request of each wire API: the path of its model list, after the base URL.
+# A provider module's prepare(request, credential, None, ctx) may change it (Vertex counts tokens,
+# Bedrock asks its control plane), and a credential's signer signs it.
 PROBES = {
     "openai-completions": "/models",
     "openai-responses": "/models",
@@ -23,6 +25,9 @@ PROBES = {
     "google-generative-ai": "/models",
     "mistral-conversations": "/v1/models",
     "openai-codex-responses": "/codex/models?client_version=" + CODEX_CLIENT_VERSION,
+    "azure-openai-responses": "/models",
+    "google-vertex": "/models",
+    "bedrock-converse-stream": "/foundation-models",
 }
 
 
@@ -75,13 +80,12 @@ class Check:
 
     def __init__(self, provider, credential, reason=None):
         self.provider, self.credential = provider, credential
-        self.url, self.headers = None, []
-        self.method, self.json = "GET", None  # a provider's probe() hook may ask for another request
+        self.url, self.request = None, None
         self.ok, self.status, self.reason = False, None, reason
 
     def plan(self, ctx, refresh):
         """Work out the request, or the reason there is none."""
-        from .._core.endpoint import base_url, credential_headers
+        from .._core.endpoint import base_url
 
         if self.reason is not None:
             return
@@ -92,29 +96,28 @@ class Check:
             return
         path = PROBES.get(provider.api)
         try:
-            hook = provider.hook("probe")
-            own = hook(credential, ctx) if hook is not None else None
-            if own is not None:
-                headers = own.headers.items() if hasattr(own.headers, "items") else own.headers
-                self.method, self.url, self.headers, self.json = own.method, own.url, list(headers), own.json
-                return
             base = base_url(provider, ctx, credential)
             if path is None:
                 self.reason = "not checked: atomic knows no cheap request for the %s API" % provider.api
-            elif not base:
+            elif not base and provider.hook("prepare") is None:  # a module may know the address (Azure's settings)
                 self.reason = "not checked: no address for %s; set its baseUrl in models.json" % provider.id
             else:
-                self.url = base.rstrip("/") + path
-                self.headers = credential_headers(provider, credential, ctx)
+                self.request = _probe_request(provider, credential, base.rstrip("/") + path, ctx)
+                self.url = self.request.url
         except AtomicError as exc:
             self.reason = exc.message
 
     def probe(self, ctx, timeout):
         """Send the request; (ok, HTTP status or None, reason). Runs in a thread of its own."""
+        import json
+
         from .._net.http import request
 
+        probe = self.request
+        body = probe.body if probe.body is not None else (json.dumps(probe.json).encode("utf-8")
+                                                          if probe.json is not None else None)
         try:
-            response = request(self.method, self.url, ctx, secret_headers=dict(self.headers), json_body=self.json,
+            response = request(probe.method, probe.url, ctx, secret_headers=dict(probe.headers.items()), body=body,
                                deadline=timeout)
         except NetworkError as exc:
             return False, None, "network: " + exc.message
@@ -148,12 +151,28 @@ class Check:
                 "ok": self.ok, "status": self.status, "reason": self.reason}
 
 
+def _probe_request(provider, credential, url, ctx):
+    """The check's request with the credential's header lines (those `atomic key --header` prints),
+    as the provider module prepares it and the credential signs it."""
+    from .._core.endpoint import HeaderList, credential_headers
+    from .._wire import ApiRequest
+
+    probe = ApiRequest("GET", url, HeaderList(credential_headers(provider, credential, ctx)))
+    hook = provider.hook("prepare")
+    if hook is not None:
+        hook(probe, credential, None, ctx)
+    if credential.signer is not None:
+        credential.signer(probe)
+    return probe
+
+
 def _judge(response, credential):
     """(ok, status, reason) for the answer to a model-list request."""
     status = response.status
     if response.ok:
         doc = response.json_or_none()
-        models = next((doc[k] for k in ("data", "models") if isinstance(doc, dict) and isinstance(doc.get(k), list)),
+        models = next((doc[k] for k in ("data", "models", "modelSummaries")
+                       if isinstance(doc, dict) and isinstance(doc.get(k), list)),
                       None)
         if models is None:
             return True, status, "ok"

@@ -100,7 +100,7 @@ def provider_variables(provider, credential, ctx):
     variables = hook(credential, ctx) if hook is not None else None
     if variables is None:
         name = provider.env[0] if provider.env else SDK_VARIABLES.get(provider.api, (None,))[0]
-        variables = {name: credential.value} if name else {}
+        variables = {name: credential.value} if name and credential.value is not None else {}
     variables = dict(variables)
     if not variables:
         return variables

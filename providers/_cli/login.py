@@ -36,23 +36,75 @@ def login(args, ctx):
         ctx.say("Signed in to %s; saved to %s%s" % (provider.name, os.path.join(ctx.agent_dir, "auth.json"),
                                                     _replaced(old)))
         return 0
-    pasted = read_secret(ctx, "Paste your %s API key (input is hidden): " % provider.name)
-    _check_shape(provider, pasted, args, ctx)
-    key = stored_form(pasted, ctx)
+    pasted = _read_key(provider, settings, ctx)
+    if pasted is not None:
+        _check_shape(provider, pasted, args, ctx)
+    key = stored_form(pasted, ctx) if pasted is not None else None
+    settings.update(_ask_settings(provider, settings, ctx))
 
     def entry(old):
         # Keep the settings of the entry being replaced, unless they were malformed.
         env = old.get("env") if old and old.get("type") == "api_key" else None
         env = dict(env) if isinstance(env, dict) and all(isinstance(v, str) for v in env.values()) else {}
         env.update(settings)
-        record = {"type": "api_key", "key": key}
+        record = {"type": "api_key"}
+        if key is not None:
+            record["key"] = key
         if env:
             record["env"] = env
         return record
 
     old = _save(ctx, provider, entry)
-    ctx.say("Saved the %s API key to %s%s" % (provider.name, os.path.join(ctx.agent_dir, "auth.json"), _replaced(old)))
+    what = "API key" if key is not None else "settings (%s)" % ", ".join(sorted(settings))
+    ctx.say("Saved the %s %s to %s%s" % (provider.name, what, os.path.join(ctx.agent_dir, "auth.json"), _replaced(old)))
     return 0
+
+
+def _read_key(provider, settings, ctx):
+    """The pasted key; for a cloud provider, None when nothing is pasted and settings are given:
+    its own credentials (ADC, the AWS chain) are used, with the settings stored."""
+    if "cloud" not in provider.auth:
+        return read_secret(ctx, "Paste your %s API key (input is hidden): " % provider.name)
+    ambient = provider.hook("ambient")
+    what = (ambient.__doc__ or "its own credentials").strip().splitlines()[0] if ambient else "its own credentials"
+    try:
+        return read_secret(ctx, "Paste your %s API key (input is hidden), or press Enter to use %s: "
+                           % (provider.name, what))
+    except UsageError as exc:
+        if "is empty" not in exc.message:
+            raise
+        if not settings and not interactive(ctx):
+            raise UsageError("nothing to save: give a key on stdin, or settings for %s's own credentials with "
+                             "--env (e.g. %s=…)" % (provider.id, provider.settings[0]))
+        return None
+
+
+def _ask_settings(provider, given, ctx):
+    """On a terminal, ask for each setting the provider's address needs ({NAME} in it) that is
+    neither given with --env nor stored, as the reference's /login does (Cloudflare's account and
+    gateway ids); elsewhere, warn about each one set nowhere."""
+    import re
+
+    try:
+        stored = (get_entry(current_auth(ctx), provider.id) or {}).get("env") or {}
+    except BadFile:
+        stored = {}
+    asked = {}
+    for name in re.findall(r"\{([A-Z_][A-Z0-9_]*)\}", provider.base_url):
+        if name in given:
+            continue
+        have = stored.get(name) or ctx.env(name)
+        if interactive(ctx):
+            answer = ask(ctx, "%s for %s%s: " % (name, provider.name, " [%s]" % have if have else ""))
+            if answer:
+                asked[name] = answer
+            elif not have:
+                raise UsageError("%s is needed to reach %s; run `atomic login %s` again and give it"
+                                 % (name, provider.name, provider.id))
+        elif not have:
+            ctx.warn("%s is not set; %s needs it: store it with `--env %s=…`, or export it"
+                     % (name, provider.id, name))
+    return asked
 
 
 def stored_form(key, ctx):

@@ -48,10 +48,11 @@ def collect_status(ctx):
 
 def _row(provider, found, ctx):
     row = {"id": provider.id, "name": provider.name, "source": found.source,
-           "credential": "!command" if found.value is None else mask_value(found.value)}
+           "credential": found.shown if found.value is None else mask_value(found.value)}
+    if found.expires_at is not None:
+        row["expires"] = found.expires_at
+        row["expiresIn"] = _duration(found.expires_at / 1000 - ctx.now())
     if found.is_oauth:
-        row["expires"] = found.entry["expires"]
-        row["expiresIn"] = _duration(found.entry["expires"] / 1000 - ctx.now())
         hook = provider.hook("account")
         try:
             account = hook(found.entry) if hook is not None else None

@@ -120,6 +120,8 @@ def _request(ctx, provider, model, turn, wire, credential):
     hook = provider.hook("prepare")
     if hook is not None and credential is not None:
         hook(request, credential, model, ctx)
+    if credential is not None and credential.signer is not None:
+        credential.signer(request)  # last: the signature covers the final URL, headers and body
     return request
 
 
@@ -138,7 +140,8 @@ def _exchange(ctx, request, credential, wire, answer):
         (secret if is_secret else plain)[name] = value
     stream = open_stream(request.method, request.url, ctx, headers=plain, secret_headers=secret, body=body,
                          first_byte=ctx.seconds("ATOMIC_FIRST_BYTE_TIMEOUT", 120.0),
-                         idle=ctx.seconds("ATOMIC_IDLE_TIMEOUT", 120.0), accept="text/event-stream")
+                         idle=ctx.seconds("ATOMIC_IDLE_TIMEOUT", 120.0),
+                         accept=getattr(wire, "ACCEPT", "text/event-stream"))
     with stream:
         if not stream.ok:
             resp = stream.response(MAX_ERROR_BODY)
@@ -154,8 +157,9 @@ def _read(stream, wire, answer):
     from .._net.sse import events
     from .._wire import ProviderError
 
+    framing = getattr(wire, "events", None) or events  # SSE, unless the protocol frames otherwise
     try:
-        wire.read(events(stream.chunks()), answer)
+        wire.read(framing(stream.chunks()), answer)
     except ProviderError as exc:
         raise ProviderError("%s %s" % (stream.host, exc.message))
     except NetworkError as exc:
@@ -181,8 +185,12 @@ def _refused(ctx, provider, credential, status, text, host, tries):
             return NetworkError("%s refused the request (HTTP %d: %s); %s takes a key: set apiKey in "
                                 "models.json or run `atomic login %s`" % (host, status, text, provider.id, provider.id))
         ctx.forget_commands()  # the next turn of a chat runs a !command key again
-        return NetworkError("%s refused the credential from %s (HTTP %d: %s); run `atomic login %s`"
-                            % (provider.name, credential.source, status, text, provider.id))
+        from .._core.chain import from_ambient
+
+        fix = ("check those credentials (`atomic status` shows them)" if credential.step is from_ambient
+               else "run `atomic login %s`" % provider.id)
+        return NetworkError("%s refused the credential from %s (HTTP %d: %s); %s"
+                            % (provider.name, credential.source, status, text, fix))
     if status in RETRYABLE:
         return NetworkError("%s answered HTTP %d (%s), %d times; try again later" % (host, status, text, tries + 1))
     return NetworkError("%s answered HTTP %d: %s" % (host, status, text))

@@ -11,17 +11,35 @@ from . import errors
 class Credential:
     """A credential, where it came from, and (for --explain) why earlier sources did not answer.
 
-    `value` is None for a !command that this resolution was asked not to run; `step` is the
-    chain step that found it.
+    `value` is None for a !command that this resolution was asked not to run, for a token an
+    ambient source makes only when it is used (`fetch`), and for a credential that signs each
+    request instead (`signer`, AWS SigV4); `note` then says what it is. `expires` is when the
+    value stops working (epoch ms), when known; `signer(request)` signs an ApiRequest just before
+    it is sent; `fetch()` -> (value, expires) makes the token. `settings` are the provider's
+    settings (its row's `settings` names) as found for this credential; `details` are the
+    provider module's own notes. `step` is the chain step that found it.
     """
-    __slots__ = ("value", "source", "entry", "trail", "step")
+    __slots__ = ("value", "source", "entry", "trail", "step", "expires", "signer", "fetch", "note",
+                 "settings", "details")
 
-    def __init__(self, value, source, entry=None):
+    def __init__(self, value, source, entry=None, expires=None, signer=None, fetch=None, note=None, details=None):
         self.value, self.source, self.entry, self.trail, self.step = value, source, entry, [], None
+        self.expires, self.signer, self.fetch, self.note = expires, signer, fetch, note
+        self.settings, self.details = {}, dict(details or {})
 
     @property
     def is_oauth(self):
         return bool(self.entry and self.entry.get("type") == "oauth")
+
+    @property
+    def expires_at(self):
+        """Epoch ms when the credential stops working (an OAuth entry's, or its source's), or None."""
+        return self.entry["expires"] if self.is_oauth else self.expires
+
+    @property
+    def shown(self):
+        """What a listing shows for a credential without a value: how it works instead."""
+        return None if self.value is not None else (self.note or "!command")
 
 
 class Resolution:
@@ -98,10 +116,46 @@ def _set_variables(provider, ctx):
     return [name for name in provider.env if ctx.env(name)]
 
 
-CHAIN = (from_cli_option, from_auth_file, from_environment, from_models_json)
+def from_ambient(provider, ctx, res):
+    """the cloud's own credentials, for a cloud provider (Google Application Default Credentials, the AWS credential chain)"""
+    hook = provider.hook("ambient") if "cloud" in provider.auth else None
+    if hook is None:
+        return res.skip("cloud credentials: %s has no credential chain of its own" % provider.id)
+    found = hook(ctx)
+    if found is None:
+        what = (hook.__doc__ or "").strip().splitlines()
+        return res.skip("cloud credentials: none found (%s)" % (what[0].rstrip(".") if what else provider.id))
+    if found.fetch is not None and res.run_commands:
+        # Making the token is a request to the cloud: for commands that use it, not for listings.
+        found.value, found.expires = found.fetch()
+    return found
+
+
+CHAIN = (from_cli_option, from_auth_file, from_environment, from_models_json, from_ambient)
 # What a step that failed was reading, for a report that names the source of a problem.
 SOURCES = {from_cli_option: "--api-key", from_auth_file: "auth.json", from_environment: "environment",
-           from_models_json: "models.json"}
+           from_models_json: "models.json", from_ambient: "cloud credentials"}
+
+
+def provider_settings(provider, ctx, entry=None):
+    """{NAME: value} for the provider's settings (its row's `settings`): the auth.json entry's `env`
+    (the credential's own, else the one stored for the provider), then the environment; blank is unset."""
+    if not provider.settings:
+        return {}
+    if entry is None:
+        from .store import current_auth, get_entry
+
+        try:
+            entry = get_entry(current_auth(ctx), provider.id)
+        except errors.AtomicError:
+            entry = None  # a broken auth.json is reported where a credential is read from it
+    stored = (entry or {}).get("env") or {}
+    found = {}
+    for name in provider.settings:
+        value = (stored.get(name) or "").strip() or (ctx.env(name) or "").strip()
+        if value:
+            found[name] = value
+    return found
 
 
 def describe_order():
@@ -114,20 +168,26 @@ def resolve(provider, ctx, run_commands=True, refresh=True):
 
     run_commands=False shows a !command key as found without running it; refresh=False uses an
     OAuth token that is due without refreshing it (both for listings such as `atomic models`).
+    run_commands=False also finds an ambient cloud credential without asking the cloud for a token.
     """
     res = Resolution(run_commands, refresh)
     for step in CHAIN:
         try:
             found = step(provider, ctx, res)
         except errors.AtomicError as exc:
-            exc.source = SOURCES[step]
+            if getattr(exc, "source", None) is None:  # a provider module may name the source itself
+                exc.source = SOURCES[step]
             raise
         if found is not None:
             found.trail, found.step = res.trail, step
+            found.settings = provider_settings(provider, ctx, found.entry)
             return found
     # NothingFound: no source had a credential (as opposed to a source that is there but broken).
-    missing = errors.NothingFound("no credential for %s; run `atomic login %s`%s"
-                                  % (provider.name, provider.id, " or set " + provider.env[0] if provider.env else ""))
+    hook = provider.hook("ambient") if "cloud" in provider.auth else None
+    own = (hook.__doc__ or "").strip().splitlines() if hook is not None else []
+    missing = errors.NothingFound("no credential for %s; run `atomic login %s`%s%s"
+                                  % (provider.name, provider.id, " or set " + provider.env[0] if provider.env else "",
+                                     ", or set up " + own[0].rstrip(".") if own else ""))
     missing.trail = res.trail
     raise missing
 

@@ -173,16 +173,12 @@ def _wire(value):
     return value is None or (callable(getattr(value, "build", None)) and callable(getattr(value, "read", None)))
 
 
-def _request(value):
-    return value is None or all(hasattr(value, name) for name in ("method", "url", "headers"))
-
-
 _ANSWERS = {"login": _record, "refresh": _fields, "account": _text_or_none, "headers": _pairs,
             "base_url": _text_or_none, "error_hint": _text_or_none, "export": _variables, "models": _models,
-            "wire": _wire, "probe": _request}
+            "wire": _wire}
 _EXPECTED = {"login": "the auth.json record {\"type\": \"oauth\", \"access\", \"refresh\", \"expires\"}",
              "refresh": "{\"access\", \"expires\", ...}", "account": "a string or None",
              "headers": "a list of (name, value) pairs or None", "base_url": "a string or None",
              "error_hint": "a string or None", "export": "a dict of NAME: value strings or None",
              "models": "a list of model records, each with an \"id\"",
-             "wire": "an object with build() and read(), or None", "probe": "an api.ApiRequest or None"}
+             "wire": "an object with build() and read(), or None"}

@@ -16,8 +16,8 @@ def credential_headers(provider, credential, ctx, api=None):
     wire = APIS.get(api or provider.api) or APIS[DEFAULT_API]
     hook = provider.hook("headers") if credential is not None else None
     lines = hook(credential) if hook is not None else None
-    if credential is None:
-        lines = []
+    if credential is None or (lines is None and credential.value is None):
+        lines = []  # no key, or a credential that signs the request instead
     elif lines is None:
         name, template = provider.key_header or wire.key_header
         lines = [(name, template.replace("{key}", credential.value))]

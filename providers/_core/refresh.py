@@ -124,3 +124,16 @@ def ensure_valid_for(provider, entry, seconds, ctx):
     raise errors.TooShort("the %s token is valid for %s, less than the %s asked for (--min-valid); %s"
                    % (provider.id, format_duration(left(entry)) if left(entry) > 0 else "no time (expired)",
                       format_duration(seconds), why))
+
+
+def ensure_lasts(provider, credential, seconds, ctx):
+    """TooShort unless a credential of known expiry that atomic does not refresh (a cloud access
+    token, just made) lasts `seconds` more (`atomic key --min-valid`)."""
+    from .text import format_duration
+
+    left = credential.expires_at / 1000.0 - ctx.now()
+    if left < seconds:
+        raise errors.TooShort("the %s token (%s) is valid for %s, less than the %s asked for (--min-valid); it was "
+                              "just made, and the cloud makes none that last longer"
+                              % (provider.id, credential.source, format_duration(max(left, 0)) if left > 0 else "no time",
+                                 format_duration(seconds)))

@@ -27,11 +27,8 @@ USER_AGENT = "atomic/" + __version__
 CA_VARIABLES = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
 
-class Response:
-    """A finished HTTP exchange; any status, the caller decides what it means."""
-
-    def __init__(self, status, headers, body, url):
-        self.status, self.headers, self.body, self.url = status, headers, body, url
+class _Exchange:
+    """What a whole response and a stream share: the status and the host it came from."""
 
     @property
     def host(self):
@@ -40,6 +37,13 @@ class Response:
     @property
     def ok(self):
         return 200 <= self.status < 300
+
+
+class Response(_Exchange):
+    """A finished HTTP exchange; any status, the caller decides what it means."""
+
+    def __init__(self, status, headers, body, url):
+        self.status, self.headers, self.body, self.url = status, headers, body, url
 
     def json_or_none(self, default=None):
         """The body as JSON, or `default` when it is not JSON (error bodies are often HTML or text)."""
@@ -74,7 +78,7 @@ class Response:
 _NOT_JSON = object()  # tells a body that is not JSON from one that is JSON null
 
 
-class Stream:
+class Stream(_Exchange):
     """An HTTP response whose body is still arriving. Use as a context manager.
 
     status, headers (lower-case names) and url are known; chunks() yields the body as it comes,
@@ -86,14 +90,6 @@ class Stream:
         self.status = resp.status if hasattr(resp, "status") else resp.code
         self.headers = {k.lower(): v for k, v in resp.headers.items()}
         self._started = False
-
-    @property
-    def host(self):
-        return host_of(self.url)
-
-    @property
-    def ok(self):
-        return 200 <= self.status < 300
 
     def chunks(self, size=65536):
         """The body, one chunk per read: whatever the server has sent, never waiting for `size`."""

@@ -9,6 +9,10 @@ A wire module has two functions:
         Consume the answer's server-sent events (providers._net.sse.Event), feeding `answer`;
         return at the protocol's last event. ProviderError for an error the server reports.
 
+and may say how its answer is framed when that is not server-sent events:
+
+    events(chunks) -> iterator of messages, for read(); ACCEPT: the Accept header to send.
+
 It never imports a provider module. What is special to one provider (Copilot's host, a Claude
 subscription's system block) reaches the request through that provider's prepare() hook.
 """
@@ -22,6 +26,9 @@ MODULES = {
     "anthropic-messages": "providers._wire.anthropic_messages",
     "google-generative-ai": "providers._wire.google_generative_ai",
     "mistral-conversations": "providers._wire.mistral_conversations",
+    "azure-openai-responses": "providers._wire.openai_responses",   # the provider module adds Azure's URL
+    "google-vertex": "providers._wire.google_generative_ai",         # the same JSON; Vertex's URL and auth
+    "bedrock-converse-stream": "providers._wire.bedrock_converse",
 }
 
 
