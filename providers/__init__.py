@@ -261,7 +261,8 @@ def all_providers(ctx, warn=True):
     a warning unless warn=False), then the custom providers of models.json (BadFile if it is broken)."""
     customs = custom_providers(ctx)
     loaded = extension_providers(ctx, warn)
-    return builtins() + loaded + [p for p in customs if p.id not in {row.id for row in loaded}]
+    declared = {row.id for row in loaded}  # foo-cn of foo.py: its entry is an override too
+    return builtins() + loaded + [p for p in customs if p.id not in declared]
 
 
 def custom_providers(ctx):
@@ -287,9 +288,8 @@ def extension(name, ctx, aliases=True):
     """The extension's provider called `name` (its module imported now), or None; the extension's
     error when the one of that id cannot be used. Ids are matched by name first (an extension of
     id foo declares foo and foo-*); aliases=True then imports every extension to match aliases."""
-    from ._core.extensions import discover
-
     from ._core import errors
+    from ._core.extensions import discover
 
     found = discover(ctx)
     for ext_id in sorted(found, key=len, reverse=True):  # foo-bar.py before foo.py for foo-bar

@@ -511,3 +511,11 @@ def test_a_custom_provider_s_key_reads_package_metadata_only_when_a_package_may_
         code, *modules = out.read_text().splitlines()
         assert (code, r.stdout) == ("0", b"sk-proxy-key-0001\n"), r.stderr
         assert ("importlib.metadata" in modules) is expected
+
+
+def test_models_that_do_not_check_are_the_extension_s_error(atomic_env):
+    install_file(atomic_env, source=ACME.replace('"contextWindow": 32000', '"contextWindow": "big"'))
+    assert_fails(atomic_env.run("models", "acme"), 4, "the acme extension's models(): models[0].contextWindow: "
+                 "expected a positive integer")
+    r = atomic_env.run("models", "--all", "--search", "gpt-4o")
+    assert r.returncode == 0 and "openai/gpt-4o" in r.stdout and "its models are left out" in r.stderr

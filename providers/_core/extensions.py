@@ -293,7 +293,7 @@ def _checked_rows(ext, module, row_type, taken):
     for n, row in enumerate(declared):
         where = "PROVIDERS[%d]" % n
         problems += ["%s: %s" % (where, p) for p in row_problems(row, module)]
-        if row.id != ext.id and not row.id.startswith(ext.id + "-"):
+        if row.id != ext.id and (n == 0 or not row.id.startswith(ext.id + "-")):  # the first is the name's
             problems.append("%s: id %r does not match the %s name %r: rename %s"
                             % (where, row.id, "file" if ext.kind == "file" else "entry point", ext.id,
                                "the file to %s.py" % row.id.replace("-", "_") if ext.kind == "file" else "one of them"))

@@ -3,7 +3,8 @@
 Only `atomic models` (and whatever else needs model data) imports this; `atomic key`, `login`,
 `logout` and `--help` never load the catalogue.
 """
-from .. import aliased, all_providers, builtin, builtins, custom_provider, extension, extension_ids, unknown_provider
+from .. import (aliased, all_providers, builtin, builtins, custom_provider, extension, extension_ids,
+                extension_providers, unknown_provider)
 from .._core import errors
 
 CATALOG_FILE = "catalog.json"  # package data beside this module (in a zip, inside the archive)
@@ -68,8 +69,6 @@ def load_catalog(ctx, only=None):
 
 
 def _extension_rows(ctx, only):
-    from .. import extension_providers
-
     if only is None:
         return extension_providers(ctx)
     if builtin(only) is not None or aliased(only) is not None:
@@ -90,10 +89,10 @@ def extension_models(provider, ctx):
     where = provider.extension.where
     problems, _warnings = check_models_config({provider.id: {"models": shown}}, {provider.id: where},
                                               {provider.id})
-    if problems:
+    if problems:  # "file: providers.ID.models[0].field: message" -> "models[0].field: message"
+        found = [p.split(": ", 1)[1].replace("providers.%s." % provider.id, "", 1) for p in problems]
         raise errors.BadFile("the %s extension's models(): %s; fix it, or move it out of the extensions folder"
-                             % (provider.id, "; ".join(p.split(": ", 1)[1].replace("providers.%s." % provider.id, "", 1)
-                                        for p in problems)))
+                             % (provider.id, "; ".join(found)))
     defaults = {"api": provider.api, "baseUrl": provider.base_url}
     return [custom_model(provider.id, defaults, model, row=provider) for model in raw]
 
