@@ -83,7 +83,7 @@ def login(ctx, options):
     application = GITLAB_COM_APPLICATION if host == GITLAB else _ask_application(host, ctx)
     code, verifier, _state = api.browser_login(ctx, "GitLab (%s)" % host,
                                                lambda challenge, state: _authorize_url(host, application, challenge, state),
-                                               PORT, CALLBACK_PATH, SSH_HINT)
+                                               PORT, CALLBACK_PATH, SSH_HINT, host="127.0.0.1")
     doc = api.token_request("https://%s/oauth/token" % host, ctx, {
         "client_id": application,
         "grant_type": "authorization_code",

@@ -230,8 +230,9 @@ def _check_login_flags(provider, method, args, ctx):
         takers = [p.id for p in builtins() + extension_providers(ctx, warn=False) if "enterprise_domain" in p.login_options]
         raise UsageError("--enterprise-domain is only for %s; leave it out for %s" % (", ".join(takers), provider.id))
     if args.device and method != "oauth":
-        raise UsageError("--device is only for subscription logins (openai-codex, github-copilot); "
-                         "the %s login takes an API key" % provider.id)
+        takers = [p.id for p in builtins() + extension_providers(ctx, warn=False) if "device" in p.login_options]
+        raise UsageError("--device is only for subscription logins (%s); the %s login takes an API key"
+                         % (", ".join(takers), provider.id))
 
 
 def _choose_method(provider, args, ctx):

@@ -37,14 +37,15 @@ def _b64url(raw):
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-def browser_login(ctx, service, make_url, port, path, ssh_hint=None):
+def browser_login(ctx, service, make_url, port, path, ssh_hint=None, host="localhost"):
     """(code, verifier, state) of a PKCE sign-in in the browser; make_url(challenge, state) is the
-    provider's authorize address, and the callback comes to localhost:port/path (or is pasted).
+    provider's authorize address, and the callback comes to http://HOST:port/path (host: as the
+    registered redirect URI names it; the server listens on loopback either way) or is pasted.
     The whole wait ends after ATOMIC_LOGIN_TIMEOUT seconds (default 600)."""
     deadline = time.monotonic() + ctx.seconds("ATOMIC_LOGIN_TIMEOUT", LOGIN_TIMEOUT)
     verifier, challenge = pkce()
     state = new_state()
-    code = wait_for_code(ctx, service, make_url(challenge, state), port, path, state, deadline, ssh_hint)
+    code = wait_for_code(ctx, service, make_url(challenge, state), port, path, state, deadline, ssh_hint, host)
     return code, verifier, state
 
 
@@ -80,8 +81,8 @@ def open_browser(url, ctx):
 
 # The wait: callback server raced with a paste prompt -----------------------------------------
 
-def wait_for_code(ctx, service, authorize_url, port, path, state, deadline, ssh_hint=None):
-    """The authorization code from the callback on localhost:port/path or from a paste on stdin.
+def wait_for_code(ctx, service, authorize_url, port, path, state, deadline, ssh_hint=None, host="localhost"):
+    """The authorization code from the callback on HOST:port/path or from a paste on stdin.
 
     `state` is checked on both paths; a callback with a wrong or missing state is answered 400
     and the wait goes on. LoginFailed when the provider reports an error, a pasted state does not
@@ -102,9 +103,9 @@ def wait_for_code(ctx, service, authorize_url, port, path, state, deadline, ssh_
             ctx.say("(A browser window should have opened.)")
         elif ssh_hint and (ctx.env("SSH_CONNECTION") or ctx.env("SSH_TTY")):
             ctx.say(ssh_hint)
-        ctx.say("After you approve, the browser goes to http://localhost:%d%s. If that page does not load "
+        ctx.say("After you approve, the browser goes to http://%s:%d%s. If that page does not load "
                 "(for example on another machine), copy its full address from the address bar and paste it "
-                "here, then press Enter." % (port, path))
+                "here, then press Enter." % (host, port, path))
         _start_paste_reader(ctx.stdin, events)
         return _first_answer(events, state, deadline, server, port, service)
     finally:
