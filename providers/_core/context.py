@@ -78,6 +78,19 @@ class Context:
             self._agent_dir = find_agent_dir(self.environ)
         return self._agent_dir
 
+    @property
+    def agent_dir_base(self):
+        """The folder that must already exist for atomic to create the agent directory: the home
+        directory for one inside it (~/.atomic/agent), else the agent directory's parent."""
+        path = self.agent_dir
+        try:
+            home = os.path.abspath(_home(self.environ))
+        except AtomicError:  # HOME empty or relative, with an absolute ATOMIC_CODING_AGENT_DIR
+            home = None
+        if home and (path + os.sep).startswith(home.rstrip(os.sep) + os.sep):
+            return home
+        return os.path.dirname(path)
+
 
 def find_agent_dir(environ):
     """$ATOMIC_CODING_AGENT_DIR (with ~ expanded), else ~/.atomic/agent."""

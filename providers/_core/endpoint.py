@@ -37,19 +37,30 @@ def credential_headers(provider, credential, ctx, api=None):
 def configured_headers(config, path, pid, ctx, where="headers"):
     """The `headers` of a models.json entry with each value resolved (`where`: its field path)."""
     from .files import commands_allowed_at
-    from .keys import resolve_value
+    from .keys import resolve_header_value
 
     headers = config.get("headers")
     if not isinstance(headers, dict):
         return []
     out = []
     for name, value in headers.items():
+        if not _is_header_name(name):
+            raise BadFile("%s: providers.%s.%s: %r is not a header name (letters, digits and !#$%%&'*+-.^_`|~ "
+                          "only)" % (path, pid, where, name))
         if not isinstance(value, str):
             raise BadFile("%s: providers.%s.%s.%s: expected a string" % (path, pid, where, name))
         origin = "%s: providers.%s.%s.%s" % (path, pid, where, name)
-        out.append((name, resolve_value(value, ctx, origin,
-                                        allow_commands=value.startswith("!") and commands_allowed_at(path))))
+        out.append((name, resolve_header_value(value, ctx, origin,
+                                               allow_commands=value.startswith("!") and commands_allowed_at(path))))
     return out
+
+
+_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _is_header_name(name):
+    """An HTTP field name (RFC 9110 token): nothing that could end the line or the name early."""
+    return bool(name) and all(ch in _TOKEN_CHARS for ch in name)
 
 
 def base_url(provider, ctx, credential=None, url=None):

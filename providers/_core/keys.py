@@ -1,7 +1,7 @@
 """Key values: `!command`, `$NAME` / `${NAME}`, a bare upper-case variable name, or a literal."""
 import os
 
-from .errors import CommandFailed, NotLoggedIn, Unsafe
+from .errors import BadFile, CommandFailed, NotLoggedIn, Unsafe
 
 # `re` is imported only for values that contain "$": importing it is a large share of the
 # start-up time of `atomic key`.
@@ -27,6 +27,39 @@ def resolve_value(value, ctx, origin, env=None, allow_commands=True):
         return re.sub(_REFERENCE_PATTERN, lambda m: "$" if m.group(0) == "$$"
                       else _variable(m.group(1) or m.group(2), ctx, origin, env), value)
     return value
+
+
+def resolve_key(value, ctx, origin, env=None, allow_commands=True):
+    """resolve_value for a key: surrounding whitespace trimmed; whitespace inside, or a control
+    character (which could end a header line and start another), makes it a bad entry."""
+    key = resolve_value(value, ctx, origin, env, allow_commands).strip()
+    problem = key_problem(key)
+    if problem:
+        error = CommandFailed if value.startswith("!") else BadFile
+        raise error("%s: the key %s; store the key alone" % (origin, problem))
+    return key
+
+
+def key_problem(key):
+    """Why key cannot be sent as a credential ("has whitespace inside it", ...), or None."""
+    from .text import has_control_chars
+
+    if has_control_chars(key, c1=True):
+        return "holds a control character (a line break, NUL or escape), which would break the header line"
+    if any(ch.isspace() for ch in key):
+        return "has whitespace inside it"
+    return None
+
+
+def resolve_header_value(value, ctx, origin, allow_commands=True):
+    """resolve_value for a header value: spaces are fine, a control character is a bad entry."""
+    from .text import has_control_chars
+
+    resolved = resolve_value(value, ctx, origin, allow_commands=allow_commands)
+    if has_control_chars(resolved, c1=True):
+        raise BadFile("%s holds a control character (a line break, NUL or escape), which would break the "
+                      "header line; fix the value" % origin)
+    return resolved
 
 
 _NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ_")
