@@ -18,7 +18,8 @@ class Context:
         self.environ = os.environ if environ is None else environ
         self.now = now or time.time
         self.stdin = stdin or sys.stdin
-        self.stderr = stderr or sys.stderr
+        # With stderr closed, sys.stderr is None and print() would write to stdout, which is data.
+        self.stderr = stderr or sys.stderr or open(os.devnull, "w")
         self.cli_key = cli_key        # (value, source) from --api-key / --api-key-file, or None
         self.warnings = []            # every warning given, for `atomic status`
         self.refresh_deadline = None  # seconds for a refresh request; refresh.py shortens it while the token works
@@ -43,7 +44,8 @@ class Context:
         if message not in self._warned:
             self._warned.add(message)
             self.warnings.append(message)
-            print("atomic: warning: " + message, file=self.stderr)
+            from .text import printable
+            print("atomic: warning: " + printable(message), file=self.stderr)
 
     def say(self, message):
         """Tell the person something (stderr; stdout is for data), at once: a login may wait next."""

@@ -7,7 +7,7 @@ then the provider's models.json `headers` (values resolved as keys are: $VAR, !c
 `authHeader`. A later line with the same name replaces an earlier one.
 """
 from .apis import APIS, DEFAULT_API
-from .errors import BadFile, NotLoggedIn
+from .errors import BadFile, NotLoggedIn, UsageError
 
 
 class MissingSetting(NotLoggedIn):
@@ -55,6 +55,7 @@ def configured_headers(config, path, pid, ctx, where="headers"):
     return out
 
 
+_URL_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-")
 _TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
@@ -89,11 +90,18 @@ def fill_placeholders(url, provider, ctx, credential=None):
 
     def value(match):
         name = match.group(1)
-        found = ((env or {}).get(name) or "").strip() or (ctx.env(name) or "").strip()
+        stored = ((env or {}).get(name) or "").strip()
+        found = stored or (ctx.env(name) or "").strip()
         if not found:
             raise MissingSetting("%s is not set, and the %s address needs it: run `atomic login %s "
                                  "--env %s=…` to store it with the key, or export %s"
                                  % (name, provider.id, provider.id, name, name))
+        if not all(ch in _URL_SAFE for ch in found):
+            # "/", "?", "#", "@" or a line break would change where the request (and the key) goes.
+            error = BadFile if stored else UsageError
+            raise error("%s (%s) may hold only letters, digits and . _ ~ -, as it becomes part of the %s "
+                        "address; fix it" % (name, "stored with the %s key" % provider.id if stored
+                                                  else "environment", provider.id))
         return found
 
     return re.sub(r"\{([A-Z_][A-Z0-9_]*)\}", value, url)

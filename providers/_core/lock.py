@@ -74,8 +74,8 @@ class FileLock:
         try:
             self._fd = os.open(self.flock_path, flags, 0o600)
         except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                raise _refused(self.flock_path, "is a symbolic link")
+            if exc.errno in (errno.ELOOP, errno.EISDIR):
+                raise _refused(self.flock_path, "is a symbolic link" if exc.errno == errno.ELOOP else "is a folder")
             raise write_refused(self.directory, exc)
         st = os.fstat(self._fd)
         # The note truncates and rewrites this file: it must be ours alone, not a link into another one.

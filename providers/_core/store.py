@@ -137,7 +137,11 @@ def check_writable(ctx):
     while not os.path.isdir(probe) and os.path.dirname(probe) != probe:
         probe = os.path.dirname(probe)  # the folder atomic would create the agent directory in
     if not os.access(probe, os.W_OK):
-        raise write_refused(probe, PermissionError(13, "Permission denied"))
+        import errno
+
+        read_only = hasattr(os, "statvfs") and os.statvfs(probe).f_flag & getattr(os, "ST_RDONLY", 1)
+        raise write_refused(probe, OSError(errno.EROFS, "Read-only file system") if read_only
+                            else PermissionError(errno.EACCES, "Permission denied"))
 
 
 def _read_own_auth(ctx):

@@ -20,6 +20,7 @@ import os
 from .. import __version__
 from .._core.errors import NetworkError
 from .._core.mask import excerpt, is_secret_name, mask_text
+from .._core.text import printable
 
 DEADLINE = 30.0          # seconds for a whole request: connect, send, headers and body
 CONNECT_TIMEOUT = 10.0   # seconds for any single socket operation of a whole-body request
@@ -53,7 +54,7 @@ class Response:
 
         try:
             return json.loads(self.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: [[[[... a million deep
             return default
 
     def json(self):
@@ -474,7 +475,7 @@ def describe(exc, url, ctx, secrets):
         text = "the proxy would not connect to %s (%s); check HTTPS_PROXY" % (host, str(reason).split(":", 1)[-1].strip())
     else:
         text = "request to %s failed (%s: %s)" % (host, type(reason).__name__, reason)
-    return NetworkError(mask_text(text, secrets))
+    return NetworkError(mask_text(printable(text), secrets))  # a reason may quote what a server sent
 
 
 def host_of(url):
