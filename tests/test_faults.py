@@ -23,7 +23,7 @@ import pytest
 
 from conftest import NOBODY, PYTHON, ATOMIC_PY, AtomicEnv, assert_fails, clean_env, run_atomic, start_atomic
 from faults import PAGE, SmallDisk, file_size_limit
-from netfakes import ConnectProxy, reply
+from netfakes import ConnectProxy, close_listener, reply
 from oauthfakes import FakeClaude, http_get
 
 HOUR_MS = 3600 * 1000
@@ -839,7 +839,7 @@ class HostileProxy:
                 client.close()
 
     def close(self):
-        self.listener.close()
+        close_listener(self.listener)
 
 
 @pytest.mark.parametrize("behaviour", ["407", "403", "garbage", "escape in reason", "close"])
@@ -903,7 +903,7 @@ def test_tls_is_always_verified_and_the_failure_says_how_to_fix_it(atomic_env, n
         assert_fails(atomic_env.run("key", "anthropic", env=env), 6, needle)
     finally:
         if listener is not None:
-            listener.close()
+            close_listener(listener)
             proxy.close()
     assert atomic_env.auth_bytes() == before
 
