@@ -5,6 +5,7 @@ is full for atomic and for nothing else on the machine; atomic runs inside it th
 and the test reaches the files through /proc/<holder>/root. Needs root (or unprivileged user
 namespaces, where `unshare -rm` works); elsewhere the tests that use it are skipped with the reason.
 """
+import json
 import os
 import resource
 import subprocess
@@ -66,6 +67,19 @@ class SmallDisk:
     def inside(self, *parts):
         """The same file as atomic (inside the namespace) names it."""
         return os.path.join(self.mountpoint, *parts)
+
+    def write_auth(self, data):
+        """agent/auth.json on the small disk (0600, 2-space JSON); its bytes."""
+        path = self.path("agent", "auth.json")
+        with open(path, "w") as f:
+            json.dump(data, f, indent=2)
+        os.chmod(path, 0o600)
+        with open(path, "rb") as f:
+            return f.read()
+
+    def read_auth_bytes(self):
+        with open(self.path("agent", "auth.json"), "rb") as f:
+            return f.read()
 
     def free(self):
         st = os.statvfs(self.path())

@@ -14,17 +14,16 @@ import signal
 import socket
 import ssl
 import subprocess
-import sys
 import threading
 import time
 import urllib.parse
 
 import pytest
 
-from conftest import NOBODY, PYTHON, ATOMIC_PY, AtomicEnv, assert_fails, clean_env, run_atomic, start_atomic
-from faults import PAGE, SmallDisk, file_size_limit
+from conftest import ATOMIC_PY, NOBODY, PYTHON, AtomicEnv, as_unprivileged, assert_fails, clean_env, run_atomic, start_atomic
+from faults import PAGE, file_size_limit
 from netfakes import ConnectProxy, close_listener, reply
-from oauthfakes import FakeClaude, http_get
+from oauthfakes import http_get
 
 HOUR_MS = 3600 * 1000
 TOKEN = "/v1/oauth/token"
@@ -176,23 +175,6 @@ def test_environment_keys_are_checked_like_stored_ones(atomic_env, value, code):
 
 # 2. Filesystem faults (§0.1, §0.6, §0.7, §4.5) -------------------------------------------------
 
-@pytest.fixture
-def disk(tmp_path):
-    small = SmallDisk(tmp_path / "disk", inodes=64)     # few inodes: filling them all is quick
-    os.mkdir(small.path("agent"), 0o700)
-    yield small
-    small.close()
-
-
-def _on_disk(disk, data):
-    path = disk.path("agent", "auth.json")
-    with open(path, "w") as f:
-        json.dump(data, f, indent=2)
-    os.chmod(path, 0o600)
-    with open(path, "rb") as f:
-        return f.read()
-
-
 def _fill_inodes(disk):
     n = 0
     while True:
@@ -216,7 +198,7 @@ FAULTS = ["full", "one page left", "two pages left", "no inodes left", "read-onl
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_a_disk_fault_leaves_the_old_file_spends_no_token_and_says_what_to_do(tmp_path, disk, claude, net, command, fault):
     claude.add_refresh_token(REFRESH)
-    before = _on_disk(disk, dict(BIG, openai={"type": "api_key", "key": "sk-0000000000000001"},
+    before = disk.write_auth(dict(BIG, openai={"type": "api_key", "key": "sk-0000000000000001"},
                                  anthropic=claude_entry()))
     if fault == "no inodes left":
         _fill_inodes(disk)
@@ -228,27 +210,25 @@ def test_a_disk_fault_leaves_the_old_file_spends_no_token_and_says_what_to_do(tm
     r = disk.run(args, clean_env(tmp_path, disk.inside("agent"), **net.env()), input=stdin)
     needle = "read-only file system" if fault == "read-only" else "no space left in"
     assert_fails(r, 7, needle, disk.inside("agent"))
-    with open(disk.path("agent", "auth.json"), "rb") as f:
-        assert f.read() == before                         # §0.7: old or new, here old
+    assert disk.read_auth_bytes() == before                         # §0.7: old or new, here old
     assert debris(disk.path("agent")) == []
     assert claude.token_requests() == []                  # §0.6: no token spent that could not be saved
 
 
 @pytest.mark.parametrize("fault", ["full", "read-only"])
 def test_a_fresh_token_works_on_a_full_or_read_only_disk_and_nothing_is_written(tmp_path, disk, net, fault):
-    before = _on_disk(disk, {"anthropic": claude_entry(HOUR_MS)})
+    before = disk.write_auth({"anthropic": claude_entry(HOUR_MS)})
     listing = sorted(os.listdir(disk.path("agent")))
     disk.fill() if fault == "full" else disk.remount_read_only()
     r = disk.run(["key", "anthropic"], clean_env(tmp_path, disk.inside("agent"), **net.env()))
     assert (r.returncode, r.stdout, r.stderr) == (0, ACCESS + "\n", "")     # §0.1
-    with open(disk.path("agent", "auth.json"), "rb") as f:
-        assert f.read() == before
+    assert disk.read_auth_bytes() == before
     assert sorted(os.listdir(disk.path("agent"))) == listing
 
 
 def test_a_refresh_on_a_full_disk_while_the_token_works_warns_and_uses_it(tmp_path, disk, claude, net):
     claude.add_refresh_token(REFRESH)
-    _on_disk(disk, dict(BIG, anthropic=claude_entry(2 * 60 * 1000)))
+    disk.write_auth(dict(BIG, anthropic=claude_entry(2 * 60 * 1000)))
     disk.fill(leave=2 * PAGE)
     r = disk.run(["key", "anthropic"], clean_env(tmp_path, disk.inside("agent"), **net.env()))
     assert (r.returncode, r.stdout) == (0, ACCESS + "\n")                    # §0.3 advisory window
@@ -270,7 +250,7 @@ def test_a_file_size_limit_is_exit_7_and_leaves_nothing_behind(atomic_env, claud
 
 def test_after_the_disk_is_freed_the_same_refresh_succeeds(tmp_path, disk, claude, net):
     claude.add_refresh_token(REFRESH)
-    _on_disk(disk, dict(BIG, anthropic=claude_entry()))
+    disk.write_auth(dict(BIG, anthropic=claude_entry()))
     disk.fill()
     env = clean_env(tmp_path, disk.inside("agent"), **net.env())
     assert_fails(disk.run(["key", "anthropic"], env), 7, "no space left")
@@ -756,7 +736,7 @@ def test_as_another_user_a_folder_of_someone_else_is_neither_read_nor_written(sh
     env.write_auth({"groq": {"type": "api_key", "key": GROQ}}, mode=0o644)
     os.chmod(env.agent_dir, 0o755)                              # root's, readable by uid 65534
     os.chown(env.auth_path, NOBODY, NOBODY)
-    python, preexec = __import__("conftest").as_unprivileged()
+    python, preexec = as_unprivileged()
     r = env.run("key", "groq", python=python, preexec_fn=preexec)
     assert (r.returncode, r.stdout) == (0, GROQ + "\n"), r.stderr     # root's folder: trusted, as /etc is
     os.chown(env.agent_dir, 1234, 1234)
@@ -808,38 +788,27 @@ def test_no_secret_reaches_the_argv_of_any_process(atomic_env, tmp_path):
 
 # 9. Network and proxies (§4.8, §4.9, §0.12) --------------------------------------------------
 
-class HostileProxy:
+class HostileProxy(ConnectProxy):
     """A proxy on 127.0.0.1 that answers CONNECT in one hostile way."""
 
+    ANSWERS = {"407": b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\n\r\n",
+               "403": b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
+               "garbage": b"SSH-2.0-OpenSSH_9.6\r\n",
+               "escape in reason": b"HTTP/1.1 502 \x1b[2JBad\r\n\r\n",
+               "close": b""}
+
     def __init__(self, behaviour):
-        self.behaviour = behaviour
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(8)
-        self.url = "http://127.0.0.1:%d" % self.listener.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
+        self.answer = self.ANSWERS[behaviour]
+        super().__init__(target_port=None)
 
-    def _serve(self):
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            try:
-                client.recv(65536)
-                answer = {"407": b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\n\r\n",
-                          "403": b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
-                          "garbage": b"SSH-2.0-OpenSSH_9.6\r\n",
-                          "escape in reason": b"HTTP/1.1 502 \x1b[2JBad\r\n\r\n",
-                          "close": b""}[self.behaviour]
-                client.sendall(answer)
-            except OSError:
-                pass
-            finally:
-                client.close()
-
-    def close(self):
-        close_listener(self.listener)
+    def _serve(self, client):
+        try:
+            client.recv(65536)
+            client.sendall(self.answer)
+        except OSError:
+            pass
+        finally:
+            client.close()
 
 
 @pytest.mark.parametrize("behaviour", ["407", "403", "garbage", "escape in reason", "close"])

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from conftest import AtomicEnv, NOBODY, assert_fails, clean_env, run_atomic, start_atomic, tree
-from faults import PAGE, SmallDisk, file_size_limit
+from conftest import NOBODY, AtomicEnv, assert_fails, clean_env, run_atomic, tree
+from faults import PAGE, file_size_limit
 from netfakes import reply
 from oauthfakes import http_get
 
@@ -57,23 +57,6 @@ def test_a_lock_that_is_a_link_to_a_folder_is_refused_and_the_folder_keeps_its_f
 
 # 2. A nearly full disk must not cost the refresh token ----------------------------------------
 
-@pytest.fixture
-def disk(tmp_path):
-    small = SmallDisk(tmp_path / "disk")
-    os.mkdir(small.path("agent"), 0o700)
-    yield small
-    small.close()
-
-
-def _disk_auth(disk, data):
-    path = disk.path("agent", "auth.json")
-    with open(path, "w") as f:
-        json.dump(data, f, indent=2)
-    os.chmod(path, 0o600)
-    with open(path, "rb") as f:
-        return f.read()
-
-
 # Two pages of other entries: the new document needs more room than the lock's own files.
 PADDING = {"padding-%d" % n: {"type": "api_key", "key": "k" * 1000} for n in range(6)}
 
@@ -81,7 +64,7 @@ PADDING = {"padding-%d" % n: {"type": "api_key", "key": "k" * 1000} for n in ran
 @pytest.mark.parametrize("left_ms", [-1000, 3 * 60 * 1000])
 def test_a_full_disk_refuses_the_refresh_before_spending_the_token(tmp_path, disk, claude, net, left_ms):
     claude.add_refresh_token(REFRESH)
-    before = _disk_auth(disk, dict(PADDING, anthropic=claude_entry(now_ms() + left_ms)))
+    before = disk.write_auth(dict(PADDING, anthropic=claude_entry(now_ms() + left_ms)))
     disk.fill(leave=2 * PAGE)
     env = clean_env(tmp_path, disk.inside("agent"), **net.env())
     r = disk.run(["key", "anthropic"], env)
@@ -91,8 +74,7 @@ def test_a_full_disk_refuses_the_refresh_before_spending_the_token(tmp_path, dis
         assert (r.returncode, r.stdout) == (0, OLD_ACCESS + "\n"), r.stderr
         assert "no space left" in r.stderr
     assert claude.token_requests() == []           # the refresh token was not spent
-    with open(disk.path("agent", "auth.json"), "rb") as f:
-        assert f.read() == before
+    assert disk.read_auth_bytes() == before
     assert temp_files(disk.path("agent")) == []
     disk.make_room()
     r = disk.run(["key", "anthropic"], env)
@@ -105,12 +87,11 @@ def test_a_full_disk_refuses_the_refresh_before_spending_the_token(tmp_path, dis
 # 3. Disk full / file too large during login is the user's situation, not a bug ----------------
 
 def test_a_full_disk_during_login_is_exit_7_naming_the_folder(tmp_path, disk):
-    before = _disk_auth(disk, PADDING)
+    before = disk.write_auth(PADDING)
     disk.fill(leave=2 * PAGE)
     r = disk.run(["login", "groq"], clean_env(tmp_path, disk.inside("agent")), input=KEY)
     assert_fails(r, 7, "no space left in " + disk.inside("agent"), "free")
-    with open(disk.path("agent", "auth.json"), "rb") as f:
-        assert f.read() == before
+    assert disk.read_auth_bytes() == before
     assert temp_files(disk.path("agent")) == []
 
 
@@ -275,7 +256,7 @@ def test_a_lock_file_another_program_holds_is_left_alone_and_named(atomic_env):
 
 
 def test_old_temp_files_of_ours_are_removed_before_a_write_needs_their_room(tmp_path, disk):
-    _disk_auth(disk, {})
+    disk.write_auth({})
     dead = disk.path("agent", ".auth.json.dead0001.tmp")   # a crashed writer's, filling the disk
     with open(dead, "wb") as f:
         os.posix_fallocate(f.fileno(), 0, disk.free())

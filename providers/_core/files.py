@@ -48,20 +48,21 @@ def commands_allowed(path, uid, mode):
 
 def commands_allowed_at(path):
     """commands_allowed for the file at path; a link (models.json may be one) counts as its target."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return False
-    return commands_allowed(os.path.realpath(path), st.st_uid, st.st_mode)
+    st = _stat_or_none(path)
+    return st is not None and commands_allowed(os.path.realpath(path), st.st_uid, st.st_mode)
 
 
 def controlled_by_others_at(path):
-    """controlled_by_others for the file at path (a link counts as its target), or None if absent."""
+    """controlled_by_others for the file at path (a link counts as its target); None if absent."""
+    st = _stat_or_none(path)
+    return st and controlled_by_others(os.path.realpath(path), st.st_uid, st.st_mode)
+
+
+def _stat_or_none(path):
     try:
-        st = os.stat(path)
+        return os.stat(path)
     except OSError:
         return None
-    return controlled_by_others(os.path.realpath(path), st.st_uid, st.st_mode)
 
 
 def read_capped(path, ctx, fix, private=True):
