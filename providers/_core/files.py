@@ -210,20 +210,22 @@ def check_base(base):
 
 def write_refused(directory, exc, path=None):
     """The error (exit 7) for a write the system refused: what happened, and what to do about it.
-    A full disk, a quota, a file-size limit or a read-only disk is the user's situation, not a bug."""
+    A full disk, a quota, a file-size limit or a read-only disk is the user's situation, not a bug.
+    `path`: the file being saved, named in the message."""
     code = getattr(exc, "errno", None)
+    saving = " to save %s" % os.path.basename(path) if path else ""
     if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
-        return Unsafe("no space left in %s (%s); free some space there, or set ATOMIC_CODING_AGENT_DIR "
-                      "to a folder on another disk, and try again" % (directory, exc.strerror))
+        return Unsafe("no space left in %s%s (%s); free some space there, or set ATOMIC_CODING_AGENT_DIR "
+                      "to a folder on another disk, and try again" % (directory, saving, exc.strerror))
     if code == errno.EFBIG:
         return Unsafe("cannot write %s: it would pass the file-size limit (ulimit -f); raise the limit "
                       "and try again" % (path or directory))
     if code == errno.EROFS:
-        return Unsafe("%s is on a read-only file system; atomic needs it writable to save credentials: "
-                      "set ATOMIC_CODING_AGENT_DIR to a writable folder" % directory)
+        return Unsafe("%s is on a read-only file system, so atomic cannot write there%s: set "
+                      "ATOMIC_CODING_AGENT_DIR to a writable folder" % (directory, saving))
     reason = " (%s)" % exc.strerror if getattr(exc, "strerror", None) else ""
-    return Unsafe("cannot write in %s%s; atomic needs it writable to save credentials: fix its "
-                  "permissions or set ATOMIC_CODING_AGENT_DIR" % (directory, reason))
+    return Unsafe("cannot write in %s%s%s; atomic needs it writable to save credentials: fix its "
+                  "permissions or set ATOMIC_CODING_AGENT_DIR" % (directory, saving, reason))
 
 
 def encode_json(data):

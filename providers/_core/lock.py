@@ -76,7 +76,7 @@ class FileLock:
         except OSError as exc:
             if exc.errno in (errno.ELOOP, errno.EISDIR):
                 raise _refused(self.flock_path, "is a symbolic link" if exc.errno == errno.ELOOP else "is a folder")
-            raise write_refused(self.directory, exc)
+            raise write_refused(self.directory, exc, self.path)
         st = os.fstat(self._fd)
         # The note truncates and rewrites this file: it must be ours alone, not a link into another one.
         problem = ("is not a regular file" if not stat.S_ISREG(st.st_mode)
@@ -116,7 +116,7 @@ class FileLock:
                     continue
             except OSError as exc:
                 self._note(busy=False)
-                raise write_refused(self.directory, exc)
+                raise write_refused(self.directory, exc, self.path)
             else:
                 try:
                     self._dir_fd, st = _open_dir(self.dir_path)
@@ -124,7 +124,7 @@ class FileLock:
                     _write_marker(self._dir_fd, self.dir_path)
                 except OSError as exc:
                     self._remove_own_dir()
-                    raise write_refused(self.directory, exc)
+                    raise write_refused(self.directory, exc, self.path)
                 finally:
                     self._note(busy=False)
                 return
