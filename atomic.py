@@ -587,8 +587,12 @@ def main(argv=None):
         except SystemExit as done:  # --help / --version printed: flush here, so a closed pipe is caught below
             sys.stdout.flush()
             return done.code or 0
-        code = args.func(args, Context())
-        sys.stdout.flush()
+        sys.stdout = _Stdout(sys.stdout)
+        try:
+            code = args.func(args, Context())
+            sys.stdout.flush()
+        finally:
+            sys.stdout = sys.stdout._stream
         return code
     except AtomicError as exc:
         return _fail(exc.message, exc.exit_code)
@@ -615,10 +619,45 @@ def _no_command():
                  "to a model", 2)
 
 
+class _Stdout:
+    """sys.stdout while a command runs: output the system refuses (stdout closed with `>&-`, a full
+    device) is a one-line error, not a bug; a reader that went away is still BrokenPipeError."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        return self._call("write", text)
+
+    def flush(self):
+        return self._call("flush")
+
+    def _call(self, name, *args):
+        from providers._core.errors import AtomicError
+        if self._stream is None:  # descriptor 1 was closed when atomic started
+            raise AtomicError("cannot write to stdout: it is closed; run atomic with stdout open")
+        try:
+            return getattr(self._stream, name)(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            try:  # what is still buffered would fail again at exit: send it nowhere
+                os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
+            except (OSError, ValueError):
+                pass
+            raise AtomicError("cannot write to stdout (%s); the output is lost" % (exc.strerror or exc))
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def _fail(message, code):
     from providers._core.mask import mask_text
+    from providers._core.text import printable
+    if sys.stderr is None:  # started with stderr closed: print() would fall back to stdout, which is data
+        return code
     try:
-        print("atomic: " + mask_text(message), file=sys.stderr)
+        print("atomic: " + mask_text(printable(message, lines=True)), file=sys.stderr)
     except (BrokenPipeError, OSError):
         pass
     return code

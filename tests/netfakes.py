@@ -214,7 +214,18 @@ class ConnectProxy:
             client.close()
 
     def close(self):
-        self.listener.close()
+        close_listener(self.listener)
+
+
+def close_listener(listener):
+    """Close a listening socket whose accept() another thread is blocked in. close() alone leaves
+    that accept() running in the kernel, still taking connections for a port a later listener may
+    be given: shutdown() first wakes it."""
+    try:
+        listener.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    listener.close()
 
 
 def _pipe(a, b):

@@ -12,6 +12,16 @@ def has_control_chars(text, c1=False):
     return any(ord(ch) < 32 or ord(ch) == 127 or (c1 and 127 < ord(ch) < 160) for ch in text)
 
 
+def printable(text, lines=False):
+    """text with every control character (C0, DEL, C1: what terminals obey) replaced by `?`, and
+    tabs and line breaks by spaces (lines=True keeps "\n", for reports made of several lines): a
+    server or a file must not be able to move the cursor, recolour the screen or add a line."""
+    if not has_control_chars(text, c1=True):
+        return text
+    return "".join(ch if ch == "\n" and lines else " " if ch in "\r\n\t" else "?" if ord(ch) < 32 or 127 <= ord(ch) < 160
+                   else ch for ch in text)
+
+
 def did_you_mean(name, choices, means=None):
     """' (did you mean 'x' or 'y'?)' for the choices closest to name, or ''.
 
