@@ -573,6 +573,7 @@ def main(argv=None):
         print("atomic: cannot import providers/ (%s); keep atomic.py and providers/ together" % exc,
               file=sys.stderr)
         return 1
+    sys.stdout = _Stdout(sys.stdout)
     try:
         words = sys.argv[1:] if argv is None else argv
         if not words:
@@ -587,12 +588,8 @@ def main(argv=None):
         except SystemExit as done:  # --help / --version printed: flush here, so a closed pipe is caught below
             sys.stdout.flush()
             return done.code or 0
-        sys.stdout = _Stdout(sys.stdout)
-        try:
-            code = args.func(args, Context())
-            sys.stdout.flush()
-        finally:
-            sys.stdout = sys.stdout._stream
+        code = args.func(args, Context())
+        sys.stdout.flush()
         return code
     except AtomicError as exc:
         return _fail(exc.message, exc.exit_code)
@@ -607,6 +604,8 @@ def main(argv=None):
             _print_masked_traceback()
         return _fail("internal error (a bug): %s: %s; run again with ATOMIC_DEBUG=1 and report it"
                      % (type(exc).__name__, exc), Exit.BUG)
+    finally:
+        sys.stdout = sys.stdout._stream if isinstance(sys.stdout, _Stdout) else sys.stdout
 
 
 def _no_command():

@@ -310,3 +310,25 @@ def test_an_unknown_client_id_suggests_updating_atomic(atomic_env, claude, net):
     assert_fails(atomic_env.run("key", "anthropic", env=net.env()), 5, "update atomic")
     claude.refresh_reply = reply(400, {"error": "unauthorized_client", "error_description": "no"})
     assert_fails(atomic_env.run("key", "anthropic", env=net.env()), 5, "update atomic")
+
+
+# Found after the merge of the talk and hardening work --------------------------------------------
+
+@pytest.mark.parametrize("args", [["--help"], ["key", "--help"], ["--version"], ["models", "--all"]])
+def test_help_and_output_to_a_full_device_are_one_line_not_a_bug(atomic_env, args):
+    from conftest import ATOMIC_PY, PYTHON
+
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([PYTHON, ATOMIC_PY] + args, env=atomic_env.env, stdin=subprocess.DEVNULL,
+                           stdout=full, stderr=subprocess.PIPE)
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.decode().splitlines() == ["atomic: cannot write to stdout (No space left on device); "
+                                              "the output is lost"], r.stderr
+
+
+def test_a_base_url_with_a_line_break_is_a_bad_file_not_a_request(atomic_env):
+    atomic_env.write_models({"providers": {"openai": {"baseUrl": "https://api.openai.com/v1\r\nX-Evil: 1"}}})
+    r = atomic_env.run("ask", "-m", "openai/gpt-4o", "hi", env={"OPENAI_API_KEY": "sk-test-openai-0000000001"})
+    assert_fails(r, 4, "base URL of openai", "baseUrl")
+    r = atomic_env.run("key", "openai", "--json", env={"OPENAI_API_KEY": "sk-test-openai-0000000001"})
+    assert_fails(r, 4, "base URL of openai")

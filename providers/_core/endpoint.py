@@ -6,8 +6,9 @@ key header of the wire API, or the provider's own key_header), the API's protoco
 then the provider's models.json `headers` (values resolved as keys are: $VAR, !command) and
 `authHeader`. A later line with the same name replaces an earlier one.
 """
-from .apis import APIS, DEFAULT_API
 from . import errors
+from .apis import APIS, DEFAULT_API
+from .text import has_control_chars
 
 
 def credential_headers(provider, credential, ctx, api=None):
@@ -96,6 +97,10 @@ def base_url(provider, ctx, credential=None, url=None):
     if url is None:
         config, _path = provider.config(ctx)
         url = config.get("baseUrl") if config and isinstance(config.get("baseUrl"), str) else provider.base_url
+    if any(ch.isspace() for ch in url) or has_control_chars(url, c1=True):
+        # A line break would end the request line and start a header of the file's choosing.
+        raise errors.BadFile("the base URL of %s (models.json or models.toml baseUrl) holds a space or a control "
+                             "character; fix it" % provider.id)
     return fill_placeholders(url, provider, ctx, credential)
 
 
