@@ -91,7 +91,8 @@ def add_login(commands):
     how.add_argument("--oauth", action="store_true", help="sign in with the subscription (OAuth), where offered")
     how.add_argument("--key", action="store_true", help="save an API key, where the provider also offers OAuth")
     p.add_argument("--device", action="store_true", help="device-code login for headless machines (openai-codex)")
-    p.add_argument("--enterprise-domain", metavar="DOMAIN", help="GitHub Enterprise Server domain (github-copilot)")
+    p.add_argument("--enterprise-domain", metavar="DOMAIN", help="the domain of a self-hosted server: GitHub Enterprise Server for "
+                        "github-copilot, or one of an extension's (self-managed GitLab for gitlab-duo)")
     p.add_argument("--env", metavar="NAME=VALUE", action="append", default=[],
                    help="store a provider setting with the key (e.g. CLOUDFLARE_ACCOUNT_ID); repeatable")
     p.add_argument("--force", action="store_true",
@@ -577,6 +578,7 @@ def main(argv=None):
         print("atomic: cannot import providers/ (%s); keep atomic.py and providers/ together" % exc,
               file=sys.stderr)
         return 1
+    sys.stdout = _Stdout(sys.stdout)
     try:
         words = sys.argv[1:] if argv is None else argv
         if not words:
@@ -607,6 +609,8 @@ def main(argv=None):
             _print_masked_traceback()
         return _fail("internal error (a bug): %s: %s; run again with ATOMIC_DEBUG=1 and report it"
                      % (type(exc).__name__, exc), Exit.BUG)
+    finally:
+        sys.stdout = sys.stdout._stream if isinstance(sys.stdout, _Stdout) else sys.stdout
 
 
 def _no_command():
@@ -619,10 +623,45 @@ def _no_command():
                  "to a model", 2)
 
 
+class _Stdout:
+    """sys.stdout while a command runs: output the system refuses (stdout closed with `>&-`, a full
+    device) is a one-line error, not a bug; a reader that went away is still BrokenPipeError."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        return self._call("write", text)
+
+    def flush(self):
+        return self._call("flush")
+
+    def _call(self, name, *args):
+        from providers._core.errors import AtomicError
+        if self._stream is None:  # descriptor 1 was closed when atomic started
+            raise AtomicError("cannot write to stdout: it is closed; run atomic with stdout open")
+        try:
+            return getattr(self._stream, name)(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            try:  # what is still buffered would fail again at exit: send it nowhere
+                os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
+            except (OSError, ValueError):
+                pass
+            raise AtomicError("cannot write to stdout (%s); the output is lost" % (exc.strerror or exc))
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def _fail(message, code):
     from providers._core.mask import mask_text
+    from providers._core.text import printable
+    if sys.stderr is None:  # started with stderr closed: print() would fall back to stdout, which is data
+        return code
     try:
-        print("atomic: " + mask_text(message), file=sys.stderr)
+        print("atomic: " + mask_text(printable(message, lines=True)), file=sys.stderr)
     except (BrokenPipeError, OSError):
         pass
     return code

@@ -62,6 +62,15 @@ def commands(python, home, pyz):
         json.dump({"openai": {"type": "api_key", "key": KEY}}, f, indent=2)
     os.chmod(os.path.join(stored, "auth.json"), 0o600)
     auth_agent = dict(base, ATOMIC_CODING_AGENT_DIR=stored)
+    # A models.json provider (whose entry might override an installed extension's), and an extension.
+    custom = os.path.join(home, "custom-agent")
+    os.makedirs(os.path.join(custom, "extensions"), 0o700)
+    with open(os.path.join(custom, "models.json"), "w") as f:
+        json.dump({"providers": {"my-proxy": {"baseUrl": "http://localhost:8000/v1", "api": "openai-completions",
+                                              "apiKey": KEY, "models": [{"id": "m"}]}}}, f)
+    with open(os.path.join(custom, "extensions", "acme.py"), "w") as f:
+        f.write("from providers import api\nPROVIDERS = [api.Provider('acme', 'Acme', env='ACME_API_KEY')]\n")
+    custom_agent = dict(base, ATOMIC_CODING_AGENT_DIR=custom, ACME_API_KEY=KEY)
     script = os.path.join(os.path.dirname(python), "atomic")
     py = [python, "-E"]
     return [
@@ -70,6 +79,8 @@ def commands(python, home, pyz):
         ("key openai (auth.json)", py + ["-c", MAIN, "key", "openai"], auth_agent),
         ("--help", py + ["-c", MAIN, "--help"], base),
         ("models --all", py + ["-c", MAIN, "models", "--all"], env_agent),
+        ("key my-proxy (models.json)", py + ["-c", MAIN, "key", "my-proxy"], custom_agent),
+        ("key acme (an extension)", py + ["-c", MAIN, "key", "acme"], custom_agent),
         ("console script: key openai", [script, "key", "openai"], env_agent),
         ("python -m atomic key openai", py + ["-m", "atomic", "key", "openai"], env_agent),
         ("atomic.pyz key openai", py + [pyz, "key", "openai"], env_agent),

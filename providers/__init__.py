@@ -22,7 +22,8 @@ class Provider:
     once it is set up (a stored entry, or one of its settings in the environment).
     """
     __slots__ = ("id", "name", "env", "base_url", "api", "auth", "module_name", "key_header",
-                 "settings", "subscription", "login_options", "custom", "aliases", "key_prefixes", "no_key")
+                 "settings", "subscription", "login_options", "custom", "aliases", "key_prefixes",
+                 "extension", "no_key")
 
     def __init__(self, id, name, env=(), base_url="", api="openai-completions", auth="key", module=None,
                  key_header=None, settings=(), subscription=None, login_options=(), custom=False,
@@ -34,10 +35,13 @@ class Provider:
         self.subscription, self.login_options, self.custom = subscription, tuple(login_options), custom
         self.aliases, self.key_prefixes = tuple(aliases.split()), tuple(key_prefixes.split())
         self.no_key = no_key
+        self.extension = None  # the extension that declared this row (_core/extensions.py), or None
 
     def module(self):
         """The provider's own module (imported now, on first use), or None for a plain row.
         Its path is the id with - and . as _ (openai-codex -> providers.openai_codex)."""
+        if self.extension is not None:
+            return self.extension.module  # loaded with its rows, every call guarded
         if self.module_name is None:
             return None
         import importlib
@@ -177,8 +181,9 @@ def aliased(name):
 
 def find(name, ctx, hint=None):
     """The provider called `name`: a built-in id, else a custom provider of models.json, else an
-    alias; a usage error listing candidates or "did you mean" (then `hint`) when there is none.
-    models.json is read only when the name is not a built-in id, so `atomic key openai` stays cheap."""
+    alias, else an extension's provider (id, then alias); a usage error listing candidates or "did
+    you mean" (then `hint`) when there is none. models.json is read only when the name is not a
+    built-in id, and extensions are looked for only after that, so `atomic key openai` stays cheap."""
     provider = _BY_ID.get(name)
     if provider is not None:
         return provider
@@ -190,13 +195,20 @@ def find(name, ctx, hint=None):
     except errors.BadFile:
         if name in _BY_ALIAS:
             return _BY_ALIAS[name]  # a broken models.json stops a custom provider, not `atomic key claude`
+        provider = extension(name, ctx)
+        if provider is not None:
+            return provider  # nor an extension's
         raise
     if name in configs:
-        return custom_provider(name, configs[name])
+        # An extension's provider keeps its code when models.json has an entry for it: an override.
+        return extension(name, ctx, aliases=False) or custom_provider(name, configs[name])
     if name in _BY_ALIAS:  # after models.json: a custom provider named like an alias keeps its name
         return _BY_ALIAS[name]
+    provider = extension(name, ctx)
+    if provider is not None:
+        return provider
     custom = [custom_provider(pid, c) for pid, c in configs.items() if pid not in _BY_ID]
-    raise unknown_provider(name, custom, hint)
+    raise unknown_provider(name, custom + extension_providers(ctx, warn=False), hint)
 
 
 def unknown_provider(name, custom=(), hint=None):
@@ -266,12 +278,99 @@ def in_menu_order(providers):
     return subscriptions, sorted((p for p in providers if p not in subscriptions), key=lambda p: p.name.lower())
 
 
-def all_providers(ctx):
-    """Built-in providers, then the custom providers of models.json (BadFile if it is broken)."""
+def all_providers(ctx, warn=True):
+    """Built-in providers, then the extensions' (each imported now; a broken one is left out, with
+    a warning unless warn=False), then the custom providers of models.json (BadFile if it is broken)."""
+    customs = custom_providers(ctx)
+    loaded = extension_providers(ctx, warn)
+    declared = {row.id for row in loaded}  # foo-cn of foo.py: its entry is an override too
+    return builtins() + loaded + [p for p in customs if p.id not in declared]
+
+
+def custom_providers(ctx):
+    """The providers models.json defines (BadFile if it is broken); an entry for a built-in or an
+    extension's provider is an override of that one, not a provider of its own."""
     from ._models.files import read_models_files
 
     configs, _origin = read_models_files(ctx)
-    return builtins() + [custom_provider(pid, config) for pid, config in configs.items() if pid not in _BY_ID]
+    taken = set(_BY_ID) | set(extension_ids(ctx))
+    return [custom_provider(pid, config) for pid, config in configs.items() if pid not in taken]
+
+
+# Extensions (providers/_core/extensions.py finds and loads them) -------------------------------
+
+def extension_ids(ctx):
+    """The ids of every extension there is, from file and entry-point names: nothing is imported."""
+    from ._core.extensions import discover
+
+    return list(discover(ctx))
+
+
+def extension(name, ctx, aliases=True):
+    """The extension's provider called `name` (its module imported now), or None; the extension's
+    error when the one of that id cannot be used. Ids are matched by name first (an extension of
+    id foo declares foo and foo-*); aliases=True then imports every extension to match aliases."""
+    from ._core import errors
+    from ._core.extensions import discover
+
+    found = discover(ctx)
+    for ext_id in sorted(found, key=len, reverse=True):  # foo-bar.py before foo.py for foo-bar
+        if name == ext_id or name.startswith(ext_id + "-"):
+            try:
+                rows = _rows(found[ext_id], ctx)
+            except errors.AtomicError:
+                if name == ext_id:
+                    raise
+                continue
+            for row in rows:
+                if row.id == name:
+                    return row
+    if aliases:
+        for row in extension_providers(ctx, warn=False):
+            if name in row.aliases:
+                return row
+    return None
+
+
+def extension_providers(ctx, warn=True):
+    """The rows of every extension that loads, in discovery order; with warn, a broken one is
+    named with its error (once per process)."""
+    from ._core import errors
+    from ._core.extensions import discover
+
+    rows = []
+    for ext in discover(ctx).values():
+        try:
+            rows.extend(_rows(ext, ctx))
+        except errors.AtomicError as exc:
+            if warn:
+                ctx.warn("%s (the %s extension is left out)" % (exc.message, ext.id))
+    return rows
+
+
+def broken_extensions(ctx):
+    """[(extension, its error)] for every extension that cannot be used, each tried now."""
+    from ._core import errors
+    from ._core.extensions import discover
+
+    broken = []
+    for ext in discover(ctx).values():
+        try:
+            _rows(ext, ctx)
+        except errors.AtomicError as exc:
+            broken.append((ext, exc))
+    return broken
+
+
+def _rows(ext, ctx):
+    from ._core.extensions import rows
+
+    return rows(ext, ctx, Provider, _built_in_owner)
+
+
+def _built_in_owner(name):
+    provider = _BY_ID.get(name) or _BY_ALIAS.get(name)
+    return provider.id if provider is not None else None
 
 
 def custom_provider(pid, config):

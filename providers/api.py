@@ -4,6 +4,36 @@ A provider module (providers/anthropic.py, an extension file) is plain functions
 names; atomic calls each hook only if the module has it, except `login` for a provider that
 signs in with OAuth (and `refresh` if its tokens expire).
 
+An extension is such a module outside atomic (docs/extensions.md says where atomic finds them).
+It also declares its registry rows, written as the built-in rows of providers/__init__.py are:
+
+    PROVIDERS = [api.Provider(id, name, env=(), base_url="", api="openai-completions", auth="key",
+                              key_header=None, settings=(), subscription=None, login_options=(),
+                              aliases="", key_prefixes="")]
+
+The id of the first row is the file's name (gitlab_duo.py: gitlab-duo) or the entry point's;
+other rows' ids start with it and a hyphen. No row may take a built-in provider's id or alias.
+auth is "key", "oauth" or both ("oauth" needs login, and a subscription label for the login
+menu); api is the wire API of the provider's models unless a model names its own. A minimal
+complete extension, ~/.atomic/agent/extensions/acme.py:
+
+    # --- minimal extension ---
+    from providers import api
+
+    PROVIDERS = [api.Provider("acme", "Acme AI", env="ACME_API_KEY", base_url="https://api.acme.example.com/v1",
+                              api="openai-completions", aliases="roadrunner")]
+
+
+    def models(ctx):
+        return [{"id": "acme-large", "name": "Acme Large", "contextWindow": 131072, "maxTokens": 8192}]
+
+
+    def prepare(request, credential, model, ctx):
+        request.headers.set("Acme-Client", "atomic")  # what this provider wants on every request
+    # --- end ---
+
+The hooks, for built-in modules and extensions alike:
+
     login(ctx, options) -> entry
         Sign in; return the auth.json record, e.g. {"type": "oauth", "access": ..., "refresh": ...,
         "expires": <epoch ms>, ...extras}. options: {"device": bool, "enterprise_domain": str or
@@ -43,12 +73,23 @@ signs in with OAuth (and `refresh` if its tokens expire).
         it from the environment (the provider is named and skipped). None: the provider's first
         registry variable. atomic adds the entry's `env` settings and, where models.json sets an
         address, the SDK's base-URL variable.
-    models(credential, ctx) -> [model record, ...]
-        The models the provider's own server lists now (llama.cpp's GET /v1/models), for a
-        provider whose models are not the catalogue's: asked by `atomic models PROVIDER` and when
-        `atomic ask -m PROVIDER[/MODEL]` needs them. Records have the catalogue's shape (id, name,
-        api, provider, baseUrl, contextWindow, maxTokens, ...). Raise NetworkError (one line)
-        when the server does not answer.
+    models(ctx) -> [model, ...]
+        The provider's models when atomic's catalogue has none for it (an extension): records as
+        models.json's "models" takes them ({"id", "name", "api", "baseUrl", "reasoning", "input",
+        "contextWindow", "maxTokens", "cost", "headers", ...}; api and baseUrl default to the row's).
+        Called whenever the catalogue is read, so no requests and nothing slow. models.json's
+        entry for the provider applies on top (baseUrl, modelOverrides, more models).
+    wire(api) -> module or None
+        The protocol of a wire API atomic does not speak, for a model whose "api" is that id: an
+        object with build(model, base_url, headers, turn) -> ApiRequest and read(events, answer)
+        like the modules of providers/_wire (see providers/_wire/__init__.py). None: atomic's own.
+    served_models(credential, ctx) -> [model record, ...]
+        The models the provider's own server lists now (llama.cpp's GET /v1/models), asked of it
+        with the credential: unlike models(ctx), this makes a request, so atomic calls it only
+        for `atomic models PROVIDER` and when `atomic ask -m PROVIDER[/MODEL]` needs a model the
+        catalogue lacks. Records have the catalogue's full shape (id, name, api, provider,
+        baseUrl, contextWindow, maxTokens, ...). Raise NetworkError (one line) when the server
+        does not answer.
     ambient(ctx) -> Credential or None
         A credential from the cloud's own chain, for a provider whose row lists "cloud" in its
         auth (Google Application Default Credentials, the AWS chain): asked after every other
@@ -63,12 +104,16 @@ row's `settings` names as found: the auth.json entry's env, then the environment
 (what the provider module put there). settings(ctx, provider_id) gives the same for a module's
 own use before there is a credential.
 
+An extension's hook that raises anything but the errors below is reported as that extension's
+failure (exit 1, naming it), as is an answer of the wrong shape; the errors below keep their
+meaning and exit codes.
+
 Everything a module needs is below: errors (each carries its exit code), the HTTP helper,
 OAuth and device-code helpers, and prompts. Names are loaded on first use, so importing this
 module costs almost nothing.
 """
-HOOKS = ("login", "refresh", "account", "headers", "base_url", "prepare", "error_hint", "export", "models",
-         "ambient")
+HOOKS = ("login", "refresh", "account", "headers", "base_url", "prepare", "error_hint", "export", "ambient",
+         "models", "wire", "served_models")
 
 ERRORS = ("AtomicError", "UsageError", "NotLoggedIn", "BadFile", "LoginAgain", "NetworkError", "Unsafe",
           "CommandFailed", "LoginFailed")
@@ -96,6 +141,11 @@ _LAZY.update({
     "Credential": ("._core.chain", "Credential"),
     "MissingSetting": ("._core.errors", "MissingSetting"),
     "sign_jwt": ("._core.rs256", "sign_jwt"),
+    "Provider": (".", "Provider"),
+    "ApiRequest": ("._wire", "ApiRequest"),
+    "ProviderError": ("._wire", "ProviderError"),
+    "json_event": ("._wire", "json_event"),
+    "domain_host": ("._core.text", "domain_host"),
 })
 
 __all__ = ["HOOKS", "settings"] + sorted(_LAZY)

@@ -32,8 +32,6 @@ NOT_SUPPORTED_HINT = ("GitHub Copilot does not serve this model to your account 
                       "open Copilot Chat in VS Code, pick the model in the model picker and enable it "
                       "(or ask your organisation's Copilot admin to allow it), then try again")
 
-_HOST_LABEL = r"^(?!-)[a-z0-9-]{1,63}(?<!-)$"  # one label of a host name (`re` is imported where used)
-
 
 def login(ctx, options):
     """Device-flow sign-in; returns the auth.json record (nothing is written here)."""
@@ -269,16 +267,8 @@ def _normalize_domain(text, where):
     raw = (text or "").strip()
     if not raw:
         return _GITHUB
-    import urllib.parse
-
-    try:
-        host = urllib.parse.urlsplit(raw if "://" in raw else "https://" + raw).hostname
-    except ValueError:
-        host = None
-    host = (host or "").rstrip(".")
-    import re
-
-    if not host or not all(re.match(_HOST_LABEL, label) for label in host.split(".")):
+    host = api.domain_host(raw)
+    if host is None:
         raise api.UsageError("%s %r is not a domain or URL; give the server's address, e.g. "
                          "github.example.com or https://github.example.com (empty for github.com)"
                          % (where, raw[:100]))

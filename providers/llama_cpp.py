@@ -37,7 +37,7 @@ def base_url(credential):
     return inference_base(credential.settings.get("LLAMA_BASE_URL"))
 
 
-def models(credential, ctx):
+def served_models(credential, ctx):
     """The models the server lists now, as catalogue records; NetworkError (one line) when no
     server answers at the address."""
     base = base_url(credential)

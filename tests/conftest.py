@@ -226,6 +226,18 @@ def shared_tmp():
 
 
 @pytest.fixture
+def disk(tmp_path):
+    """A 256 KiB tmpfs (64 inodes) that only the atomic processes a test starts through it see,
+    with an empty agent folder: tests/faults.py SmallDisk."""
+    from faults import SmallDisk
+
+    small = SmallDisk(tmp_path / "disk", inodes=64)
+    os.mkdir(small.path("agent"), 0o700)
+    yield small
+    small.close()
+
+
+@pytest.fixture
 def net(tmp_path):
     """Loopback stand-ins of the providers' hosts behind a CONNECT proxy, trusted via a test CA."""
     from netfakes import Network

@@ -28,6 +28,8 @@ HOSTS = [
     "oauth2.googleapis.com", "us-central1-aiplatform.googleapis.com", "aiplatform.googleapis.com",
     "aiplatform.eu.rep.googleapis.com",
     "gateway.ai.cloudflare.com", "api.cloudflare.com", "gw.example.com",
+    # GitLab Duo and the extension of tests/test_extensions.py.
+    "gitlab.com", "cloud.gitlab.com", "gitlab.example.com", "acme.example.com", "api.acme.example.com",
 ]
 
 
@@ -217,7 +219,18 @@ class ConnectProxy:
             client.close()
 
     def close(self):
-        self.listener.close()
+        close_listener(self.listener)
+
+
+def close_listener(listener):
+    """Close a listening socket whose accept() another thread is blocked in. close() alone leaves
+    that accept() running in the kernel, still taking connections for a port a later listener may
+    be given: shutdown() first wakes it."""
+    try:
+        listener.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    listener.close()
 
 
 def _pipe(a, b):

@@ -1,6 +1,8 @@
-"""The documented resolution order and exit codes are the ones the code has."""
+"""The documented resolution order, exit codes and fault-injection figures are the ones the code has."""
 import os
 import re
+import subprocess
+import sys
 
 from conftest import REPO, run_atomic, clean_env
 
@@ -84,3 +86,14 @@ def test_readme_names_every_alias():
     for provider in builtins():
         for alias in provider.aliases:
             assert "`%s`" % alias in section, alias
+
+
+def test_readme_fault_injection_figures_add_up_to_the_collected_cases():
+    block = re.search(r"<!-- fault-injection.*?-->\n(.*?)<!-- /fault-injection -->", _readme(), re.S).group(1)
+    rows = [[cell.strip("* ") for cell in line.strip("|").split("|")] for line in block.splitlines()[2:]]
+    *classes, total = rows
+    for column in (1, 2, 3):
+        assert sum(int(row[column]) for row in classes) == int(total[column]), column
+    collected = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                                os.path.join(REPO, "tests", "test_faults.py")], capture_output=True, text=True, cwd=REPO)
+    assert "%s tests collected" % total[1] in collected.stdout, collected.stdout[-300:]

@@ -190,6 +190,6 @@ def test_a_broken_models_json_leaves_the_built_in_providers_on_the_menu(atomic_e
         term.expect("Paste your Groq API key")
         term.write(KEY + "\r")
         code, output = term.finish()
-    assert "atomic: warning: " in screen and "the menu shows the built-in providers only" in screen
+    assert "atomic: warning: " in screen and "the menu shows the built-in providers and extensions only" in screen
     assert code == 0, output
     assert atomic_env.read_auth() == {"groq": {"type": "api_key", "key": KEY}}

@@ -102,7 +102,8 @@ def test_base_url_and_wire_api_are_ones_the_catalogue_uses():
 HOOK_PARAMETERS = {"login": ["ctx", "options"], "refresh": ["entry", "ctx"], "account": ["entry"],
                    "headers": ["credential"], "base_url": ["credential"],
                    "prepare": ["request", "credential", "model", "ctx"], "error_hint": ["status", "message"],
-                   "export": ["credential", "ctx"], "models": ["credential", "ctx"], "ambient": ["ctx"]}
+                   "export": ["credential", "ctx"], "ambient": ["ctx"], "models": ["ctx"], "wire": ["api"],
+                   "served_models": ["credential", "ctx"]}
 
 
 def test_the_contract_in_the_api_docstring_is_the_one_checked_here():
@@ -143,3 +144,58 @@ def test_modules_are_imported_lazily():
             "print(before, 'providers.openai_codex' in sys.modules)" % REPO)
     out = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, check=True).stdout
     assert out.decode().strip() == "['providers'] True"
+
+
+# Extensions are held to the same contract ---------------------------------------------------
+
+EXAMPLE = os.path.join(REPO, "examples", "extensions", "custom_provider_gitlab_duo.py")
+
+
+def test_built_in_rows_pass_the_check_extension_rows_get():
+    from providers._core.contract import row_problems
+    for provider in builtins():
+        assert row_problems(provider, provider.module()) == [], provider.id
+
+
+def _extension_sources():
+    import providers.api as api
+    with open(EXAMPLE, encoding="utf-8") as f:
+        example = f.read()
+    minimal = api.__doc__.split("# --- minimal extension ---\n")[1].split("    # --- end ---")[0]
+    import textwrap
+    return {"gitlab_duo (the example)": ("gitlab-duo", example), "acme (api.py's minimal example)":
+            ("acme", textwrap.dedent(minimal))}
+
+
+@pytest.mark.parametrize("name", sorted(_extension_sources()))
+def test_the_example_extensions_follow_the_contract(name, tmp_path):
+    import ast
+    import importlib.util
+    import inspect
+
+    from providers import Provider
+    from providers._core.contract import row_problems
+
+    pid, source = _extension_sources()[name]
+    path = tmp_path / (pid.replace("-", "_") + ".py")
+    path.write_text(source)
+    imported = {n.module if isinstance(n, ast.ImportFrom) else a.name for n in ast.walk(ast.parse(source))
+                if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+    assert {m for m in imported if m == "atomic" or m.startswith("providers")} == {"providers"}
+    assert all(isinstance(n, ast.Import) or n.names[0].name == "api" for n in ast.walk(ast.parse(source))
+               if isinstance(n, ast.ImportFrom) and n.module == "providers")  # from providers import api, only
+    spec = importlib.util.spec_from_file_location("contract_" + pid.replace("-", "_"), str(path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rows = module.PROVIDERS
+    assert rows and all(isinstance(row, Provider) for row in rows) and rows[0].id == pid
+    for row in rows:
+        assert row_problems(row, module) == [], row.id
+    hooks = {n for n, v in vars(module).items() if inspect.isfunction(v) and v.__module__ == module.__name__
+             and not n.startswith("_")} & set(HOOK_PARAMETERS)
+    assert "models" in hooks
+    for hook in hooks:
+        assert list(inspect.signature(getattr(module, hook)).parameters) == HOOK_PARAMETERS[hook], (name, hook)
+    public = {n for n, v in vars(module).items() if inspect.isfunction(v) and v.__module__ == module.__name__
+              and not n.startswith("_")}
+    assert public <= set(HOOK_PARAMETERS), public - set(HOOK_PARAMETERS)  # helpers are _private

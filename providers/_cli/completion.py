@@ -157,19 +157,22 @@ def _values(action, partial, ctx):
 
 
 def provider_words(ctx):
-    """[(id or alias, name)] of every provider, custom ones included (built-ins alone when
-    models.json is broken: completion never fails)."""
-    from .. import all_providers, builtins
+    """[(id or alias, name)] of every provider: built-in, extensions' (by id: none is imported at a
+    Tab), then custom ones (built-ins and extensions alone when models.json is broken: completion
+    never fails)."""
+    from .. import builtins, custom_providers, extension_ids
     from .._core.errors import AtomicError
 
     try:
-        providers = all_providers(ctx)
+        customs = custom_providers(ctx)
     except AtomicError:
-        providers = builtins()
+        customs = []
     words = []
-    for provider in providers:
+    for provider in builtins():
         words.append((provider.id, provider.name))
-        words.extend((alias, "%s (%s)" % (provider.name, provider.id)) for alias in getattr(provider, "aliases", ()))
+        words.extend((alias, "%s (%s)" % (provider.name, provider.id)) for alias in provider.aliases)
+    words.extend((ext_id, "extension") for ext_id in extension_ids(ctx))
+    words.extend((provider.id, provider.name) for provider in customs)
     return words
 
 

@@ -2,7 +2,7 @@
 saving or removing entries, never replacing one silently."""
 import os
 
-from .. import builtin, builtins, find, key_owner, siblings
+from .. import builtin, builtins, extension_providers, find, key_owner, siblings
 from .._core.errors import BadFile, LoginFailed, UsageError
 from .._core.keys import is_variable_name
 from .._core.store import check_writable, current_auth, get_entry, read_auth, update_auth
@@ -23,7 +23,7 @@ def login(args, ctx):
                              "there is no menu); `atomic login --help` shows examples")
         provider, method = choose(ctx)
         method = method or _choose_method(provider, args, ctx)
-    _check_login_flags(provider, method, args)
+    _check_login_flags(provider, method, args, ctx)
     settings = _parse_settings(args.env)
     check_writable(ctx)  # before the browser or the prompt: a login that cannot be saved is wasted
     _check_replacing(provider, method, args, ctx)
@@ -234,14 +234,15 @@ def _mention_siblings(provider, ctx):
                 % (provider.name, provider.id, ", ".join("%s (%s)" % (p.id, p.name) for p in others)))
 
 
-def _check_login_flags(provider, method, args):
+def _check_login_flags(provider, method, args, ctx):
     """--device and --enterprise-domain only where they do something: ignored, they mislead."""
     if args.enterprise_domain is not None and "enterprise_domain" not in provider.login_options:
-        takers = [p.id for p in builtins() if "enterprise_domain" in p.login_options]
+        takers = [p.id for p in builtins() + extension_providers(ctx, warn=False) if "enterprise_domain" in p.login_options]
         raise UsageError("--enterprise-domain is only for %s; leave it out for %s" % (", ".join(takers), provider.id))
     if args.device and method != "oauth":
-        raise UsageError("--device is only for subscription logins (openai-codex, github-copilot); "
-                         "the %s login takes an API key" % provider.id)
+        takers = [p.id for p in builtins() + extension_providers(ctx, warn=False) if "device" in p.login_options]
+        raise UsageError("--device is only for subscription logins (%s); the %s login takes an API key"
+                         % (", ".join(takers), provider.id))
 
 
 def _choose_method(provider, args, ctx):

@@ -3,7 +3,7 @@ of models.json too), laid out in columns so the whole menu fits the terminal; an
 number, an id or an alias, and asked again after a wrong answer."""
 import os
 
-from .. import all_providers, builtins, find, in_menu_order
+from .. import all_providers, builtins, extension_providers, find, in_menu_order
 from .._core.errors import AtomicError, UsageError
 from .prompts import ask
 
@@ -16,8 +16,8 @@ SPARE_LINES = 7   # two headings, the prompt, a line for a wrong answer's messag
 def choose(ctx):
     """(provider, "oauth" / "key"), or (provider, None) when it was named and its way of signing
     in is still to be chosen (Anthropic: subscription or key)."""
-    subscriptions = [(p, "oauth", p.subscription) for p in in_menu_order(builtins())[0]]
     keyed = [(p, "key", p.name) for p in sorted(_key_providers(ctx), key=lambda p: p.name.lower())]
+    subscriptions = [(p, "oauth", p.subscription) for p in in_menu_order(builtins() + extension_providers(ctx))[0]]
     numbered = subscriptions + keyed
     width, height = terminal_size(ctx)
     ctx.stderr.write("".join(line + "\n" for line in menu_lines(subscriptions, keyed, width, height)))
@@ -42,8 +42,8 @@ def _key_providers(ctx):
     try:
         providers = all_providers(ctx)
     except AtomicError as exc:  # a broken models.json: the built-in providers still work
-        ctx.warn("%s; the menu shows the built-in providers only" % exc.message)
-        providers = builtins()
+        ctx.warn("%s; the menu shows the built-in providers and extensions only" % exc.message)
+        providers = builtins() + extension_providers(ctx)
     return [p for p in providers if "key" in p.auth]
 
 

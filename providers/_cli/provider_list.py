@@ -1,26 +1,29 @@
 """`atomic providers`: every provider atomic knows, the names it answers to, and where its
 credential comes from now (found as listings find it: no !command run, no token refreshed)."""
-from .. import all_providers, builtins
+from .. import all_providers, broken_extensions, builtins, extension_providers
 from .._core.errors import AtomicError
 
 HEADERS = ("ID", "NAME", "ALIASES", "ENVIRONMENT", "AUTH", "CREDENTIAL")
 
 
 def collect_providers(ctx):
-    """[{id, name, aliases, env, auth, custom, source, ...}] for built-in then custom providers."""
+    """[{id, name, aliases, env, auth, custom, source, ...}] for built-in providers, extensions'
+    (each with `extension`: where it is; a broken one with `broken` and its problem), then custom ones."""
     from .._core.chain import resolve
     from .._core.errors import NothingFound
 
     try:
-        providers = all_providers(ctx)
+        providers = all_providers(ctx, warn=False)  # a broken extension gets a row of its own, below
     except AtomicError as exc:  # a broken models.json: still list the built-in providers
-        ctx.warn("%s; listing the built-in providers only" % exc.message)
-        providers = builtins()
+        ctx.warn("%s; listing the built-in providers and extensions only" % exc.message)
+        providers = builtins() + extension_providers(ctx, warn=False)
     rows = []
     for provider in providers:
         row = {"id": provider.id, "name": provider.name, "aliases": list(provider.aliases),
                "env": list(provider.env), "auth": list(provider.auth), "custom": provider.custom,
                "source": None}
+        if provider.extension is not None:
+            row["extension"] = provider.extension.where
         try:
             row["source"] = resolve(provider, ctx, run_commands=False, refresh=False).source
         except NothingFound:
@@ -29,6 +32,9 @@ def collect_providers(ctx):
         except AtomicError as exc:
             row["problem"] = exc.message
         rows.append(row)
+    for ext, exc in broken_extensions(ctx):
+        rows.append({"id": ext.id, "name": "", "aliases": [], "env": [], "auth": [], "custom": False, "source": None,
+                     "extension": ext.where, "broken": True, "problem": exc.message})
     return rows
 
 
@@ -41,6 +47,8 @@ def provider_lines(rows):
 
 
 def _credential(row):
+    if row.get("broken"):
+        return "broken extension (see `atomic status`)"
     if row.get("problem"):
         return "broken (see `atomic status`)"
     if row.get("noKeyNeeded"):

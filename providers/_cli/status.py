@@ -3,7 +3,7 @@ problems found. A provider whose credential is there but broken (a refresh that 
 reference to an unset variable) keeps its row, with the problem."""
 import sys
 
-from .. import all_providers, builtins
+from .. import all_providers, broken_extensions, builtins, extension_providers
 from .._core.errors import AtomicError
 from .._core.mask import mask_value
 
@@ -24,10 +24,10 @@ def collect_status(ctx):
         problems.append(exc.message)
         files = [auth.path]
     try:
-        providers = all_providers(ctx)
+        providers = all_providers(ctx, warn=False)  # a broken extension gets a row of its own, below
     except AtomicError as exc:
         problems.append(exc.message)
-        providers = builtins()
+        providers = builtins() + extension_providers(ctx, warn=False)
     rows = []
     for provider in providers:
         try:
@@ -46,6 +46,9 @@ def collect_status(ctx):
         row = _row(provider, found, ctx)
         row["shadowed"] = shadowed(provider, ctx, found)
         rows.append(row)
+    for ext, exc in broken_extensions(ctx):
+        rows.append({"id": ext.id, "name": ext.id, "source": None, "credential": None, "problem": exc.message,
+                     "shadowed": [], "extension": ext.where, "broken": True})
     for row in rows:
         defined = _defined_in(row["id"], ctx)
         if defined:
@@ -76,7 +79,10 @@ def _row(provider, found, ctx):
         row["expiresIn"] = _duration(found.expires_at / 1000 - ctx.now())
     if found.is_oauth:
         hook = provider.hook("account")
-        account = hook(found.entry) if hook is not None else None
+        try:
+            account = hook(found.entry) if hook is not None else None
+        except AtomicError as exc:  # an extension's account() that fails: the credential still shows
+            account, row["problem"] = None, exc.message
         if account:
             row["account"] = account
     return row

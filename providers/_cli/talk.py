@@ -25,9 +25,7 @@ class StreamCut(NetworkError):
 
 def send(ctx, provider, model, turn, answer, sleep=time.sleep):
     """Send one turn to model and read the answer into `answer`; AtomicError on failure."""
-    from .._wire import module_for
-
-    wire = module_for(model.get("api") or provider.api)
+    wire = _wire(provider, model)
     credential = _credential(provider, ctx)
     renewed, tries = False, 0
     while True:
@@ -63,6 +61,16 @@ def new_session_id():
     import uuid
 
     return str(uuid.uuid4())
+
+
+def _wire(provider, model):
+    """The protocol module of the model's wire API: the provider's own (its wire() hook), else atomic's."""
+    from .._wire import module_for
+
+    api = model.get("api") or provider.api
+    hook = provider.hook("wire")
+    own = hook(api) if hook is not None else None
+    return own if own is not None else module_for(api)
 
 
 def _credential(provider, ctx):

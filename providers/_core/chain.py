@@ -57,6 +57,11 @@ def from_cli_option(provider, ctx, res):
     if ctx.cli_key is None:
         return res.skip("--api-key: not given")
     value, source = ctx.cli_key
+    from .keys import key_problem
+
+    problem = key_problem(value)
+    if problem:
+        raise errors.UsageError("%s: the key %s; give the key alone" % (source, problem))
     return Credential(value, source)
 
 
@@ -83,18 +88,33 @@ def from_auth_file(provider, ctx, res):
         return res.skip("auth.json: the %s entry has no key" % provider.id)
     if key.startswith("!") and not res.run_commands:
         return Credential(None, auth.named("!command, not run"), entry)
-    from .keys import resolve_value
+    from .keys import resolve_key
 
     origin = "%s: %s.key" % (auth.path, provider.id)
-    return Credential(resolve_value(key, ctx, origin, env=entry.get("env"), allow_commands=auth.commands_allowed),
+    if not key.startswith("!"):  # a !command's refusal names the !command (keys.py)
+        refuse_if_others_control(auth.controlled_by_others(), origin)
+    return Credential(resolve_key(key, ctx, origin, env=entry.get("env"), allow_commands=auth.commands_allowed),
                       auth.named(), entry)
 
+
+def refuse_if_others_control(reason, origin):
+    """Unsafe (exit 7) for a key in a file another user could have written: their key would
+    carry our prompts to their account."""
+    if reason:
+        raise errors.Unsafe("%s: not using this key, because %s; run `chmod 700` on the folder and `chmod 600` "
+                     "on the file (and make them yours), or store the key elsewhere" % (origin, reason))
 
 
 def from_environment(provider, ctx, res):
     """the provider's environment variable(s)"""
     for name in _set_variables(provider, ctx):
-        return Credential(ctx.env(name).strip(), "env " + name)
+        value = ctx.env(name).strip()
+        from .keys import key_problem  # here: the env-var path of `atomic key` imports nothing more
+
+        problem = key_problem(value)
+        if problem:
+            raise errors.UsageError("the environment variable %s: the key %s; export the key alone" % (name, problem))
+        return Credential(value, "env " + name)
     if provider.no_key:
         for name in provider.settings:
             if ctx.env(name):  # its server's address alone sets it up: no key, the placeholder is sent
@@ -106,8 +126,8 @@ def from_environment(provider, ctx, res):
 
 def from_models_json(provider, ctx, res):
     """the apiKey of that provider in models.json (or models.toml)"""
-    from .files import commands_allowed_at
-    from .keys import resolve_value
+    from .files import commands_allowed_at, controlled_by_others_at
+    from .keys import resolve_key
 
     config, path = provider.config(ctx)
     key = config.get("apiKey") if config else None
@@ -116,8 +136,10 @@ def from_models_json(provider, ctx, res):
     path = provider.config_file(ctx, "apiKey")  # a project file's field is judged by that file
     if key.startswith("!") and not res.run_commands:
         return Credential(None, "models.json (!command, not run)")
-    return Credential(resolve_value(key, ctx, "%s: providers.%s.apiKey" % (path, provider.id),
-                                    allow_commands=key.startswith("!") and commands_allowed_at(path)),
+    origin = "%s: providers.%s.apiKey" % (path, provider.id)
+    if not key.startswith("!"):
+        refuse_if_others_control(controlled_by_others_at(path), origin)
+    return Credential(resolve_key(key, ctx, origin, allow_commands=key.startswith("!") and commands_allowed_at(path)),
                       "models.json")
 
 

@@ -18,7 +18,8 @@ class Context:
         self.environ = os.environ if environ is None else environ
         self.now = now or time.time
         self.stdin = stdin or sys.stdin
-        self.stderr = stderr or sys.stderr
+        # With stderr closed, sys.stderr is None and print() would write to stdout, which is data.
+        self.stderr = stderr or sys.stderr or open(os.devnull, "w")
         self.cli_key = cli_key        # (value, source) from --api-key / --api-key-file, or None
         self.warnings = []            # every warning given, for `atomic status`
         self.refresh_deadline = None  # seconds for a refresh request; refresh.py shortens it while the token works
@@ -27,6 +28,7 @@ class Context:
         self.models_files = None      # models files as read (or the BadFile they raised); see _models/files.py
         self.settings = None          # settings.json merged with the project's; see settings.py
         self.command_results = {}     # !command -> its output: a command runs once per process
+        self.extensions = None        # {id: Extension} as discovered; see extensions.py
         self._cwd = cwd
         self._warned = set()
         self._agent_dir = None
@@ -44,7 +46,8 @@ class Context:
         if message not in self._warned:
             self._warned.add(message)
             self.warnings.append(message)
-            print("atomic: warning: " + message, file=self.stderr)
+            from .text import printable
+            print("atomic: warning: " + printable(message), file=self.stderr)
 
     def say(self, message):
         """Tell the person something (stderr; stdout is for data), at once: a login may wait next."""
@@ -80,6 +83,19 @@ class Context:
         if self._agent_dir is None:
             self._agent_dir = find_agent_dir(self.environ)
         return self._agent_dir
+
+    @property
+    def agent_dir_base(self):
+        """The folder that must already exist for atomic to create the agent directory: the home
+        directory for one inside it (~/.atomic/agent), else the agent directory's parent."""
+        path = self.agent_dir
+        try:
+            home = os.path.abspath(_home(self.environ))
+        except errors.AtomicError:  # HOME empty or relative, with an absolute ATOMIC_CODING_AGENT_DIR
+            home = None
+        if home and (path + os.sep).startswith(home.rstrip(os.sep) + os.sep):
+            return home
+        return os.path.dirname(path)
 
     @property
     def pi_agent_dir(self):

@@ -6,8 +6,9 @@ key header of the wire API, or the provider's own key_header), the API's protoco
 then the provider's models.json `headers` (values resolved as keys are: $VAR, !command) and
 `authHeader`. A later line with the same name replaces an earlier one.
 """
-from .apis import APIS, DEFAULT_API
 from . import errors
+from .apis import APIS, DEFAULT_API
+from .text import has_control_chars
 
 
 def credential_headers(provider, credential, ctx, api=None):
@@ -36,18 +37,21 @@ def credential_headers(provider, credential, ctx, api=None):
 def configured_headers(config, path, pid, ctx, where="headers"):
     """The `headers` of a models.json entry with each value resolved (`where`: its field path)."""
     from .files import commands_allowed_at
-    from .keys import resolve_value
+    from .keys import resolve_header_value
 
     headers = config.get("headers")
     if not isinstance(headers, dict):
         return []
     out = []
     for name, value in headers.items():
+        if not _is_header_name(name):
+            raise errors.BadFile("%s: providers.%s.%s: %r is not a header name (letters, digits and !#$%%&'*+-.^_`|~ "
+                          "only)" % (path, pid, where, name))
         if not isinstance(value, str):
             raise errors.BadFile("%s: providers.%s.%s.%s: expected a string" % (path, pid, where, name))
         origin = "%s: providers.%s.%s.%s" % (path, pid, where, name)
-        out.append((name, resolve_value(value, ctx, origin,
-                                        allow_commands=value.startswith("!") and commands_allowed_at(path))))
+        out.append((name, resolve_header_value(value, ctx, origin,
+                                               allow_commands=value.startswith("!") and commands_allowed_at(path))))
     return out
 
 
@@ -55,7 +59,7 @@ def model_headers(model, provider, ctx):
     """The `headers` of a model record (the catalogue's, and models.json's merged in by the
     catalogue), each value resolved as key values are when it is a reference ($VAR, !command)."""
     from .files import commands_allowed_at
-    from .keys import is_variable_name, resolve_value
+    from .keys import is_variable_name, resolve_header_value
 
     headers = model.get("headers")
     if not isinstance(headers, dict):
@@ -69,10 +73,18 @@ def model_headers(model, provider, ctx):
             continue
         if value.startswith("!") or "$" in value or is_variable_name(value):
             origin = "%s: providers.%s model %s headers.%s" % (path or "models.json", provider.id, model.get("id"), name)
-            value = resolve_value(value, ctx, origin, allow_commands=value.startswith("!") and bool(files)
-                                  and all(commands_allowed_at(f) for f in files))
+            value = resolve_header_value(value, ctx, origin, allow_commands=value.startswith("!") and bool(files)
+                                         and all(commands_allowed_at(f) for f in files))
         out.append((name, value))
     return out
+
+_URL_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-")
+_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _is_header_name(name):
+    """An HTTP field name (RFC 9110 token): nothing that could end the line or the name early."""
+    return bool(name) and all(ch in _TOKEN_CHARS for ch in name)
 
 
 def base_url(provider, ctx, credential=None, url=None):
@@ -87,6 +99,10 @@ def base_url(provider, ctx, credential=None, url=None):
     if url is None:
         config, _path = provider.config(ctx)
         url = config.get("baseUrl") if config and isinstance(config.get("baseUrl"), str) else provider.base_url
+    if any(ch.isspace() for ch in url) or has_control_chars(url, c1=True):
+        # A line break would end the request line and start a header of the file's choosing.
+        raise errors.BadFile("the base URL of %s (models.json or models.toml baseUrl) holds a space or a control "
+                             "character; fix it" % provider.id)
     return fill_placeholders(url, provider, ctx, credential)
 
 
@@ -101,11 +117,18 @@ def fill_placeholders(url, provider, ctx, credential=None):
 
     def value(match):
         name = match.group(1)
-        found = ((env or {}).get(name) or "").strip() or (ctx.env(name) or "").strip()
+        stored = ((env or {}).get(name) or "").strip()
+        found = stored or (ctx.env(name) or "").strip()
         if not found:
             raise errors.MissingSetting("%s is not set, and the %s address needs it: run `atomic login %s "
                                  "--env %s=…` to store it with the key, or export %s"
                                  % (name, provider.id, provider.id, name, name))
+        if not all(ch in _URL_SAFE for ch in found):
+            # "/", "?", "#", "@" or a line break would change where the request (and the key) goes.
+            error = errors.BadFile if stored else errors.UsageError
+            raise error("%s (%s) may hold only letters, digits and . _ ~ -, as it becomes part of the %s "
+                        "address; fix it" % (name, "stored with the %s key" % provider.id if stored
+                                                  else "environment", provider.id))
         return found
 
     return re.sub(r"\{([A-Z_][A-Z0-9_]*)\}", value, url)

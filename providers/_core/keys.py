@@ -40,6 +40,44 @@ def variables_read(value):
     import re
     return [m.group(1) or m.group(2) for m in re.finditer(_REFERENCE_PATTERN, value) if m.group(0) != "$$"]
 
+def resolve_key(value, ctx, origin, env=None, allow_commands=True):
+    """resolve_value for a key: surrounding whitespace trimmed; whitespace inside, or a control
+    character (which could end a header line and start another), makes it a bad entry."""
+    key = resolve_value(value, ctx, origin, env, allow_commands).strip()
+    problem = key_problem(key)
+    if problem:
+        error = errors.CommandFailed if value.startswith("!") else errors.BadFile
+        raise error("%s: the key %s; store the key alone" % (origin, problem))
+    return key
+
+
+def key_problem(key):
+    """Why key cannot be sent as a credential ("has whitespace inside it", ...), or None."""
+    from .text import has_control_chars
+
+    if has_control_chars(key, c1=True):
+        return "holds a control character (a line break, NUL or escape), which would break the header line"
+    if any(ch.isspace() for ch in key):
+        return "has whitespace inside it"
+    odd = next((ch for ch in key if ord(ch) > 126), None)
+    if odd is not None:
+        return "holds the character U+%04X; keys are plain ASCII, and headers cannot carry it" % ord(odd)
+    return None
+
+
+def resolve_header_value(value, ctx, origin, allow_commands=True):
+    """resolve_value for a header value: spaces are fine, a control character is a bad entry."""
+    from .text import has_control_chars
+
+    resolved = resolve_value(value, ctx, origin, allow_commands=allow_commands)
+    if has_control_chars(resolved, c1=True):
+        raise errors.BadFile("%s holds a control character (a line break, NUL or escape), which would break the "
+                      "header line; fix the value" % origin)
+    odd = next((ch for ch in resolved if ord(ch) > 255), None)
+    if odd is not None:  # header values travel as ISO-8859-1
+        raise errors.BadFile("%s holds the character U+%04X, which a header cannot carry; fix the value" % (origin, ord(odd)))
+    return resolved
+
 
 def is_reference(value):
     """Whether a stored value stands for a key kept elsewhere: a !command, or a whole $NAME,
@@ -86,17 +124,61 @@ def run_command(command, ctx, origin):
     except OSError as exc:
         raise errors.CommandFailed("%s: could not start %s: %s" % (origin, shown, exc.strerror))
     try:
-        out, err = proc.communicate(timeout=timeout)
+        out, err = _collect(proc, timeout, subprocess)
     except subprocess.TimeoutExpired:
         _kill_group(proc, signal)
         raise errors.CommandFailed("%s: %s did not finish within %g s and was stopped; make it faster or "
                             "set ATOMIC_COMMAND_TIMEOUT" % (origin, shown, timeout))
+    except _TooMuch:
+        _kill_group(proc, signal)
+        raise errors.CommandFailed("%s: %s printed more than %d KiB and was stopped; it must print only the key"
+                            % (origin, shown, MAX_OUTPUT // 1024))
     except BaseException:  # Ctrl-C: take the whole group down with us
         _kill_group(proc, signal)
         raise
     value = _check_output(proc.returncode, out, err, origin, shown)
     ctx.command_results[command] = value
     return value
+
+
+MAX_OUTPUT = 64 * 1024  # bytes of stdout; a key is far shorter, and `yes` must not fill the memory
+
+
+class _TooMuch(Exception):
+    pass
+
+
+def _collect(proc, timeout, subprocess):
+    """(stdout, stderr) as communicate(timeout) gives them, but _TooMuch once stdout passes
+    MAX_OUTPUT; stderr beyond that is read and dropped, so the command is never blocked on it."""
+    if os.name != "posix":
+        return proc.communicate(timeout=timeout)
+    import selectors
+    import time
+
+    deadline = time.monotonic() + timeout
+    chunks = {proc.stdout: bytearray(), proc.stderr: bytearray()}
+    with selectors.DefaultSelector() as selector:
+        for stream in chunks:
+            selector.register(stream, selectors.EVENT_READ)
+        while selector.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise subprocess.TimeoutExpired(proc.args, timeout)
+            for key, _events in selector.select(left):
+                data = os.read(key.fd, 65536)
+                if not data:
+                    selector.unregister(key.fileobj)
+                    continue
+                kept = chunks[key.fileobj]
+                kept += data[:MAX_OUTPUT + 1 - len(kept)]
+                if key.fileobj is proc.stdout and len(kept) > MAX_OUTPUT:
+                    raise _TooMuch()
+    try:
+        proc.wait(max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        raise subprocess.TimeoutExpired(proc.args, timeout)
+    return bytes(chunks[proc.stdout]), bytes(chunks[proc.stderr])
 
 
 def _kill_group(proc, signal):

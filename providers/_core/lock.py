@@ -13,9 +13,11 @@ flock, knows an empty directory last changed at the noted moment is that dead pr
 """
 import errno
 import os
+import stat
 import time
 
 from .errors import LockTimeout, Unsafe
+from .files import remove_stale_temp_files, write_refused
 
 STALE_AFTER = 30.0    # seconds, proper-lockfile's `stale` as the agent uses it
 TOUCH_EVERY = 5.0     # keep our directory fresh while a slow refresh holds it
@@ -30,17 +32,24 @@ class FileLock:
     def __init__(self, directory, name, ctx, timeout=None):
         self.directory = directory
         self.ctx = ctx
-        self.flock_path = os.path.join(directory, name + ".flock")
-        self.dir_path = os.path.join(directory, name + ".lock")
+        self.path = os.path.join(directory, name)
+        self.flock_path = self.path + ".flock"
+        self.dir_path = self.path + ".lock"
         self.timeout = timeout if timeout is not None else ctx.seconds("ATOMIC_LOCK_TIMEOUT", DEFAULT_TIMEOUT)
         self._fd = None
+        self._dir_fd = None           # our own lock folder, opened when we made it
+        self._dir_id = None           # (st_dev, st_ino) of that folder
         self._stop = None
         self._inherited_note = None   # the note a process that died creating the folder left
+        self._busy = None             # what held the lock folder's name at the last look, for the timeout message
 
     def __enter__(self):
         deadline = time.monotonic() + self.timeout
         self._take_flock(deadline)
         try:
+            # Writers hold the flock, so our temp files older than a minute are dead writers'; they
+            # go first, as on a full disk their room may be what this write needs.
+            remove_stale_temp_files(self.path)
             self._take_dir(deadline)
         except BaseException:
             self._drop_flock()
@@ -52,11 +61,7 @@ class FileLock:
         if self._stop is not None:
             self._stop.set()
         self._note(busy=True)  # a death between the two removals leaves an unmarked folder
-        for remove, path in ((os.unlink, os.path.join(self.dir_path, MARKER)), (os.rmdir, self.dir_path)):
-            try:
-                remove(path)
-            except OSError:
-                pass
+        self._remove_own_dir()
         self._note(busy=False)
         self._drop_flock()
 
@@ -69,7 +74,18 @@ class FileLock:
         try:
             self._fd = os.open(self.flock_path, flags, 0o600)
         except OSError as exc:
-            raise not_writable(self.directory, exc)
+            if exc.errno in (errno.ELOOP, errno.EISDIR):
+                raise _refused(self.flock_path, "is a symbolic link" if exc.errno == errno.ELOOP else "is a folder")
+            raise write_refused(self.directory, exc, self.path)
+        st = os.fstat(self._fd)
+        # The note truncates and rewrites this file: it must be ours alone, not a link into another one.
+        problem = ("is not a regular file" if not stat.S_ISREG(st.st_mode)
+                   else "has other hard links" if st.st_nlink != 1
+                   else "belongs to uid %d" % st.st_uid if hasattr(os, "geteuid") and st.st_uid != os.geteuid()
+                   else None)
+        if problem:
+            self._drop_flock()
+            raise _refused(self.flock_path, problem)
         while True:
             try:
                 fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -96,39 +112,143 @@ class FileLock:
                 os.mkdir(self.dir_path, 0o700)
             except FileExistsError:
                 self._note(busy=False)
-                if self._is_abandoned():
-                    _remove_tree(self.dir_path)
-                    self._inherited_note = None
+                if self._clear_leftover():
                     continue
             except OSError as exc:
                 self._note(busy=False)
-                raise not_writable(self.directory, exc)
+                raise write_refused(self.directory, exc, self.path)
             else:
                 try:
-                    _write_marker(self.dir_path)
+                    self._dir_fd, st = _open_dir(self.dir_path)
+                    self._dir_id = (st.st_dev, st.st_ino)
+                    _write_marker(self._dir_fd, self.dir_path)
                 except OSError as exc:
-                    _remove_tree(self.dir_path)
-                    raise not_writable(self.directory, exc)
+                    self._remove_own_dir()
+                    raise write_refused(self.directory, exc, self.path)
                 finally:
                     self._note(busy=False)
                 return
             if time.monotonic() >= deadline:
-                raise LockTimeout("%s is held by another program (the Atomic agent?); try again, or "
-                                  "if nothing is running remove that directory" % self.dir_path)
+                raise self._timeout()
             time.sleep(0.05)
 
-    def _is_abandoned(self):
-        """Left by a crashed atomic (we hold the flock, so no live atomic has it), or stale."""
+    def _timeout(self):
+        if self._busy == "file":
+            return LockTimeout("%s is a file, not the lock folder atomic and the Atomic agent use, and it "
+                               "may be in use (another program's lock?); if no program is using it, "
+                               "delete it: rm %s" % (self.dir_path, self.dir_path))
+        return LockTimeout("%s is held by another program (the Atomic agent?); try again, or if nothing "
+                           "is running remove that folder: rmdir %s" % (self.dir_path, self.dir_path))
+
+    def _clear_leftover(self):
+        """Look at what holds the lock folder's name, without following it; remove it if it is
+        provably abandoned. True when the name is free to try again."""
         try:
-            st = os.stat(self.dir_path)
+            st = os.lstat(self.dir_path)
         except FileNotFoundError:
-            return False
+            return True
+        if stat.S_ISLNK(st.st_mode):
+            raise _refused(self.dir_path, "is a symbolic link", "remove the link (rm %s); what it points to "
+                           "is not touched" % self.dir_path)
+        if stat.S_ISREG(st.st_mode):
+            self._busy = "file"
+            return self._clear_lock_file(st)
+        if not stat.S_ISDIR(st.st_mode):
+            raise _refused(self.dir_path, "is neither a folder nor a file")
+        self._busy = "folder"
+        if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+            raise _refused(self.dir_path, "belongs to uid %d" % st.st_uid)
+        try:
+            fd, opened = _open_dir(self.dir_path)
+        except OSError:
+            return False  # changed since the lstat: look again
+        try:
+            if (opened.st_dev, opened.st_ino) != (st.st_dev, st.st_ino):
+                return False
+            names = os.listdir(fd if fd is not None else self.dir_path)
+            if not self._is_abandoned(opened, names):
+                return False
+            strangers = [n for n in names if n != MARKER]
+            if strangers or (names and not _is_regular(MARKER, fd, self.dir_path)):
+                raise _refused(self.dir_path, "holds files atomic did not put there (%s)" % ", ".join(sorted(names)[:3]),
+                               "it is not a lock folder of atomic or the Atomic agent: move it aside")
+            if names:
+                _unlink_in(MARKER, fd, self.dir_path)
+        finally:
+            if fd is not None:
+                os.close(fd)
+        try:
+            os.rmdir(self.dir_path)  # never follows a link, and fails if anything was added meanwhile
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
+                return False
+            raise LockTimeout("cannot remove the stale lock %s (%s); remove it by hand" % (self.dir_path, exc.strerror))
+        self._inherited_note = None
+        return True
+
+    def _is_abandoned(self, st, names):
+        """Left by a crashed atomic (we hold the flock, so no live atomic has it), or stale."""
         if self._fd is not None:
-            if os.path.exists(os.path.join(self.dir_path, MARKER)):
+            if MARKER in names:
                 return True
-            if self._inherited_note is not None and _made_at(self.dir_path, st, self._inherited_note):
+            if self._inherited_note is not None and not names and _made_at(st, self._inherited_note):
                 return True
         return time.time() - st.st_mtime > STALE_AFTER
+
+    def _clear_lock_file(self, st):
+        """Remove an `auth.json.lock` file that nothing holds and that has not changed for a while."""
+        try:
+            import fcntl
+        except ImportError:
+            return False  # no way to tell whether it is held: the timeout message says what to delete
+        if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+            raise _refused(self.dir_path, "is a file that belongs to uid %d" % st.st_uid)
+        if time.time() - st.st_mtime <= STALE_AFTER:
+            return False
+        try:
+            fd = os.open(self.dir_path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            return False
+        try:
+            opened = os.fstat(fd)
+            if (opened.st_dev, opened.st_ino) != (st.st_dev, st.st_ino):
+                return False
+            try:  # held by a program that locks with flock, or with fcntl/lockf record locks
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except OSError:
+                return False
+            if os.lstat(self.dir_path).st_ino != st.st_ino:
+                return False
+            os.unlink(self.dir_path)
+        except OSError:
+            return False
+        finally:
+            os.close(fd)
+        self.ctx.warn("removed the old lock file %s, which no program held and which had not changed "
+                      "for %d minute(s)" % (self.dir_path, max(1, (time.time() - st.st_mtime) // 60)))
+        return True
+
+    def _remove_own_dir(self):
+        """Remove the folder we made, and only it: the marker through our descriptor, the folder
+        only if the name still leads to it."""
+        if self._dir_id is None:
+            return
+        try:
+            _unlink_in(MARKER, self._dir_fd, self.dir_path)
+        except OSError:
+            pass
+        try:
+            st = os.lstat(self.dir_path)
+            if (st.st_dev, st.st_ino) == self._dir_id:
+                os.rmdir(self.dir_path)
+        except OSError:
+            pass
+        if self._dir_fd is not None:
+            os.close(self._dir_fd)
+        self._dir_fd = self._dir_id = None
 
     def _note(self, busy):
         """Note in the flock file (which only we may touch now) that we are creating or removing
@@ -146,16 +266,74 @@ class FileLock:
         import threading
 
         self._stop = threading.Event()
-        stop, path = self._stop, self.dir_path
+        stop, target = self._stop, self._dir_fd
+        if target is None or os.utime not in getattr(os, "supports_fd", ()):
+            target = self.dir_path
 
         def touch():
             while not stop.wait(TOUCH_EVERY):
                 try:
-                    os.utime(path)
+                    os.utime(target)
                 except OSError:
                     return
 
         threading.Thread(target=touch, name="atomic-lock-touch", daemon=True).start()
+
+
+def _refused(path, problem, fix=None):
+    return Unsafe("%s %s; atomic does not use it as a lock: %s" % (path, problem, fix or "move it aside"))
+
+
+def _open_dir(path):
+    """(descriptor, fstat) of the folder at path, never through a link. Where folders cannot be
+    opened (Windows), (None, lstat)."""
+    if not hasattr(os, "O_DIRECTORY"):
+        st = os.lstat(path)
+        if not stat.S_ISDIR(st.st_mode):
+            raise NotADirectoryError(errno.ENOTDIR, "Not a directory", path)
+        return None, st
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISDIR(st.st_mode):
+            raise NotADirectoryError(errno.ENOTDIR, "Not a directory", path)
+        return fd, st
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _in_dir(name, dir_fd, dir_path):
+    """(path, dir_fd) arguments for a name inside a folder we hold open, where dir_fd works."""
+    if dir_fd is not None and os.open in os.supports_dir_fd:
+        return name, dir_fd
+    return os.path.join(dir_path, name), None
+
+
+def _is_regular(name, dir_fd, dir_path):
+    path, fd = _in_dir(name, dir_fd, dir_path)
+    try:
+        return stat.S_ISREG(os.stat(path, dir_fd=fd, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
+
+
+def _unlink_in(name, dir_fd, dir_path):
+    path, fd = _in_dir(name, dir_fd, dir_path)
+    try:
+        os.unlink(path, dir_fd=fd)
+    except FileNotFoundError:
+        pass
+
+
+def _write_marker(dir_fd, dir_path):
+    path, fd_arg = _in_dir(MARKER, dir_fd, dir_path)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags, 0o600, dir_fd=fd_arg)
+    try:
+        os.write(fd, str(os.getpid()).encode())
+    finally:
+        os.close(fd)
 
 
 def _read_note(fd):
@@ -167,38 +345,7 @@ def _read_note(fd):
         return None
 
 
-def _made_at(dir_path, st, noted_ns):
+def _made_at(st, noted_ns):
     """An empty folder whose last change is the noted moment: the dead process's mkdir."""
     low, high = NOTE_WINDOW_NS
-    if not noted_ns + low <= st.st_ctime_ns <= noted_ns + high:
-        return False
-    try:
-        return os.listdir(dir_path) == []
-    except OSError:
-        return False
-
-
-def _write_marker(dir_path):
-    fd = os.open(os.path.join(dir_path, MARKER), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, str(os.getpid()).encode())
-    finally:
-        os.close(fd)
-
-
-def _remove_tree(path):
-    try:
-        for name in os.listdir(path):
-            os.unlink(os.path.join(path, name))
-        os.rmdir(path)
-    except FileNotFoundError:
-        pass
-    except OSError as exc:
-        raise LockTimeout("cannot remove the stale lock %s (%s); remove it by hand" % (path, exc.strerror))
-
-
-def not_writable(directory, exc=None):
-    """The error for an agent directory atomic cannot write in (exc: the OSError that showed it)."""
-    reason = " (%s)" % exc.strerror if exc is not None else ""
-    return Unsafe("cannot write in %s%s; atomic needs it writable to save credentials: fix its "
-                  "permissions or set ATOMIC_CODING_AGENT_DIR" % (directory, reason))
+    return noted_ns + low <= st.st_ctime_ns <= noted_ns + high

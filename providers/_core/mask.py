@@ -7,14 +7,25 @@ _SHAPES = re.compile(
     r"|sk-[A-Za-z0-9_-]{8,}"
     r"|gh[pousr]_[A-Za-z0-9]{20,}"
     r"|github_pat_[A-Za-z0-9_]{20,}"
+    r"|glpat-[A-Za-z0-9_-]{20,}"
     r"|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
     r"|(?<=Bearer )\S+"
     r"|(?<=://)[^/@\s:]+:[^/@\s]+(?=@)"
 )
-_SECRET_FIELDS = (r"(?:access|refresh|key|token|code|code_verifier|client_secret|access_token"
-                  r"|refresh_token|id_token|device_code|authorization_code|apiKey)")
+SECRET_NAMES = ("access", "refresh", "key", "token", "code", "code_verifier", "client_secret", "access_token",
+                "refresh_token", "id_token", "device_code", "authorization_code", "apiKey", "api_key",
+                "password", "client_assertion", "assertion")
+_SECRET_FIELDS = "(?:%s)" % "|".join(sorted(SECRET_NAMES, key=len, reverse=True))
 # Secret-named fields in JSON ("token": "…") and in forms or URLs (token=…).
 _FIELDS = re.compile(r'("%s"\s*:\s*"|\b%s=)([^"&\s,}]+)' % (_SECRET_FIELDS, _SECRET_FIELDS), re.IGNORECASE)
+
+
+def is_secret_name(name):
+    """Whether a form, JSON or query field of this name holds a secret (google-auth's _SENSITIVE_FIELDS idea)."""
+    return name.lower() in _LOWER_NAMES
+
+
+_LOWER_NAMES = frozenset(n.lower() for n in SECRET_NAMES)
 
 
 def mask_value(value):
@@ -39,8 +50,11 @@ def mask_text(text, secrets=()):
     return _FIELDS.sub(lambda m: m.group(1) + mask_value(m.group(2)), text)
 
 
-def excerpt(text, limit=200):
-    """A masked, single-line, length-capped excerpt of a server body for an error message."""
-    one_line = " ".join(str(text).split())
-    masked = mask_text(one_line)
+def excerpt(text, limit=200, secrets=()):
+    """A masked, single-line, length-capped excerpt of a server body for an error message, with
+    the given secrets masked by value and control characters (terminal escapes) shown as `?`."""
+    from .text import printable
+
+    one_line = printable(" ".join(str(text).split()))
+    masked = mask_text(one_line, secrets)
     return masked if len(masked) <= limit else masked[:limit] + "…"

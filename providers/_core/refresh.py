@@ -9,7 +9,7 @@ helper's default) for their requests, and return the fields to update; a "refres
 missing or None keeps the stored refresh token.
 """
 from . import errors
-from .errors import AtomicError, LoginAgain, NotLoggedIn
+from .errors import AtomicError, BadFile, LoginAgain, NetworkError, NotLoggedIn
 from .store import find_entry, get_entry, update_auth
 
 MARGIN_MS = 5 * 60 * 1000
@@ -59,6 +59,8 @@ def refresh_now(provider, ctx, rejected=None):
     own lock): a rotating refresh token is never copied into a second file.
     rejected: an access token the provider refused; the entry is refreshed even if it looks fresh,
     unless the stored token already differs from it (another process refreshed meanwhile).
+    The room for the new document is reserved before the provider is asked: a refresh token is
+    never spent where its successor could not be saved.
     """
     if not can_refresh(provider):
         raise LoginAgain("%s refused the stored token and atomic cannot refresh it; run `atomic login %s`"
@@ -75,18 +77,19 @@ def refresh_now(provider, ctx, rejected=None):
         if not due:
             outcome["entry"] = current  # another process refreshed while we waited for the lock
             return None
+        if not current["refresh"].strip():
+            raise BadFile("%s: %s.refresh is empty, so the token cannot be refreshed; run `atomic login %s` "
+                          "to log in again" % (auth.path, provider.id, provider.id))
+        outcome["tried"] = current
         try:
             fresh = module.refresh(current, ctx)
         except AtomicError as exc:
-            error = exc
-            if isinstance(exc, LoginAgain):
-                error = LoginAgain("%s; run `atomic login %s`" % (exc.message, provider.id))
             # A 2xx answer we could not use may still carry a rotated refresh token, the stored
             # one already spent: save what the error keeps, then raise it once written.
             keep = getattr(exc, "keep", None)
             if not keep:
-                raise error
-            outcome["error"], fresh = error, keep
+                raise
+            outcome["error"], fresh = exc, keep
         merged = dict(current)
         merged.update(fresh)
         merged["type"] = "oauth"
@@ -97,9 +100,17 @@ def refresh_now(provider, ctx, rejected=None):
         outcome["entry"] = merged
         return data
 
-    update_auth(ctx, change, directory=_layer_dir(provider, ctx))
+    try:
+        update_auth(ctx, change, reserve=True, directory=_layer_dir(provider, ctx))
+    except LoginAgain as exc:
+        theirs = "tried" in outcome and _saved_meanwhile(provider, outcome["tried"], ctx)
+        if theirs:
+            return theirs
+        raise _explained(exc, provider)
+    except NetworkError as exc:
+        raise _explained(exc, provider)
     if "error" in outcome:
-        raise outcome["error"]
+        raise _explained(outcome["error"], provider)
     return outcome["entry"]
 
 
@@ -147,3 +158,28 @@ def ensure_lasts(provider, credential, seconds, ctx):
                               "just made, and the cloud makes none that last longer"
                               % (provider.id, credential.source, format_duration(max(left, 0)) if left > 0 else "no time",
                                  format_duration(seconds)))
+
+def _saved_meanwhile(provider, tried, ctx):
+    """After a refused refresh: the entry another program saved meanwhile, if it holds other,
+    still valid tokens (rule 5: re-read before telling the user to log in again); else None."""
+    ctx.auth = ctx.lower_auth = None  # every layer read again: pi may have refreshed its own entry
+    try:
+        entry = get_entry(find_entry(ctx, provider.id)[0], provider.id)
+    except AtomicError:
+        return None
+    if entry is None or entry.get("type") != "oauth":
+        return None
+    if (entry["access"], entry["refresh"]) == (tried["access"], tried["refresh"]):
+        return None
+    return entry if entry["expires"] > ctx.now() * 1000 else None
+
+
+def _explained(exc, provider):
+    """The error of a failed refresh, saying what the user can do."""
+    if isinstance(exc, LoginAgain) and "atomic login" not in exc.message:
+        return LoginAgain("%s; run `atomic login %s`" % (exc.message, provider.id))
+    if isinstance(exc, NetworkError) and getattr(exc, "answer_lost", False):
+        # The server may have rotated the refresh token and the answer with its successor is gone.
+        return NetworkError("%s; the answer to the refresh was lost, so the refresh token may be used up: "
+                            "if the next try fails too, run `atomic login %s`" % (exc.message, provider.id))
+    return exc

@@ -45,7 +45,7 @@ def update_settings(ctx, change):
     """
     from .lock import FileLock
 
-    directory = ensure_private_dir(ctx.agent_dir, ctx)
+    directory = ensure_private_dir(ctx.agent_dir, ctx, ctx.agent_dir_base)
     with FileLock(directory, SETTINGS_FILE, ctx):
         new = change(_read(global_path(ctx), ctx))
         if new is not None:

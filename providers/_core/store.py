@@ -15,8 +15,8 @@ import os
 import stat
 
 from . import errors
-from .files import (commands_allowed, ensure_private_dir, json_type, parse_json_object, read_capped,
-                    remove_stale_temp_files, write_json_atomic)
+from .files import (RESERVE_EXTRA, PendingWrite, commands_allowed, controlled_by_others, ensure_private_dir,
+                    json_type, parse_json_object, read_capped, write_json_atomic)
 
 AUTH_FILE = "auth.json"
 FIX = "fix it by hand, or move it aside and run `atomic login` again; atomic has not changed it"
@@ -27,8 +27,9 @@ class AuthFile:
     """A parsed auth.json: the data plus what we learned about the file while reading it.
     `layer` is None for atomic's own file, PI_LAYER for pi's."""
 
-    def __init__(self, path, data, exists, uid=None, mode=None):
+    def __init__(self, path, data, exists, uid=None, mode=None, size=0):
         self.path, self.data, self.exists, self.uid, self.mode = path, data, exists, uid, mode
+        self.size = size  # bytes, as read
         self.layer = None
 
     def named(self, detail=None):
@@ -46,6 +47,10 @@ class AuthFile:
     def commands_allowed(self):
         return self.exists and commands_allowed(self.path, self.uid, self.mode)
 
+    def controlled_by_others(self):
+        """Why another user could have chosen the credentials in the file, or None."""
+        return controlled_by_others(self.path, self.uid, self.mode) if self.exists else None
+
 
 def auth_path(ctx, directory=None):
     return os.path.join(directory or ctx.agent_dir, AUTH_FILE)
@@ -60,7 +65,7 @@ def read_auth(ctx, directory=None):
         auth = AuthFile(path, {}, exists=False)
     else:
         data = parse_json_object(raw, path, FIX)
-        auth = AuthFile(path, data, exists=True, uid=st.st_uid, mode=stat.S_IMODE(st.st_mode))
+        auth = AuthFile(path, data, exists=True, uid=st.st_uid, mode=stat.S_IMODE(st.st_mode), size=len(raw))
     if directory is not None and directory == ctx.pi_agent_dir:
         auth.layer = PI_LAYER
     return auth
@@ -127,6 +132,11 @@ def get_entry(auth, provider_id):
     elif kind == "oauth":
         _check_field(entry, "access", where, fix)
         _check_field(entry, "refresh", where, fix)
+        from .keys import key_problem
+
+        problem = entry["access"] and key_problem(entry["access"])
+        if problem:
+            raise errors.BadFile("%s.access: the token %s%s" % (where, problem, fix))
         expires = entry.get("expires")
         # The bounds (year ±33000) reject 1e999, which parses as infinity, and NaN-like junk.
         if isinstance(expires, bool) or not isinstance(expires, (int, float)) or not -1e15 < expires < 1e15:
@@ -146,26 +156,33 @@ def _check_field(entry, name, where, fix, required=True):
                       % (where, name, "nothing" if value is None else json_type(value), fix))
 
 
-def update_auth(ctx, change, directory=None):
+def update_auth(ctx, change, reserve=False, directory=None):
     """Apply change(auth) -> new data (or None: no write) to the freshly read file, under the lock.
 
     directory: the layer to write (its folder; the agent directory unless given), e.g. pi's
     for an entry refreshed where it came from. Returns what change returned. The file is re-read
     under the lock so a concurrent writer's update is never lost, and a file that does not parse
     is never overwritten. Afterwards ctx.auth (or ctx.lower_auth) is what the file now holds.
+    reserve=True takes the room for the new document on disk before change runs (a refresh
+    spends its token in there): a full disk fails first.
     """
+    import contextlib
+
     from .lock import FileLock
 
-    directory = ensure_private_dir(directory or ctx.agent_dir, ctx)
+    if directory is None or directory == ctx.agent_dir:
+        directory = ensure_private_dir(ctx.agent_dir, ctx, ctx.agent_dir_base)
+    else:
+        directory = ensure_private_dir(directory, ctx, directory)  # pi's folder: never created here
     with FileLock(directory, AUTH_FILE, ctx):
         auth = _read_own_auth(ctx, directory)
-        new_data = change(auth)
-        if new_data is not None:
-            write_json_atomic(auth.path, new_data)
-            remove_stale_temp_files(auth.path)
-            layer = auth.layer
-            auth = AuthFile(auth.path, new_data, exists=True, uid=os.geteuid(), mode=0o600)
-            auth.layer = layer
+        with PendingWrite(auth.path, auth.size + RESERVE_EXTRA) if reserve else contextlib.nullcontext() as reserved:
+            new_data = change(auth)
+            if new_data is not None:
+                write_json_atomic(auth.path, new_data, reserved)
+                layer = auth.layer
+                auth = AuthFile(auth.path, new_data, exists=True, uid=os.geteuid(), mode=0o600)
+                auth.layer = layer
         if auth.layer is None:
             ctx.auth = auth
         else:
@@ -175,15 +192,21 @@ def update_auth(ctx, change, directory=None):
 
 def check_writable(ctx):
     """Fail now if a login's result could not be saved: a broken auth.json, a file or folder that
-    is not ours, or a folder we cannot write. Called before asking for a key or opening a browser."""
-    from .lock import not_writable
+    is not ours, a folder we cannot write, or a home directory that is missing. Called before
+    asking for a key or opening a browser."""
+    from .files import check_base, write_refused
 
     _read_own_auth(ctx)
+    check_base(ctx.agent_dir_base)
     probe = ctx.agent_dir
     while not os.path.isdir(probe) and os.path.dirname(probe) != probe:
         probe = os.path.dirname(probe)  # the folder atomic would create the agent directory in
     if not os.access(probe, os.W_OK):
-        raise not_writable(probe)
+        import errno
+
+        read_only = hasattr(os, "statvfs") and os.statvfs(probe).f_flag & getattr(os, "ST_RDONLY", 1)
+        raise write_refused(probe, OSError(errno.EROFS, "Read-only file system") if read_only
+                            else PermissionError(errno.EACCES, "Permission denied"))
 
 
 def _read_own_auth(ctx, directory=None):

@@ -12,6 +12,16 @@ def has_control_chars(text, c1=False):
     return any(ord(ch) < 32 or ord(ch) == 127 or (c1 and 127 < ord(ch) < 160) for ch in text)
 
 
+def printable(text, lines=False):
+    """text with every control character (C0, DEL, C1: what terminals obey) replaced by `?`, and
+    tabs and line breaks by spaces (lines=True keeps "\n", for reports made of several lines): a
+    server or a file must not be able to move the cursor, recolour the screen or add a line."""
+    if not has_control_chars(text, c1=True):
+        return text
+    return "".join(ch if ch == "\n" and lines else " " if ch in "\r\n\t" else "?" if ord(ch) < 32 or 127 <= ord(ch) < 160
+                   else ch for ch in text)
+
+
 def did_you_mean(name, choices, means=None):
     """' (did you mean 'x' or 'y'?)' for the choices closest to name, or ''.
 
@@ -64,3 +74,23 @@ def format_duration(seconds):
         return "%dm" % minutes
     hours, minutes = divmod(minutes, 60)
     return "%dh %02dm" % (hours, minutes) if hours < 48 else "%dd" % (hours // 24)
+
+
+_HOST_LABEL = r"^(?!-)[a-z0-9-]{1,63}(?<!-)$"  # one label of a host name
+
+
+def domain_host(text):
+    """The host name in a domain or URL people type (`ghe.example.com`, `https://gitlab.example.com/`),
+    lower-cased; None when it is neither."""
+    import re
+    import urllib.parse
+
+    raw = (text or "").strip()
+    try:
+        host = urllib.parse.urlsplit(raw if "://" in raw else "https://" + raw).hostname
+    except ValueError:
+        host = None
+    host = (host or "").rstrip(".")
+    if not host or not all(re.match(_HOST_LABEL, label) for label in host.split(".")):
+        return None
+    return host

@@ -3,7 +3,8 @@
 Only `atomic models` (and whatever else needs model data) imports this; `atomic key`, `login`,
 `logout` and `--help` never load the catalogue.
 """
-from .. import aliased, all_providers, builtin, builtins, custom_provider, unknown_provider
+from .. import (aliased, all_providers, builtin, builtins, custom_provider, extension, extension_ids,
+                extension_providers, find, unknown_provider)
 from .._core import errors
 
 CATALOG_FILE = "catalog.json"  # package data beside this module (in a zip, inside the archive)
@@ -35,23 +36,65 @@ def builtin_models(provider_id):
     return list(builtin_catalog().get(provider_id, ()))
 
 
-def load_catalog(ctx):
-    """The catalogue with custom providers merged in; BadFile listing every problem in the files."""
+def load_catalog(ctx, only=None):
+    """The catalogue with the extensions' models and custom providers merged in; BadFile listing
+    every problem in the files. only: the provider (id or alias) a command is about, so that no
+    other extension is imported; an extension that fails is then that command's error."""
     from .files import read_models_files
 
     catalog = builtin_catalog()
+    rows = {}
+    for provider in _extension_rows(ctx, only):
+        try:
+            catalog[provider.id] = extension_models(provider, ctx)
+        except errors.AtomicError as exc:
+            if only is not None:
+                raise
+            ctx.warn("%s (its models are left out)" % exc.message)
+            continue
+        rows[provider.id] = provider
     configs, origin = read_models_files(ctx)
     if configs:
         from .schema import check_models_config
 
-        problems, warnings = check_models_config(configs, origin, {p.id for p in builtins()}, env=ctx.env)
+        known = {p.id for p in builtins()} | set(extension_ids(ctx)) | set(rows)  # their entries are overrides
+        problems, warnings = check_models_config(configs, origin, known, env=ctx.env)
         for warning in warnings:
             ctx.warn(warning)
         if problems:
             raise errors.BadFile(_summary(problems, origin))
     for pid, config in configs.items():
-        catalog[pid] = apply_config(pid, config, catalog.get(pid, ()))
+        catalog[pid] = apply_config(pid, config, catalog.get(pid, ()), row=rows.get(pid))
     return catalog
+
+
+def _extension_rows(ctx, only):
+    if only is None:
+        return extension_providers(ctx)
+    if builtin(only) is not None or aliased(only) is not None:
+        return []
+    found = extension(only, ctx)
+    return [found] if found is not None else []
+
+
+def extension_models(provider, ctx):
+    """An extension provider's models(ctx), checked as models.json's models are and completed the
+    same way (its row gives api and baseUrl); BadFile naming the extension when they do not check."""
+    hook = provider.hook("models")
+    raw = list(hook(ctx)) if hook is not None else []
+    from .schema import check_models_config
+
+    own_wire = provider.hook("wire") is not None  # api ids of its own: atomic's table does not know them
+    shown = [{k: v for k, v in m.items() if not (own_wire and k == "api")} for m in raw]
+    where = provider.extension.where
+    problems, _warnings = check_models_config({provider.id: {"models": shown}}, {provider.id: where},
+                                              {provider.id})
+    if problems:  # "file: providers.ID.models[0].field: message" -> "models[0].field: message"
+        found = [p.split(": ", 1)[1].replace("providers.%s." % provider.id, "", 1) for p in problems]
+        raise errors.BadFile("the %s extension's models(): %s; fix it, or move it out of the extensions folder"
+                             % (provider.id, "; ".join(found)))
+    defaults = {"api": provider.api, "baseUrl": provider.base_url}
+    return [custom_model(provider.id, defaults, model, row=provider) for model in raw]
 
 
 def _summary(problems, origin):
@@ -64,8 +107,9 @@ def _summary(problems, origin):
                                            "\n".join("  " + p for p in problems))
 
 
-def apply_config(pid, config, builtin):
-    """A provider's models after its models.json entry: re-pointed, patched, then upserted."""
+def apply_config(pid, config, builtin, row=None):
+    """A provider's models after its models.json entry: re-pointed, patched, then upserted
+    (row: the provider's registry row when it is not built in, e.g. an extension's)."""
     models = [dict(m) for m in builtin]
     shared = {name: config[name] for name in ("baseUrl", "headers", "compat") if name in config}
     for model in models:
@@ -80,7 +124,7 @@ def apply_config(pid, config, builtin):
             patch_model(model, overrides[model["id"]])
     index = {m["id"]: n for n, m in enumerate(models)}
     for raw in config.get("models") or ():
-        model = custom_model(pid, config, raw)
+        model = custom_model(pid, config, raw, row=row)
         if model["id"] in index:
             models[index[model["id"]]] = model  # the same id replaces the built-in model
         else:
@@ -100,9 +144,9 @@ def patch_model(model, patch):
             model[name] = value
 
 
-def custom_model(pid, config, raw):
+def custom_model(pid, config, raw, row=None):
     """A model from models.json with the reference's defaults filled in."""
-    row = builtin(pid)
+    row = row or builtin(pid)
     model = {
         "id": raw["id"],
         "name": raw.get("name") or raw["id"],
@@ -154,9 +198,9 @@ def available_providers(catalog, ctx):
 
 
 def add_served_models(catalog, provider, ctx):
-    """Add the models the provider's own server lists now (its `models` hook: llama.cpp) after
-    those models.json defines; False, and nothing asked, for a provider without the hook."""
-    hook = provider.hook("models") if provider.module_name else None
+    """Add the models the provider's own server lists now (its `served_models` hook: llama.cpp)
+    after those models.json defines; False, and nothing asked, for a provider without the hook."""
+    hook = provider.hook("served_models")
     if hook is None:
         return False
     from .._core.chain import resolve
@@ -181,10 +225,10 @@ def custom_origins(models, ctx):
 
 def select_models(ctx, target=None, every=False, search=None, reasoning=False, images=False):
     """(models, why-empty hint) for `atomic models`; UsageError for an unknown provider or model."""
-    catalog = load_catalog(ctx)
+    catalog = load_catalog(ctx, only=target.partition("/")[0] if target else None)
     if target:
-        pid, model_id = split_target(target, catalog)
-        served = builtin(pid) is not None and add_served_models(catalog, builtin(pid), ctx)
+        pid, model_id = split_target(target, catalog, ctx)
+        served = add_served_models(catalog, find(pid, ctx), ctx)
         models = catalog[pid]
         if model_id is not None:
             models = [m for m in models if m["id"] == model_id]
@@ -208,11 +252,14 @@ def select_models(ctx, target=None, every=False, search=None, reasoning=False, i
     return chosen, empty
 
 
-def split_target(target, catalog):
+def split_target(target, catalog, ctx=None):
     """(provider id, model id or None) from PROVIDER or PROVIDER/MODEL (model ids may hold '/');
-    PROVIDER may be an alias (claude/claude-sonnet-4-5)."""
+    PROVIDER may be an alias (claude/claude-sonnet-4-5), an extension's too when ctx is given."""
     pid, _slash, model_id = target.partition("/")
     if pid not in catalog and builtin(pid) is None:
+        found = extension(pid, ctx) if ctx is not None and aliased(pid) is None else None
+        if found is not None:
+            return found.id, (model_id or None)
         if aliased(pid) is None:
             custom = [custom_provider(p, {}) for p in catalog if builtin(p) is None]
             raise unknown_provider(pid, custom, "`atomic models --all` lists every provider and model")

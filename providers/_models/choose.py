@@ -9,15 +9,17 @@ def choose(ctx, target=None, catalog=None):
     """(provider, model record) for a target such as "openai/gpt-4o", "anthropic" or None."""
     from .catalog import load_catalog
 
-    catalog = load_catalog(ctx) if catalog is None else catalog
     if target:
         name, _slash, model_id = target.partition("/")
+        catalog = load_catalog(ctx, only=name) if catalog is None else catalog  # no other extension imported
         return _pick(ctx, catalog, find(name, ctx), model_id or None)
     from .._core.settings import read_settings
 
     settings = read_settings(ctx)
     pid, model_id = settings.get("defaultProvider"), settings.get("defaultModel")
-    if isinstance(pid, str) and pid:
+    has_default = isinstance(pid, str) and pid
+    catalog = load_catalog(ctx, only=pid if has_default else None) if catalog is None else catalog
+    if has_default:
         return _pick(ctx, catalog, find(pid, ctx), model_id if isinstance(model_id, str) and model_id else None,
                      where="settings.json defaultModel")
     for provider in usable(ctx, catalog):

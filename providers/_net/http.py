@@ -9,12 +9,18 @@ proxy's CONNECT and the TLS handshake by the same deadline (urllib's timeout is 
 operation: a trickling server defeats it), send credentials with add_unredirected_header so a
 redirect never carries them, and turn every failure into a NetworkError that names the host and
 never the secret.
+
+Every secret a request carries (secret headers, secret-named form, JSON or query fields, and any
+the caller names) is masked by its exact value in all text derived from the answer: a server that
+quotes the refresh token, code or verifier back in an error does not get it printed. A failure
+after the request was sent is marked `answer_lost` (the server may have acted on it).
 """
 import os
 
 from .. import __version__
 from .._core.errors import NetworkError
-from .._core.mask import excerpt, mask_text
+from .._core.mask import excerpt, is_secret_name, mask_text
+from .._core.text import printable
 
 DEADLINE = 30.0          # seconds for a whole request: connect, send, headers and body
 CONNECT_TIMEOUT = 10.0   # seconds for any single socket operation of a whole-body request
@@ -42,8 +48,9 @@ class _Exchange:
 class Response(_Exchange):
     """A finished HTTP exchange; any status, the caller decides what it means."""
 
-    def __init__(self, status, headers, body, url):
+    def __init__(self, status, headers, body, url, secrets=()):
         self.status, self.headers, self.body, self.url = status, headers, body, url
+        self.secrets = secrets  # what the request carried, masked in every text made from the answer
 
     def json_or_none(self, default=None):
         """The body as JSON, or `default` when it is not JSON (error bodies are often HTML or text)."""
@@ -51,7 +58,7 @@ class Response(_Exchange):
 
         try:
             return json.loads(self.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: [[[[... a million deep
             return default
 
     def json(self):
@@ -59,8 +66,12 @@ class Response(_Exchange):
         doc = self.json_or_none(_NOT_JSON)
         if doc is _NOT_JSON:
             raise NetworkError("%s answered HTTP %d with something that is not JSON: %s"
-                               % (self.host, self.status, excerpt(self.body.decode("utf-8", "replace")) or "(empty)"))
+                               % (self.host, self.status, self.body_excerpt() or "(empty)"))
         return doc
+
+    def body_excerpt(self):
+        """The body for a message: one line, capped, every secret of the request masked."""
+        return excerpt(self.body.decode("utf-8", "replace"), secrets=self.secrets)
 
     def error_text(self):
         """A short, masked description of an error response, for messages."""
@@ -71,8 +82,8 @@ class Response(_Exchange):
                 err = err.get("message") or err.get("type") or err.get("code")
             parts = [str(p) for p in (err, doc.get("error_description"), doc.get("message")) if p]
             if parts:
-                return excerpt(": ".join(parts))
-        return excerpt(self.body.decode("utf-8", "replace")) or "(empty body)"
+                return excerpt(": ".join(parts), secrets=self.secrets)
+        return self.body_excerpt() or "(empty body)"
 
 
 _NOT_JSON = object()  # tells a body that is not JSON from one that is JSON null
@@ -122,12 +133,19 @@ class Stream(_Exchange):
 
     def response(self, max_bytes=MAX_BODY):
         """The whole exchange as a Response."""
-        return Response(self.status, self.headers, self.read(max_bytes), self.url)
+        return Response(self.status, self.headers, self.read(max_bytes), self.url, self._secrets)
+
+    @property
+    def secrets(self):
+        return self._secrets
 
     def _failure(self, exc):
         if self._watchdog.fired:
-            return self._watchdog.error(self.url, self._started and bool(self._idle))
-        return describe(exc, self.url, None, self._secrets)
+            error = self._watchdog.error(self.url, self._started and bool(self._idle))
+        else:
+            error = describe(exc, self.url, None, self._secrets)
+        error.answer_lost = True  # the status came, the rest of the answer did not
+        return error
 
     def close(self):
         self._watchdog.cancel()
@@ -144,31 +162,33 @@ class Stream(_Exchange):
 
 
 def open_stream(method, url, ctx, headers=None, secret_headers=None, json_body=None, form=None, body=None,
-                first_byte=None, idle=None, accept="application/json"):
+                first_byte=None, idle=None, accept="application/json", secrets=()):
     """Send one request; the Stream as soon as the status and headers have arrived.
 
     first_byte: seconds for connecting, the proxy, TLS, sending, the headers and the first body
     chunk; idle: seconds allowed between chunks after that. `body` is ready-made bytes (a signed
     request), sent as they are. `secret_headers` carry credentials: masked in messages and never
-    sent on to a redirect's target.
+    sent on to a redirect's target. `secrets`: more values to mask (the secret fields of the
+    form, JSON body and query are found by name).
     """
     first_byte = first_byte or FIRST_BYTE
     idle = idle or IDLE
-    return _open(method, url, ctx, headers, secret_headers, json_body, form, body, accept,
+    return _open(method, url, ctx, headers, secret_headers, json_body, form, body, accept, secrets,
                  deadline=first_byte, op_timeout=max(idle, CONNECT_TIMEOUT), idle=idle)
 
 
 def request(method, url, ctx, headers=None, secret_headers=None, json_body=None, form=None, body=None,
-            deadline=None, max_bytes=MAX_BODY):
+            deadline=None, max_bytes=MAX_BODY, secrets=()):
     """Send one request and read the whole response within `deadline` seconds (None: DEADLINE)."""
     deadline = deadline or DEADLINE
-    stream = _open(method, url, ctx, headers, secret_headers, json_body, form, body, "application/json",
+    stream = _open(method, url, ctx, headers, secret_headers, json_body, form, body, "application/json", secrets,
                    deadline=deadline, op_timeout=min(CONNECT_TIMEOUT, deadline), idle=None)
     with stream:
         return stream.response(max_bytes)
 
 
-def _open(method, url, ctx, headers, secret_headers, json_body, form, body, accept, deadline, op_timeout, idle):
+def _open(method, url, ctx, headers, secret_headers, json_body, form, body, accept, extra_secrets,
+          deadline, op_timeout, idle):
     import urllib.error
     import urllib.request
 
@@ -177,10 +197,9 @@ def _open(method, url, ctx, headers, secret_headers, json_body, form, body, acce
     all_headers["User-Agent"] = USER_AGENT
     all_headers.update(headers or {})
     req = urllib.request.Request(url, data=data, headers=all_headers, method=method)
-    secrets = []
     for name, value in (secret_headers or {}).items():
         req.add_unredirected_header(name, value)
-        secrets.append(value)
+    secrets = request_secrets(url, secret_headers, json_body, form, extra_secrets)
     watchdog = _Deadline(deadline)
     opener = _opener(url, ctx, watchdog, op_timeout)
     watchdog.start()  # after the opener: loading the CA bundle is not the server's time
@@ -191,10 +210,36 @@ def _open(method, url, ctx, headers, secret_headers, json_body, form, body, acce
             resp = err
     except Exception as exc:  # URLError, ssl errors, socket errors, http.client errors
         watchdog.cancel()
-        if watchdog.fired:
-            raise watchdog.error(url, False)
-        raise describe(exc, url, ctx, secrets)
+        error = watchdog.error(url, False) if watchdog.fired else describe(exc, url, ctx, secrets)
+        error.answer_lost = watchdog.sent  # sent, and then no answer came: the server may have acted
+        raise error
     return Stream(resp, url, watchdog, idle, secrets)  # idle None: one overall deadline, never extended
+
+
+def request_secrets(url, secret_headers, json_body, form, extra=()):
+    """Every secret value a request carries, as it may come back in an answer: the secret headers
+    (and the credential after `Bearer `), the secret-named fields of the form, JSON object and
+    query string, and `extra`; each also URL-encoded, as a server may quote the form body."""
+    import urllib.parse
+
+    values = list(extra)
+    for value in (secret_headers or {}).values():
+        values.append(value)
+        values.append(value.split(" ", 1)[-1])
+    fields = []
+    for source in (form, json_body):
+        if isinstance(source, dict):
+            fields.extend(source.items())
+    if "?" in url:
+        fields.extend(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+    values.extend(value for name, value in fields if isinstance(value, str) and is_secret_name(name))
+    secrets = []
+    for value in values:
+        for form_ in (value, urllib.parse.quote_plus(value), urllib.parse.quote(value, safe="")):
+            if form_ and form_ not in secrets:
+                secrets.append(form_)
+    secrets.sort(key=len, reverse=True)  # the longest first: a secret's encoded form may contain it
+    return secrets
 
 
 def _encode_body(json_body, form, body):
@@ -221,6 +266,7 @@ class _Deadline:
         import threading
 
         self.fired = False
+        self.sent = False  # the whole request went out (urllib asked for the response)
         self.seconds = seconds
         self._sockets = []
         self._until = None
@@ -305,10 +351,18 @@ def _opener(url, ctx, watchdog, op_timeout):
             super().__init__(*args, **kwargs)
             self._create_connection = create_connection
 
+        def getresponse(self):
+            watchdog.sent = True  # urllib asks for the answer once the request is written
+            return super().getresponse()
+
     class TLSConnection(http.client.HTTPSConnection):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self._create_connection = create_connection
+
+        def getresponse(self):
+            watchdog.sent = True
+            return super().getresponse()
 
         def connect(self):
             http.client.HTTPConnection.connect(self)  # TCP, and the proxy's CONNECT tunnel
@@ -417,7 +471,7 @@ def describe(exc, url, ctx, secrets):
         text = "the proxy would not connect to %s (%s); check HTTPS_PROXY" % (host, str(reason).split(":", 1)[-1].strip())
     else:
         text = "request to %s failed (%s: %s)" % (host, type(reason).__name__, reason)
-    return NetworkError(mask_text(text, secrets))
+    return NetworkError(mask_text(printable(text), secrets))  # a reason may quote what a server sent
 
 
 def host_of(url):

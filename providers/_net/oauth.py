@@ -37,14 +37,15 @@ def _b64url(raw):
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-def browser_login(ctx, service, make_url, port, path, ssh_hint=None):
+def browser_login(ctx, service, make_url, port, path, ssh_hint=None, host="localhost"):
     """(code, verifier, state) of a PKCE sign-in in the browser; make_url(challenge, state) is the
-    provider's authorize address, and the callback comes to localhost:port/path (or is pasted).
+    provider's authorize address, and the callback comes to http://HOST:port/path (host: as the
+    registered redirect URI names it; the server listens on loopback either way) or is pasted.
     The whole wait ends after ATOMIC_LOGIN_TIMEOUT seconds (default 600)."""
     deadline = time.monotonic() + ctx.seconds("ATOMIC_LOGIN_TIMEOUT", LOGIN_TIMEOUT)
     verifier, challenge = pkce()
     state = new_state()
-    code = wait_for_code(ctx, service, make_url(challenge, state), port, path, state, deadline, ssh_hint)
+    code = wait_for_code(ctx, service, make_url(challenge, state), port, path, state, deadline, ssh_hint, host)
     return code, verifier, state
 
 
@@ -80,8 +81,8 @@ def open_browser(url, ctx):
 
 # The wait: callback server raced with a paste prompt -----------------------------------------
 
-def wait_for_code(ctx, service, authorize_url, port, path, state, deadline, ssh_hint=None):
-    """The authorization code from the callback on localhost:port/path or from a paste on stdin.
+def wait_for_code(ctx, service, authorize_url, port, path, state, deadline, ssh_hint=None, host="localhost"):
+    """The authorization code from the callback on HOST:port/path or from a paste on stdin.
 
     `state` is checked on both paths; a callback with a wrong or missing state is answered 400
     and the wait goes on. LoginFailed when the provider reports an error, a pasted state does not
@@ -102,9 +103,9 @@ def wait_for_code(ctx, service, authorize_url, port, path, state, deadline, ssh_
             ctx.say("(A browser window should have opened.)")
         elif ssh_hint and (ctx.env("SSH_CONNECTION") or ctx.env("SSH_TTY")):
             ctx.say(ssh_hint)
-        ctx.say("After you approve, the browser goes to http://localhost:%d%s. If that page does not load "
+        ctx.say("After you approve, the browser goes to http://%s:%d%s. If that page does not load "
                 "(for example on another machine), copy its full address from the address bar and paste it "
-                "here, then press Enter." % (port, path))
+                "here, then press Enter." % (host, port, path))
         _start_paste_reader(ctx.stdin, events)
         return _first_answer(events, state, deadline, server, port, service)
     finally:
@@ -222,7 +223,8 @@ def token_request(url, ctx, fields, as_json, refused, what, headers=None, deadli
     """POST `what` (e.g. "the refresh token") to a token endpoint; the JSON object it answers with.
 
     A refusal (HTTP 400/401 carrying an OAuth `error`) raises `refused` (LoginAgain on refresh,
-    LoginFailed on login); anything else that is not a 2xx JSON object is a NetworkError.
+    LoginFailed on login); anything else that is not a 2xx JSON object is a NetworkError. Every
+    secret among `fields` is masked in what the answer says (the HTTP helper finds them by name).
     `deadline`: seconds for the whole request (default: the HTTP helper's).
     """
     from .http import request
@@ -230,20 +232,35 @@ def token_request(url, ctx, fields, as_json, refused, what, headers=None, deadli
     resp = request("POST", url, ctx, headers=headers, json_body=fields if as_json else None,
                    form=None if as_json else fields, deadline=deadline)
     if resp.ok:
-        doc = resp.json()
+        doc = resp.json_or_none(_UNUSABLE)
         if not isinstance(doc, dict):
-            raise NetworkError("%s answered the token request with JSON that is not an object: %s"
-                               % (resp.host, excerpt(resp.body.decode("utf-8", "replace"))))
+            error = NetworkError("%s answered the token request with %s: %s; try again later"
+                                 % (resp.host, "something that is not JSON" if doc is _UNUSABLE
+                                    else "JSON that is not an object", resp.body_excerpt() or "(empty)"))
+            error.answer_lost = True  # a 2xx: the server may have rotated the refresh token all the same
+            raise error
         return doc
-    if resp.status in (400, 401) and _has_oauth_error(resp):
+    code = _oauth_error(resp)
+    if resp.status in (400, 401) and code in ("invalid_client", "unauthorized_client"):
+        # Logging in again with the same client id would be refused the same way.
+        raise refused("%s does not accept atomic's client id (HTTP %d: %s); the provider may have changed "
+                      "it: update atomic, then try again" % (resp.host, resp.status, resp.error_text()))
+    if resp.status in (400, 401) and code:
         raise refused("%s refused %s (HTTP %d: %s)" % (resp.host, what, resp.status, resp.error_text()))
     raise NetworkError("%s answered HTTP %d when sent %s (%s); try again later"
                        % (resp.host, resp.status, what, resp.error_text()))
 
 
-def _has_oauth_error(resp):
+_UNUSABLE = object()
+
+
+def _oauth_error(resp):
+    """The OAuth `error` of an answer ("invalid_grant"; an object's code or type), or None."""
     doc = resp.json_or_none()
-    return isinstance(doc, dict) and bool(doc.get("error"))
+    error = doc.get("error") if isinstance(doc, dict) else None
+    if isinstance(error, dict):
+        error = error.get("code") or error.get("type") or bool(error)
+    return error or None
 
 
 def token_fields(doc, host, ctx, want_refresh, margin_ms=0):
@@ -255,10 +272,17 @@ def token_fields(doc, host, ctx, want_refresh, margin_ms=0):
     refresh = doc.get("refresh_token")
     if not isinstance(refresh, str) or not refresh.strip():
         refresh = None
+    elif not token_safe(refresh):
+        raise NetworkError("%s sent a refresh_token with spaces or control characters; not storing it; "
+                           "try again later" % host)
     access = doc.get("access_token")
     if not isinstance(access, str) or not access.strip():
         raise keeping(NetworkError("%s answered the token request without an access_token; try again later"
                                    % host), refresh)
+    if not token_safe(access):
+        # It would go into header lines (`atomic key --header`): a line break there adds a header.
+        raise keeping(NetworkError("%s sent an access_token with spaces or control characters; not using "
+                                   "it; try again later" % host), refresh)
     if want_refresh and refresh is None:
         raise NetworkError("%s answered the token request without a refresh_token; try again later" % host)
     expires_in = doc.get("expires_in")
@@ -274,6 +298,11 @@ def token_fields(doc, host, ctx, want_refresh, margin_ms=0):
         ctx.warn("%s sent no usable expires_in with the new token; atomic will refresh it at its next use" % host)
         return access, refresh, int(ctx.now() * 1000)
     return access, refresh, int(ctx.now() * 1000 + expires_in * 1000 - margin_ms)
+
+
+def token_safe(value):
+    """A token that can travel in a header line: no whitespace, no control characters."""
+    return not any(ch.isspace() for ch in value) and not has_control_chars(value, c1=True)
 
 
 def keeping(error, refresh):

@@ -1,0 +1,313 @@
+"""Extensions: provider modules that live outside atomic, found lazily and loaded in isolation.
+
+Where they come from, in this order (docs/extensions.md):
+  <agent dir>/extensions/NAME.py and <project>/.atomic/extensions/NAME.py  (id: NAME, `_` read as `-`)
+  installed distributions' entry points in the group `atomic.providers`   (id: the entry point's name)
+
+discover() lists ids without importing anything; load() imports one extension, under a module
+name of its own (atomic_extension_NAME for a file, the entry point's module otherwise), never
+into providers.*. What goes wrong while loading is that extension's error, kept on it and raised
+again whenever it is asked for: BadFile (exit 4) for code that does not load or rows that do not
+check, Unsafe (exit 7) for a file other users can change. Calls into a loaded extension go
+through Guarded, so an exception from its code is reported as the extension's, with its name.
+"""
+import os
+import sys
+
+from . import errors
+from .contract import FIX, Guarded, describe, line_in, row_problems, valid_id
+
+GROUP = "atomic.providers"
+FOLDER = "extensions"
+MODULE_PREFIX = "atomic_extension_"
+MAX_SOURCE = 1 << 20
+
+
+class Extension:
+    """One extension as discovered: its id, where it is, and (once loaded) its module and rows,
+    or the error that keeps it from loading."""
+    __slots__ = ("id", "kind", "path", "folder", "value", "dist", "module", "rows", "error")
+
+    def __init__(self, id, kind, path=None, folder=None, value=None, dist=None):
+        self.id, self.kind, self.path, self.folder, self.value, self.dist = id, kind, path, folder, value, dist
+        self.module = self.rows = self.error = None
+
+    @property
+    def where(self):
+        """The file, or the entry point and its distribution, as people look for it."""
+        if self.kind == "file":
+            return self.path
+        return "entry point %s = %s%s" % (self.id, self.value, " of %s" % self.dist if self.dist else "")
+
+    def __repr__(self):
+        return "Extension(%r, %r)" % (self.id, self.where)
+
+
+# Discovery: names only ----------------------------------------------------------------------
+
+def discover(ctx):
+    """{id: Extension} of every extension there is, nothing imported; read once per command."""
+    if ctx.extensions is None:
+        ctx.extensions = _discover(ctx)
+    return ctx.extensions
+
+
+def folders(ctx):
+    """The extension folders: the agent directory's, then the project's (the current folder's .atomic)."""
+    found = [os.path.join(ctx.agent_dir, FOLDER)]
+    try:
+        found.append(os.path.join(ctx.cwd, ".atomic", FOLDER))
+    except OSError:  # the current folder was removed
+        pass
+    return found
+
+
+def _discover(ctx):
+    found = {}
+    seen = set()
+    for folder in folders(ctx):
+        real = os.path.realpath(folder)
+        if real in seen:
+            continue  # the project is the home folder's .atomic itself
+        seen.add(real)
+        for ext in _files(folder, ctx):
+            _add(found, ext)
+    for ext in _entry_points(ctx):
+        _add(found, ext)
+    return found
+
+
+def _add(found, ext):
+    first = found.get(ext.id)
+    if first is None:
+        found[ext.id] = ext
+    elif first.error is None:  # the same id twice: neither is the one meant, so both are refused
+        first.error = errors.BadFile("the extension id %s is defined twice, by %s and by %s; keep one of them"
+                                     % (ext.id, first.where, ext.where))
+
+
+def _files(folder, ctx):
+    try:
+        names = sorted(os.listdir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    except OSError as exc:
+        ctx.warn("cannot read the extensions folder %s (%s); its extensions are left out" % (folder, exc.strerror))
+        return []
+    out = []
+    for name in names:
+        if not name.endswith(".py") or name.startswith(("_", ".")):
+            continue  # helpers, editors' backups and caches
+        stem = name[:-3]
+        ext = Extension(stem.replace("_", "-"), "file", os.path.join(folder, name), folder)
+        if not valid_id(ext.id):
+            ext.id = stem
+            ext.error = errors.BadFile("%s: the file's name is the provider id, so it must be lower-case letters "
+                                       "and digits joined by _ or - (e.g. my_provider.py); rename it" % ext.path)
+        out.append(ext)
+    return out
+
+
+def _entry_points(ctx):
+    """Extensions installed as distributions, first on sys.path winning (as 3.10+ do and 3.8/3.9 do not)."""
+    if not _may_declare_entry_points():
+        return []
+    try:
+        from importlib import metadata
+        try:
+            points = metadata.entry_points(group=GROUP)
+        except TypeError:  # 3.8, 3.9: a plain dict of group -> tuple, no keyword arguments
+            points = metadata.entry_points().get(GROUP, ())
+        points = list(points)
+    except Exception as exc:  # a broken distribution's metadata must not stop atomic
+        ctx.warn("could not read the entry points of installed packages (%s: %s); extensions installed "
+                 "with pip are left out" % (type(exc).__name__, exc))
+        return []
+    out, seen = [], set()
+    for point in points:
+        if point.name in seen:
+            continue
+        seen.add(point.name)
+        dist = getattr(getattr(point, "dist", None), "name", None)  # .dist is 3.10+
+        ext = Extension(point.name, "entry point", value=point.value.strip(), dist=dist)
+        if not valid_id(point.name):
+            ext.error = errors.BadFile("%s: an entry point's name is the provider id, so it must be lower-case "
+                                       "letters and digits joined by hyphens" % ext.where)
+        out.append(ext)
+    return out
+
+
+def _may_declare_entry_points():
+    """False only when no distribution on sys.path can declare the group, so that importlib.metadata
+    (25-80 ms to import, then a parse of every distribution's entry points) is spared to
+    `atomic key my-custom-provider`. Whatever this cannot be sure of is a maybe: a zip on sys.path,
+    a finder of distributions other than the standard one, any mention of the group."""
+    import importlib.machinery
+
+    if any(hasattr(finder, "find_distributions") and finder is not importlib.machinery.PathFinder
+           for finder in sys.meta_path):
+        return True
+    marker = GROUP.encode("ascii")
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except NotADirectoryError:
+            return True  # a zip (an egg, a zipapp): importlib.metadata looks inside
+        except OSError:
+            continue
+        for name in names:
+            if name.lower().endswith((".dist-info", ".egg-info")):
+                try:
+                    with open(os.path.join(entry or ".", name, "entry_points.txt"), "rb") as f:
+                        if marker in f.read():
+                            return True
+                except OSError:
+                    continue
+    return False
+
+
+# Loading ------------------------------------------------------------------------------------
+
+def load(ext, ctx):
+    """The extension's module (through Guarded), imported on first use; its error if it cannot be."""
+    if ext.module is None and ext.error is None:
+        try:
+            target = _import_file(ext) if ext.kind == "file" else _import_entry_point(ext)
+            ext.module = Guarded(target, ext)
+        except errors.AtomicError as exc:
+            ext.error = exc
+    if ext.error is not None:
+        raise ext.error
+    return ext.module
+
+
+def _import_file(ext):
+    """Check that nobody else can change the file or its folder, then run it as module
+    atomic_extension_NAME. The file is read once, and what was checked is what runs."""
+    import stat
+
+    from .files import commands_allowed, commands_allowed_at
+
+    if not commands_allowed_at(ext.folder):
+        raise errors.Unsafe("refusing the extensions in %s: the folder %s; atomic runs extension files as "
+                            "code, so only you may be able to change them (chmod go-w, or chown it)"
+                            % (ext.folder, _why_unsafe(ext.folder)))
+    try:
+        fd = os.open(ext.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise errors.BadFile("cannot read the extension %s: %s" % (ext.path, exc.strerror))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise errors.BadFile("the extension %s is not a regular file; %s" % (ext.path, FIX))
+        real = os.path.realpath(ext.path)
+        if not commands_allowed(real, st.st_uid, st.st_mode):
+            raise errors.Unsafe("refusing the extension %s: it %s; atomic runs extension files as code, so only "
+                                "you may be able to change them (chmod go-w, or chown it)"
+                                % (ext.path, _why_unsafe(real, st)))
+        if st.st_size > MAX_SOURCE:
+            raise errors.BadFile("the extension %s is over 1 MiB; %s" % (ext.path, FIX))
+        chunks = []
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    try:
+        code = compile(b"".join(chunks), ext.path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:  # ValueError: a NUL byte
+        where = " line %d" % exc.lineno if getattr(exc, "lineno", None) else ""
+        raise errors.BadFile("the extension %s%s: %s: %s; %s" % (ext.path, where, type(exc).__name__,
+                                                               getattr(exc, "msg", exc), FIX))
+    import types
+
+    name = MODULE_PREFIX + ext.id.replace("-", "_")
+    module = types.ModuleType(name)
+    module.__file__ = ext.path
+    sys.modules[name] = module  # as an import would: the module's own classes can find it
+    try:
+        exec(code, module.__dict__)
+    except (Exception, SystemExit) as exc:
+        sys.modules.pop(name, None)
+        raise errors.BadFile("the extension %s did not load: %s%s; %s" % (ext.path, describe(exc),
+                                                                         line_in(exc, ext.path), FIX))
+    return module
+
+
+def _why_unsafe(path, st=None):
+    """What makes a file or folder one that others can change, in words."""
+    try:
+        st = st or os.stat(path)
+    except OSError as exc:
+        return "cannot be checked (%s)" % exc.strerror
+    if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+        return "belongs to uid %d, not you" % st.st_uid
+    if st.st_mode & 0o022:
+        return "can be changed by other users (mode %03o)" % (st.st_mode & 0o777)
+    return "is in %s, which other users can change" % os.path.dirname(path)
+
+
+def _import_entry_point(ext):
+    """Import an installed extension's module (`module` or `module:attribute`)."""
+    import importlib
+
+    module_name, _colon, attribute = ext.value.partition(":")
+    module_name, attribute = module_name.strip(), attribute.split("[")[0].strip()
+    if module_name == "providers" or module_name.startswith("providers."):
+        raise errors.BadFile("%s: an extension's module must be its own, not part of providers.*" % ext.where)
+    try:
+        module = importlib.import_module(module_name)
+        target = getattr(module, attribute) if attribute else module
+    except (Exception, SystemExit) as exc:
+        raise errors.BadFile("the extension %s did not load: %s%s; fix it, or uninstall %s"
+                             % (ext.where, describe(exc), line_in(exc, None), ext.dist or "its distribution"))
+    ext.path = getattr(module, "__file__", None)
+    return target
+
+
+# The rows an extension declares --------------------------------------------------------------
+
+def rows(ext, ctx, row_type, taken):
+    """The extension's PROVIDERS, checked and tied to it; BadFile (kept on the extension) if any fails.
+
+    row_type is the registry's Provider; taken(name) says which built-in provider already answers
+    to a name, or None."""
+    if ext.rows is None:
+        module = load(ext, ctx)
+        try:
+            ext.rows = _checked_rows(ext, module, row_type, taken)
+        except errors.AtomicError as exc:
+            ext.error = exc
+            raise
+    return ext.rows
+
+
+def _checked_rows(ext, module, row_type, taken):
+    declared = getattr(module, "PROVIDERS", None)
+    if not isinstance(declared, (list, tuple)) or not declared or not all(isinstance(r, row_type) for r in declared):
+        raise errors.BadFile("the extension %s declares no PROVIDERS = [api.Provider(%r, ...)]; %s"
+                             % (ext.where, ext.id, FIX))
+    problems, names = [], {}
+    for n, row in enumerate(declared):
+        where = "PROVIDERS[%d]" % n
+        problems += ["%s: %s" % (where, p) for p in row_problems(row, module)]
+        if row.id != ext.id and (n == 0 or not row.id.startswith(ext.id + "-")):  # the first is the name's
+            problems.append("%s: id %r does not match the %s name %r: rename %s"
+                            % (where, row.id, "file" if ext.kind == "file" else "entry point", ext.id,
+                               "the file to %s.py" % row.id.replace("-", "_") if ext.kind == "file" else "one of them"))
+        if row.module_name is not None:
+            problems.append("%s: leave out module=: an extension's provider is the extension's own module" % where)
+        for name in (row.id,) + row.aliases:
+            owner = taken(name)
+            if owner is not None:
+                problems.append("%s: %r is already the built-in provider %s's name; choose another" % (where, name, owner))
+            elif name in names:
+                problems.append("%s: %r is also %s's name" % (where, name, names[name]))
+            names.setdefault(name, row.id)
+    if problems:
+        raise errors.BadFile("the extension %s: %s; %s" % (ext.where, "; ".join(problems), FIX))
+    for row in declared:
+        row.extension, row.module_name = ext, getattr(module, "__name__", None)
+    return list(declared)
