@@ -285,3 +285,19 @@ def test_literal_values(atomic_env, value):
     _store(atomic_env, value)
     r = atomic_env.run("key", "openai")
     assert (r.returncode, r.stdout) == (0, value + "\n"), r.stderr
+
+
+def test_the_chain_s_quick_key_check_agrees_with_key_problem():
+    # chain.plain_key spares `atomic key` importing keys.py; it must accept exactly what key_problem does.
+    import random
+
+    from providers._core.chain import plain_key
+    from providers._core.keys import key_problem
+
+    rng = random.Random(7)
+    alphabet = [chr(c) for c in range(0, 0x250)] + ["\u2028", "\u00a0", "\ufeff", "\U0001f600"]
+    samples = ["sk-abc", "gsk_123", "a b", "a\tb", "", "x\x7f", "x\x85", "é", "key\n"]
+    samples += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 12))) for _ in range(3000)]
+    samples += ["".join(chr(rng.randrange(0x21, 0x7f)) for _ in range(rng.randrange(1, 40))) for _ in range(500)]
+    for key in samples:
+        assert plain_key(key) == (key_problem(key) is None), repr(key)

@@ -17,7 +17,7 @@ import stat
 import time
 
 from .errors import LockTimeout, Unsafe
-from .files import remove_stale_temp_files, write_refused
+from .writes import remove_stale_temp_files, write_refused
 
 STALE_AFTER = 30.0    # seconds, proper-lockfile's `stale` as the agent uses it
 TOUCH_EVERY = 5.0     # keep our directory fresh while a slow refresh holds it

@@ -15,8 +15,7 @@ import os
 import stat
 
 from . import errors
-from .files import (RESERVE_EXTRA, PendingWrite, commands_allowed, controlled_by_others, ensure_private_dir,
-                    json_type, parse_json_object, read_capped, write_json_atomic)
+from .files import commands_allowed, controlled_by_others, json_type, parse_json_object, read_capped
 
 AUTH_FILE = "auth.json"
 FIX = "fix it by hand, or move it aside and run `atomic login` again; atomic has not changed it"
@@ -170,6 +169,8 @@ def update_auth(ctx, change, reserve=False, directory=None):
 
     from .lock import FileLock
 
+    from .writes import RESERVE_EXTRA, PendingWrite, ensure_private_dir, write_json_atomic
+
     if directory is None or directory == ctx.agent_dir:
         directory = ensure_private_dir(ctx.agent_dir, ctx, ctx.agent_dir_base)
     else:
@@ -194,7 +195,7 @@ def check_writable(ctx):
     """Fail now if a login's result could not be saved: a broken auth.json, a file or folder that
     is not ours, a folder we cannot write, or a home directory that is missing. Called before
     asking for a key or opening a browser."""
-    from .files import check_base, write_refused
+    from .writes import check_base, write_refused
 
     _read_own_auth(ctx)
     check_base(ctx.agent_dir_base)
