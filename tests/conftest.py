@@ -109,6 +109,17 @@ def assert_fails(result, code, *needles, warnings=False):
     return line
 
 
+def closed_port():
+    """A port on 127.0.0.1 that nothing listens on (bound, then released)."""
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
 def tree(path):
     """Every file and folder below path (relative names), to prove nothing was created."""
     found = set()

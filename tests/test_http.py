@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from conftest import closed_port
 from netfakes import reply, without_network_env
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -168,18 +169,8 @@ def test_credentials_do_not_follow_redirects(net):
     assert first.headers.get("Authorization") == "Bearer sk-should-not-travel-0000"
 
 
-def _closed_port():
-    """A port on 127.0.0.1 that nothing listens on (bound, then released)."""
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def test_refused_connection_names_the_host_and_hides_the_secret(tmp_path):
-    port = _closed_port()
+    port = closed_port()
     env = without_network_env(os.environ)
     result = fetch({"url": "http://127.0.0.1:%d/x?token=sk-abcdefghijklmnopqrstuvwxyz" % port,
                     "secret": {"Authorization": "Bearer sk-abcdefghijklmnopqrstuvwxyz"}}, env)
@@ -197,7 +188,7 @@ def test_ssl_cert_dir_does_not_hide_a_named_bundle(net):
 
 
 def test_an_unreachable_proxy_is_named_as_the_proxy(tmp_path):
-    port = _closed_port()
+    port = closed_port()
     env = without_network_env(os.environ)
     env["HTTPS_PROXY"] = "http://user:hunter2secret@127.0.0.1:%d" % port
     result = fetch({"url": "https://api.openai.com/v1/models"}, env)

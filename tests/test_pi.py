@@ -6,13 +6,12 @@ Every test runs the real CLI in a temporary HOME that holds both ~/.atomic/agent
 """
 import json
 import os
-import socket
 import stat
 import time
 
 import pytest
 
-from conftest import assert_fails, clean_env, run_atomic, tree
+from conftest import assert_fails, clean_env, closed_port, run_atomic, tree
 from llmfakes import Model, completions_events
 from netfakes import FakeHosts, reply
 
@@ -391,14 +390,6 @@ def llama():
     yield start
     for server in servers:
         server.close()
-
-
-def closed_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 def test_llama_cpp_login_models_and_ask(homes, llama):
