@@ -19,7 +19,8 @@ class Provider:
     name another); auth: "key", "oauth", "cloud"; module: dotted path of its module, or None;
     key_header: (name, template) when it sends keys differently from its wire API; settings:
     variables `atomic login --env` may store with the key; subscription: the login menu's label
-    for its OAuth login; login_options: the `atomic login` options that apply to it; aliases:
+    for its OAuth login; default_model: the model `atomic ask` uses when none is named (else the
+    first of the catalogue); login_options: the `atomic login` options that apply to it; aliases:
     other names people type for it (accepted wherever an id is); key_prefixes: how its keys
     start, when that is distinctive (a pasted key of another provider's shape is questioned);
     no_key: what a server of one's own that takes no key is sent instead (llama.cpp's "local"),
@@ -27,12 +28,13 @@ class Provider:
     """
     __slots__ = ("id", "name", "env", "base_url", "api", "auth", "module_name", "key_header",
                  "settings", "subscription", "login_options", "custom", "aliases", "key_prefixes",
-                 "extension", "no_key")
+                 "extension", "no_key", "default_model")
 
     def __init__(self, id, name, env=(), base_url="", api="openai-completions", auth="key", module=None,
                  key_header=None, settings=(), subscription=None, login_options=(), custom=False,
-                 aliases="", key_prefixes="", no_key=None):
+                 aliases="", key_prefixes="", no_key=None, default_model=None):
         self.id, self.name, self.base_url, self.api = id, name, base_url, api
+        self.default_model = default_model
         self.env = (env,) if isinstance(env, str) else tuple(env)
         self.auth = tuple(auth.split())
         self.module_name, self.key_header, self.settings = module, key_header, tuple(settings)
@@ -95,13 +97,16 @@ _BUILTIN = (
     Provider("anthropic", "Anthropic", ("ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY"), "https://api.anthropic.com",
              "anthropic-messages", auth="key oauth", module="providers.anthropic",
              subscription="Claude Pro/Max (third-party use draws from extra usage)",
-             aliases="claude", key_prefixes="sk-ant-"),
+             aliases="claude", key_prefixes="sk-ant-",
+             default_model="claude-sonnet-4-6"),
     Provider("openai", "OpenAI", "OPENAI_API_KEY", "https://api.openai.com/v1", "openai-responses",
-             key_prefixes="sk-proj- sk-svcacct- sk-admin-"),
+             key_prefixes="sk-proj- sk-svcacct- sk-admin-",
+             default_model="gpt-5.4-mini"),
     Provider("openai-codex", "ChatGPT Plus/Pro (Codex)", (), "https://chatgpt.com/backend-api",
              "openai-codex-responses", auth="oauth", module="providers.openai_codex",
              subscription="ChatGPT Plus/Pro (Codex subscription)", login_options=("device",),
-             aliases="chatgpt codex"),
+             aliases="chatgpt codex",
+             default_model="gpt-5.4"),
     # Only COPILOT_GITHUB_TOKEN: GH_TOKEN / GITHUB_TOKEN are gh's and Actions' tokens, mostly
     # without Copilot access, and made Copilot look configured when it was not (reference §11.1).
     Provider("github-copilot", "GitHub Copilot", "COPILOT_GITHUB_TOKEN",
@@ -109,26 +114,36 @@ _BUILTIN = (
              subscription="GitHub Copilot (github.com or Enterprise Server)",
              login_options=("device", "enterprise_domain"), aliases="copilot",
              key_prefixes="ghp_ gho_ ghu_ github_pat_",
-             settings=("COPILOT_API_TARGET", "GITHUB_COPILOT_BASE_URL", "GITHUB_SERVER_URL")),
+             settings=("COPILOT_API_TARGET", "GITHUB_COPILOT_BASE_URL", "GITHUB_SERVER_URL"),
+             default_model="gpt-5-mini"),
     Provider("google", "Google Gemini", "GEMINI_API_KEY", "https://generativelanguage.googleapis.com/v1beta",
-             "google-generative-ai", aliases="gemini", key_prefixes="AIza"),
+             "google-generative-ai", aliases="gemini", key_prefixes="AIza",
+             default_model="gemini-2.5-flash"),
     Provider("google-vertex", "Google Vertex AI", "GOOGLE_CLOUD_API_KEY", "https://{location}-aiplatform.googleapis.com",
              "google-vertex", auth="key cloud", aliases="vertex", key_prefixes="AIza", module="providers.google_vertex",
-             settings=("GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION", "GOOGLE_APPLICATION_CREDENTIALS")),
+             settings=("GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION", "GOOGLE_APPLICATION_CREDENTIALS"),
+             default_model="gemini-2.5-flash"),
     Provider("azure-openai-responses", "Azure OpenAI", "AZURE_OPENAI_API_KEY", "", "azure-openai-responses",
              settings=("AZURE_OPENAI_BASE_URL", "AZURE_OPENAI_RESOURCE_NAME", "AZURE_OPENAI_API_VERSION",
-                       "AZURE_OPENAI_DEPLOYMENT_NAME_MAP"), aliases="azure", module="providers.azure_openai_responses"),
+                       "AZURE_OPENAI_DEPLOYMENT_NAME_MAP"), aliases="azure", module="providers.azure_openai_responses",
+             default_model="gpt-5.4-mini"),
     Provider("amazon-bedrock", "Amazon Bedrock", "AWS_BEARER_TOKEN_BEDROCK", "https://bedrock-runtime.us-east-1.amazonaws.com",
              "bedrock-converse-stream", auth="key cloud", module="providers.amazon_bedrock", aliases="bedrock aws",
              settings=("AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
-                       "AWS_BEDROCK_FORCE_CACHE")),
-    Provider("mistral", "Mistral", "MISTRAL_API_KEY", "https://api.mistral.ai", "mistral-conversations"),
-    Provider("groq", "Groq", "GROQ_API_KEY", "https://api.groq.com/openai/v1", key_prefixes="gsk_"),
+                       "AWS_BEDROCK_FORCE_CACHE"),
+             default_model="global.anthropic.claude-sonnet-4-6"),
+    Provider("mistral", "Mistral", "MISTRAL_API_KEY", "https://api.mistral.ai", "mistral-conversations",
+             default_model="mistral-medium-latest"),
+    Provider("groq", "Groq", "GROQ_API_KEY", "https://api.groq.com/openai/v1", key_prefixes="gsk_",
+             default_model="llama-3.3-70b-versatile"),
     Provider("cerebras", "Cerebras", "CEREBRAS_API_KEY", "https://api.cerebras.ai/v1", key_prefixes="csk-"),
-    Provider("xai", "xAI", "XAI_API_KEY", "https://api.x.ai/v1", aliases="grok", key_prefixes="xai-"),
-    Provider("openrouter", "OpenRouter", "OPENROUTER_API_KEY", "https://openrouter.ai/api/v1", key_prefixes="sk-or-"),
+    Provider("xai", "xAI", "XAI_API_KEY", "https://api.x.ai/v1", aliases="grok", key_prefixes="xai-",
+             default_model="grok-4-1-fast"),
+    Provider("openrouter", "OpenRouter", "OPENROUTER_API_KEY", "https://openrouter.ai/api/v1", key_prefixes="sk-or-",
+             default_model="anthropic/claude-sonnet-4.6"),
     Provider("vercel-ai-gateway", "Vercel AI Gateway", "AI_GATEWAY_API_KEY", "https://ai-gateway.vercel.sh",
-             "anthropic-messages", key_header=_BEARER, aliases="vercel"),
+             "anthropic-messages", key_header=_BEARER, aliases="vercel",
+             default_model="anthropic/claude-sonnet-4.6"),
     Provider("deepseek", "DeepSeek", "DEEPSEEK_API_KEY", "https://api.deepseek.com"),
     Provider("together", "Together AI", "TOGETHER_API_KEY", "https://api.together.ai/v1"),
     Provider("fireworks", "Fireworks", "FIREWORKS_API_KEY", "https://api.fireworks.ai/inference",

@@ -360,11 +360,13 @@ def test_no_credential_is_exit_3(run):
 
 # Choosing the model, the prompt, --json ------------------------------------------------------
 
-def test_without_m_the_first_provider_with_a_credential_in_menu_order_and_its_first_model(run, net, atomic_env):
+def test_without_m_the_first_provider_with_a_credential_in_menu_order_and_its_default_model(run, net, atomic_env):
     groq = Model(net, "POST", "api.groq.com", "/openai/v1/chat/completions", completions_events("from groq"))
     r = run("ask", "Q", GROQ_API_KEY="gsk_test0000000000001", OPENAI_API_KEY="sk-test-openai-000001")
     assert r.returncode == 0 and r.stdout == "from groq\n", r.stderr   # Groq sorts before OpenAI
-    assert groq.body_of()["model"] == "deepseek-r1-distill-llama-70b"   # groq's first catalogue model
+    assert groq.body_of()["model"] == "llama-3.3-70b-versatile"   # the row's default, not the oldest in the catalogue
+    r = run("ask", "-m", "groq", "Q", GROQ_API_KEY="gsk_test0000000000001")   # a provider alone: its default too
+    assert r.returncode == 0 and groq.body_of()["model"] == "llama-3.3-70b-versatile", r.stderr
 
     with open(atomic_env.make_agent_dir() + "/settings.json", "w") as f:
         json.dump({"defaultProvider": "openai", "defaultModel": "gpt-4o"}, f)
@@ -410,3 +412,15 @@ def test_a_stored_key_that_beats_the_environment_is_said_once(run, net, atomic_e
     warnings = [line for line in r.stderr.splitlines() if "also found, not used" in line]
     assert len(warnings) == 1 and "env OPENAI_API_KEY" in warnings[0] and "auth.json" in warnings[0]
     assert "sk-env-openai" not in r.stderr and "sk-stored-openai" not in r.stderr
+
+
+def test_words_and_piped_input_are_one_prompt(run, net):
+    # `git diff | atomic ask "Review this change"`: the question, then what was piped in.
+    api = Model(net, "POST", "api.openai.com", "/v1/responses", responses_events("ok"))
+    r = run("ask", "-m", "openai/gpt-4o", "Review this change", input="--- a\n+++ b\n+new line\n",
+            OPENAI_API_KEY="sk-test-openai-000001")
+    assert r.returncode == 0, r.stderr
+    assert api.body_of()["input"][-1]["content"][0]["text"] == "Review this change\n\n--- a\n+++ b\n+new line\n"
+    # stdin from /dev/null (cron, a service) is not a pipe: the words alone, without waiting.
+    r = run("ask", "-m", "openai/gpt-4o", "Just this", OPENAI_API_KEY="sk-test-openai-000001")
+    assert r.returncode == 0 and api.body_of()["input"][-1]["content"][0]["text"] == "Just this"

@@ -176,9 +176,21 @@ def test_login_inside_the_session_is_used_by_the_next_message(terminal, net, ato
     assert "gsk_typed-into-the-session-01" not in t.seen + shown   # the key was not echoed
     t.type("/fast\r")
     t.expect(r"Codex fast mode is for OpenAI and ChatGPT \(Codex\) models")
+    t.expect(r"groq/[^>]+> ")
+    # /login takes what `atomic login` takes: a key of another provider's shape is questioned, and
+    # a wrong option is a usage line, not the end of the session.
+    t.type("/login openai\r")
+    t.expect(r"input is hidden\): ")
+    t.type("gsk_not-an-openai-key-000001\r")
+    t.expect(r"looks like a key for Groq[\s\S]*\[y/N\] ")
+    t.type("n\r")
+    t.expect(r"groq/[^>]+> ")
+    t.type("/login groq --no-such-option\r")
+    t.expect(r"unrecognized arguments: --no-such-option")
     t.expect(r"groq/[^>]+> ")   # typed ahead of the prompt, readline's start could drop the Ctrl-D
     t.type("\x04")                                                 # Ctrl-D leaves
     assert t.wait() == 0
+    assert "openai" not in atomic_env.read_auth()
 
 
 def test_an_error_in_a_turn_is_reported_and_the_session_goes_on(terminal, net):

@@ -99,6 +99,20 @@ def test_codex_fast_mode_is_passed_on(atomic_env):
     assert seen["ATOMIC_CODEX_FAST_MODE"] == "chat=0;workflow=1"   # the caller's choice wins
     _r, seen = show(atomic_env, "groq")
     assert "ATOMIC_CODEX_FAST_MODE" not in seen                    # fast mode is for OpenAI only
+    store(atomic_env, groq={"type": "api_key", "key": GROQ_KEY})
+    _r, seen = show(atomic_env)                                    # every provider, none of them OpenAI's
+    assert seen["GROQ_API_KEY"] == GROQ_KEY and "ATOMIC_CODEX_FAST_MODE" not in seen
+
+
+def test_a_provider_whose_export_fails_is_left_out_when_none_is_named(atomic_env):
+    # AWS_PROFILE names a profile that does not exist: the Bedrock export fails, the rest still runs.
+    store(atomic_env, openai={"type": "api_key", "key": OPENAI_KEY})
+    env = {"AWS_PROFILE": "no-such-profile", "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+    r, seen = show(atomic_env, env=env)
+    assert r.returncode == 0, r.stderr
+    assert seen["OPENAI_API_KEY"] == OPENAI_KEY and "amazon-bedrock skipped" in r.stderr
+    r, _seen = show(atomic_env, "amazon-bedrock", env=env)
+    assert r.returncode != 0 and "no-such-profile" in r.stderr      # named: its failure is the command's
 
 
 def test_an_oauth_token_is_refreshed_before_the_command_starts(atomic_env, net, claude):

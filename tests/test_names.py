@@ -140,7 +140,7 @@ def test_providers_json_lists_every_provider_and_where_its_credential_is(atomic_
     assert by_id["anthropic"] == {
         "id": "anthropic", "name": "Anthropic", "aliases": ["claude"],
         "env": ["ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY"], "auth": ["key", "oauth"], "custom": False,
-        "source": None}
+        "source": None, "defaultModel": "claude-sonnet-4-6"}
     assert by_id["openai-codex"]["aliases"] == ["chatgpt", "codex"] and by_id["openai-codex"]["env"] == []
     assert by_id["openai"]["source"] == "env OPENAI_API_KEY"
     assert by_id["groq"]["source"] == "auth.json"

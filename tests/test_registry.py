@@ -199,3 +199,11 @@ def test_the_example_extensions_follow_the_contract(name, tmp_path):
     public = {n for n, v in vars(module).items() if inspect.isfunction(v) and v.__module__ == module.__name__
               and not n.startswith("_")}
     assert public <= set(HOOK_PARAMETERS), public - set(HOOK_PARAMETERS)  # helpers are _private
+
+
+def test_every_default_model_is_in_the_catalogue():
+    catalog = _catalog()
+    chosen = {p.id: p.default_model for p in builtins() if p.default_model}
+    assert {"openai", "anthropic", "openai-codex", "github-copilot", "google"} <= set(chosen)
+    for pid, model_id in chosen.items():
+        assert model_id in [m["id"] for m in catalog[pid]], (pid, model_id)

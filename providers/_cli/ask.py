@@ -36,25 +36,46 @@ def ask(args, ctx):
 
 
 def read_prompt(words, ctx):
-    """The prompt from the command line, or stdin for `-` (or none, when stdin is not a terminal)."""
+    """The prompt: the words on the command line, followed by what is piped in (`git diff | atomic
+    ask "review this"`); stdin alone for `-`, or when no words are given and stdin is no terminal."""
     from .prompts import interactive
 
     if words and words != ["-"]:
         text = " ".join(words)
+        piped = _read_stdin(ctx) if _piped(ctx) else ""
+        if piped.strip():
+            text += "\n\n" + piped
     elif words == ["-"] or not interactive(ctx):
-        stream = getattr(ctx.stdin, "buffer", None)
         if ctx.stdin is None:
             raise UsageError("stdin is closed; give the prompt as an argument: atomic ask \"...\"")
-        raw = stream.read(MAX_PROMPT_BYTES + 1) if stream is not None else ctx.stdin.read().encode("utf-8")
-        if len(raw) > MAX_PROMPT_BYTES:
-            raise UsageError("the prompt on stdin is over %d MiB; send less" % (MAX_PROMPT_BYTES >> 20))
-        text = raw.decode("utf-8", "replace")
+        text = _read_stdin(ctx)
     else:
         raise UsageError("give a prompt: atomic ask \"your question\", or pipe one in (atomic ask - < file); "
                          "`atomic` alone starts a conversation")
     if not text.strip():
         raise UsageError("the prompt is empty; give a question as an argument or on stdin")
     return text
+
+
+def _piped(ctx):
+    """Whether stdin is a pipe or a file: something sent on purpose. A terminal, /dev/null or a
+    closed stdin (cron, a service) is not read, so giving the words alone never waits."""
+    import os
+    import stat
+
+    try:
+        mode = os.fstat(ctx.stdin.fileno()).st_mode
+    except (AttributeError, ValueError, OSError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISREG(mode)
+
+
+def _read_stdin(ctx):
+    stream = getattr(ctx.stdin, "buffer", None)
+    raw = stream.read(MAX_PROMPT_BYTES + 1) if stream is not None else ctx.stdin.read().encode("utf-8")
+    if len(raw) > MAX_PROMPT_BYTES:
+        raise UsageError("the prompt on stdin is over %d MiB; send less" % (MAX_PROMPT_BYTES >> 20))
+    return raw.decode("utf-8", "replace")
 
 
 def _print_json(doc):

@@ -222,8 +222,9 @@ class Session:
     def _login(self, words):
         from .login import login
 
-        args = _Options(provider=words[0] if words else None, oauth=False, key=False, device=False,
-                        enterprise_domain=None, env=[])
+        args = _command_line("login", words)
+        if args is None:
+            return
         login(args, self.ctx)
         self.ctx.forget_files()
         if self.model is None:
@@ -239,12 +240,21 @@ class Session:
         if len(words) != 1:
             self.ctx.say("Name the provider: /logout PROVIDER")
             return
-        logout(_Options(provider=words[0], all=False), self.ctx)
+        args = _command_line("logout", words)
+        if args is not None:
+            logout(args, self.ctx)
 
 
-class _Options:
-    def __init__(self, **values):
-        self.__dict__.update(values)
+def _command_line(command, words):
+    """/login and /logout take what `atomic login` / `atomic logout` take, parsed by the same
+    parser (a usage error is the caller's to show); None when --help printed its text."""
+    from .commands import build_parser
+
+    argv = [command] + list(words)
+    try:
+        return build_parser(argv).parse_args(argv)
+    except SystemExit:  # --help: the text is shown, the conversation goes on
+        return None
 
 
 def set_fast_mode(ctx, words):

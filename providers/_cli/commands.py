@@ -201,7 +201,7 @@ def add_ask(commands):
                     "summary (model, tokens, cost, time to first token) goes to stderr. The prompt is "
                     "read from stdin when it is `-`, or absent and stdin is not a terminal.",
         epilog="Without -m: settings.json's defaultProvider/defaultModel, else the first provider you "
-               "have a credential for (in login-menu order) and its first model.\n\n" + examples(
+               "have a credential for (in login-menu order) and its everyday model.\n\n" + examples(
                    ("atomic ask \"What is a monad?\"", "the default model"),
                    "git diff | atomic ask -m anthropic/claude-sonnet-4-5 \"Review this change\"",
                    ("atomic ask --json \"2+2?\" | jq -r .text", "one JSON object")))

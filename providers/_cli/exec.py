@@ -60,6 +60,7 @@ def collect(names, ctx):
     for provider in providers:
         try:
             credential = resolve(provider, ctx)
+            variables = provider_variables(provider, credential, ctx)  # a cloud chain may fail here
         except NothingFound:
             if named:
                 raise
@@ -69,7 +70,6 @@ def collect(names, ctx):
                 raise
             ctx.warn("%s skipped: %s" % (provider.id, exc.message))
             continue
-        variables = provider_variables(provider, credential, ctx)
         if not variables:
             ctx.warn("%s has nothing standard to export (no tool reads its %s credential from the "
                      "environment); skipped" % (provider.id, credential.source))
@@ -88,7 +88,7 @@ def collect(names, ctx):
     if not exported:
         raise NotLoggedIn("no credential to put in the environment%s; `atomic status` shows what you have"
                           % (" for " + ", ".join(p.id for p in providers) if named else ""))
-    fast = _fast_mode(providers, ctx)
+    fast = _fast_mode([p for p in providers if p.id in set(owner.values())], ctx)
     if fast:
         exported["ATOMIC_CODEX_FAST_MODE"] = fast
     return exported

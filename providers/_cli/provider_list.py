@@ -22,6 +22,8 @@ def collect_providers(ctx):
         row = {"id": provider.id, "name": provider.name, "aliases": list(provider.aliases),
                "env": list(provider.env), "auth": list(provider.auth), "custom": provider.custom,
                "source": None}
+        if provider.default_model:
+            row["defaultModel"] = provider.default_model
         if provider.extension is not None:
             row["extension"] = provider.extension.where
         try:

@@ -1,5 +1,5 @@
 """Which model a conversation talks to: `-m PROVIDER/MODEL`, else settings.json's defaultProvider /
-defaultModel, else the first provider with a credential (in login-menu order) and its first model.
+defaultModel, else the first provider with a credential (in login-menu order) and its default model.
 """
 from .. import all_providers, find, in_menu_order
 from .._core.errors import UsageError
@@ -24,7 +24,7 @@ def choose(ctx, target=None, catalog=None):
                      where="settings.json defaultModel")
     for provider in usable(ctx, catalog):
         if catalog.get(provider.id):
-            return provider, catalog[provider.id][0]
+            return provider, default_model(provider, catalog[provider.id])
     raise UsageError("no provider has a credential yet: run `atomic login`, or name a model with "
                      "-m PROVIDER/MODEL (`atomic models --all` lists them)")
 
@@ -40,13 +40,20 @@ def _pick(ctx, catalog, provider, model_id, where="-m"):
         if not models:
             raise UsageError("%s has no models in the catalogue; name one with -m %s/MODEL, or add it under "
                              "providers.%s.models in models.json" % (provider.id, provider.id, provider.id))
-        return provider, models[0]
+        return provider, default_model(provider, models)
     for model in models:
         if model["id"] == model_id:
             return provider, model
     from .._core.text import did_you_mean
     raise UsageError("unknown model %r for %s (%s)%s; `atomic models %s` lists them"
                      % (model_id, provider.id, where, did_you_mean(model_id, [m["id"] for m in models]), provider.id))
+
+
+def default_model(provider, models):
+    """The provider's everyday model (its row's default_model) when the catalogue has it, else the
+    first: the catalogue is sorted by id, and its first is often the oldest."""
+    chosen = [m for m in models if m["id"] == provider.default_model]
+    return chosen[0] if chosen else models[0]
 
 
 def usable(ctx, catalog):
