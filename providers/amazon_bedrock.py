@@ -68,13 +68,10 @@ class _Signer:
         self.ctx, self.settings, self._credentials = ctx, settings, None
 
     def __call__(self, request):
-        import json
-
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
 
-        if request.body is None and request.json is not None:
-            request.body = json.dumps(request.json).encode("utf-8")  # the bytes signed are the bytes sent
+        request.body = request.payload()  # the bytes signed are the bytes sent
         content_type = _header(request, "Content-Type")
         signed = AWSRequest(method=request.method, url=request.url, data=request.body or b"",
                             headers={"Content-Type": content_type} if content_type else {})

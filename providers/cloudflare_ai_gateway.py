@@ -27,9 +27,19 @@ def prepare(request, credential, model, ctx):
     url, query = request.url.split("?", 1) if "?" in request.url else (request.url, None)
     if not url.endswith(path):
         return
-    gateway = url[:-len(path)].rstrip("/")
-    for other, _path in ROUTES.values():
-        if gateway.endswith("/" + other):
-            gateway = gateway[:-len(other) - 1]
-            break
+    gateway = _without_route(url[:-len(path)].rstrip("/"))
     request.url = "%s/%s%s%s" % (gateway, route, path, "?" + query if query else "")
+
+
+def _without_route(base):
+    """The gateway's address without the route it was built on (/compat, /openai, /anthropic).
+    On Cloudflare's own host the route comes after /v1/ACCOUNT/GATEWAY, so a gateway that is
+    itself named `openai` keeps its name."""
+    routes = {route for route, _path in ROUTES.values()}
+    head, _slash, last = base.rpartition("/")
+    if last not in routes:
+        return base
+    segments = base.split("://", 1)[-1].split("/")[1:]  # the path's segments
+    if "v1" in segments and len(segments) - segments.index("v1") - 1 <= 2:
+        return base  # only /v1/ACCOUNT/GATEWAY: the last one is the gateway, not a route
+    return head

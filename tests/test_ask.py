@@ -424,3 +424,27 @@ def test_words_and_piped_input_are_one_prompt(run, net):
     # stdin from /dev/null (cron, a service) is not a pipe: the words alone, without waiting.
     r = run("ask", "-m", "openai/gpt-4o", "Just this", OPENAI_API_KEY="sk-test-openai-000001")
     assert r.returncode == 0 and api.body_of()["input"][-1]["content"][0]["text"] == "Just this"
+
+
+def test_gemini_sampling_params_go_into_its_generation_config(run, net, atomic_env):
+    atomic_env.write_models({"providers": {"google": {"modelOverrides": {
+        "gemini-2.5-flash": {"samplingParams": {"temperature": 0.2, "topK": 5}}}}}})
+    api = Model(net, "POST", "generativelanguage.googleapis.com", "/v1beta/models/gemini-2.5-flash:streamGenerateContent",
+                gemini_events("ok"))
+    r = run("ask", "-m", "google/gemini-2.5-flash", "Hi", GEMINI_API_KEY="AIzaSyTest-000000000000000")
+    assert r.returncode == 0, r.stderr
+    body = api.body_of()
+    assert body["generationConfig"] == {"maxOutputTokens": 65536, "thinkingConfig": {"includeThoughts": True},
+                                        "temperature": 0.2, "topK": 5}
+    assert "temperature" not in body and "topK" not in body
+
+
+def test_json_keeps_what_arrived_before_an_error_event(run, net):
+    text = responses_events("Partial answer")
+    cut_at = text.index("event: response.completed")
+    error = 'event: error\ndata: {"type":"error","code":"server_error","message":"The server had an error"}\n\n'
+    Model(net, "POST", "api.openai.com", "/v1/responses", text[:cut_at] + error)
+    r = run("ask", "--json", "-m", "openai/gpt-4o", "Q", OPENAI_API_KEY="sk-test-openai-000001")
+    assert r.returncode == 6
+    doc = json.loads(r.stdout)
+    assert doc["text"] == "Partial answer" and "server_error" in doc["error"]

@@ -89,6 +89,16 @@ def test_gateway_routes_each_model_with_the_gateway_token_and_no_upstream_key(ru
     assert gateway.body_of()["model"] == model
 
 
+@pytest.mark.parametrize("named", ["openai", "anthropic", "compat"])
+def test_a_gateway_named_like_a_route_keeps_its_name(run, net, named):
+    anthropic = Model(net, "POST", "gateway.ai.cloudflare.com", "/v1/acct123/%s/anthropic/v1/messages" % named,
+                      anthropic_events("kept"))
+    r = run("ask", "-m", "cloudflare-ai-gateway/claude-sonnet-4-5", "hi", CLOUDFLARE_API_KEY=CF_TOKEN,
+            CLOUDFLARE_ACCOUNT_ID="acct123", CLOUDFLARE_GATEWAY_ID=named)
+    assert (r.returncode, r.stdout) == (0, "kept\n"), r.stderr
+    assert anthropic.requests
+
+
 def test_a_provider_base_url_names_the_gateway_and_keeps_the_routes(run, net, atomic_env):
     atomic_env.write_models({"providers": {"cloudflare-ai-gateway": {
         "baseUrl": "https://gw.example.com/v1/acct123/gw456/compat",

@@ -340,3 +340,16 @@ def test_status_check_asks_the_control_plane_signed(run, net):
     assert "ok (2 models)" in r.stdout
     assert _signature_matches(seen[-1], (STATIC["AWS_ACCESS_KEY_ID"], STATIC["AWS_SECRET_ACCESS_KEY"],
                                          STATIC["AWS_SESSION_TOKEN"]), "us-west-2")
+
+
+def test_sampling_params_go_where_converse_takes_them(run, net, atomic_env):
+    atomic_env.write_models({"providers": {"amazon-bedrock": {"modelOverrides": {
+        HAIKU: {"samplingParams": {"temperature": 0.3, "topP": 0.9, "top_k": 40}}}}}})
+    bedrock = Bedrock(net)
+    r = run("ask", "-m", "amazon-bedrock/" + HAIKU, "Say hi", AWS_BEARER_TOKEN_BEDROCK=KEY)
+    assert r.returncode == 0, r.stderr
+    body = bedrock.last.json()
+    assert body["inferenceConfig"]["temperature"] == 0.3 and body["inferenceConfig"]["topP"] == 0.9
+    assert body["inferenceConfig"]["maxTokens"] > 0
+    assert body["additionalModelRequestFields"] == {"top_k": 40}
+    assert not {"temperature", "topP", "top_k"} & set(body)

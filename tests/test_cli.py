@@ -499,3 +499,9 @@ def test_a_login_that_could_not_be_saved_fails_before_asking(atomic_env):
     assert_fails(r, 4, atomic_env.auth_path)
     assert "claude.ai" not in r.stderr
     assert atomic_env.auth_bytes() == b"{broken"
+
+
+def test_a_malformed_env_setting_is_named_without_its_value(atomic_env):
+    r = atomic_env.run("login", "groq", "--env", "aws_secret=wJalrXUtnFEMI-K7MDENG-bPxRfiCY", input="gsk_x\n")
+    line = assert_fails(r, 2, "--env 'aws_secret'", "NAME=VALUE")
+    assert "wJalrXUtnFEMI" not in line

@@ -10,7 +10,9 @@ def ask(args, ctx):
     from .._core import fast
     from .._models.choose import choose
     from .._wire import Answer, Turn
+    from .commands import print_json
     from .render import Printer, is_fast, record, summary
+    from .._wire import ProviderError
     from .talk import StreamCut, new_session_id, send
 
     prompt = read_prompt(args.prompt, ctx)
@@ -21,16 +23,17 @@ def ask(args, ctx):
     answer = Answer(on_text=printer.text if printer else None, on_reasoning=printer.reasoning if printer else None)
     try:
         send(ctx, provider, model, turn, answer)
-    except StreamCut as exc:
-        if not printer:  # what arrived, for a script, with the reason it stopped
-            _print_json(record(provider, model, answer, asked_fast, error=exc.message))
+    except (StreamCut, ProviderError) as exc:
+        if not printer and (answer.text_parts or answer.reasoning_parts or isinstance(exc, StreamCut)):
+            # What arrived, for a script, with the reason it stopped.
+            print_json(record(provider, model, answer, asked_fast, error=exc.message))
         raise
     finally:
         if printer:
             printer.finish()
     shown_fast = is_fast(answer, asked_fast, model.get("api"))
     if args.json:
-        _print_json(record(provider, model, answer, shown_fast))
+        print_json(record(provider, model, answer, shown_fast))
     ctx.say(summary(provider, model, answer, shown_fast))
     return 0
 
@@ -78,8 +81,3 @@ def _read_stdin(ctx):
     return raw.decode("utf-8", "replace")
 
 
-def _print_json(doc):
-    import json
-
-    sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-    sys.stdout.flush()

@@ -109,13 +109,10 @@ class Check:
 
     def probe(self, ctx, timeout):
         """Send the request; (ok, HTTP status or None, reason). Runs in a thread of its own."""
-        import json
-
         from .._net.http import request
 
         probe = self.request
-        body = probe.body if probe.body is not None else (json.dumps(probe.json).encode("utf-8")
-                                                          if probe.json is not None else None)
+        body = probe.payload()
         try:
             response = request(probe.method, probe.url, ctx, secret_headers=dict(probe.headers.items()), body=body,
                                deadline=timeout)

@@ -441,3 +441,4 @@ def cmd_fast(args, ctx):
 def print_json(data):
     import json
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()

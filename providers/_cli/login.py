@@ -328,7 +328,8 @@ def _parse_settings(pairs):
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not is_variable_name(name):
+            # The name alone: the value may be a secret.
             raise UsageError("--env %r: expected NAME=VALUE with an upper-case NAME, e.g. "
-                             "--env CLOUDFLARE_ACCOUNT_ID=abc123" % pair)
+                             "--env CLOUDFLARE_ACCOUNT_ID=abc123" % (name if sep else "…"))
         settings[name] = value
     return settings

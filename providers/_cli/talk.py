@@ -128,11 +128,9 @@ def _request(ctx, provider, model, turn, wire, credential):
 def _exchange(ctx, request, credential, wire, answer):
     """Send the request; (None, ...) once the answer has been read, else the error's
     (status, headers, text, host) for the caller to decide on."""
-    import json
-
     from .._net.http import open_stream
 
-    body = request.body if request.body is not None else json.dumps(request.json).encode("utf-8")
+    body = request.payload()
     plain, secret = {}, {}
     for name, value in request.headers.items():
         is_secret = (name.lower() in request.secret_names or any(w in name.lower() for w in _SECRET_NAME)
@@ -169,9 +167,10 @@ def _read(stream, wire, answer):
 
 
 def _cut(host, answer, why):
+    if why.startswith(host + " "):
+        why = why[len(host) + 1:]  # "api.x.com stopped sending…": the host is named once
     if answer.text_parts or answer.reasoning_parts:
-        return StreamCut("the answer from %s was cut off (%s); what arrived was printed; ask again"
-                         % (host, why))
+        return StreamCut("the answer from %s was cut off (%s); what arrived was kept; ask again" % (host, why))
     return StreamCut("%s stopped before answering (%s); try again" % (host, why))
 
 

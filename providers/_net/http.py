@@ -467,6 +467,8 @@ def describe(exc, url, ctx, secrets):
         text = "could not connect to %s (connection refused)" % host
     elif isinstance(reason, socket.gaierror):
         text = "could not resolve %s (%s); check your network or HTTPS_PROXY" % (host, reason.strerror)
+    elif type(reason).__name__ == "IncompleteRead":  # http.client's: the body ended before its length
+        text = "%s closed the connection in the middle of its answer" % host
     elif "Tunnel connection failed" in str(reason):
         text = "the proxy would not connect to %s (%s); check HTTPS_PROXY" % (host, str(reason).split(":", 1)[-1].strip())
     else:

@@ -55,6 +55,15 @@ class ApiRequest:
         self.method, self.url, self.headers = method, url, headers
         self.json, self.body, self.secret_names = json, body, set(n.lower() for n in secret_names)
 
+    def payload(self):
+        """The bytes to send: the ready-made body, else the JSON one encoded (None for no body).
+        A signer signs these, and these are what is sent."""
+        if self.body is None and self.json is not None:
+            import json
+
+            return json.dumps(self.json).encode("utf-8")
+        return self.body
+
 
 class Turn:
     """What one request asks: the system prompt (or None), the messages so far as

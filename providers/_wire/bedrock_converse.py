@@ -27,14 +27,24 @@ def model_path(model_id):
     return "model/%s/converse-stream" % urllib.parse.quote(model_id, safe="-._~")
 
 
+INFERENCE_FIELDS = ("maxTokens", "temperature", "topP", "stopSequences")
+
+
 def build(model, base_url, headers, turn):
     body = {"messages": [{"role": m["role"], "content": [{"text": m["content"]}]} for m in turn.messages]}
     if turn.system:
         body["system"] = [{"text": turn.system}]
     max_tokens = model.get("maxTokens")
-    if isinstance(max_tokens, int) and max_tokens > 0:
-        body["inferenceConfig"] = {"maxTokens": max_tokens}
-    body.update(model.get("samplingParams") or {})
+    inference = {"maxTokens": max_tokens} if isinstance(max_tokens, int) and max_tokens > 0 else {}
+    # samplingParams: Converse's own settings go in inferenceConfig, anything else is the model's
+    # (additionalModelRequestFields, e.g. top_k); neither belongs at the top of the body.
+    extra = {}
+    for name, value in (model.get("samplingParams") or {}).items():
+        (inference if name in INFERENCE_FIELDS else extra)[name] = value
+    if inference:
+        body["inferenceConfig"] = inference
+    if extra:
+        body["additionalModelRequestFields"] = extra
     headers.setdefault("Content-Type", "application/json")
     return ApiRequest("POST", join(base_url, model_path(model["id"])), headers, json=body)
 

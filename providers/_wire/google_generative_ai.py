@@ -23,9 +23,11 @@ def build(model, base_url, headers, turn):
         config["maxOutputTokens"] = max_tokens
     if model.get("reasoning"):
         config["thinkingConfig"] = {"includeThoughts": True}
+    # samplingParams (temperature, topP, ...) are generation settings: Gemini takes them in
+    # generationConfig, next to the limits set above, not at the top of the body.
+    config.update(model.get("samplingParams") or {})
     if config:
         body["generationConfig"] = config
-    body.update(model.get("samplingParams") or {})
     headers.setdefault("Content-Type", "application/json")
     path = "models/%s:streamGenerateContent?alt=sse" % urllib.parse.quote(model["id"], safe="")
     return ApiRequest("POST", join(base_url, path), headers, json=body)
