@@ -201,7 +201,7 @@ def main(argv=None):
 
 def _no_command():
     """`atomic` alone: a conversation on a terminal; the short help (exit 2) for a script."""
-    if sys.stdin.isatty() and sys.stdout.isatty():
+    if sys.stdin is not None and sys.stdin.isatty() and sys.stdout.isatty():  # None: started with <&-
         from providers._core.context import Context
         from providers._cli.commands import cmd_chat
         return cmd_chat(_Arguments(model=None, system=None), Context())

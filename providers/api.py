@@ -9,12 +9,13 @@ It also declares its registry rows, written as the built-in rows of providers/__
 
     PROVIDERS = [api.Provider(id, name, env=(), base_url="", api="openai-completions", auth="key",
                               key_header=None, settings=(), subscription=None, login_options=(),
-                              aliases="", key_prefixes="")]
+                              aliases="", key_prefixes="", no_key=None, default_model=None)]
 
 The id of the first row is the file's name (gitlab_duo.py: gitlab-duo) or the entry point's;
 other rows' ids start with it and a hyphen. No row may take a built-in provider's id or alias.
-auth is "key", "oauth" or both ("oauth" needs login, and a subscription label for the login
-menu); api is the wire API of the provider's models unless a model names its own. A minimal
+auth is "key", "oauth", "cloud" (credentials from the cloud's own chain: the ambient hook), or
+several ("oauth" needs login, and a subscription label for the login menu); no_key is the value
+sent when a server takes no key; api is the wire API of the provider's models unless a model names its own. A minimal
 complete extension, ~/.atomic/agent/extensions/acme.py:
 
     # --- minimal extension ---

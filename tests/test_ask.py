@@ -448,3 +448,23 @@ def test_json_keeps_what_arrived_before_an_error_event(run, net):
     assert r.returncode == 6
     doc = json.loads(r.stdout)
     assert doc["text"] == "Partial answer" and "server_error" in doc["error"]
+
+
+def test_atomic_fast_off_mends_a_broken_setting_as_its_error_says(run, atomic_env):
+    path = atomic_env.make_agent_dir() + "/settings.json"
+    with open(path, "w") as f:
+        json.dump({"codexFastMode": "yes", "theme": "dark"}, f)
+    assert_fails(run("fast"), 4, "atomic fast off")
+    r = run("fast", "off")
+    assert r.returncode == 0, r.stderr
+    with open(path) as f:
+        assert json.load(f) == {"codexFastMode": {"chat": False}, "theme": "dark"}
+
+
+def test_a_stream_line_without_end_is_refused_not_held_without_limit(run, net):
+    # A server (or a proxy gone wrong) that never ends its line: refused past 4 MiB, quickly.
+    Model(net, "POST", "api.openai.com", "/v1/responses", parts=[b"data: " + b"x" * 65536] * 80)
+    started = time.monotonic()
+    r = run("ask", "-m", "openai/gpt-4o", "Q", OPENAI_API_KEY="sk-test-openai-000001")
+    assert r.returncode == 6 and "over 4 MiB" in r.stderr.splitlines()[-1], r.stderr
+    assert time.monotonic() - started < 20

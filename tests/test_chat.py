@@ -210,3 +210,26 @@ def test_an_error_in_a_turn_is_reported_and_the_session_goes_on(terminal, net):
 
 def test_chat_without_a_terminal_is_a_usage_error(atomic_env):
     assert_fails(atomic_env.run("chat"), 2, "atomic ask")
+
+
+def test_after_a_browser_login_in_the_session_the_next_line_is_the_conversation_s(terminal, net, atomic_env, claude):
+    # The login also waits for a pasted address on stdin; once the browser's callback has won,
+    # that reader must stop, or it would take the message typed next.
+    from llmfakes import anthropic_events
+    from oauthfakes import http_get
+
+    api = Model(net, "POST", "api.anthropic.com", "/v1/messages", anthropic_events("Hello from Claude"))
+    t = terminal("chat", ATOMIC_LOGIN_TIMEOUT="30")
+    t.expect(r"\(no model\)> ")
+    t.type("/login anthropic --oauth\r")
+    shown = t.expect(r"paste it here, then press Enter\.")
+    url = re.search(r"https://claude\.ai/oauth/authorize\?\S+", shown).group(0)
+    assert http_get(claude.authorize(url))[0] == 200
+    t.expect(r"Signed in to Anthropic")
+    t.expect(r"anthropic/[^>]+> ")
+    t.type("hi there\r")
+    shown = t.expect(r"anthropic/[^>]+> ")
+    assert "Hello from Claude" in shown
+    assert api.body_of()["messages"][-1]["content"] == "hi there"
+    t.type("\x04")
+    assert t.wait() == 0

@@ -505,3 +505,19 @@ def test_a_malformed_env_setting_is_named_without_its_value(atomic_env):
     r = atomic_env.run("login", "groq", "--env", "aws_secret=wJalrXUtnFEMI-K7MDENG-bPxRfiCY", input="gsk_x\n")
     line = assert_fails(r, 2, "--env 'aws_secret'", "NAME=VALUE")
     assert "wJalrXUtnFEMI" not in line
+
+
+def test_no_command_with_stdin_closed_is_the_short_help(atomic_env):
+    from conftest import ATOMIC_PY, PYTHON
+
+    r = subprocess.run([PYTHON, ATOMIC_PY], env=atomic_env.env, stdin=subprocess.DEVNULL, close_fds=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=lambda: os.close(0))
+    assert r.returncode == 2 and r.stdout == b"", r.stderr
+    assert r.stderr.decode().splitlines()[-1].startswith("atomic: name a command")
+
+
+def test_a_removed_working_folder_means_no_project(atomic_env, tmp_path):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    r = atomic_env.run("fast", cwd=str(gone), preexec_fn=lambda: os.rmdir(str(gone)))
+    assert (r.returncode, r.stdout) == (0, "Codex fast mode: chat off, workflow off\n"), r.stderr

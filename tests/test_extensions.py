@@ -519,3 +519,35 @@ def test_models_that_do_not_check_are_the_extension_s_error(atomic_env):
                  "expected a positive integer")
     r = atomic_env.run("models", "--all", "--search", "gpt-4o")
     assert r.returncode == 0 and "openai/gpt-4o" in r.stdout and "its models are left out" in r.stderr
+
+
+CLOUDY = '''
+from providers import api
+
+PROVIDERS = [api.Provider("acme", "Acme AI", base_url="https://api.acme.example.com/v1", auth="key cloud")]
+
+
+def ambient(ctx):
+    def fetch():
+        return {}["token"], None  # the extension's own bug, when the token is made
+
+    return api.Credential(None, "acme cloud chain", fetch=fetch, note="a token made when used")
+'''
+
+
+def test_a_token_maker_an_extension_hands_back_is_its_code_too(atomic_env):
+    install_file(atomic_env, source=CLOUDY)
+    line = assert_fails(atomic_env.run("key", "acme"), 1, "the acme extension failed: fetch() raised KeyError",
+                        "not in atomic")
+    assert "internal error" not in line
+    install_file(atomic_env, source=CLOUDY.replace('return api.Credential(None, "acme cloud chain", fetch=fetch, '
+                                                   'note="a token made when used")', 'return {"token": "x"}'))
+    assert_fails(atomic_env.run("key", "acme"), 1, "ambient() returned a dict, not an api.Credential or None")
+
+
+def test_a_secret_in_an_extension_s_error_is_masked_everywhere(atomic_env):
+    install_file(atomic_env, source='raise RuntimeError("refused key sk-proj-abcdefghijklmnopqrstuvwxyz0123")\n')
+    for args in (["providers", "--json"], ["status"], ["status", "--json"], ["key", "acme"]):
+        r = atomic_env.run(*args)
+        assert "sk-proj-abcdefghijklmnopqrstuvwxyz0123" not in r.stdout + r.stderr, args
+        assert "sk-proj-…0123" in r.stdout + r.stderr, args   # named, masked

@@ -2,6 +2,7 @@
 credential comes from now (found as listings find it: no !command run, no token refreshed)."""
 from .. import all_providers, broken_extensions, builtins, extension_providers
 from .._core.errors import AtomicError
+from .._core.mask import shown
 
 HEADERS = ("ID", "NAME", "ALIASES", "ENVIRONMENT", "AUTH", "CREDENTIAL")
 
@@ -32,11 +33,11 @@ def collect_providers(ctx):
             if provider.takes_no_key(ctx):
                 row["noKeyNeeded"] = True
         except AtomicError as exc:
-            row["problem"] = exc.message
+            row["problem"] = shown(exc.message)
         rows.append(row)
     for ext, exc in broken_extensions(ctx):
         rows.append({"id": ext.id, "name": "", "aliases": [], "env": [], "auth": [], "custom": False, "source": None,
-                     "extension": ext.where, "broken": True, "problem": exc.message})
+                     "extension": ext.where, "broken": True, "problem": shown(exc.message)})
     return rows
 
 

@@ -5,7 +5,7 @@ import sys
 
 from .. import all_providers, broken_extensions, builtins, extension_providers
 from .._core.errors import AtomicError
-from .._core.mask import mask_value
+from .._core.mask import mask_value, shown
 
 
 def collect_status(ctx):
@@ -47,7 +47,7 @@ def collect_status(ctx):
         row["shadowed"] = shadowed(provider, ctx, found)
         rows.append(row)
     for ext, exc in broken_extensions(ctx):
-        rows.append({"id": ext.id, "name": ext.id, "source": None, "credential": None, "problem": exc.message,
+        rows.append({"id": ext.id, "name": ext.id, "source": None, "credential": None, "problem": shown(exc.message),
                      "shadowed": [], "extension": ext.where, "broken": True})
     for row in rows:
         defined = _defined_in(row["id"], ctx)
@@ -82,7 +82,7 @@ def _row(provider, found, ctx):
         try:
             account = hook(found.entry) if hook is not None else None
         except AtomicError as exc:  # an extension's account() that fails: the credential still shows
-            account, row["problem"] = None, exc.message
+            account, row["problem"] = None, shown(exc.message)
         if account:
             row["account"] = account
     return row
@@ -93,7 +93,7 @@ def _problem_row(provider, exc, auth, ctx):
     from .._core.store import get_entry
 
     row = {"id": provider.id, "name": provider.name, "source": getattr(exc, "source", None),
-           "credential": None, "problem": exc.message, "shadowed": []}
+           "credential": None, "problem": shown(exc.message), "shadowed": []}
     if row["source"] == "auth.json":
         from .._core.store import find_entry
 

@@ -79,10 +79,14 @@ def from_auth_file(provider, ctx, res):
     if entry is None:
         return res.skip("auth.json: no entry for %s in %s" % (provider.id, " or ".join(a.path for a in layers(ctx))))
     if entry["type"] == "oauth":
-        from .refresh import ensure_fresh, needs_refresh
+        from .refresh import ensure_fresh, needs_refresh, refresh_now
 
-        if not res.refresh and needs_refresh(entry, ctx):
+        due = needs_refresh(entry, ctx) or not entry["access"]
+        if not res.refresh and due:
             return Credential(entry["access"], auth.named("oauth, refresh due"), entry)
+        if not entry["access"]:
+            # No token at all (a login another tool left half-written): made from the refresh token.
+            entry = refresh_now(provider, ctx, rejected="")
         entry = ensure_fresh(provider, entry, ctx)
         return Credential(entry["access"], auth.named("oauth"), entry)
     key = entry.get("key")

@@ -44,10 +44,12 @@ class Context:
     def warn(self, message):
         """Print a warning to stderr once per process."""
         if message not in self._warned:
+            from .mask import shown
+
             self._warned.add(message)
-            self.warnings.append(message)
-            from .text import printable
-            print("atomic: warning: " + printable(message), file=self.stderr)
+            text = shown(message)      # a message may quote what a server or an extension said
+            self.warnings.append(text)  # `atomic status --json` puts these on stdout
+            print("atomic: warning: " + text, file=self.stderr)
 
     def say(self, message):
         """Tell the person something (stderr; stdout is for data), at once: a login may wait next."""
@@ -76,7 +78,14 @@ class Context:
 
     @property
     def cwd(self):
-        return self._cwd or os.getcwd()
+        """The folder atomic was started in (where a project's .atomic/ is), or None when it has
+        been removed meanwhile: then there is no project."""
+        if self._cwd:
+            return self._cwd
+        try:
+            return os.getcwd()
+        except OSError:
+            return None
 
     @property
     def agent_dir(self):
@@ -129,8 +138,10 @@ def find_agent_dir(environ):
     name = agent_dir_variable(environ)
     if name is not None:
         path = environ[name].strip()
-        if path.startswith("~"):
-            path = os.path.join(_home(environ), path[1:].lstrip("/"))
+        if path == "~" or path.startswith("~/"):
+            path = os.path.join(_home(environ), path[2:])
+        elif path.startswith("~"):  # ~user/...: that user's home, as the shell would have it
+            path = os.path.expanduser(path)
         return os.path.abspath(path)
     return os.path.join(_home(environ), ".atomic", "agent")
 

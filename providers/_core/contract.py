@@ -117,6 +117,11 @@ def _guard(function, name, ext):
                                      "not in atomic: %s" % (ext.id, name, wrong, ext.where, FIX), errors.Exit.BUG)
         if name == "wire" and result is not None:
             return Guarded(result, ext)  # its build() and read() are the extension's code too
+        if name == "ambient" and result is not None:
+            # The token maker and the signer it hands back are the extension's code as well.
+            for part in ("fetch", "signer"):
+                if getattr(result, part, None) is not None:
+                    setattr(result, part, _guard(getattr(result, part), part, ext))
         return result
     call.__name__ = getattr(function, "__name__", name)
     call.__wrapped__ = function
@@ -174,13 +179,17 @@ def _models(value):
     return isinstance(value, (list, tuple)) and all(isinstance(m, dict) and isinstance(m.get("id"), str) for m in value)
 
 
+def _credential(value):
+    return value is None or (hasattr(value, "source") and hasattr(value, "value") and hasattr(value, "fetch"))
+
+
 def _wire(value):
     return value is None or (callable(getattr(value, "build", None)) and callable(getattr(value, "read", None)))
 
 
 _ANSWERS = {"login": _record, "refresh": _fields, "account": _text_or_none, "headers": _pairs,
             "base_url": _text_or_none, "error_hint": _text_or_none, "export": _variables, "models": _models,
-            "wire": _wire, "served_models": _models}
+            "wire": _wire, "served_models": _models, "ambient": _credential}
 _EXPECTED = {"login": "the auth.json record {\"type\": \"oauth\", \"access\", \"refresh\", \"expires\"} "
                       "(or {\"type\": \"api_key\", ...} for a provider without OAuth)",
              "refresh": "{\"access\", \"expires\", ...}", "account": "a string or None",
@@ -188,4 +197,5 @@ _EXPECTED = {"login": "the auth.json record {\"type\": \"oauth\", \"access\", \"
              "error_hint": "a string or None", "export": "a dict of NAME: value strings or None",
              "models": "a list of model records, each with an \"id\"",
              "served_models": "a list of model records, each with an \"id\"",
-             "wire": "an object with build() and read(), or None"}
+             "wire": "an object with build() and read(), or None",
+             "ambient": "an api.Credential or None"}

@@ -29,7 +29,7 @@ def credential_headers(provider, credential, ctx, api=None):
     if config:
         for name, value in configured_headers(config, provider.config_file(ctx, "headers"), provider.id, ctx):
             headers.set(name, value)
-        if config.get("authHeader") is True and credential is not None:
+        if config.get("authHeader") is True and credential is not None and credential.value is not None:
             headers.set("Authorization", "Bearer " + credential.value)
     return headers.items()
 

@@ -55,10 +55,8 @@ def discover(ctx):
 def folders(ctx):
     """The extension folders: the agent directory's, then the project's (the current folder's .atomic)."""
     found = [os.path.join(ctx.agent_dir, FOLDER)]
-    try:
+    if ctx.cwd is not None:  # None: the folder atomic was started in is gone, so is its project
         found.append(os.path.join(ctx.cwd, ".atomic", FOLDER))
-    except OSError:  # the current folder was removed
-        pass
     return found
 
 

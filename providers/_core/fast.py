@@ -88,7 +88,10 @@ def store(ctx, scope, on):
     is turned on); the flags now stored."""
     from .settings import update_settings
 
-    before = stored(ctx)
+    try:
+        before = stored(ctx)
+    except BadFile:  # the setting this command is about to write over (the fix the error names)
+        before = {name: False for name in SCOPES}
 
     def change(settings):
         current = settings.get(SETTING)

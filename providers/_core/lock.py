@@ -40,6 +40,7 @@ class FileLock:
         self._dir_fd = None           # our own lock folder, opened when we made it
         self._dir_id = None           # (st_dev, st_ino) of that folder
         self._stop = None
+        self._toucher = None
         self._inherited_note = None   # the note a process that died creating the folder left
         self._busy = None             # what held the lock folder's name at the last look, for the timeout message
 
@@ -60,6 +61,7 @@ class FileLock:
     def __exit__(self, *exc_info):
         if self._stop is not None:
             self._stop.set()
+            self._toucher.join()  # it wakes at once; after this nothing touches what is closed next
         self._note(busy=True)  # a death between the two removals leaves an unmarked folder
         self._remove_own_dir()
         self._note(busy=False)
@@ -93,7 +95,11 @@ class FileLock:
                 return
             except OSError as exc:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                    raise
+                    # No locks on this file system (NFS without lockd, some FUSE mounts): writing
+                    # without one could lose another process's update, so atomic does not write.
+                    self._drop_flock()
+                    raise _refused(self.flock_path, "cannot be locked on this file system (%s)" % exc.strerror,
+                                   "set ATOMIC_CODING_AGENT_DIR to a folder on a local disk")
             if time.monotonic() >= deadline:
                 self._drop_flock()
                 raise LockTimeout("another atomic process has held %s for %.0f s; try again when it "
@@ -277,7 +283,8 @@ class FileLock:
                 except OSError:
                     return
 
-        threading.Thread(target=touch, name="atomic-lock-touch", daemon=True).start()
+        self._toucher = threading.Thread(target=touch, name="atomic-lock-touch", daemon=True)
+        self._toucher.start()
 
 
 def _refused(path, problem, fix=None):

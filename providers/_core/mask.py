@@ -35,9 +35,14 @@ def mask_value(value):
         return "****"
     if len(value) < 20:
         return "…" + value[-4:]
-    cut = max(value.rfind("_", 0, 12), value.rfind("-", 0, 12)) + 1  # sk-ant-, ghp_, github_pat_
-    prefix = value[:cut] if cut else value[:3]
+    # A vendor's prefix (sk-ant-, ghp_, github_pat_) says which key it is; a random token's
+    # first "-" or "_" is no prefix, so at most three of its characters are shown.
+    vendor = _VENDOR_PREFIX.match(value)
+    prefix = vendor.group(0) if vendor else value[:3]
     return "%s…%s" % (prefix, value[-4:])
+
+
+_VENDOR_PREFIX = re.compile(r"(?:[a-z]{2,10}[-_]){1,2}(?=.{16})")
 
 
 def mask_text(text, secrets=()):
@@ -58,3 +63,11 @@ def excerpt(text, limit=200, secrets=()):
     one_line = printable(" ".join(str(text).split()))
     masked = mask_text(one_line, secrets)
     return masked if len(masked) <= limit else masked[:limit] + "…"
+
+
+def shown(text):
+    """Text from anywhere (a server, an extension, a path) as atomic shows it to people or puts it
+    in --json: masked, and with no control character a terminal would obey."""
+    from .text import printable
+
+    return mask_text(printable(str(text)))

@@ -17,13 +17,15 @@ def global_path(ctx):
 
 
 def project_path(ctx):
-    return os.path.join(ctx.cwd, ".atomic", SETTINGS_FILE)
+    """The project's settings.json, or None when there is no project (the folder is gone)."""
+    return os.path.join(ctx.cwd, ".atomic", SETTINGS_FILE) if ctx.cwd is not None else None
 
 
 def read_settings(ctx):
     """The settings in force: the project's file over the global one; read once per command."""
     if ctx.settings is None:
-        ctx.settings = merged(_read(global_path(ctx), ctx), _read(project_path(ctx), ctx))
+        project = project_path(ctx)
+        ctx.settings = merged(_read(global_path(ctx), ctx), _read(project, ctx) if project else {})
     return ctx.settings
 
 

@@ -1,7 +1,7 @@
 """auth.json: strict reading, per-entry validation, and atomic writes under the shared lock.
 
 Reading never writes or creates anything. Writing re-reads the file under the lock, refuses to
-touch a file that does not parse, and replaces it with temp file + fsync + rename (files.py).
+touch a file that does not parse, and replaces it with temp file + fsync + rename (writes.py).
 A command reads the file once (ctx.auth); every write replaces that snapshot, so a long-lived
 process (chat) sees its own logins at the next request.
 

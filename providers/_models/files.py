@@ -24,10 +24,7 @@ class Origins(dict):
 
 def folders(ctx):
     """The folders whose models files are read, highest precedence first (each once)."""
-    try:
-        project = ctx.cwd
-    except OSError:  # the folder we were started in was removed: there is no project
-        project = None
+    project = ctx.cwd
     found = [os.path.join(project, ".atomic")] if project else []
     found.append(ctx.agent_dir)
     if project:

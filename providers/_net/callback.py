@@ -44,6 +44,9 @@ class CallbackServer:
             # share the port, so a busy port would go unnoticed (and could be hijacked).
             allow_reuse_address = os.name == "posix"
 
+            def handle_error(self, request, client_address):
+                pass  # a tab closed mid-request, a port scanner: nothing for the person to read
+
         class IPv6(IPv4):
             address_family = socket.AF_INET6
 

@@ -135,10 +135,6 @@ class Stream(_Exchange):
         """The whole exchange as a Response."""
         return Response(self.status, self.headers, self.read(max_bytes), self.url, self._secrets)
 
-    @property
-    def secrets(self):
-        return self._secrets
-
     def _failure(self, exc):
         if self._watchdog.fired:
             error = self._watchdog.error(self.url, self._started and bool(self._idle))
@@ -462,7 +458,7 @@ def describe(exc, url, ctx, secrets):
     elif isinstance(reason, ssl.SSLError):
         text = "TLS with %s failed (%s)" % (host, reason)
     elif isinstance(reason, (socket.timeout, TimeoutError)):
-        text = "%s did not answer within %g s; check your network or proxy" % (host, CONNECT_TIMEOUT)
+        text = "%s stopped answering (a read waited longer than allowed); check your network or proxy" % host
     elif isinstance(reason, ConnectionRefusedError):
         text = "could not connect to %s (connection refused)" % host
     elif isinstance(reason, socket.gaierror):

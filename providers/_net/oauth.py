@@ -89,8 +89,9 @@ def wait_for_code(ctx, service, authorize_url, port, path, state, deadline, ssh_
     match, or the deadline passes.
     """
     import queue
+    import threading
 
-    events = queue.Queue()
+    events, stop = queue.Queue(), threading.Event()
     server = None
     try:
         server = CallbackServer(port, path, state, service, events)
@@ -106,9 +107,10 @@ def wait_for_code(ctx, service, authorize_url, port, path, state, deadline, ssh_
         ctx.say("After you approve, the browser goes to http://%s:%d%s. If that page does not load "
                 "(for example on another machine), copy its full address from the address bar and paste it "
                 "here, then press Enter." % (host, port, path))
-        _start_paste_reader(ctx.stdin, events)
+        _start_paste_reader(ctx.stdin, events, stop)
         return _first_answer(events, state, deadline, server, port, service)
     finally:
+        stop.set()
         if server is not None:
             server.close()
 
@@ -177,9 +179,11 @@ def parse_pasted(text, state, service):
     return code
 
 
-def _start_paste_reader(stdin, events):
-    """Read pasted lines on a daemon thread. os.read on the descriptor holds no Python-level lock,
-    so a thread still blocked here cannot stall the interpreter's exit."""
+def _start_paste_reader(stdin, events, stop):
+    """Read pasted lines on a daemon thread until `stop` is set. os.read on the descriptor holds no
+    Python-level lock, so a thread still blocked here cannot stall the interpreter's exit; and it
+    reads only when a line is there and the login still waits, so once the sign-in is done the
+    lines that follow (a chat's next message) are left for whoever reads stdin next."""
     import threading
 
     try:
@@ -197,10 +201,16 @@ def _start_paste_reader(stdin, events):
             events.put(("eof", None))
             return
         pending = b""
-        while True:
+        while not stop.is_set():
             try:
+                if os.name == "posix":
+                    import select
+
+                    ready, _w, _x = select.select([fd], [], [], 0.2)
+                    if not ready or stop.is_set():
+                        continue
                 chunk = os.read(fd, 4096)
-            except OSError:
+            except (OSError, ValueError):
                 break
             if not chunk:
                 break
@@ -210,7 +220,7 @@ def _start_paste_reader(stdin, events):
                 events.put(("paste", line.decode("utf-8", "replace")))
             if len(pending) > MAX_PASTE:
                 pending = b""
-        if pending.strip():
+        if pending.strip() and not stop.is_set():
             events.put(("paste", pending.decode("utf-8", "replace")))
         events.put(("eof", None))
 
@@ -301,8 +311,11 @@ def token_fields(doc, host, ctx, want_refresh, margin_ms=0):
 
 
 def token_safe(value):
-    """A token that can travel in a header line: no whitespace, no control characters."""
-    return not any(ch.isspace() for ch in value) and not has_control_chars(value, c1=True)
+    """A token that can travel in a header line, by the rule auth.json's entries are read with
+    (keys.key_problem): what is saved must read back."""
+    from .._core.keys import key_problem
+
+    return key_problem(value) is None
 
 
 def keeping(error, refresh):

@@ -19,29 +19,51 @@ class Event:
         return "Event(%r, %r)" % (self.event, self.data[:60])
 
 
+MAX_EVENT = 4 << 20  # bytes in one line or one event: far more than a model API ever sends
+
+
 def events(chunks):
     """Yield an Event for each one in the byte chunks. An event the stream ends in the middle of
     (no blank line after it) is dropped, as the format says: it may be half a JSON document, and
-    the protocol then sees a stream that stopped before its last event."""
-    name, data, carry, after_cr = "", [], b"", False
+    the protocol then sees a stream that stopped before its last event. A line or an event over
+    MAX_EVENT bytes is a NetworkError: a stream is not capped as a whole, but no part of it may
+    grow without end."""
+    name, data, size, after_cr = "", [], 0, False
+    held, held_size = [], 0  # the start of a line still arriving, kept as chunks (joined once, not per chunk)
     for chunk in chunks:
         if after_cr and chunk[:1] == b"\n":
             chunk = chunk[1:]  # the LF of a CRLF whose CR ended the previous chunk
-        buffer = carry + chunk if carry else chunk
         after_cr = False
+        if b"\n" not in chunk and b"\r" not in chunk:
+            held.append(chunk)
+            held_size += len(chunk)
+            if held_size > MAX_EVENT:
+                raise _too_big("a line")
+            continue
+        buffer = b"".join(held + [chunk]) if held else chunk
         if b"\r" in buffer:
             after_cr = buffer.endswith(b"\r")
             buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         lines = buffer.split(b"\n")
         carry = lines.pop()  # after the last line ending: a line still arriving
+        held, held_size = ([carry], len(carry)) if carry else ([], 0)
         for line in lines:
             if line:
                 name, data = _field(line, name, data)
+                size += len(line)
+                if size > MAX_EVENT:
+                    raise _too_big("an event")
             elif data:
                 yield Event(name, "\n".join(data))
-                name, data = "", []
+                name, data, size = "", [], 0
             else:
-                name = ""
+                name, size = "", 0
+
+
+def _too_big(what):
+    from .._core.errors import NetworkError
+
+    return NetworkError("the stream sent %s of over %d MiB; that is not an answer, refusing it" % (what, MAX_EVENT >> 20))
 
 
 def _field(line, name, data):
