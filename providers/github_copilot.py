@@ -51,8 +51,15 @@ def refresh(entry, ctx):
     github_token = entry.get("refresh")
     if not isinstance(github_token, str) or not github_token.strip():
         raise api.LoginAgain("the stored GitHub Copilot entry has no GitHub token")
-    return _exchange(github_token.strip(), _stored_domain(entry), ctx, refused=api.LoginAgain,
-                     deadline=ctx.refresh_deadline)
+    fresh = _exchange(github_token.strip(), _stored_domain(entry), ctx, refused=api.LoginAgain,
+                      deadline=ctx.refresh_deadline)
+    # The account's models may have changed since login: read the list again, once, no waiting
+    # out a 429 and no enabling; when it does not answer, the stored list stays.
+    record = dict(entry, **fresh)
+    listed, _problem = _model_list(record, ctx, patient=False)
+    if listed is not None:
+        fresh["availableModelIds"] = _account_models(listed, set(), individual=api_base(record) == _DEFAULT_BASE)[0]
+    return fresh
 
 
 def headers(credential):
@@ -163,24 +170,15 @@ def _enable_models(record, ctx):
     """Turn on, one at a time, the account's models that wait for a yes (policy "unconfigured")
     and that atomic knows; store what the account may use as availableModelIds. Best effort:
     the login stands whatever this answers."""
+    listed, problem = _model_list(record, ctx, patient=True)
+    if listed is None:
+        ctx.warn(problem)
+        return
     base = api_base(record)
     auth = {"Authorization": "Bearer " + record["access"]}
-    headers = dict(_EDITOR_HEADERS)
-    headers["X-GitHub-Api-Version"] = _API_VERSION
-    try:
-        resp = _patiently(lambda: api.request("GET", base + "/models", ctx, headers=headers, secret_headers=auth,
-                                              deadline=_LIST_DEADLINE), ctx)
-    except api.NetworkError as exc:
-        ctx.warn("could not read this account's Copilot models (%s); a model Copilot calls \"not supported\" "
-                 "may need enabling in VS Code" % exc.message)
-        return
-    doc = resp.json_or_none() if resp.ok else None
-    if not isinstance(doc, dict) or not isinstance(doc.get("data"), list):
-        ctx.warn("%s answered the model list with HTTP %d (%s); models were not enabled"
-                 % (resp.host, resp.status, resp.error_text()))
-        return
+    headers = _list_headers()
     known = {m.get("id") for m in api.catalog_models("github-copilot")}
-    available, waiting = _account_models(doc["data"], known, individual=base == _DEFAULT_BASE)
+    available, waiting = _account_models(listed, known, individual=base == _DEFAULT_BASE)
     enabled = []
     if waiting:
         ctx.say("Enabling %d Copilot model(s) for this account: %s" % (len(waiting), ", ".join(waiting)))
@@ -200,6 +198,30 @@ def _enable_models(record, ctx):
         if answer.ok:
             enabled.append(model_id)
     record["availableModelIds"] = available + [m for m in enabled if m not in available]
+
+
+def _list_headers():
+    headers = dict(_EDITOR_HEADERS)
+    headers["X-GitHub-Api-Version"] = _API_VERSION
+    return headers
+
+
+def _model_list(record, ctx, patient):
+    """(the items of the account's GET /models, None) or (None, what went wrong, for a warning);
+    patient: wait out a short 429, as login does."""
+    deadline = _LIST_DEADLINE if patient else min(_LIST_DEADLINE, ctx.refresh_deadline or _LIST_DEADLINE)
+    send = lambda: api.request("GET", api_base(record) + "/models", ctx, headers=_list_headers(),  # noqa: E731
+                               secret_headers={"Authorization": "Bearer " + record["access"]}, deadline=deadline)
+    try:
+        resp = _patiently(send, ctx) if patient else send()
+    except api.NetworkError as exc:
+        return None, ("could not read this account's Copilot models (%s); a model Copilot calls \"not supported\" "
+                      "may need enabling in VS Code" % exc.message)
+    doc = resp.json_or_none() if resp.ok else None
+    if not isinstance(doc, dict) or not isinstance(doc.get("data"), list):
+        return None, ("%s answered the model list with HTTP %d (%s); models were not enabled"
+                      % (resp.host, resp.status, resp.error_text()))
+    return doc["data"], None
 
 
 def _account_models(items, known, individual):

@@ -11,6 +11,7 @@ import pytest
 
 from conftest import clean_env, run_atomic, start_atomic, tree
 from fake_github import EDITOR_HEADERS, FakeGitHub
+from netfakes import reply
 
 HOUR_MS = 3600 * 1000
 GITHUB_TOKEN = "gho_stored-github-token-abcdef123456"
@@ -150,11 +151,15 @@ def test_key_with_an_expired_copilot_token_exchanges_the_github_token_once(net, 
     assert result.returncode == 0, result.stderr
     token, expires_at = github.issued[-1]
     assert result.stdout == token + "\n"
-    assert len(github.exchanges) == 1 and [r.host for r in net.hosts.requests] == ["api.github.com"]
+    # The exchange, then the account's model list read again with the new token (no policy posts).
+    assert len(github.exchanges) == 1 and [r.host for r in net.hosts.requests] == [
+        "api.github.com", "api.individual.githubcopilot.com"]
+    assert len(github.model_lists) == 1 and github.policy_posts == []
 
     saved = read_auth(home)
     assert saved["github-copilot"] == {"type": "oauth", "access": token, "refresh": GITHUB_TOKEN,
-                                       "expires": expires_at * 1000 - 300000, "extra_field": [1, 2]}
+                                       "expires": expires_at * 1000 - 300000, "extra_field": [1, 2],
+                                       "availableModelIds": []}
     assert saved["groq"] == {"type": "api_key", "key": "gsk-keep-me"}
 
     again = atomic(net, home, "key", "github-copilot")       # fresh now: no second exchange
@@ -166,7 +171,7 @@ def test_an_enterprise_entry_refreshes_against_its_own_api_host(net, home):
     write_auth(home, {"github-copilot": copilot_entry(1000, enterpriseUrl="ghe.example.com")})
     result = atomic(net, home, "key", "github-copilot")
     assert result.returncode == 0, result.stderr
-    assert [r.host for r in net.hosts.requests] == ["api.ghe.example.com"]
+    assert [r.host for r in net.hosts.requests] == ["api.ghe.example.com", "copilot-api.ghe.example.com"]
     assert read_auth(home)["github-copilot"]["enterpriseUrl"] == "ghe.example.com"
     assert result.stdout == github.issued[-1][0] + "\n"
 
@@ -278,6 +283,41 @@ def test_login_enables_the_unconfigured_catalogue_models_one_at_a_time(net, home
     assert "Enabling 2 Copilot model(s)" in result.stderr
     entry = read_auth(home)["github-copilot"]
     assert entry["availableModelIds"] == ["gpt-4.1", "claude-sonnet-4.5", "gemini-2.5-pro", "not-in-the-catalogue"]
+
+
+def test_a_refresh_reads_the_account_s_models_again_and_keeps_the_list_when_they_do_not_answer(net, home):
+    github = FakeGitHub(net, github_token=GITHUB_TOKEN,
+                        models=[_model("gpt-4.1", "enabled"), _model("claude-sonnet-4.5", "unconfigured")])
+    write_auth(home, {"github-copilot": copilot_entry(1000, availableModelIds=["gpt-4.1"])})
+    result = atomic(net, home, "key", "github-copilot")
+    assert result.returncode == 0, result.stderr
+    assert read_auth(home)["github-copilot"]["availableModelIds"] == ["gpt-4.1", "claude-sonnet-4.5"]
+    assert github.policy_posts == []                                # a refresh enables nothing
+
+    net.hosts.route("GET", github.copilot_host, "/models")(lambda req: reply(503, {"message": "busy"}))
+    write_auth(home, {"github-copilot": copilot_entry(1000, availableModelIds=["gpt-4.1"])})
+    result = atomic(net, home, "key", "github-copilot")
+    assert result.returncode == 0 and result.stdout == github.issued[-1][0] + "\n", result.stderr
+    assert result.stderr == ""
+    assert read_auth(home)["github-copilot"]["availableModelIds"] == ["gpt-4.1"]
+
+
+def test_models_lists_only_what_the_copilot_account_may_use_and_all_of_them_with_all(net, home):
+    write_auth(home, {"github-copilot": copilot_entry(int(time.time() * 1000) + 3600000,
+                                                      availableModelIds=["gpt-4.1", "claude-sonnet-4.5"])})
+    (home / "agent" / "models.json").write_text(json.dumps({"providers": {"github-copilot": {
+        "models": [{"id": "my-own-model"}]}}}))
+    listed = atomic(net, home, "models", "--json")
+    assert listed.returncode == 0, listed.stderr
+    ids = [m["id"] for m in json.loads(listed.stdout) if m["provider"] == "github-copilot"]
+    assert sorted(ids) == ["claude-sonnet-4.5", "gpt-4.1", "my-own-model"]       # models.json's stay
+    one = atomic(net, home, "models", "copilot", "--json")
+    assert sorted(m["id"] for m in json.loads(one.stdout)) == sorted(ids)
+    every = atomic(net, home, "models", "copilot", "--all", "--json")
+    assert len(json.loads(every.stdout)) > len(ids) + 5
+    named = atomic(net, home, "models", "github-copilot/gpt-5-mini", "--json")   # asked for by name
+    assert named.returncode == 0 and [m["id"] for m in json.loads(named.stdout)] == ["gpt-5-mini"]
+    assert net.hosts.requests == []                                 # listing asks nobody
 
 
 def test_a_rate_limit_longer_than_a_few_seconds_stops_enabling_and_says_how(net, home):

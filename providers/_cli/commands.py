@@ -130,8 +130,9 @@ def add_models(commands):
     p = commands.add_parser(
         "models", help=SUMMARY["models"],
         description="List models: by default those of providers you have a credential for (nothing "
-                    "is run or refreshed to find out), with --all every known model. Custom "
-                    "providers and overrides come from models.json / models.toml.",
+                    "is run or refreshed to find out), with --all every known model. A GitHub Copilot "
+                    "login keeps the list of models the account may use, and only those are shown "
+                    "without --all. Custom providers and overrides come from models.json / models.toml.",
         epilog=examples(("atomic models", "models you can use now"),
                         ("atomic models --all --search sonnet", "every known model matching sonnet"),
                         ("atomic models openai/gpt-4o", "one model, every field")))

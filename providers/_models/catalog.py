@@ -171,7 +171,13 @@ def custom_model(pid, config, raw, row=None):
 
 
 def available_providers(catalog, ctx):
-    """Provider ids that have a credential, found without running commands or refreshing tokens.
+    """Provider ids that have a credential, found without running commands or refreshing tokens."""
+    return list(usable_catalog(catalog, ctx))
+
+
+def usable_catalog(catalog, ctx):
+    """{provider id: the models its account may use} for the providers that have a credential,
+    found without running commands or refreshing tokens, in the catalogue's order.
 
     A custom provider without an apiKey (Ollama, LM Studio, vLLM on this machine) needs none.
     """
@@ -180,21 +186,43 @@ def available_providers(catalog, ctx):
 
     current_auth(ctx)  # a corrupt auth.json is this command's error, not one per provider
     providers = {p.id: p for p in all_providers(ctx)}
-    found = []
+    found = {}
     for pid in catalog:
         provider = providers.get(pid) or custom_provider(pid, {})
         if provider.takes_no_key(ctx):
-            found.append(pid)
+            found[pid] = catalog[pid]
             continue
         try:
-            resolve(provider, ctx, run_commands=False, refresh=False)
+            credential = resolve(provider, ctx, run_commands=False, refresh=False)
         except errors.NotLoggedIn:
             continue
         except errors.AtomicError as exc:
             ctx.warn("%s: %s" % (pid, exc.message))
             continue
-        found.append(pid)
+        found[pid] = account_models(pid, catalog[pid], credential.entry)
     return found
+
+
+def _entry(pid, ctx):
+    """The provider's stored login, from whichever auth.json layer has it (None: none, or unreadable,
+    which the listing of one provider's catalogue can do without)."""
+    from .._core.chain import resolve
+
+    try:
+        return resolve(find(pid, ctx), ctx, run_commands=False, refresh=False).entry
+    except errors.AtomicError:
+        return None
+
+
+def account_models(pid, models, entry):
+    """The models an account may use where its login stored the list (GitHub Copilot's
+    availableModelIds, from the account's GET /models): the shipped catalogue's other models go,
+    those models.json adds stay. All of them when the entry has no such list."""
+    allowed = entry.get("availableModelIds") if isinstance(entry, dict) else None
+    if not isinstance(allowed, list) or not allowed:
+        return models
+    shipped = {m["id"] for m in builtin_models(pid)}
+    return [m for m in models if m["id"] in allowed or m["id"] not in shipped]
 
 
 def add_served_models(catalog, provider, ctx):
@@ -229,7 +257,7 @@ def select_models(ctx, target=None, every=False, search=None, reasoning=False, i
     if target:
         pid, model_id = split_target(target, catalog, ctx)
         served = add_served_models(catalog, find(pid, ctx), ctx)
-        models = catalog[pid]
+        models = catalog[pid] if every or model_id else account_models(pid, catalog[pid], _entry(pid, ctx))
         if model_id is not None:
             models = [m for m in models if m["id"] == model_id]
             if not models:
@@ -242,7 +270,7 @@ def select_models(ctx, target=None, every=False, search=None, reasoning=False, i
         models = [m for pid in catalog for m in catalog[pid]]
         empty = "the catalogue is empty"
     else:
-        models = [m for pid in available_providers(catalog, ctx) for m in catalog[pid]]
+        models = [m for found in usable_catalog(catalog, ctx).values() for m in found]
         empty = ("no provider has a credential yet: run `atomic login` to sign in, "
                  "or `atomic models --all` to see every known model")
     chosen = [m for m in models if matches(m, search, reasoning, images)]

@@ -22,9 +22,10 @@ def choose(ctx, target=None, catalog=None):
     if has_default:
         return _pick(ctx, catalog, find(pid, ctx), model_id if isinstance(model_id, str) and model_id else None,
                      where="settings.json defaultModel")
-    for provider in usable(ctx, catalog):
-        if catalog.get(provider.id):
-            return provider, default_model(provider, catalog[provider.id])
+    providers, have = _usable(ctx, catalog)
+    for provider in providers:
+        if have[provider.id]:
+            return provider, default_model(provider, have[provider.id])
     raise UsageError("no provider has a credential yet: run `atomic login`, or name a model with "
                      "-m PROVIDER/MODEL (`atomic models --all` lists them)")
 
@@ -59,16 +60,20 @@ def default_model(provider, models):
 def usable(ctx, catalog):
     """Providers that have a credential now, in the login menu's order (subscriptions, then the
     others by name), found without running commands or refreshing tokens."""
-    from .catalog import available_providers
+    return _usable(ctx, catalog)[0]
 
-    have = set(available_providers(catalog, ctx))
+
+def _usable(ctx, catalog):
+    from .catalog import usable_catalog
+
+    have = usable_catalog(catalog, ctx)
     subscriptions, others = in_menu_order(p for p in all_providers(ctx) if p.id in have)
-    return subscriptions + others
+    return subscriptions + others, have
 
 
 def usable_models(ctx, catalog=None):
-    """Every model of the providers that have a credential, in that order."""
+    """Every model the accounts with a credential may use, in the login menu's order."""
     from .catalog import load_catalog
 
-    catalog = load_catalog(ctx) if catalog is None else catalog
-    return [model for provider in usable(ctx, catalog) for model in catalog.get(provider.id, ())]
+    providers, have = _usable(ctx, load_catalog(ctx) if catalog is None else catalog)
+    return [model for provider in providers for model in have[provider.id]]
