@@ -140,10 +140,8 @@ def _may_declare_entry_points():
     (25-80 ms to import, then a parse of every distribution's entry points) is spared to
     `atomic key my-custom-provider`. Whatever this cannot be sure of is a maybe: a zip on sys.path,
     a finder of distributions other than the standard one, any mention of the group."""
-    import importlib.machinery
-
-    if any(hasattr(finder, "find_distributions") and finder is not importlib.machinery.PathFinder
-           for finder in sys.meta_path):
+    standard = _standard_path_finder()
+    if any(hasattr(finder, "find_distributions") and finder is not standard for finder in sys.meta_path):
         return True
     marker = GROUP.encode("ascii")
     for entry in sys.path:
@@ -162,6 +160,17 @@ def _may_declare_entry_points():
                 except OSError:
                     continue
     return False
+
+
+def _standard_path_finder():
+    """importlib.machinery.PathFinder, without importing importlib (and warnings) to name it:
+    CPython has it loaded from the start as _frozen_importlib_external."""
+    loaded = sys.modules.get("_frozen_importlib_external")
+    if loaded is not None and hasattr(loaded, "PathFinder"):
+        return loaded.PathFinder
+    import importlib.machinery
+
+    return importlib.machinery.PathFinder
 
 
 # Loading ------------------------------------------------------------------------------------
