@@ -198,8 +198,9 @@ def prepare(request, credential, model, ctx):
     else:
         endpoint = "https://bedrock-runtime.%s.amazonaws.com" % region
     request.url = endpoint + "/model/" + request.url.split("/model/", 1)[1]
-    if _takes_cache_points(model, settings):
-        _add_cache_points(request.json)
+    retention = _cache_retention(ctx)
+    if retention != "none" and _takes_cache_points(model, settings):
+        _add_cache_points(request.json, ttl="1h" if retention == "long" else None)
 
 
 def _takes_cache_points(model, settings):
@@ -209,15 +210,28 @@ def _takes_cache_points(model, settings):
     return (settings.get("AWS_BEDROCK_FORCE_CACHE") or "").strip() == "1"
 
 
-def _add_cache_points(body):
-    """A cache point after the system prompt and at the end of the last user message."""
+def _cache_retention(ctx):
+    """ATOMIC_CACHE_RETENTION (or pi's PI_CACHE_RETENTION): none, short (the default: Bedrock's
+    5 minutes) or long (an hour, at a higher price for writing the cache)."""
+    value = (ctx.env("ATOMIC_CACHE_RETENTION") or "").strip().lower()
+    if value in ("", "short", "none", "long"):
+        return value or "short"
+    ctx.warn("ATOMIC_CACHE_RETENTION (or PI_CACHE_RETENTION) is %r, not none, short or long; caching for "
+             "the usual 5 minutes" % value[:20])
+    return "short"
+
+
+def _add_cache_points(body, ttl=None):
+    """A cache point after the system prompt and at the end of the last user message (both with
+    the same ttl: Bedrock refuses a later point that outlives an earlier one)."""
     if not isinstance(body, dict):
         return
+    point = {"cachePoint": dict(CACHE_POINT["cachePoint"], **({"ttl": ttl} if ttl else {}))}
     if body.get("system"):
-        body["system"].append(dict(CACHE_POINT))
+        body["system"].append(point)
     users = [m for m in body.get("messages") or () if m.get("role") == "user"]
     if users:
-        users[-1]["content"].append(dict(CACHE_POINT))
+        users[-1]["content"].append(dict(point))
 
 
 def export(credential, ctx):

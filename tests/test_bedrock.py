@@ -151,6 +151,24 @@ def test_a_stored_key_and_the_region_decide_the_host(run, net, atomic_env):
     assert bedrock.last.json()["messages"][0]["content"][-1] == {"cachePoint": {"type": "default"}}
 
 
+@pytest.mark.parametrize("variable", ["ATOMIC_CACHE_RETENTION", "PI_CACHE_RETENTION"])
+def test_cache_retention_long_asks_bedrock_for_an_hour_and_none_for_no_cache_points(run, net, variable):
+    bedrock = Bedrock(net)
+    r = run("ask", "-m", "amazon-bedrock/" + HAIKU, "--system", "Be brief.", "hi",
+            AWS_BEARER_TOKEN_BEDROCK=KEY, **{variable: "long"})
+    assert r.returncode == 0, r.stderr
+    body = bedrock.last.json()
+    hour = {"cachePoint": {"type": "default", "ttl": "1h"}}   # CachePointBlock's ttl: 5m | 1h
+    assert body["system"][-1] == hour and body["messages"][-1]["content"][-1] == hour
+    r = run("ask", "-m", "amazon-bedrock/" + HAIKU, "hi", AWS_BEARER_TOKEN_BEDROCK=KEY, **{variable: "none"})
+    assert r.returncode == 0, r.stderr
+    assert "cachePoint" not in json.dumps(bedrock.last.json())
+    r = run("ask", "-m", "amazon-bedrock/" + HAIKU, "hi", AWS_BEARER_TOKEN_BEDROCK=KEY, **{variable: "forever"})
+    assert r.returncode == 0, r.stderr
+    assert "CACHE_RETENTION) is 'forever', not none, short or long" in r.stderr
+    assert bedrock.last.json()["messages"][-1]["content"][-1] == {"cachePoint": {"type": "default"}}
+
+
 def test_an_arn_model_id_names_its_region_and_travels_encoded(run, net, atomic_env):
     arn = "arn:aws:bedrock:eu-west-3:123456789012:application-inference-profile/abc123"
     bedrock = Bedrock(net, host="bedrock-runtime.eu-west-3.amazonaws.com")
