@@ -130,7 +130,7 @@ _BUILTIN = (
     Provider("amazon-bedrock", "Amazon Bedrock", "AWS_BEARER_TOKEN_BEDROCK", "https://bedrock-runtime.us-east-1.amazonaws.com",
              "bedrock-converse-stream", auth="key cloud", module="providers.amazon_bedrock", aliases="bedrock aws",
              settings=("AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
-                       "AWS_BEDROCK_FORCE_CACHE"),
+                       "AWS_BEDROCK_FORCE_CACHE", "ATOMIC_CACHE_RETENTION"),
              default_model="global.anthropic.claude-sonnet-4-6"),
     Provider("mistral", "Mistral", "MISTRAL_API_KEY", "https://api.mistral.ai", "mistral-conversations",
              default_model="mistral-medium-latest"),

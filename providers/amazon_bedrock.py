@@ -14,6 +14,8 @@ SIGNING_NAME = "bedrock"          # the service name in the signature (the host 
 CACHE_POINT = {"cachePoint": {"type": "default"}}
 # Claude models that take cache points (reference §8.2).
 _CACHING_CLAUDES = ("fable-5", "opus-5", "sonnet-5", "-4-", "claude-3-7-sonnet", "claude-3-5-haiku")
+# Those of them whose cache points may last an hour (CachePointBlock ttl "1h"): 4.5 and later.
+_HOUR_CLAUDES = ("fable-5", "opus-5", "sonnet-5", "haiku-5", "-4-5", "-4-6", "-4-7", "-4-8", "-4-9")
 _STANDARD_HOST = r"^https://bedrock-runtime(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/?$"
 _ARN_REGION = r"^arn:aws(?:-[a-z-]+)?:bedrock:([a-z0-9-]+):"
 
@@ -198,9 +200,9 @@ def prepare(request, credential, model, ctx):
     else:
         endpoint = "https://bedrock-runtime.%s.amazonaws.com" % region
     request.url = endpoint + "/model/" + request.url.split("/model/", 1)[1]
-    retention = _cache_retention(ctx)
+    retention = _cache_retention(settings, ctx)
     if retention != "none" and _takes_cache_points(model, settings):
-        _add_cache_points(request.json, ttl="1h" if retention == "long" else None)
+        _add_cache_points(request.json, ttl="1h" if retention == "long" and _keeps_an_hour(model) else None)
 
 
 def _takes_cache_points(model, settings):
@@ -210,10 +212,18 @@ def _takes_cache_points(model, settings):
     return (settings.get("AWS_BEDROCK_FORCE_CACHE") or "").strip() == "1"
 
 
-def _cache_retention(ctx):
-    """ATOMIC_CACHE_RETENTION (or pi's PI_CACHE_RETENTION): none, short (the default: Bedrock's
-    5 minutes) or long (an hour, at a higher price for writing the cache)."""
-    value = (ctx.env("ATOMIC_CACHE_RETENTION") or "").strip().lower()
+def _keeps_an_hour(model):
+    """Whether the model takes a one-hour cache point: Bedrock's Claude 4.5 models and later (an
+    id that hides the model, AWS_BEDROCK_FORCE_CACHE's case, is taken at its word)."""
+    words = ("%s %s" % (model.get("id", ""), model.get("name", ""))).lower()
+    return "claude" not in words or any(marker in words for marker in _HOUR_CLAUDES)
+
+
+def _cache_retention(settings, ctx):
+    """ATOMIC_CACHE_RETENTION (or pi's PI_CACHE_RETENTION; stored with the key, or exported):
+    none, short (the default: Bedrock's 5 minutes) or long (an hour, at a higher price for
+    writing the cache)."""
+    value = (settings.get("ATOMIC_CACHE_RETENTION") or ctx.env("ATOMIC_CACHE_RETENTION") or "").strip().lower()
     if value in ("", "short", "none", "long"):
         return value or "short"
     ctx.warn("ATOMIC_CACHE_RETENTION (or PI_CACHE_RETENTION) is %r, not none, short or long; caching for "

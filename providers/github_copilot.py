@@ -17,6 +17,7 @@ _LATEST_EXPIRY = 1e11                      # unix seconds (year 5138): beyond is
 _TRANSIENT_POLL_FAILURES = 3               # network blips tolerated while the person approves
 _API_VERSION = "2026-06-01"                # the X-GitHub-Api-Version of the model list
 _LIST_DEADLINE = 5.0                       # seconds per model-list or policy request
+_MIN_LIST_TIME = 0.5                       # seconds a refresh must have left to read the model list
 _RATE_LIMIT_BUDGET = 5.0                   # seconds a 429 may make one of them wait, in all
 _RATE_LIMIT_RETRIES = 2
 
@@ -51,14 +52,19 @@ def refresh(entry, ctx):
     github_token = entry.get("refresh")
     if not isinstance(github_token, str) or not github_token.strip():
         raise api.LoginAgain("the stored GitHub Copilot entry has no GitHub token")
+    started = ctx.now()
     fresh = _exchange(github_token.strip(), _stored_domain(entry), ctx, refused=api.LoginAgain,
                       deadline=ctx.refresh_deadline)
-    # The account's models may have changed since login: read the list again, once, no waiting
-    # out a 429 and no enabling; when it does not answer, the stored list stays.
-    record = dict(entry, **fresh)
-    listed, _problem = _model_list(record, ctx, patient=False)
-    if listed is not None:
-        fresh["availableModelIds"] = _account_models(listed, set(), individual=api_base(record) == _DEFAULT_BASE)[0]
+    # The account's models may have changed since login: read the list again, once, in what is
+    # left of the refresh's time, no waiting out a 429 and no enabling. When it does not answer
+    # or names no model, the stored list stays.
+    left = _LIST_DEADLINE if ctx.refresh_deadline is None else ctx.refresh_deadline - (ctx.now() - started)
+    if left >= _MIN_LIST_TIME:
+        record = dict(entry, **fresh)
+        listed, _problem = _model_list(record, ctx, deadline=min(left, _LIST_DEADLINE))
+        available = _account_models(listed or [], set(), individual=api_base(record) == _DEFAULT_BASE)[0]
+        if available:
+            fresh["availableModelIds"] = available
     return fresh
 
 
@@ -206,10 +212,9 @@ def _list_headers():
     return headers
 
 
-def _model_list(record, ctx, patient):
+def _model_list(record, ctx, patient=False, deadline=_LIST_DEADLINE):
     """(the items of the account's GET /models, None) or (None, what went wrong, for a warning);
     patient: wait out a short 429, as login does."""
-    deadline = _LIST_DEADLINE if patient else min(_LIST_DEADLINE, ctx.refresh_deadline or _LIST_DEADLINE)
     send = lambda: api.request("GET", api_base(record) + "/models", ctx, headers=_list_headers(),  # noqa: E731
                                secret_headers={"Authorization": "Bearer " + record["access"]}, deadline=deadline)
     try:

@@ -232,6 +232,17 @@ def test_copilot_routes_by_the_models_api_with_editor_headers(run, net, atomic_e
         assert "system" not in api.body_of()          # no Claude Code identity on Copilot
 
 
+@pytest.mark.parametrize("target", [["-m", "copilot"], []])
+def test_copilot_named_alone_or_chosen_by_default_picks_a_model_the_account_may_use(run, net, atomic_env, target):
+    # gpt-5-mini is Copilot's everyday model, but this account's list (from its login) lacks it.
+    atomic_env.write_auth({"github-copilot": oauth("tid=t1;exp=9;proxy-ep=proxy.individual.githubcopilot.com;",
+                                                   availableModelIds=["gpt-4.1"])})
+    api = Model(net, "POST", "api.individual.githubcopilot.com", "/chat/completions", completions_events("ok"))
+    r = run("ask", *target, "Q")
+    assert r.returncode == 0, r.stderr
+    assert api.body_of()["model"] == "gpt-4.1"
+
+
 def test_copilot_model_not_supported_prints_how_to_enable_it(run, net, atomic_env):
     atomic_env.write_auth({"github-copilot": oauth("tid=t1;exp=9;proxy-ep=proxy.individual.githubcopilot.com;")})
     Model(net, "POST", "api.individual.githubcopilot.com", "/chat/completions",
@@ -428,7 +439,9 @@ def test_words_and_piped_input_are_one_prompt(run, net):
 
 def test_gemini_sampling_params_go_into_its_generation_config(run, net, atomic_env):
     atomic_env.write_models({"providers": {"google": {"modelOverrides": {
-        "gemini-2.5-flash": {"samplingParams": {"temperature": 0.2, "topK": 5}}}}}})
+        "gemini-2.5-flash": {"samplingParams": {"temperature": 0.2, "generationConfig": {"topK": 5},
+                                                "safetySettings": [{"category": "HARM_CATEGORY_HARASSMENT",
+                                                                    "threshold": "BLOCK_NONE"}]}}}}}})
     api = Model(net, "POST", "generativelanguage.googleapis.com", "/v1beta/models/gemini-2.5-flash:streamGenerateContent",
                 gemini_events("ok"))
     r = run("ask", "-m", "google/gemini-2.5-flash", "Hi", GEMINI_API_KEY="AIzaSyTest-000000000000000")
@@ -437,6 +450,8 @@ def test_gemini_sampling_params_go_into_its_generation_config(run, net, atomic_e
     assert body["generationConfig"] == {"maxOutputTokens": 65536, "thinkingConfig": {"includeThoughts": True},
                                         "temperature": 0.2, "topK": 5}
     assert "temperature" not in body and "topK" not in body
+    # A field of the request itself stays where Gemini reads it; a generationConfig given whole merges in.
+    assert body["safetySettings"] == [{"category": "HARM_CATEGORY_HARASSMENT", "threshold": "BLOCK_NONE"}]
 
 
 def test_json_keeps_what_arrived_before_an_error_event(run, net):

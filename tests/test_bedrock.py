@@ -19,6 +19,8 @@ KEY = "ABSKQmVkcm9ja0FQSUtleS1leGFtcGxlLTAwMDAwMDAx"  # the shape of a Bedrock A
 HAIKU = "anthropic.claude-3-5-haiku-20241022-v1:0"
 NOVA = "amazon.nova-lite-v1:0"
 ENCODED_HAIKU = "/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/converse-stream"
+HAIKU_45 = "anthropic.claude-haiku-4-5-20251001-v1:0"
+ENCODED_HAIKU_45 = "/model/anthropic.claude-haiku-4-5-20251001-v1%3A0/converse-stream"
 HAS_BOTOCORE = True
 try:
     import botocore  # noqa: F401
@@ -36,7 +38,7 @@ class Bedrock:
         self.status, self.body, self.requests = status, body, []
         self.host = host
         net.hosts.routes_any = getattr(net.hosts, "routes_any", {})
-        for path in (ENCODED_HAIKU, "/model/amazon.nova-lite-v1%3A0/converse-stream",
+        for path in (ENCODED_HAIKU, ENCODED_HAIKU_45, "/model/amazon.nova-lite-v1%3A0/converse-stream",
                      "/model/arn%3Aaws%3Abedrock%3Aeu-west-3%3A123456789012%3Aapplication-inference-profile"
                      "%2Fabc123/converse-stream", "/vpc/model/amazon.nova-lite-v1%3A0/converse-stream"):
             net.hosts.route("POST", host, path)(self._answer)
@@ -154,19 +156,31 @@ def test_a_stored_key_and_the_region_decide_the_host(run, net, atomic_env):
 @pytest.mark.parametrize("variable", ["ATOMIC_CACHE_RETENTION", "PI_CACHE_RETENTION"])
 def test_cache_retention_long_asks_bedrock_for_an_hour_and_none_for_no_cache_points(run, net, variable):
     bedrock = Bedrock(net)
-    r = run("ask", "-m", "amazon-bedrock/" + HAIKU, "--system", "Be brief.", "hi",
+    r = run("ask", "-m", "amazon-bedrock/" + HAIKU_45, "--system", "Be brief.", "hi",
             AWS_BEARER_TOKEN_BEDROCK=KEY, **{variable: "long"})
     assert r.returncode == 0, r.stderr
     body = bedrock.last.json()
     hour = {"cachePoint": {"type": "default", "ttl": "1h"}}   # CachePointBlock's ttl: 5m | 1h
     assert body["system"][-1] == hour and body["messages"][-1]["content"][-1] == hour
-    r = run("ask", "-m", "amazon-bedrock/" + HAIKU, "hi", AWS_BEARER_TOKEN_BEDROCK=KEY, **{variable: "none"})
+    # Claude 3.5 Haiku keeps a cache for 5 minutes only: its points go without a ttl.
+    r = run("ask", "-m", "amazon-bedrock/" + HAIKU, "hi", AWS_BEARER_TOKEN_BEDROCK=KEY, **{variable: "long"})
+    assert r.returncode == 0, r.stderr
+    assert bedrock.last.json()["messages"][-1]["content"][-1] == {"cachePoint": {"type": "default"}}
+    r = run("ask", "-m", "amazon-bedrock/" + HAIKU_45, "hi", AWS_BEARER_TOKEN_BEDROCK=KEY, **{variable: "none"})
     assert r.returncode == 0, r.stderr
     assert "cachePoint" not in json.dumps(bedrock.last.json())
-    r = run("ask", "-m", "amazon-bedrock/" + HAIKU, "hi", AWS_BEARER_TOKEN_BEDROCK=KEY, **{variable: "forever"})
+    r = run("ask", "-m", "amazon-bedrock/" + HAIKU_45, "hi", AWS_BEARER_TOKEN_BEDROCK=KEY, **{variable: "forever"})
     assert r.returncode == 0, r.stderr
     assert "CACHE_RETENTION) is 'forever', not none, short or long" in r.stderr
     assert bedrock.last.json()["messages"][-1]["content"][-1] == {"cachePoint": {"type": "default"}}
+
+
+def test_cache_retention_stored_with_the_key_counts_too(run, net, atomic_env):
+    bedrock = Bedrock(net)
+    atomic_env.write_auth({"amazon-bedrock": {"type": "api_key", "key": KEY, "env": {"ATOMIC_CACHE_RETENTION": "long"}}})
+    r = run("ask", "-m", "amazon-bedrock/" + HAIKU_45, "hi")
+    assert r.returncode == 0, r.stderr
+    assert bedrock.last.json()["messages"][-1]["content"][-1] == {"cachePoint": {"type": "default", "ttl": "1h"}}
 
 
 def test_an_arn_model_id_names_its_region_and_travels_encoded(run, net, atomic_env):
@@ -362,12 +376,15 @@ def test_status_check_asks_the_control_plane_signed(run, net):
 
 def test_sampling_params_go_where_converse_takes_them(run, net, atomic_env):
     atomic_env.write_models({"providers": {"amazon-bedrock": {"modelOverrides": {
-        HAIKU: {"samplingParams": {"temperature": 0.3, "topP": 0.9, "top_k": 40}}}}}})
+        HAIKU: {"samplingParams": {"temperature": 0.3, "inferenceConfig": {"topP": 0.9}, "top_k": 40,
+                                   "additionalModelRequestFields": {"anthropic_beta": ["x"]},
+                                   "guardrailConfig": {"guardrailIdentifier": "g1", "guardrailVersion": "1"}}}}}}})
     bedrock = Bedrock(net)
     r = run("ask", "-m", "amazon-bedrock/" + HAIKU, "Say hi", AWS_BEARER_TOKEN_BEDROCK=KEY)
     assert r.returncode == 0, r.stderr
     body = bedrock.last.json()
     assert body["inferenceConfig"]["temperature"] == 0.3 and body["inferenceConfig"]["topP"] == 0.9
     assert body["inferenceConfig"]["maxTokens"] > 0
-    assert body["additionalModelRequestFields"] == {"top_k": 40}
+    assert body["additionalModelRequestFields"] == {"top_k": 40, "anthropic_beta": ["x"]}
+    assert body["guardrailConfig"] == {"guardrailIdentifier": "g1", "guardrailVersion": "1"}
     assert not {"temperature", "topP", "top_k"} & set(body)

@@ -158,8 +158,7 @@ def test_key_with_an_expired_copilot_token_exchanges_the_github_token_once(net, 
 
     saved = read_auth(home)
     assert saved["github-copilot"] == {"type": "oauth", "access": token, "refresh": GITHUB_TOKEN,
-                                       "expires": expires_at * 1000 - 300000, "extra_field": [1, 2],
-                                       "availableModelIds": []}
+                                       "expires": expires_at * 1000 - 300000, "extra_field": [1, 2]}
     assert saved["groq"] == {"type": "api_key", "key": "gsk-keep-me"}
 
     again = atomic(net, home, "key", "github-copilot")       # fresh now: no second exchange
@@ -294,12 +293,16 @@ def test_a_refresh_reads_the_account_s_models_again_and_keeps_the_list_when_they
     assert read_auth(home)["github-copilot"]["availableModelIds"] == ["gpt-4.1", "claude-sonnet-4.5"]
     assert github.policy_posts == []                                # a refresh enables nothing
 
-    net.hosts.route("GET", github.copilot_host, "/models")(lambda req: reply(503, {"message": "busy"}))
-    write_auth(home, {"github-copilot": copilot_entry(1000, availableModelIds=["gpt-4.1"])})
-    result = atomic(net, home, "key", "github-copilot")
-    assert result.returncode == 0 and result.stdout == github.issued[-1][0] + "\n", result.stderr
-    assert result.stderr == ""
-    assert read_auth(home)["github-copilot"]["availableModelIds"] == ["gpt-4.1"]
+    # A list that does not answer, or answers with nothing usable, leaves the stored one alone.
+    for answer in (reply(503, {"message": "busy"}), reply(200, {"data": [], "object": "list"}),
+                   reply(200, {"data": [{"id": 7}, "junk", {"name": "no id"}]})):
+        asked = []
+        net.hosts.route("GET", github.copilot_host, "/models")(lambda req, answer=answer: asked.append(req) or answer)
+        write_auth(home, {"github-copilot": copilot_entry(1000, availableModelIds=["gpt-4.1"])})
+        result = atomic(net, home, "key", "github-copilot")
+        assert result.returncode == 0 and result.stdout == github.issued[-1][0] + "\n", result.stderr
+        assert result.stderr == "" and len(asked) == 1
+        assert read_auth(home)["github-copilot"]["availableModelIds"] == ["gpt-4.1"]
 
 
 def test_models_lists_only_what_the_copilot_account_may_use_and_all_of_them_with_all(net, home):

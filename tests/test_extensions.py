@@ -543,6 +543,11 @@ def test_a_token_maker_an_extension_hands_back_is_its_code_too(atomic_env):
     install_file(atomic_env, source=CLOUDY.replace('return api.Credential(None, "acme cloud chain", fetch=fetch, '
                                                    'note="a token made when used")', 'return {"token": "x"}'))
     assert_fails(atomic_env.run("key", "acme"), 1, "ambient() returned a dict, not an api.Credential or None")
+    for answer in ('"tok-made-0001"', '(12345, "soon")'):
+        install_file(atomic_env, source=CLOUDY.replace('return {}["token"], None', "return " + answer))
+        line = assert_fails(atomic_env.run("key", "acme"), 1, "the acme extension failed: fetch() returned",
+                            "not a (token, expires epoch ms or None) pair")
+        assert "internal error" not in line
 
 
 def test_a_secret_in_an_extension_s_error_is_masked_everywhere(atomic_env):

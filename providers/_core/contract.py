@@ -183,13 +183,18 @@ def _credential(value):
     return value is None or (hasattr(value, "source") and hasattr(value, "value") and hasattr(value, "fetch"))
 
 
+def _token(value):
+    return (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str) and bool(value[0])
+            and (value[1] is None or _number(value[1])))
+
+
 def _wire(value):
     return value is None or (callable(getattr(value, "build", None)) and callable(getattr(value, "read", None)))
 
 
 _ANSWERS = {"login": _record, "refresh": _fields, "account": _text_or_none, "headers": _pairs,
             "base_url": _text_or_none, "error_hint": _text_or_none, "export": _variables, "models": _models,
-            "wire": _wire, "served_models": _models, "ambient": _credential}
+            "wire": _wire, "served_models": _models, "ambient": _credential, "fetch": _token}
 _EXPECTED = {"login": "the auth.json record {\"type\": \"oauth\", \"access\", \"refresh\", \"expires\"} "
                       "(or {\"type\": \"api_key\", ...} for a provider without OAuth)",
              "refresh": "{\"access\", \"expires\", ...}", "account": "a string or None",
@@ -198,4 +203,5 @@ _EXPECTED = {"login": "the auth.json record {\"type\": \"oauth\", \"access\", \"
              "models": "a list of model records, each with an \"id\"",
              "served_models": "a list of model records, each with an \"id\"",
              "wire": "an object with build() and read(), or None",
-             "ambient": "an api.Credential or None"}
+             "ambient": "an api.Credential or None",
+             "fetch": "a (token, expires epoch ms or None) pair"}

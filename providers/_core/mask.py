@@ -35,14 +35,17 @@ def mask_value(value):
         return "****"
     if len(value) < 20:
         return "…" + value[-4:]
-    # A vendor's prefix (sk-ant-, ghp_, github_pat_) says which key it is; a random token's
-    # first "-" or "_" is no prefix, so at most three of its characters are shown.
+    # A known vendor's prefix says which key it is; anything else (a random token, whose first
+    # "-" or "_" may fall anywhere) shows at most three characters.
     vendor = _VENDOR_PREFIX.match(value)
     prefix = vendor.group(0) if vendor else value[:3]
     return "%s…%s" % (prefix, value[-4:])
 
 
-_VENDOR_PREFIX = re.compile(r"(?:[a-z]{2,10}[-_]){1,2}(?=.{16})")
+# The providers' documented key prefixes (the registry's key_prefixes and a few more), longest first.
+_VENDOR_PREFIX = re.compile(
+    r"(?:sk-ant-|sk-proj-|sk-svcacct-|sk-admin-|sk-or-v1-|sk-or-|sk_live_|sk_test_|sk-|github_pat_"
+    r"|gh[pousr]_|glpat-|gsk[-_]|csk-|xai-|hf_|pypi-|xox[abpr]-)(?=.{16})")
 
 
 def mask_text(text, secrets=()):

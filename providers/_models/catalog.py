@@ -203,15 +203,16 @@ def usable_catalog(catalog, ctx):
     return found
 
 
-def _entry(pid, ctx):
-    """The provider's stored login, from whichever auth.json layer has it (None: none, or unreadable,
-    which the listing of one provider's catalogue can do without)."""
-    from .._core.chain import resolve
+def stored_entry(pid, ctx):
+    """The provider's stored login, from whichever auth.json layer has it (None: none, or an
+    unreadable file, which a listing of models can do without)."""
+    from .._core.store import find_entry
 
     try:
-        return resolve(find(pid, ctx), ctx, run_commands=False, refresh=False).entry
+        entry = find_entry(ctx, pid)[1]
     except errors.AtomicError:
         return None
+    return entry if isinstance(entry, dict) else None
 
 
 def account_models(pid, models, entry):
@@ -257,7 +258,7 @@ def select_models(ctx, target=None, every=False, search=None, reasoning=False, i
     if target:
         pid, model_id = split_target(target, catalog, ctx)
         served = add_served_models(catalog, find(pid, ctx), ctx)
-        models = catalog[pid] if every or model_id else account_models(pid, catalog[pid], _entry(pid, ctx))
+        models = catalog[pid] if every or model_id else account_models(pid, catalog[pid], stored_entry(pid, ctx))
         if model_id is not None:
             models = [m for m in models if m["id"] == model_id]
             if not models:

@@ -38,6 +38,9 @@ def _pick(ctx, catalog, provider, model_id, where="-m"):
         if add_served_models(catalog, provider, ctx):  # a server of one's own: its models are its own
             models = catalog[provider.id]
     if model_id is None:
+        from .catalog import account_models, stored_entry
+
+        models = account_models(provider.id, models, stored_entry(provider.id, ctx))  # its account's, if it says
         if not models:
             raise UsageError("%s has no models in the catalogue; name one with -m %s/MODEL, or add it under "
                              "providers.%s.models in models.json" % (provider.id, provider.id, provider.id))

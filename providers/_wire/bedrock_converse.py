@@ -28,6 +28,9 @@ def model_path(model_id):
 
 
 INFERENCE_FIELDS = ("maxTokens", "temperature", "topP", "stopSequences")
+# ConverseStream's request fields beside the messages, which samplingParams may also set.
+REQUEST_FIELDS = ("guardrailConfig", "performanceConfig", "promptVariables", "requestMetadata",
+                  "additionalModelResponseFieldPaths")
 
 
 def build(model, base_url, headers, turn):
@@ -37,10 +40,18 @@ def build(model, base_url, headers, turn):
     max_tokens = model.get("maxTokens")
     inference = {"maxTokens": max_tokens} if isinstance(max_tokens, int) and max_tokens > 0 else {}
     # samplingParams: Converse's own settings go in inferenceConfig, anything else is the model's
-    # (additionalModelRequestFields, e.g. top_k); neither belongs at the top of the body.
+    # (additionalModelRequestFields, e.g. top_k), but a section given whole is merged into its
+    # own and Converse's other request fields (guardrailConfig, ...) stay at the top.
     extra = {}
     for name, value in (model.get("samplingParams") or {}).items():
-        (inference if name in INFERENCE_FIELDS else extra)[name] = value
+        if name == "inferenceConfig" and isinstance(value, dict):
+            inference.update(value)
+        elif name == "additionalModelRequestFields" and isinstance(value, dict):
+            extra.update(value)
+        elif name in REQUEST_FIELDS:
+            body[name] = value
+        else:
+            (inference if name in INFERENCE_FIELDS else extra)[name] = value
     if inference:
         body["inferenceConfig"] = inference
     if extra:

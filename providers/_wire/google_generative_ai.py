@@ -9,6 +9,9 @@ from . import ApiRequest, ProviderError, as_int, error_text, join, json_event
 _FINISH = {"STOP": "stop", "MAX_TOKENS": "length", "SAFETY": "refused", "RECITATION": "refused",
            "BLOCKLIST": "refused", "PROHIBITED_CONTENT": "refused", "SPII": "refused"}
 
+# GenerateContentRequest's own fields, which samplingParams may also set.
+REQUEST_FIELDS = ("safetySettings", "toolConfig", "tools", "cachedContent", "labels")
+
 
 def build(model, base_url, headers, turn):
     import urllib.parse
@@ -24,8 +27,15 @@ def build(model, base_url, headers, turn):
     if model.get("reasoning"):
         config["thinkingConfig"] = {"includeThoughts": True}
     # samplingParams (temperature, topP, ...) are generation settings: Gemini takes them in
-    # generationConfig, next to the limits set above, not at the top of the body.
-    config.update(model.get("samplingParams") or {})
+    # generationConfig, next to the limits set above. A field of the request itself
+    # (safetySettings, ...) stays at the top, and a generationConfig given whole is merged in.
+    for name, value in (model.get("samplingParams") or {}).items():
+        if name == "generationConfig" and isinstance(value, dict):
+            config.update(value)
+        elif name in REQUEST_FIELDS:
+            body[name] = value
+        else:
+            config[name] = value
     if config:
         body["generationConfig"] = config
     headers.setdefault("Content-Type", "application/json")
