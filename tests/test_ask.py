@@ -208,6 +208,7 @@ def test_atomic_fast_sets_each_scope_and_warns_about_workflow_fan_out(run, atomi
         "codexFastMode": {"workflow": False}}
     assert_fails(run("fast", "maybe"), 2)
     assert_fails(run("fast", ATOMIC_CODEX_FAST_MODE="chat=yes please"), 2, "ATOMIC_CODEX_FAST_MODE")
+    assert_fails(run("fast", PI_CODEX_FAST_MODE="bogus"), 2, "PI_CODEX_FAST_MODE=bogus")   # the one that is set
 
 
 # GitHub Copilot: the route each model's API names -----------------------------------------
@@ -483,3 +484,18 @@ def test_a_stream_line_without_end_is_refused_not_held_without_limit(run, net):
     r = run("ask", "-m", "openai/gpt-4o", "Q", OPENAI_API_KEY="sk-test-openai-000001")
     assert r.returncode == 6 and "over 4 MiB" in r.stderr.splitlines()[-1], r.stderr
     assert time.monotonic() - started < 20
+
+
+def test_escape_sequences_in_an_answer_are_shown_not_obeyed_on_a_terminal(run, net, atomic_env):
+    from terminal import Terminal
+
+    hostile = "Hi\x1b]0;pwned\x07 there\x1b]52;c;ZXZpbA==\x07\x1b[2J\tdone"
+    Model(net, "POST", "api.openai.com", "/v1/responses", responses_events(hostile))
+    env = dict(atomic_env.env, **net.env(), OPENAI_API_KEY="sk-test-openai-000001")
+    with Terminal(["ask", "-m", "openai/gpt-4o", "Q"], env, stdout_too=True) as term:
+        code, shown = term.finish(timeout=60)
+    assert code == 0, shown
+    assert "\x1b]" not in shown and "\x07" not in shown and "\x1b[2J" not in shown
+    assert "Hi?]0;pwned? there?]52;c;ZXZpbA==??[2J" in shown
+    piped = run("ask", "-m", "openai/gpt-4o", "Q", OPENAI_API_KEY="sk-test-openai-000001")
+    assert piped.stdout == hostile + "\n"                               # data for a program: as it came

@@ -521,3 +521,13 @@ def test_a_removed_working_folder_means_no_project(atomic_env, tmp_path):
     gone.mkdir()
     r = atomic_env.run("fast", cwd=str(gone), preexec_fn=lambda: os.rmdir(str(gone)))
     assert (r.returncode, r.stdout) == (0, "Codex fast mode: chat off, workflow off\n"), r.stderr
+
+
+@pytest.mark.parametrize("key", ["gsk_abcdEFGH1234567890xyzQ", "AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUv",
+                                 "xai-abcdEFGH1234567890xyzQwerty", "hf_abcdEFGH1234567890xyzQwe",
+                                 "AKIAIOSFODNN7EXAMPLE", "sk-proj-abcdefghijklmnopqrstuvwxyz0123"])
+def test_a_key_typed_where_a_word_goes_is_masked_in_the_error(atomic_env, key):
+    for args in (["key", "openai", key], ["key", key]):
+        r = atomic_env.run(*args)
+        assert r.returncode == 2 and r.stdout == "", r.stderr
+        assert key not in r.stderr and key[-4:] in r.stderr, r.stderr

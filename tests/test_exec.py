@@ -181,6 +181,12 @@ def test_mistakes_are_one_line_and_run_nothing(atomic_env, tmp_path):
     not_executable = tmp_path / "script.sh"
     not_executable.write_text("#!/bin/sh\ntouch %s\n" % marker)
     assert_fails(atomic_env.run("exec", "openai", "--", str(not_executable)), 126, "cannot run it")
+    assert_fails(atomic_env.run("exec", "openai", "--", ""), 2, "empty word")
+    assert_fails(atomic_env.run("exec", "openai", "--", "no\nsuch"), 127, "no such: command not found")
+    no_interpreter = tmp_path / "bad.sh"
+    no_interpreter.write_text("#!/nonexistent/interp\ntouch %s\n" % marker)
+    no_interpreter.chmod(0o755)
+    assert_fails(atomic_env.run("exec", "openai", "--", str(no_interpreter)), 127, "bad interpreter", "#! line")
     assert not marker.exists()
 
 

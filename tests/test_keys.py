@@ -133,11 +133,18 @@ def test_command_timeout_also_kills_a_grandchild_holding_stdout(atomic_env, tmp_
     assert _wait_gone(_read_pids(pidfile))
 
 
-@pytest.mark.parametrize("value", ["abc", "0", "-1"])
+@pytest.mark.parametrize("value", ["abc", "0", "-1", "inf", "99999999999999999999", "86401"])
 def test_bad_command_timeout_setting(atomic_env, value):
     _store(atomic_env, "!echo sk-never-run-0000000000")
     r = atomic_env.run("key", "openai", env={"ATOMIC_COMMAND_TIMEOUT": value})
     assert_fails(r, 2, "ATOMIC_COMMAND_TIMEOUT")
+
+
+def test_a_timeout_too_long_for_the_clock_is_a_usage_error_everywhere(atomic_env):
+    atomic_env.write_auth({"openai": {"type": "api_key", "key": "sk-test-openai-000000000001"}})
+    for name in ("ATOMIC_CHECK_TIMEOUT", "PI_CHECK_TIMEOUT"):
+        r = atomic_env.run("status", "--check", "openai", env={name: "1e20", "HTTPS_PROXY": "http://127.0.0.1:9"})
+        assert_fails(r, 2, name + "=1e20", "at most 86400")
 
 
 def test_command_runs_once_per_process(atomic_env, tmp_path):

@@ -302,3 +302,15 @@ def test_a_header_reading_an_unset_variable_is_a_warning_naming_it(atomic_env):
     r = atomic_env.run("models", "--all", "--search", "gpt-4o",
                        env={"CORP_GATEWAY_KEY": "k", "SEARCH": "s", "MODEL_TOKEN": "t"})
     assert r.returncode == 0 and r.stderr == ""
+
+
+def test_escape_sequences_in_a_models_json_never_reach_the_terminal(atomic_env):
+    # A project's .atomic/models.json comes with any cloned repository.
+    atomic_env.write_models({"providers": {"x\u001b[31m": {"api": "openai-completions", "baseUrl": "http://l",
+                                                           "models": [{"id": "a\u001b[2J", "name": "\u001b]0;pwn\u0007"}]}}})
+    for args in (["models", "--all"], ["models", "x\u001b[31m/a\u001b[2J"], ["providers"], ["status"]):
+        shown = _on_terminal(atomic_env, args, 120)
+        assert "\x1b" not in shown and "\x07" not in shown, args
+    assert "x?[31m/a?[2J" in _on_terminal(atomic_env, ["models", "--all"], 120)
+    listed = atomic_env.run("models", "--all", "--json")                # data for programs: JSON escapes it
+    assert "\\u001b[2J" in listed.stdout and "\x1b" not in listed.stdout

@@ -385,9 +385,9 @@ def cmd_models(args, ctx):
     elif not models:
         ctx.say("No models: " + empty)
     elif args.target and "/" in args.target:
-        sys.stdout.write("".join(line + "\n" for line in detail_lines(public_records(models)[0])))
+        write_lines(detail_lines(public_records(models)[0]))
     else:
-        sys.stdout.write("".join(line + "\n" for line in table_lines(models, output_width(ctx, sys.stdout))))
+        write_lines(table_lines(models, output_width(ctx, sys.stdout)))
     if models and not args.json:
         from providers._models.catalog import custom_origins
         for pid, files in custom_origins(models, ctx):
@@ -401,7 +401,7 @@ def cmd_providers(args, ctx):
     if args.json:
         print_json(rows)
     else:
-        sys.stdout.write("".join(line + "\n" for line in provider_lines(rows)))
+        write_lines(provider_lines(rows))
     return 0
 
 
@@ -437,6 +437,14 @@ def cmd_chat(args, ctx):
 def cmd_fast(args, ctx):
     from providers._cli.chat import fast_command
     return fast_command(args, ctx)
+
+
+def write_lines(lines):
+    """Lines for people on stdout. Names and ids may come from a models.json (a project's, too) or
+    an extension: no control character of theirs reaches the terminal (each becomes one `?`,
+    so columns stay aligned)."""
+    from providers._core.text import printable
+    sys.stdout.write("".join(printable(line) + "\n" for line in lines))
 
 
 def print_json(data):

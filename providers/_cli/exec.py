@@ -143,6 +143,11 @@ def run(command, env):
     """execvpe the command (PATH from env); only an error that keeps it from starting returns here."""
     import signal
 
+    from providers._core.text import printable
+
+    program = printable(command[0])  # for messages: a newline in it must not make two lines
+    if not command[0]:
+        raise AtomicError("the command after -- is an empty word; name the program to run", Exit.USAGE)
     sys.stdout.flush()
     sys.stderr.flush()
     # Python ignores SIGPIPE (and SIGXFSZ); an ignored signal stays ignored across exec, and
@@ -158,5 +163,8 @@ def run(command, env):
         for number, handler in restore.items():
             signal.signal(number, handler)
         if isinstance(exc, FileNotFoundError):
-            raise AtomicError("%s: command not found; check the name, or give its path" % command[0], Exit.NOT_FOUND)
-        raise AtomicError("%s: cannot run it (%s)" % (command[0], exc.strerror or exc), Exit.CANNOT_RUN)
+            if os.sep in command[0] and os.path.exists(command[0]):  # found: what it starts with is missing
+                raise AtomicError("%s: bad interpreter: the program its #! line names does not exist; fix that "
+                                  "line" % program, Exit.NOT_FOUND)
+            raise AtomicError("%s: command not found; check the name, or give its path" % program, Exit.NOT_FOUND)
+        raise AtomicError("%s: cannot run it (%s)" % (program, exc.strerror or exc), Exit.CANNOT_RUN)

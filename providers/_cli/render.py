@@ -17,6 +17,7 @@ class Printer:
         self.ends_with_newline = True
 
     def text(self, delta):
+        delta = self._shown(delta)
         if self._mode == "reasoning":
             self._write((RESET if self.tty else "") + "\n\n")
         self._mode = "text"
@@ -25,6 +26,7 @@ class Printer:
     def reasoning(self, delta):
         if not self.show_reasoning:
             return
+        delta = self._shown(delta)
         if self._mode != "reasoning":
             self._write(DIM if self.tty else "")
         self._mode = "reasoning"
@@ -37,6 +39,14 @@ class Printer:
         if self.wrote_any and not self.ends_with_newline:
             self._write("\n")
         self._mode = None
+
+    def _shown(self, delta):
+        # A model's text may hold escape sequences (a window title, the clipboard: OSC 52): on a
+        # terminal they are shown as `?`, not obeyed. Piped, the text goes on as it came.
+        if not self.tty:
+            return delta
+        from providers._core.text import printable
+        return printable(delta.replace("\t", "    "), lines=True)
 
     def _write(self, text):
         if text:

@@ -6,6 +6,7 @@ import sys
 from .. import all_providers, broken_extensions, builtins, extension_providers
 from .._core.errors import AtomicError
 from .._core.mask import mask_value, shown
+from .._core.text import printable
 
 
 def collect_status(ctx):
@@ -133,7 +134,7 @@ def render_status(report, ctx):
             table = [r[:-1] for r in table]  # no notes: no NOTE column
         widths = [max(len(str(r[i])) for r in table) for i in range(len(table[0]))]
         for r in table:
-            sys.stdout.write("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() + "\n")
+            sys.stdout.write(printable("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()) + "\n")
     for row in rows:
         if row.get("problem"):
             ctx.say("problem: %s: %s" % (row["id"], row["problem"]))

@@ -5,6 +5,8 @@ import time
 
 from . import errors
 
+MAX_SECONDS = 86400  # the longest duration setting atomic takes
+
 
 class Context:
     """Environment, clock, streams and per-process state for one atomic invocation.
@@ -52,8 +54,11 @@ class Context:
             print("atomic: warning: " + text, file=self.stderr)
 
     def say(self, message):
-        """Tell the person something (stderr; stdout is for data), at once: a login may wait next."""
-        print(message, file=self.stderr, flush=True)
+        """Tell the person something (stderr; stdout is for data), at once: a login may wait next.
+        Names in it may come from files: their control characters are shown as `?`."""
+        from .text import printable
+
+        print(printable(message, lines=True), file=self.stderr, flush=True)
 
     def env(self, name):
         """An environment variable, with empty or blank values counted as unset. An ATOMIC_ setting
@@ -62,7 +67,8 @@ class Context:
         return value if value.strip() else None
 
     def seconds(self, name, default):
-        """A duration setting from the environment: a finite number of seconds above 0."""
+        """A duration setting from the environment: a number of seconds above 0, at most a day
+        (beyond that, timers and thread waits overflow, and no wait of atomic's needs more)."""
         raw = self.env(name)
         if raw is None:
             return default
@@ -71,9 +77,9 @@ class Context:
             value = float(raw)
         except ValueError:
             value = float("nan")
-        if not 0 < value < float("inf"):
-            raise errors.UsageError("%s=%s: expected a number of seconds greater than 0, e.g. %g; or unset it"
-                             % (name, raw.strip(), default))
+        if not 0 < value <= MAX_SECONDS:
+            raise errors.UsageError("%s=%s: expected a number of seconds greater than 0 and at most %d (a day), "
+                                    "e.g. %g; or unset it" % (name, raw.strip()[:40], MAX_SECONDS, default))
         return value
 
     @property

@@ -54,8 +54,9 @@ def overrides(ctx):
         scope, _eq, value = part.partition("=")
         scope, value = scope.strip().lower(), value.strip().lower()
         if scope not in SCOPES or value not in _TRUE + _FALSE:
+            from .context import setting_name
             raise UsageError("%s=%s: expected chat=1;workflow=0 (each scope 1 or 0); fix or unset it"
-                             % (ENV, raw.strip()))
+                             % (setting_name(ctx.environ, ENV), raw.strip()[:80]))
         out[scope] = value in _TRUE
     return out
 

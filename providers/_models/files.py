@@ -129,3 +129,5 @@ def parse_toml(raw, path):
         raise BadFile("%s is not valid UTF-8 (byte %d); fix it or move it aside" % (path, exc.start))
     except tomllib.TOMLDecodeError as exc:
         raise BadFile("%s is not valid TOML (%s); fix it or move it aside" % (path, exc))
+    except RecursionError:  # thousands of nested brackets: the parser gives up, and no models file needs them
+        raise BadFile("%s is nested too deeply to be a models file; fix it or move it aside" % path)
