@@ -142,7 +142,8 @@ def _take_cli_key(args, ctx):
         ctx.cli_key = (read_key_file(args.api_key_file), "--api-key-file")
     elif args.api_key == "-":
         from providers._cli.prompts import read_secret
-        ctx.cli_key = (read_secret(ctx, "API key: "), "--api-key (stdin)")
+        key = read_secret(ctx, "API key: ", pipe="atomic %s --api-key -" % args.command)
+        ctx.cli_key = (key, "--api-key (stdin)")
     elif args.api_key is not None:
         ctx.warn("--api-key puts the key where other users can see it (ps); prefer `--api-key -` or --api-key-file")
         ctx.cli_key = (args.api_key, "--api-key")
@@ -161,6 +162,8 @@ def main(argv=None):
               file=sys.stderr)
         return 1
     sys.stdout = _Stdout(sys.stdout)
+    if sys.stderr is not None:
+        sys.stderr = _Stderr(sys.stderr)
     try:
         words = sys.argv[1:] if argv is None else argv
         if not words:
@@ -197,6 +200,9 @@ def main(argv=None):
                      % (type(exc).__name__, exc), Exit.BUG)
     finally:
         sys.stdout = sys.stdout._stream if isinstance(sys.stdout, _Stdout) else sys.stdout
+        if isinstance(sys.stderr, _Stderr):
+            sys.stderr.flush()
+            sys.stderr = sys.stderr._stream
 
 
 def _no_command():
@@ -241,6 +247,22 @@ class _Stdout:
 
     def __getattr__(self, name):
         return getattr(self._stream, name)
+
+
+class _Stderr(_Stdout):
+    """sys.stderr while a command runs: messages for people that cannot be written (stderr on a
+    full device, a reader gone) are dropped, and the command's outcome and exit code stand. Python
+    would otherwise exit 120 when it fails to flush stderr at the end."""
+
+    def _call(self, name, *args):
+        try:
+            return getattr(self._stream, name)(*args)
+        except (OSError, ValueError):
+            try:  # what is still buffered would fail again at exit: send it nowhere
+                os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
+            except (OSError, ValueError):
+                pass
+            return None
 
 
 def _fail(message, code):

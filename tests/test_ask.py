@@ -2,6 +2,7 @@
 through HTTPS_PROXY with a test CA), speaking each wire protocol's real stream shapes: the exact
 request each provider gets, the exact text printed, the stderr summary, and the failures."""
 import json
+import os
 import re
 import time
 
@@ -385,6 +386,13 @@ def test_without_m_the_first_provider_with_a_credential_in_menu_order_and_its_de
     api = Model(net, "POST", "api.openai.com", "/v1/responses", responses_events("from settings"))
     r = run("ask", "Q", GROQ_API_KEY="gsk_test0000000000001", OPENAI_API_KEY="sk-test-openai-000001")
     assert r.stdout == "from settings\n" and api.body_of()["model"] == "gpt-4o", r.stderr
+    settings = atomic_env.agent_dir + "/settings.json"
+    for bad, needle in (({"defaultProvider": 5}, "defaultProvider: expected an id"),
+                        ({"defaultProvider": "nope"}, "defaultProvider: unknown provider 'nope'"),
+                        ({"defaultProvider": "openai", "defaultModel": ["gpt-4o"]}, "defaultModel: expected an id")):
+        with open(settings, "w") as f:
+            json.dump(bad, f)
+        assert_fails(run("ask", "Q", OPENAI_API_KEY="sk-test-openai-000001"), 4, settings, needle)
 
 
 def test_the_prompt_comes_from_stdin_when_absent_or_dash(run, net):
@@ -477,6 +485,17 @@ def test_atomic_fast_off_mends_a_broken_setting_as_its_error_says(run, atomic_en
         assert json.load(f) == {"codexFastMode": {"chat": False}, "theme": "dark"}
 
 
+def test_a_broken_project_fast_setting_is_named_and_nothing_is_written(atomic_env, net, tmp_path):
+    project = tmp_path / "proj"
+    (project / ".atomic").mkdir(parents=True)
+    (project / ".atomic" / "settings.json").write_text('{"codexFastMode": {"chat": "x"}}')
+    global_file = os.path.join(atomic_env.make_agent_dir(), "settings.json")
+    r = atomic_env.run("fast", "off", "--chat", cwd=str(project))
+    line = assert_fails(r, 4, str(project / ".atomic" / "settings.json"), "codexFastMode.chat must be true or false",
+                        "fix it there")
+    assert "atomic fast off" not in line and not os.path.exists(global_file)
+
+
 def test_a_stream_line_without_end_is_refused_not_held_without_limit(run, net):
     # A server (or a proxy gone wrong) that never ends its line: refused past 4 MiB, quickly.
     Model(net, "POST", "api.openai.com", "/v1/responses", parts=[b"data: " + b"x" * 65536] * 80)
@@ -499,3 +518,16 @@ def test_escape_sequences_in_an_answer_are_shown_not_obeyed_on_a_terminal(run, n
     assert "Hi?]0;pwned? there?]52;c;ZXZpbA==??[2J" in shown
     piped = run("ask", "-m", "openai/gpt-4o", "Q", OPENAI_API_KEY="sk-test-openai-000001")
     assert piped.stdout == hostile + "\n"                               # data for a program: as it came
+
+
+def test_no_credential_anywhere_is_exit_3_and_argv_that_is_not_utf8_is_sent_as_replacement(run, net, atomic_env):
+    assert_fails(run("ask", "hi"), 3, "no provider has a credential yet", "atomic login")
+    import subprocess
+    from conftest import ATOMIC_PY, PYTHON
+
+    api = Model(net, "POST", "api.openai.com", "/v1/responses", responses_events("ok"))
+    env = dict(atomic_env.env, **net.env(), OPENAI_API_KEY="sk-test-openai-000001")
+    r = subprocess.run([PYTHON.encode(), ATOMIC_PY.encode(), b"ask", b"-m", b"openai/gpt-4o", b"x\xffy"], env=env,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert api.body_of()["input"][-1]["content"][0]["text"] == "x\ufffdy"

@@ -112,7 +112,8 @@ def test_api_key_on_argv_warns_and_safer_forms_do_not(atomic_env, tmp_path):
 
     assert_fails(atomic_env.run("key", "openai", "--api-key-file", tmp_path / "missing"),
                  2, "--api-key-file", "missing")
-    assert_fails(atomic_env.run("key", "openai", "--api-key", "-", input=""), 2, "empty")
+    line = assert_fails(atomic_env.run("key", "openai", "--api-key", "-", input=""), 2, "empty", "--api-key -")
+    assert "atomic login" not in line
 
 
 def test_empty_api_key_option_is_an_error_not_a_fall_through(atomic_env):

@@ -27,17 +27,18 @@ def test_login_reads_the_key_from_stdin(atomic_env):
 
 def test_login_with_settings(atomic_env):
     r = atomic_env.run("login", "cloudflare-ai-gateway", "--env", "CLOUDFLARE_ACCOUNT_ID=acc123",
-                       "--env", "CLOUDFLARE_GATEWAY_ID=gw=with=equals", input="cf-key-000000000001\n")
+                       "--env", "CLOUDFLARE_GATEWAY_ID=gw1", "--env", "TEAM_NOTE=a=with=equals",
+                       input="cf-key-000000000001\n")
     assert r.returncode == 0, r.stderr
     assert atomic_env.read_auth()["cloudflare-ai-gateway"] == {
         "type": "api_key", "key": "cf-key-000000000001",
-        "env": {"CLOUDFLARE_ACCOUNT_ID": "acc123", "CLOUDFLARE_GATEWAY_ID": "gw=with=equals"}}
+        "env": {"CLOUDFLARE_ACCOUNT_ID": "acc123", "CLOUDFLARE_GATEWAY_ID": "gw1", "TEAM_NOTE": "a=with=equals"}}
     # A new key keeps the stored settings; a new --env replaces only its own name.
     r = atomic_env.run("login", "cloudflare-ai-gateway", "--env", "CLOUDFLARE_GATEWAY_ID=gw2",
                        input="cf-key-000000000002\n")
     assert r.returncode == 0, r.stderr
     assert atomic_env.read_auth()["cloudflare-ai-gateway"]["env"] == {
-        "CLOUDFLARE_ACCOUNT_ID": "acc123", "CLOUDFLARE_GATEWAY_ID": "gw2"}
+        "CLOUDFLARE_ACCOUNT_ID": "acc123", "CLOUDFLARE_GATEWAY_ID": "gw2", "TEAM_NOTE": "a=with=equals"}
 
 
 @pytest.mark.parametrize("pair", ["NOEQUALS", "lower=x", "=value", "1ABC=x", "WITH SPACE=x"])
@@ -531,3 +532,26 @@ def test_a_key_typed_where_a_word_goes_is_masked_in_the_error(atomic_env, key):
         r = atomic_env.run(*args)
         assert r.returncode == 2 and r.stdout == "", r.stderr
         assert key not in r.stderr and key[-4:] in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("setting, needle", [
+    ("PATH=/evil", "decides what programs run or load"),
+    ("LD_PRELOAD=/x.so", "decides what programs run or load"),
+    ("PYTHONPATH=/x", "decides what programs run or load"),
+    ("OPENAI_API_KEY=sk-other-key-000000000001", "openai's key variable"),
+    ("NOTE=a\x01b", "control character"),
+])
+def test_login_env_refuses_what_is_not_the_provider_s_to_keep(atomic_env, setting, needle):
+    r = atomic_env.run("login", "groq", "--env", setting, input="gsk_test-key-000000000001")
+    line = assert_fails(r, 2, "--env " + setting.partition("=")[0], needle)
+    assert "sk-other-key" not in line
+    assert not os.path.exists(atomic_env.auth_path)
+
+
+def test_login_env_checks_an_address_part_before_storing_it(atomic_env):
+    r = atomic_env.run("login", "cloudflare-ai-gateway", "--env", "CLOUDFLARE_ACCOUNT_ID=x@evil.com/",
+                       "--env", "CLOUDFLARE_GATEWAY_ID=gw", input="cf-token-000000000000000001")
+    assert_fails(r, 2, "--env CLOUDFLARE_ACCOUNT_ID", "letters, digits")
+    assert not os.path.exists(atomic_env.auth_path)
+    ok = atomic_env.run("login", "groq", "--env", "GROQ_ORG=team-1", input="gsk_test-key-000000000001")
+    assert ok.returncode == 0, ok.stderr                    # a setting of one's own is kept

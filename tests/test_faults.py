@@ -909,6 +909,15 @@ def test_stdout_on_a_full_device_is_one_line_not_a_bug(atomic_env):
     assert "Traceback" not in err and len(err.splitlines()) == 1
 
 
+@pytest.mark.parametrize("args, code", [(("status",), 0), (("key", "nope"), 2), (("key", "openai"), 0)])
+def test_stderr_on_a_full_device_leaves_the_exit_code_alone(atomic_env, args, code):
+    atomic_env.write_auth({"openai": {"type": "api_key", "key": "sk-0000000000000001"}}, mode=0o644)  # a warning
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([PYTHON, ATOMIC_PY] + list(args), env=atomic_env.env, stdout=subprocess.PIPE,
+                              stderr=full, stdin=subprocess.DEVNULL, timeout=30)
+    assert proc.returncode == code                         # not Python's 120 for a failed flush
+
+
 @pytest.mark.parametrize("args, code", [(("key", "groq"), 3), (("key", "openai"), 0)])
 def test_stderr_closed_never_puts_a_message_on_stdout(atomic_env, args, code):
     atomic_env.write_auth({"openai": {"type": "api_key", "key": "sk-0000000000000001"}}, mode=0o644)  # a warning

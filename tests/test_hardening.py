@@ -193,6 +193,13 @@ def test_a_models_json_value_with_a_line_break_is_a_bad_entry(atomic_env, where)
     atomic_env.write_models({"providers": {"groq": config}})
     r = atomic_env.run("key", "groq", "--header")
     assert_fails(r, 4, atomic_env.models_path, "providers.groq." + ("apiKey" if where == "apiKey" else "headers.X-Team"))
+    if where == "headers":  # found by the listing too, with every other problem of the file
+        assert_fails(atomic_env.run("models", "--all"), 4, "providers.groq.headers", "line break")
+
+
+def test_a_models_json_base_url_with_a_line_break_is_reported_by_the_listing(atomic_env):
+    atomic_env.write_models({"providers": {"groq": {"baseUrl": "http://l\r\nfoo"}}})
+    assert_fails(atomic_env.run("models", "--all"), 4, "providers.groq.baseUrl", "no spaces, line breaks")
 
 
 # 7. Whitespace in keys, an empty refresh token ------------------------------------------------
@@ -348,6 +355,6 @@ def test_help_and_output_to_a_full_device_are_one_line_not_a_bug(atomic_env, arg
 def test_a_base_url_with_a_line_break_is_a_bad_file_not_a_request(atomic_env):
     atomic_env.write_models({"providers": {"openai": {"baseUrl": "https://api.openai.com/v1\r\nX-Evil: 1"}}})
     r = atomic_env.run("ask", "-m", "openai/gpt-4o", "hi", env={"OPENAI_API_KEY": "sk-test-openai-0000000001"})
-    assert_fails(r, 4, "base URL of openai", "baseUrl")
+    assert_fails(r, 4, "providers.openai.baseUrl", "no spaces, line breaks")
     r = atomic_env.run("key", "openai", "--json", env={"OPENAI_API_KEY": "sk-test-openai-0000000001"})
-    assert_fails(r, 4, "base URL of openai")
+    assert_fails(r, 4, "base URL of openai", "baseUrl")       # `key` reads one provider's entry only

@@ -111,6 +111,9 @@ def test_provider_slash_model_shows_one_model_even_when_the_id_has_slashes(atomi
     text = r.stdout
     assert "openai-completions" in text and "https://openrouter.ai/api/v1" in text
     assert "1M (1000000 tokens)" in text and "input 3, output 15" in text
+    trailing = atomic_env.run("models", "openai/")                  # a slash alone: the provider's table
+    assert trailing.returncode == 0 and trailing.stdout == atomic_env.run("models", "openai").stdout
+    assert trailing.stdout.splitlines()[0].split()[0] == "MODEL"
 
 
 def test_unknown_provider_exits_2_with_a_suggestion(atomic_env):

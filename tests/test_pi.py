@@ -231,7 +231,8 @@ def test_a_bom_is_read_in_auth_json_and_models_json_and_never_written(homes):
 def test_a_file_atomic_writes_reads_back_under_the_atomic_agent_s_rules(homes):
     # reference §3 / §11.4: JSON.parse of UTF-8 text (a BOM stripped first): strict JSON, no NaN or
     # Infinity, no duplicate keys, one object keyed by provider id, each entry of its known shape.
-    assert homes.run("login", "cloudflare-workers-ai", "--env", "CLOUDFLARE_ACCOUNT_ID=café-ünïcode",
+    # (a setting of one's own: the account id, part of the address, may not hold such letters)
+    assert homes.run("login", "cloudflare-workers-ai", "--env", "TEAM_NOTE=café-ünïcode",
                      input="cf-key-0000000000000001\n").returncode == 0
     assert homes.run("login", "groq", input="gsk_a$b-00000000000000001\n").returncode == 0
     raw = homes.read(homes.atomic_auth)
@@ -248,7 +249,7 @@ def test_a_file_atomic_writes_reads_back_under_the_atomic_agent_s_rules(homes):
     data = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants)
     assert isinstance(data, dict) and set(data) == {"cloudflare-workers-ai", "groq"}
     assert data["cloudflare-workers-ai"] == {"type": "api_key", "key": "cf-key-0000000000000001",
-                                             "env": {"CLOUDFLARE_ACCOUNT_ID": "café-ünïcode"}}
+                                             "env": {"TEAM_NOTE": "café-ünïcode"}}
     assert data["groq"] == {"type": "api_key", "key": "gsk_a$$b-00000000000000001"}  # `$$` reads back as `$`
     assert homes.run("key", "groq").stdout == "gsk_a$b-00000000000000001\n"
     assert text.startswith('{\n  "')  # 2-space indented, as the agent writes it
@@ -294,6 +295,10 @@ def test_project_models_json_goes_over_the_global_one_field_by_field(homes, tmp_
     homes.write(project_file, {"providers": {"corp": {"apiKey": 5}}})
     line = assert_fails(homes.run("models", "corp"), 4)
     assert "%s: providers.corp.apiKey: expected a non-empty string" % project_file in line
+    for other in (global_file, pi_global_file, pi_project_file):       # the project's file alone
+        os.remove(other)
+    r = homes.run("models", "corp")
+    assert r.returncode == 4 and "%s: providers.corp.apiKey: expected a non-empty string" % project_file in r.stderr
 
 
 def test_a_project_file_others_can_write_is_refused_for_commands(homes):

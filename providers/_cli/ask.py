@@ -44,7 +44,9 @@ def read_prompt(words, ctx):
     from .prompts import interactive
 
     if words and words != ["-"]:
-        text = " ".join(words)
+        # Bytes of argv that are not UTF-8 became lone surrogates, which no JSON body may carry:
+        # shown as U+FFFD, as undecodable stdin is.
+        text = " ".join(words).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         piped = _read_stdin(ctx) if _piped(ctx) else ""
         if piped.strip():
             text += "\n\n" + piped

@@ -8,7 +8,7 @@ the next message.
 import sys
 
 from .._core import fast
-from .._core.errors import AtomicError, UsageError
+from .._core.errors import AtomicError, NotLoggedIn, UsageError
 
 LIST_LIMIT = 40  # models shown by /model before asking for a search word
 
@@ -53,7 +53,7 @@ class Session:
         _use_readline()
         try:
             self.provider, self.model = choose(self.ctx, target)
-        except UsageError as exc:
+        except (UsageError, NotLoggedIn) as exc:
             if target:
                 raise
             self.ctx.say("%s.\nType /login to sign in." % exc.message.split(":")[0].capitalize())
@@ -231,7 +231,7 @@ class Session:
             from .._models.choose import choose
             try:
                 self._switch(*choose(self.ctx, None))
-            except UsageError as exc:
+            except (UsageError, NotLoggedIn) as exc:
                 self.ctx.say(exc.message)
 
     def _logout(self, words):

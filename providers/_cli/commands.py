@@ -384,7 +384,7 @@ def cmd_models(args, ctx):
         print_json(public_records(models))
     elif not models:
         ctx.say("No models: " + empty)
-    elif args.target and "/" in args.target:
+    elif args.target and args.target.partition("/")[2]:  # PROVIDER/MODEL; "openai/" is the provider
         write_lines(detail_lines(public_records(models)[0]))
     else:
         write_lines(table_lines(models, output_width(ctx, sys.stdout)))

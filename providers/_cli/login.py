@@ -25,6 +25,7 @@ def login(args, ctx):
         method = method or _choose_method(provider, args, ctx)
     _check_login_flags(provider, method, args, ctx)
     settings = _parse_settings(args.env)
+    _check_settings(provider, settings)
     check_writable(ctx)  # before the browser or the prompt: a login that cannot be saved is wasted
     _check_replacing(provider, method, args, ctx)
     options = {"device": args.device, "enterprise_domain": args.enterprise_domain, "settings": settings}
@@ -321,6 +322,37 @@ def _confirm_all(targets, files, ctx):
         raise UsageError("logout --all would remove %d stored credential(s) (%s); add --yes to confirm"
                          % (len(targets), listed))
     return confirm(ctx, "Remove %d stored credential(s) (%s)?" % (len(targets), listed))
+
+
+# Variables that decide what a program runs or loads: `atomic exec` hands an entry's settings to
+# the command, so a setting must never be one of these.
+_STEERING = frozenset(("PATH", "HOME", "SHELL", "IFS", "ENV", "BASH_ENV", "CDPATH", "TMPDIR", "PS4",
+                       "PROMPT_COMMAND", "NODE_OPTIONS", "PERL5OPT", "RUBYOPT", "JAVA_TOOL_OPTIONS"))
+_STEERING_PREFIXES = ("LD_", "DYLD_", "PYTHON", "GIT_", "SSL_", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
+
+
+def _check_settings(provider, settings):
+    """Refuse --env settings that are not the provider's to keep: ones that steer programs, another
+    provider's key, control characters, or an address part that would re-route the request."""
+    from .._core.endpoint import placeholders, url_safe
+    from .._core.text import has_control_chars
+
+    own = set(provider.settings) | set(provider.env)
+    in_address = set(placeholders(provider.base_url))
+    others = {name: p.id for p in builtins() if p.id != provider.id for name in p.env}
+    for name, value in settings.items():
+        if name not in own and (name in _STEERING or name.startswith(_STEERING_PREFIXES)):
+            raise UsageError("--env %s: that variable decides what programs run or load, not a %s setting; "
+                             "leave it out" % (name, provider.id))
+        if name not in own and name in others:
+            raise UsageError("--env %s: that is %s's key variable; log in to %s for it: atomic login %s"
+                             % (name, others[name], others[name], others[name]))
+        if has_control_chars(value, c1=True):
+            raise UsageError("--env %s: the value holds a control character (a line break?); give it on one "
+                             "line" % name)
+        if name in in_address and not url_safe(value.strip()):
+            raise UsageError("--env %s: may hold only letters, digits and . _ ~ -, as it becomes part of the %s "
+                             "address" % (name, provider.id))
 
 
 def _parse_settings(pairs):

@@ -5,11 +5,12 @@ from .._core.text import has_control_chars
 MAX_KEY_BYTES = 16384
 
 
-def read_secret(ctx, prompt, optional=False):
+def read_secret(ctx, prompt, optional=False, pipe="atomic login PROVIDER"):
     """A secret from a hidden prompt on a terminal, or from stdin otherwise; never from argv.
-    optional: None when nothing is given (an empty line, or no input), instead of an error."""
+    optional: None when nothing is given (an empty line, or no input), instead of an error;
+    pipe: the command the errors suggest piping the key into."""
     if ctx.stdin is None:  # started with stdin closed (`<&-`)
-        raise UsageError("stdin is closed; pipe the key in: printf %s \"$KEY\" | atomic login PROVIDER")
+        raise UsageError("stdin is closed; pipe the key in: printf %%s \"$KEY\" | %s" % pipe)
     if interactive(ctx):
         import getpass
         try:
@@ -27,7 +28,7 @@ def read_secret(ctx, prompt, optional=False):
             raise UsageError("the key on stdin is not UTF-8 text")
     if optional and not value.strip():
         return None
-    return check_key(value, "the key on stdin" if not interactive(ctx) else "the key")
+    return check_key(value, "the key on stdin" if not interactive(ctx) else "the key", pipe)
 
 
 def read_key_file(path):
@@ -41,13 +42,13 @@ def read_key_file(path):
     return check_key(raw.decode("utf-8", "replace"), "--api-key-file %s" % path)
 
 
-def check_key(value, where):
+def check_key(value, where, pipe="atomic login PROVIDER"):
     """The key in what was pasted or read: surrounding whitespace and quotes trimmed; a value
     that holds more than a key (`Bearer `, `export NAME=`, a header line, spaces) refused with
     the fix, without echoing it."""
     lines = [line.strip() for line in value.strip().splitlines() if line.strip()]
     if not lines:
-        raise UsageError("%s is empty; paste the key, or pipe it in: printf %%s \"$KEY\" | atomic login PROVIDER" % where)
+        raise UsageError("%s is empty; paste the key, or pipe it in: printf %%s \"$KEY\" | %s" % (where, pipe))
     if len(lines) > 1:
         raise UsageError("%s has %d lines; give only the key, on one line" % (where, len(lines)))
     key = _unquoted(lines[0])

@@ -29,17 +29,31 @@ def stored(ctx):
     value = read_settings(ctx).get(SETTING)
     if value is None:
         return {scope: False for scope in SCOPES}
-    if not isinstance(value, dict):
-        raise BadFile("settings.json: %s must be an object like {\"chat\": false, \"workflow\": false}; fix it, "
-                      "or run `atomic fast off`" % SETTING)
-    out = {}
-    for scope in SCOPES:
-        flag = value.get(scope, False)
-        if not isinstance(flag, bool):
-            raise BadFile("settings.json: %s.%s must be true or false; fix the file, or run `atomic fast "
-                          "off --%s`" % (SETTING, scope, scope))
-        out[scope] = flag
-    return out
+    problem = first_problem(ctx)
+    if problem:
+        raise BadFile(problem[1])
+    return {scope: value.get(scope, False) for scope in SCOPES}
+
+
+def first_problem(ctx):
+    """(the file, what is wrong with its codexFastMode, with a fix that works there: atomic writes
+    only the global file), or None when the setting is sound."""
+    from .settings import global_path, setting_files
+
+    for path, data in setting_files(ctx):
+        value = data.get(SETTING)
+        if value is None:
+            continue
+        fix = ("fix the file, or run `atomic fast off`" if path == global_path(ctx) else "fix it there: this project's file overrides the global one, "
+                                                 "and atomic writes only the global one")
+        if not isinstance(value, dict):
+            return path, "%s: %s must be an object like {\"chat\": false, \"workflow\": false}; %s" % (
+                path, SETTING, fix)
+        for name in SCOPES:
+            if not isinstance(value.get(name, False), bool):
+                fix = fix.replace("`atomic fast off`", "`atomic fast off --%s`" % name)
+                return path, "%s: %s.%s must be true or false; %s" % (path, SETTING, name, fix)
+    return None
 
 
 def overrides(ctx):
@@ -89,9 +103,14 @@ def store(ctx, scope, on):
     is turned on); the flags now stored."""
     from .settings import update_settings
 
+    from .settings import global_path
+
+    problem = first_problem(ctx)
+    if problem and problem[0] != global_path(ctx):
+        raise BadFile(problem[1])  # a project's file this command cannot mend: write nothing
     try:
         before = stored(ctx)
-    except BadFile:  # the setting this command is about to write over (the fix the error names)
+    except BadFile:  # the global setting this command is about to write over (the fix the error names)
         before = {name: False for name in SCOPES}
 
     def change(settings):

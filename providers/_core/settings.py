@@ -29,6 +29,17 @@ def read_settings(ctx):
     return ctx.settings
 
 
+def setting_files(ctx):
+    """[(path, its settings)] for the files that exist, the project's first (it wins)."""
+    project = project_path(ctx)
+    found = []
+    for path in ([project] if project else []) + [global_path(ctx)]:
+        data = _read(path, ctx)
+        if data:
+            found.append((path, data))
+    return found
+
+
 def merged(base, over):
     """base with over's fields on top; where both hold an object, the two are merged the same way."""
     out = dict(base)

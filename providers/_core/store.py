@@ -138,8 +138,11 @@ def get_entry(auth, provider_id):
             raise errors.BadFile("%s.access: the token %s%s" % (where, problem, fix))
         expires = entry.get("expires")
         # The bounds (year ±33000) reject 1e999, which parses as infinity, and NaN-like junk.
-        if isinstance(expires, bool) or not isinstance(expires, (int, float)) or not -1e15 < expires < 1e15:
+        if isinstance(expires, bool) or not isinstance(expires, (int, float)):
             raise errors.BadFile("%s.expires: expected a number (epoch milliseconds)%s" % (where, fix))
+        if not -1e15 < expires < 1e15:
+            raise errors.BadFile("%s.expires: %r is out of range for epoch milliseconds (years beyond ±33000)%s"
+                                 % (where, expires, fix))
     else:
         raise errors.BadFile("%s.type: expected \"api_key\" or \"oauth\", found %s%s"
                       % (where, json_type(kind) if not isinstance(kind, str) else repr(kind), fix))

@@ -2,7 +2,7 @@
 defaultModel, else the first provider with a credential (in login-menu order) and its default model.
 """
 from .. import all_providers, find, in_menu_order
-from .._core.errors import UsageError
+from .._core.errors import BadFile, NotLoggedIn, UsageError
 
 
 def choose(ctx, target=None, catalog=None):
@@ -17,17 +17,34 @@ def choose(ctx, target=None, catalog=None):
 
     settings = read_settings(ctx)
     pid, model_id = settings.get("defaultProvider"), settings.get("defaultModel")
-    has_default = isinstance(pid, str) and pid
+    for name, value in (("defaultProvider", pid), ("defaultModel", model_id)):
+        if value is not None and not (isinstance(value, str) and value.strip()):
+            raise BadFile("%s: %s: expected an id such as \"openai\" or \"gpt-4o\", found %r; fix it, or remove "
+                          "it to use the first provider with a credential" % (_settings_files(ctx), name, value))
+    has_default = pid is not None
     catalog = load_catalog(ctx, only=pid if has_default else None) if catalog is None else catalog
     if has_default:
-        return _pick(ctx, catalog, find(pid, ctx), model_id if isinstance(model_id, str) and model_id else None,
-                     where="settings.json defaultModel")
+        try:
+            provider = find(pid, ctx)
+        except UsageError as exc:
+            raise BadFile("%s: defaultProvider: %s" % (_settings_files(ctx), exc.message))
+        return _pick(ctx, catalog, provider, model_id, where="settings.json defaultModel")
     providers, have = _usable(ctx, catalog)
     for provider in providers:
         if have[provider.id]:
             return provider, default_model(provider, have[provider.id])
-    raise UsageError("no provider has a credential yet: run `atomic login`, or name a model with "
+    raise NotLoggedIn("no provider has a credential yet: run `atomic login`, or name a model with "
                      "-m PROVIDER/MODEL (`atomic models --all` lists them)")
+
+
+def _settings_files(ctx):
+    """The settings.json files a default came from (the project's overrides the global one)."""
+    import os
+
+    from .._core.settings import global_path, project_path
+
+    found = [p for p in (project_path(ctx), global_path(ctx)) if p and os.path.exists(p)]
+    return " or ".join(found) or "settings.json"
 
 
 def _pick(ctx, catalog, provider, model_id, where="-m"):

@@ -31,9 +31,11 @@ def check_models_config(configs, origin, builtin_ids, env=None):
     env(name) -> value or None, when given, lets header values that read an unset variable be
     warned about."""
     problems, warnings = [], []
-    # One file read: problems name it as models.json; several: by path, since two may share a name.
-    several = len(set(origin.values()) | {f for files in getattr(origin, "files", {}).values() for f in files}) > 1
-    label = (lambda f: f) if several else os.path.basename
+    # One global file read: problems name it as models.json; several, or a project's
+    # (<project>/.atomic/models.json, not where people look first): by path.
+    read = set(origin.values()) | {f for files in getattr(origin, "files", {}).values() for f in files}
+    by_path = len(read) > 1 or any(os.path.basename(os.path.dirname(f)) in (".atomic", ".pi") for f in read)
+    label = (lambda f: f) if by_path else os.path.basename
     for pid, config in configs.items():
         path = _path("providers", pid)
         fields = {name: label(f) for name, f in getattr(origin, "fields", {}).get(pid, {}).items()}
@@ -226,6 +228,8 @@ def _secret(value):
 def _url(value):
     if not isinstance(value, str) or not value.startswith(("http://", "https://")):
         return "expected an http:// or https:// URL, found %s" % _kind(value)
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return "a URL holds no spaces, line breaks or control characters"
     return None
 
 
@@ -272,6 +276,9 @@ def _headers(value):
             return "%r is not an HTTP header name (no spaces or ':'; the value goes on the right)" % name
         if not isinstance(text, str):
             return "the value of %s must be a string, found %s" % (name, _kind(text, secret=True))
+        if any(ord(ch) < 32 and ch != "\t" or ord(ch) == 127 for ch in text):
+            # A line break would end the header and start another one of the file's choosing.
+            return "the value of %s holds a line break or control character; put it on one line" % name
     return None
 
 
