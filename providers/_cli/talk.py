@@ -31,7 +31,16 @@ def send(ctx, provider, model, turn, answer, sleep=time.sleep):
     while True:
         request = _request(ctx, provider, model, turn, wire, credential)
         answer.started = time.monotonic()
-        status, headers, text, host = _exchange(ctx, request, credential, wire, answer)
+        try:
+            status, headers, text, host = _exchange(ctx, request, credential, wire, answer)
+        except NetworkError as exc:  # a busy server's error event before any of the answer: as a 529
+            if not getattr(exc, "retryable", False) or tries >= RETRIES:
+                raise
+            wait = ctx.seconds("ATOMIC_RETRY_BACKOFF", 1.0) * 2 ** tries
+            ctx.say("atomic: warning: %s; trying again in %s" % (exc.message, _seconds(wait)))
+            sleep(wait)
+            tries += 1
+            continue
         if status is None:
             return answer
         if status in (401, 403) and not renewed:
@@ -141,11 +150,11 @@ def _exchange(ctx, request, credential, wire, answer):
                          idle=ctx.seconds("ATOMIC_IDLE_TIMEOUT", 120.0),
                          accept=getattr(wire, "ACCEPT", "text/event-stream"))
     with stream:
-        if not stream.ok:
-            resp = stream.response(MAX_ERROR_BODY)
+        if not stream.ok:  # a proxy's 503 page may be large: its start is enough for the message
+            resp = stream.response(MAX_ERROR_BODY, truncate=True)
             return resp.status, resp.headers, resp.error_text(), stream.host
         if stream.headers.get("content-type", "").startswith("application/json"):
-            resp = stream.response(MAX_ERROR_BODY)
+            resp = stream.response(MAX_ERROR_BODY, truncate=True)
             raise NetworkError("%s answered with JSON instead of a stream: %s" % (stream.host, resp.error_text()))
         _read(stream, wire, answer)
     return None, None, None, stream.host
@@ -159,8 +168,12 @@ def _read(stream, wire, answer):
     try:
         wire.read(framing(stream.chunks()), answer)
     except ProviderError as exc:
-        raise ProviderError("%s %s" % (stream.host, exc.message))
+        named = ProviderError("%s %s" % (stream.host, exc.message))
+        named.retryable = exc.retryable
+        raise named
     except NetworkError as exc:
+        if answer.finished:  # the protocol's last event had come: a failing close loses nothing
+            return
         raise _cut(stream.host, answer, exc.message)
     if not answer.finished:
         raise _cut(stream.host, answer, "the stream ended before its last event")

@@ -121,19 +121,23 @@ class Stream(_Exchange):
         if self._watchdog.fired:  # the shut-down socket read as the end of the body: it was not
             raise self._failure(None)
 
-    def read(self, max_bytes=MAX_BODY):
-        """The rest of the body, up to max_bytes (NetworkError beyond)."""
+    def read(self, max_bytes=MAX_BODY, truncate=False):
+        """The rest of the body, up to max_bytes (beyond: NetworkError, or with truncate the first
+        max_bytes, the rest left unread)."""
         parts, size = [], 0
         for chunk in self.chunks():
             size += len(chunk)
             if size > max_bytes:
+                if truncate:
+                    parts.append(chunk[:len(chunk) - (size - max_bytes)])
+                    break
                 raise NetworkError("%s sent more than %d bytes; refusing the response" % (self.host, max_bytes))
             parts.append(chunk)
         return b"".join(parts)
 
-    def response(self, max_bytes=MAX_BODY):
-        """The whole exchange as a Response."""
-        return Response(self.status, self.headers, self.read(max_bytes), self.url, self._secrets)
+    def response(self, max_bytes=MAX_BODY, truncate=False):
+        """The whole exchange as a Response (truncate: see read)."""
+        return Response(self.status, self.headers, self.read(max_bytes, truncate), self.url, self._secrets)
 
     def _failure(self, exc):
         if self._watchdog.fired:
@@ -170,7 +174,7 @@ def open_stream(method, url, ctx, headers=None, secret_headers=None, json_body=N
     first_byte = first_byte or FIRST_BYTE
     idle = idle or IDLE
     return _open(method, url, ctx, headers, secret_headers, json_body, form, body, accept, secrets,
-                 deadline=first_byte, op_timeout=max(idle, CONNECT_TIMEOUT), idle=idle)
+                 deadline=first_byte, op_timeout=max(first_byte, idle, CONNECT_TIMEOUT), idle=idle)
 
 
 def request(method, url, ctx, headers=None, secret_headers=None, json_body=None, form=None, body=None,

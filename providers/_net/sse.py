@@ -2,7 +2,9 @@
 
 Lines end in LF, CRLF or CR, in any mix, and a line ending may be split across two chunks; a
 blank line ends an event; `data:` lines of one event are joined with a newline; lines that start
-with `:` are comments (keep-alives); an `id:` or `retry:` field and unknown fields are ignored.
+with `:` are comments (keep-alives); an `id:` or `retry:` field and unknown fields are ignored,
+but for `error:` (llama.cpp's server reports a failure that way, then sends `[DONE]`), which
+becomes an event named "error" carrying the value as its data.
 Lines are cut at byte boundaries and decoded whole, so a UTF-8 character split across chunks
 arrives intact. `[DONE]` is an ordinary data value here: the protocol decides what it means.
 """
@@ -77,4 +79,7 @@ def _field(line, name, data):
         data.append(value)
     elif field == "event":
         name = value
+    elif field == "error":
+        name = "error"
+        data.append(value)
     return name, data

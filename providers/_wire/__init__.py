@@ -93,8 +93,10 @@ class Answer:
         self.usage = {"input": 0, "output": 0, "cacheRead": 0, "cacheWrite": 0, "reasoning": 0}
         self.stop_reason = self.raw_stop = self.service_tier = self.model = None
         self.finished = False
+        self._held = {"text": "", "reasoning": ""}
 
     def text(self, delta):
+        delta = self._whole("text", delta)
         if delta:
             self._first()
             self.text_parts.append(delta)
@@ -102,11 +104,25 @@ class Answer:
                 self._on_text(delta)
 
     def reasoning(self, delta):
+        delta = self._whole("reasoning", delta)
         if delta:
             self._first()
             self.reasoning_parts.append(delta)
             if self._on_reasoning:
                 self._on_reasoning(delta)
+
+    def _whole(self, kind, delta):
+        """delta with UTF-16 surrogates made whole: a server that escapes JSON as UTF-16 may
+        split a pair across two deltas (the high half is held for the next one), and a lone
+        half, which no output can carry, becomes U+FFFD."""
+        if not delta:
+            return delta
+        delta, self._held[kind] = self._held[kind] + delta, ""
+        if not any("\ud800" <= ch <= "\udfff" for ch in delta):
+            return delta
+        if "\ud800" <= delta[-1] <= "\udbff":
+            delta, self._held[kind] = delta[:-1], delta[-1]
+        return delta.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
     def _first(self):
         if self.first_token is None:
@@ -129,18 +145,37 @@ class Answer:
 
 
 class ProviderError(NetworkError):
-    """The server reported an error inside a stream it had started (exit 6)."""
+    """The server reported an error inside a stream it had started (exit 6). retryable: it said
+    it was busy before any of the answer arrived, so asking again repeats nothing."""
+    retryable = False
+
+
+# Words of the errors a busy server sends in a stream (Anthropic's overloaded_error, the streamed
+# form of HTTP 529; rate limits; Bedrock's throttlingException and serviceUnavailableException).
+_BUSY = ("overloaded", "rate_limit", "ratelimit", "throttl", "serviceunavailable", "service_unavailable",
+         "server_error", "resource_exhausted", "too_many_requests")
+
+
+def stream_error(answer, detail):
+    """The ProviderError for an error event whose text is `detail`: worded by whether any of the
+    answer had arrived, and retryable when none had and the server said it was busy."""
+    started = bool(answer.text_parts or answer.reasoning_parts)
+    error = ProviderError("reported an error %s: %s" % ("in the middle of the answer" if started else
+                                                         "before answering", detail))
+    error.retryable = not started and any(word in detail.lower() for word in _BUSY)
+    return error
 
 
 def json_event(event, what):
-    """The JSON object an event carries; ProviderError when it is not JSON."""
+    """The JSON object an event carries; ProviderError when it is not JSON (the pipeline puts the
+    host in front of the message; `what` is no longer shown)."""
     import json
 
     try:
         doc = json.loads(event.data)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: thousands of nested brackets
         from .._core.mask import excerpt
-        raise ProviderError("%s sent an event that is not JSON: %s" % (what, excerpt(event.data)))
+        raise ProviderError("sent an event that is not JSON: %s" % excerpt(event.data))  # the host goes first
     return doc if isinstance(doc, dict) else {}
 
 

@@ -5,7 +5,7 @@ with the credential; the subscription's identity headers and system block are ad
 anthropic provider's prepare() hook. The answer ends with `message_stop`; an `error` event
 (overloaded, say) is the server's error.
 """
-from . import ApiRequest, ProviderError, as_int, error_text, join, json_event
+from . import ApiRequest, as_int, error_text, join, json_event, stream_error
 
 DEFAULT_MAX_TOKENS = 4096  # the API requires max_tokens; used when the catalogue gives none
 _STOP = {"end_turn": "stop", "stop_sequence": "stop", "pause_turn": "stop", "max_tokens": "length",
@@ -59,7 +59,7 @@ def read(events, answer):
             answer.finished = True
             return
         elif kind == "error" or event.event == "error":
-            raise ProviderError("reported an error in the middle of the answer: %s" % error_text(doc))
+            raise stream_error(answer, error_text(doc))
 
 
 def _text(value):

@@ -9,7 +9,7 @@ and how it is signed is the amazon-bedrock provider module's business.
 """
 import json
 
-from . import ApiRequest, ProviderError, as_int, join
+from . import ApiRequest, ProviderError, as_int, join, stream_error
 from .._core.mask import excerpt
 from .._net.eventstream import messages as events  # noqa: F401  (the framing talk.py reads)
 
@@ -64,8 +64,8 @@ def read(messages, answer):
     for message in messages:
         kind = message.headers.get(":message-type")
         if kind == "exception":
-            raise ProviderError("reported %s: %s" % (message.headers.get(":exception-type") or "an exception",
-                                                     _message(message.payload)))
+            raise stream_error(answer, "%s: %s" % (message.headers.get(":exception-type") or "an exception",
+                                                   _message(message.payload)))
         if kind == "error":
             raise ProviderError("reported %s: %s" % (message.headers.get(":error-code") or "an error",
                                                      excerpt(str(message.headers.get(":error-message") or ""))))
@@ -79,7 +79,7 @@ def read(messages, answer):
             if isinstance(reasoning, dict) and isinstance(reasoning.get("text"), str):
                 answer.reasoning(reasoning["text"])
         elif event == "messageStop":
-            reason = doc.get("stopReason")
+            reason = doc.get("stopReason") if isinstance(doc.get("stopReason"), str) else None
             answer.stop(_STOP.get(reason, "error"), reason)
             answer.finished = True  # metadata (the usage) normally follows
         elif event == "metadata":
@@ -95,7 +95,7 @@ def read(messages, answer):
 def _json(payload):
     try:
         doc = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise ProviderError("sent an event that is not JSON: %s" % excerpt(payload.decode("utf-8", "replace")))
     return doc if isinstance(doc, dict) else {}
 

@@ -4,7 +4,7 @@ Each event is a whole GenerateContentResponse: candidates[0].content.parts hold 
 with `thought: true` is reasoning), usageMetadata the running token counts, and finishReason
 arrives with the last chunk. An `error` object in an event is the server's error.
 """
-from . import ApiRequest, ProviderError, as_int, error_text, join, json_event
+from . import ApiRequest, as_int, error_text, join, json_event, stream_error
 
 _FINISH = {"STOP": "stop", "MAX_TOKENS": "length", "SAFETY": "refused", "RECITATION": "refused",
            "BLOCKLIST": "refused", "PROHIBITED_CONTENT": "refused", "SPII": "refused"}
@@ -49,12 +49,17 @@ def read(events, answer):
             break
         chunk = json_event(event, "the server")
         if chunk.get("error"):
-            raise ProviderError("reported an error in the middle of the answer: %s" % error_text(chunk))
+            raise stream_error(answer, error_text(chunk))
+        feedback = chunk.get("promptFeedback") if isinstance(chunk.get("promptFeedback"), dict) else {}
+        if isinstance(feedback.get("blockReason"), str):  # the prompt itself was refused: no candidates come
+            answer.stop("refused", "blocked.%s" % feedback["blockReason"])
+            answer.finished = True
         answer.model = chunk.get("modelVersion") or answer.model
         candidates = chunk.get("candidates")
         candidate = candidates[0] if isinstance(candidates, list) and candidates and isinstance(candidates[0], dict) else {}
         content = candidate.get("content") if isinstance(candidate.get("content"), dict) else {}
-        for part in content.get("parts") or ():
+        parts = content.get("parts")
+        for part in parts if isinstance(parts, list) else ():
             if isinstance(part, dict) and isinstance(part.get("text"), str):
                 (answer.reasoning if part.get("thought") is True else answer.text)(part["text"])
         usage = chunk.get("usageMetadata")

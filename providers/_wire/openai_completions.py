@@ -5,7 +5,7 @@ without them the usual quirks are recognised from the provider and the host, as 
 does. Reasoning arrives as `reasoning_content` (DeepSeek, vLLM), `reasoning` (OpenRouter, Groq)
 or `reasoning_text`; Mistral's list-of-chunks content is read here too.
 """
-from . import ApiRequest, ProviderError, as_int, error_text, join, json_event
+from . import ApiRequest, as_int, error_text, join, json_event, stream_error
 
 _FINISH = {"stop": "stop", "length": "length", "model_length": "length", "tool_calls": "toolUse",
            "function_call": "toolUse", "content_filter": "refused"}
@@ -75,8 +75,8 @@ def read(events, answer):
             answer.finished = True
             return
         chunk = json_event(event, "the server")
-        if chunk.get("error"):
-            raise ProviderError("reported an error in the middle of the answer: %s" % error_text(chunk))
+        if chunk.get("error") or event.event == "error":  # llama.cpp: an `error:` field, then [DONE]
+            raise stream_error(answer, error_text(chunk))
         answer.model = chunk.get("model") or answer.model
         if isinstance(chunk.get("service_tier"), str):
             answer.service_tier = chunk["service_tier"]
@@ -90,9 +90,13 @@ def read(events, answer):
                 answer.reasoning(delta[field])
                 break
         _content(delta.get("content"), answer)
+        if isinstance(delta.get("refusal"), str):  # OpenAI streams a refusal beside the content
+            answer.text(delta["refusal"])
+            answer.stop("refused", "refusal")
         reason = choice.get("finish_reason")
         if isinstance(reason, str) and reason:
-            answer.stop(_FINISH.get(reason, "error"), reason)
+            if answer.stop_reason != "refused":
+                answer.stop(_FINISH.get(reason, "error"), reason)
             answer.finished = True  # some servers end here without [DONE]; usage may still follow
 
 

@@ -4,7 +4,7 @@ The ChatGPT Codex backend speaks the same events (openai_codex_responses builds 
 the answer ends with `response.completed` (or `.incomplete`, or Codex's `response.done`), and
 `response.failed` or an `error` event is the server's error, never a silent end.
 """
-from . import ApiRequest, ProviderError, as_int, error_text, join, json_event
+from . import ApiRequest, ProviderError, as_int, error_text, join, json_event, stream_error
 
 MIN_OUTPUT_TOKENS = 16  # the API refuses max_output_tokens below this
 _TERMINAL = ("response.completed", "response.incomplete", "response.done")
@@ -67,7 +67,7 @@ def read(events, answer):
             raise ProviderError("reported that the answer failed: %s"
                                 % error_text(response.get("error") or response.get("incomplete_details") or doc))
         elif kind == "error":
-            raise ProviderError("reported an error in the middle of the answer: %s" % error_text(doc))
+            raise stream_error(answer, error_text(doc))
 
 
 def _text(value):
@@ -89,7 +89,8 @@ def _finish(response, answer):
     reason = (response.get("incomplete_details") or {}).get("reason") if isinstance(
         response.get("incomplete_details"), dict) else None
     if status == "incomplete":
-        answer.stop("length" if reason == "max_output_tokens" else "error", "incomplete.%s" % reason)
+        answer.stop({"max_output_tokens": "length", "content_filter": "refused"}.get(reason, "error"),
+                    "incomplete.%s" % reason)
     elif status in ("failed", "cancelled"):
         answer.stop("error", status)
     else:
