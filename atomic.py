@@ -90,7 +90,9 @@ def cmd_key(args, ctx):
 
     provider = find(args.provider, ctx)
     _take_cli_key(args, ctx)
-    found = resolve(provider, ctx)
+    # With --min-valid the refresh is ensure_valid_for's, so that any failure to get a token that
+    # lasts is its exit 12, expired or not.
+    found = resolve(provider, ctx, refresh=args.min_valid is None)
     if found.value is None:
         from providers._cli.commands import refuse_no_value
         refuse_no_value(provider, found)
@@ -153,6 +155,10 @@ def _take_cli_key(args, ctx):
 
 def main(argv=None):
     """Run atomic; return the exit code."""
+    if sys.version_info < (3, 8):  # the one-file build runs on whatever `python3` a server has
+        print("atomic: needs Python 3.8 or newer; this is Python %d.%d (%s): run it with a newer python3"
+              % (sys.version_info[0], sys.version_info[1], sys.executable), file=sys.stderr)
+        return 2
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # providers/ beside this file
     try:
         from providers._core.context import Context

@@ -47,6 +47,15 @@ def test_each_provider_in_its_own_variables_and_the_exit_status_passed_through(a
     assert r.stderr == ""
 
 
+def test_a_subscription_token_takes_the_place_of_a_shadowed_api_key(atomic_env):
+    # auth.json's subscription wins over ANTHROPIC_API_KEY (`key --explain` says so); an SDK in the
+    # command would read the API key first, so it is not passed on.
+    store(atomic_env, anthropic=oauth(CLAUDE_TOKEN))
+    r, seen = show(atomic_env, "anthropic", env={"ANTHROPIC_API_KEY": "sk-ant-api03-shadowed-000000000001"})
+    assert r.returncode == 0, r.stderr
+    assert seen == {"ANTHROPIC_OAUTH_TOKEN": CLAUDE_TOKEN}
+
+
 def test_an_anthropic_api_key_goes_in_anthropic_api_key(atomic_env):
     r, seen = show(atomic_env, "anthropic", env={"ANTHROPIC_API_KEY": "sk-ant-api03-exec-key-000000000001"})
     assert r.returncode == 0 and seen == {"ANTHROPIC_API_KEY": "sk-ant-api03-exec-key-000000000001"}
@@ -205,3 +214,10 @@ def test_a_broken_source_of_a_named_provider_stops_and_of_another_is_named(atomi
     assert r.returncode == 0 and seen == {"OPENAI_API_KEY": OPENAI_KEY}
     assert "groq skipped:" in r.stderr
 
+
+
+def test_a_broken_auth_json_is_one_error_not_a_warning_per_provider(atomic_env, tmp_path):
+    atomic_env.write_auth(b'{"groq": {"type": "api_key", "key": "gsk_x')
+    r = atomic_env.run("exec", "--", "touch", str(tmp_path / "ran"), env={"GROQ_API_KEY": "gsk_env-key-0000000001"})
+    assert_fails(r, 4, "auth.json", "not valid JSON")
+    assert not (tmp_path / "ran").exists()

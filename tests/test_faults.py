@@ -764,9 +764,13 @@ def test_a_proxy_password_is_never_shown(atomic_env, net):
     closed.bind(("127.0.0.1", 0))
     port = closed.getsockname()[1]
     closed.close()
-    env = dict(net.env(), HTTPS_PROXY="http://alice:proxy-pass-plain-0001@127.0.0.1:%d" % port)
-    line = assert_fails(atomic_env.run("key", "anthropic", env=env), 6, "proxy")
-    assert "proxy-pass-plain-0001" not in line
+    for password in ("proxy-pass-plain-0001", "s3cr3tpw"):   # a short one: not even its end
+        env = dict(net.env(), HTTPS_PROXY="http://alice:%s@127.0.0.1:%d" % (password, port))
+        line = assert_fails(atomic_env.run("key", "anthropic", env=env), 6, "proxy")
+        assert password[-4:] not in line and "****@127.0.0.1" in line
+    atomic_env.write_auth({"groq": {"type": "api_key", "key": "gsk_check-key-000000000001"}})
+    r = atomic_env.run("status", "--check", "groq", env=dict(env, ATOMIC_CHECK_TIMEOUT="5"))
+    assert "3tpw" not in r.stdout + r.stderr
 
 
 def test_a_debug_traceback_is_masked_too(atomic_env):

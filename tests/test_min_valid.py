@@ -59,6 +59,18 @@ def test_a_refresh_that_fails_is_exit_12_naming_why(atomic_env, net, claude):
     assert atomic_env.auth_bytes() == before
 
 
+def test_an_expired_token_whose_refresh_fails_is_exit_12_too(atomic_env, net, claude):
+    # The same failure as above, for a token that has already run out: a script's `case $? in 12)`
+    # must not see 6 here.
+    before = store_claude(atomic_env, claude, -MINUTE_MS)
+    claude.refresh_reply = reply(500, {"error": {"type": "api_error", "message": "Internal server error"}})
+    r = key(atomic_env, net, "--min-valid", "1m")
+    assert_fails(r, 12, "no time (expired)", "could not refresh it", "HTTP 500")
+    assert atomic_env.auth_bytes() == before
+    fresh = key(atomic_env, net)                         # without --min-valid, as before: the network's 6
+    assert fresh.returncode == 6, fresh.stderr
+
+
 def test_a_refused_refresh_token_says_log_in_again(atomic_env, net, claude):
     store_claude(atomic_env, claude, 20 * MINUTE_MS)
     claude.live.clear()  # revoked

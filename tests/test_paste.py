@@ -33,6 +33,7 @@ def test_surrounding_whitespace_and_quotes_are_trimmed(atomic_env, pasted):
     ("gsk_one two", "has a space inside; give only the key"),
     ("gsk_one\ttwo", "control characters"),
     (KEY[:10] + "\x1b[200~" + KEY[10:], "control characters"),     # a bracketed-paste marker
+    ("gsk_\u20ac" + KEY[4:], "holds the character U+20AC; keys are plain ASCII"),   # what every read refuses
 ])
 def test_what_is_more_than_a_key_is_refused_with_the_fix_and_nothing_is_written(atomic_env, pasted, fix):
     r = atomic_env.run("login", "groq", input=pasted + "\n")

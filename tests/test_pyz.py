@@ -144,3 +144,15 @@ def test_models_toml_without_tomli_is_one_line_naming_the_fix(pyz, tmp_path, pyt
     agent.mkdir(mode=0o700)
     (agent / "models.toml").write_text('[providers.ollama]\nbaseUrl = "http://localhost:11434/v1"\n')
     assert_fails(run(python, pyz, tmp_path, "models", "--all"), 4, "models.toml", "tomli", "models.json")
+
+
+OLDER = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.[67].*/bin/python3")))
+
+
+@pytest.mark.skipif(not OLDER, reason="no Python older than 3.8 on this machine (pyenv)")
+def test_a_python_older_than_3_8_is_told_so_in_one_line(pyz, tmp_path):
+    # `/usr/bin/env python3` on an old server may be 3.6: a version message, not an internal error.
+    for python in OLDER:
+        r = run(python, pyz, tmp_path, "status")
+        assert r.returncode == 2 and r.stdout == "", r.stderr
+        assert r.stderr.splitlines() == [r.stderr.strip()] and "needs Python 3.8 or newer" in r.stderr

@@ -30,8 +30,22 @@ def exec_with_credentials(words, ctx):
     names, command = split_command(words)
     variables = collect(names, ctx)
     env = dict(ctx.environ)
+    for name in shadowed(variables, ctx):
+        # The provider's other variable, which atomic did not choose (`key --explain` calls it
+        # shadowed): an SDK reading it would use a credential other than the one atomic gives.
+        del env[name]
     env.update(variables)
     run(command, env)
+
+
+def shadowed(variables, ctx):
+    """Variables of the environment that belong to a provider whose credential atomic exports under
+    another of its names (ANTHROPIC_API_KEY beside the ANTHROPIC_OAUTH_TOKEN of a subscription)."""
+    out = []
+    for provider in all_providers(ctx):
+        if provider.env and any(name in variables for name in provider.env):
+            out.extend(name for name in provider.env if name not in variables and name in ctx.environ)
+    return out
 
 
 def split_command(words):
@@ -53,9 +67,11 @@ def collect(names, ctx):
     """
     from .._core.chain import resolve
     from .._core.errors import NothingFound
+    from .._core.store import current_auth
 
     named = bool(names)
     providers = find_each(names, ctx) if named else all_providers(ctx)
+    current_auth(ctx)  # a broken auth.json is this command's error (exit 4), not a warning per provider
     exported, owner = {}, {}
     for provider in providers:
         try:

@@ -305,9 +305,11 @@ def logout(args, ctx):
     for pid in targets:
         provider = builtin(pid)
         still = [name for name in (provider.env if provider else ()) if ctx.env(name)]
-        ctx.say("Removed the stored credential for %s from %s.%s"
-                % (provider.name if provider else pid, " and ".join(changed.get(pid, ())) or "no file (already gone)",
-                   " %s is still set and will be used." % still[0] if still else ""))
+        name = provider.name if provider else pid
+        done = ("Removed the stored credential for %s from %s." % (name, " and ".join(changed[pid]))
+                if changed.get(pid) else "The stored credential for %s was already gone (another "
+                                         "program removed it meanwhile)." % name)
+        ctx.say(done + (" %s is still set and will be used." % still[0] if still else ""))
     ctx.say("Environment variables and models.json are unchanged.")
     return 0
 

@@ -59,6 +59,11 @@ def check_key(value, where, pipe="atomic login PROVIDER"):
     problem = _extra_text(key)
     if problem:
         raise UsageError("%s %s" % (where, problem))
+    from .._core.keys import key_problem
+
+    problem = key_problem(key)  # what every later read would refuse (a character beyond ASCII)
+    if problem:
+        raise UsageError("%s: the key %s; paste it again" % (where, problem))
     return key
 
 

@@ -11,8 +11,9 @@ _SHAPES = re.compile(
     r"|(?:gsk|hf|r8)_[A-Za-z0-9]{20,}|(?:xai|csk)-[A-Za-z0-9]{20,}|AIza[0-9A-Za-z_-]{30,}|AKIA[0-9A-Z]{16}"
     r"|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
     r"|(?<=Bearer )\S+"
-    r"|(?<=://)[^/@\s:]+:[^/@\s]+(?=@)"
 )
+# user:password@ in a URL (a proxy's): the password is short and says nothing, so none of it shows.
+_USERINFO = re.compile(r"(?<=://)[^/@\s:]+:[^/@\s]+(?=@)")
 SECRET_NAMES = ("access", "refresh", "key", "token", "code", "code_verifier", "client_secret", "access_token",
                 "refresh_token", "id_token", "device_code", "authorization_code", "apiKey", "api_key",
                 "password", "client_assertion", "assertion")
@@ -56,6 +57,7 @@ def mask_text(text, secrets=()):
         if secret and len(secret) >= 4:
             text = text.replace(secret, mask_value(secret))
     text = _SHAPES.sub(lambda m: mask_value(m.group(0)), text)
+    text = _USERINFO.sub("****", text)
     return _FIELDS.sub(lambda m: m.group(1) + mask_value(m.group(2)), text)
 
 
