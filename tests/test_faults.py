@@ -892,6 +892,15 @@ def test_an_https_proxy_url_is_warned_about_and_still_works(atomic_env, claude, 
     assert "warning" in r.stderr and "plain TCP" in r.stderr
 
 
+def test_a_socks_proxy_is_named_as_unsupported_not_sent_http(atomic_env, claude, net):
+    atomic_env.write_auth({"anthropic": claude_entry()})
+    env = dict(net.env(), HTTPS_PROXY="socks5://alice:pw-secret@127.0.0.1:1080")
+    tunnels, asked = len(net.proxy.targets), len(claude.token_requests())
+    line = assert_fails(atomic_env.run("key", "anthropic", env=env), 2, "HTTPS_PROXY", "HTTP proxies only")
+    assert "pw-secret" not in line and "alice" not in line
+    assert len(net.proxy.targets) == tunnels and len(claude.token_requests()) == asked   # nothing was sent
+
+
 # 10. Output (§0.13) ---------------------------------------------------------------------------
 
 def test_stdout_closed_is_one_line_on_stderr_not_a_bug(atomic_env):

@@ -403,6 +403,12 @@ def proxies_for(url, ctx):
     if proxy.startswith("https:"):
         ctx.warn("the proxy %s is reached over plain TCP (urllib does not speak TLS to proxies); "
                  "use an http:// proxy URL" % mask_text(proxy))
+    elif "://" in proxy and not proxy.lower().startswith("http://"):
+        # urllib would send a SOCKS proxy HTTP's CONNECT, and the failure would name the server.
+        from .._core.errors import UsageError
+
+        raise UsageError("%s_PROXY is %s: atomic talks to HTTP proxies only (http://HOST:PORT); use one, or "
+                         "unset it" % (scheme.upper(), mask_text(proxy.split("://", 1)[0] + "://…")))
     return {scheme: proxy}
 
 
