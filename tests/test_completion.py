@@ -47,6 +47,8 @@ def test_words_offered_at_each_place(atomic_env):
     assert ask(atomic_env, "key", "openai", "--api-key-file", "") == [":files"]
     assert ask(atomic_env, "key", "openai", "--min-valid", "") == []         # nothing to guess
     assert ask(atomic_env, "models", "ollama/") == ["ollama/llama3.1:8b", "ollama/llama3.1:70b"]
+    assert ask(atomic_env, "ask", "--model=ollama/llama3.1:7") == ["--model=ollama/llama3.1:70b"]  # --opt=value
+    assert ask(atomic_env, "key", "--explain=x") == []                        # a flag takes no value
     assert ask(atomic_env, "status", "--check", "openai", "gr") == ["groq", "grok"]   # aliases too
     assert ask(atomic_env, "key", "cla") == ["claude"]
     assert ask(atomic_env, "exec", "openai", "anth") == ["anthropic"]
@@ -88,9 +90,13 @@ def test_bash_function_fills_compreply(shell_env):
               'COMP_WORDS=(atomic models ollama/llama3.1 : 7); COMP_CWORD=4\n'
               '_atomic; printf "%s\\n" "${COMPREPLY[@]}"\n'
               'COMP_LINE="atomic key op"; COMP_POINT=${#COMP_LINE}; COMP_WORDS=(atomic key op); COMP_CWORD=2\n'
+              '_atomic; printf "%s\\n" "${COMPREPLY[@]}"\n'
+              'COMP_LINE="atomic ask --model=ollama/llama3.1:7"; COMP_POINT=${#COMP_LINE}\n'
+              'COMP_WORDS=(atomic ask --model = ollama/llama3.1 : 7); COMP_CWORD=6\n'
               '_atomic; printf "%s\\n" "${COMPREPLY[@]}"\n')
     r = subprocess.run(["bash", "-c", script], env=shell_env, stdout=subprocess.PIPE, timeout=30)
-    assert r.stdout.decode().split() == ["70b", "openai", "openai-codex", "openrouter", "opencode", "opencode-go"]
+    assert r.stdout.decode().split() == ["70b", "openai", "openai-codex", "openrouter", "opencode", "opencode-go",
+                                         "70b"]
 
 
 @pytest.mark.skipif("zsh" not in SHELLS, reason="zsh is not installed")

@@ -87,6 +87,12 @@ def candidates(parser, done, partial, ctx):
         return _values(expect, partial, ctx)
     if after_dashes is not None:
         return [(COMMANDS, "")] if after_dashes == 0 else [(FILES, "")]
+    if partial.startswith("--") and "=" in partial and not literal:  # --model=groq/lla…
+        option, _eq, value = partial.partition("=")
+        action = _options(sub).get(option)
+        if action is None or action.nargs == 0:
+            return []
+        return [(option + "=" + word, about) for word, about in _values(action, value, ctx)]
     if partial.startswith("-") and not literal:
         return _matching(_option_words(sub), partial)
     action = _positional(sub, positionals)
