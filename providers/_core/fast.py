@@ -44,8 +44,10 @@ def first_problem(ctx):
         value = data.get(SETTING)
         if value is None:
             continue
-        fix = ("fix the file, or run `atomic fast off`" if path == global_path(ctx) else "fix it there: this project's file overrides the global one, "
-                                                 "and atomic writes only the global one")
+        if path == global_path(ctx):
+            fix = "fix the file, or run `atomic fast off`"
+        else:
+            fix = "fix it there: this project's file overrides the global one, and atomic writes only the global one"
         if not isinstance(value, dict):
             return path, "%s: %s must be an object like {\"chat\": false, \"workflow\": false}; %s" % (
                 path, SETTING, fix)
@@ -101,9 +103,7 @@ def applies(ctx, model, scope):
 def store(ctx, scope, on):
     """Set codexFastMode.<scope> in the global settings.json (warning once when workflow fast mode
     is turned on); the flags now stored."""
-    from .settings import update_settings
-
-    from .settings import global_path
+    from .settings import global_path, update_settings
 
     problem = first_problem(ctx)
     if problem and problem[0] != global_path(ctx):

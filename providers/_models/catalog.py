@@ -170,11 +170,6 @@ def custom_model(pid, config, raw, row=None):
     return model
 
 
-def available_providers(catalog, ctx):
-    """Provider ids that have a credential, found without running commands or refreshing tokens."""
-    return list(usable_catalog(catalog, ctx))
-
-
 def usable_catalog(catalog, ctx):
     """{provider id: the models its account may use} for the providers that have a credential,
     found without running commands or refreshing tokens, in the catalogue's order.

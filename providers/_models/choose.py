@@ -77,13 +77,10 @@ def default_model(provider, models):
     return chosen[0] if chosen else models[0]
 
 
-def usable(ctx, catalog):
-    """Providers that have a credential now, in the login menu's order (subscriptions, then the
-    others by name), found without running commands or refreshing tokens."""
-    return _usable(ctx, catalog)[0]
-
-
 def _usable(ctx, catalog):
+    """(providers that have a credential now, in the login menu's order: subscriptions, then the
+    others by name; {their id: the models their accounts may use}), found without running
+    commands or refreshing tokens."""
     from .catalog import usable_catalog
 
     have = usable_catalog(catalog, ctx)
