@@ -373,3 +373,19 @@ def test_the_readme_models_toml_example_is_accepted(atomic_env):
     models = by_key(models_json(atomic_env, "--all"))
     assert models["ollama/qwen2.5-coder:32b"]["contextWindow"] == 32768
     assert models["openai/gpt-4.1"]["name"] == "GPT-4.1 (team default)"
+
+
+def test_compat_flags_are_checked_by_name_and_type(atomic_env):
+    atomic_env.write_models({"providers": {"vllm": {
+        "baseUrl": "http://127.0.0.1:8000/v1", "api": "openai-completions",
+        "compat": {"supportsDeveloperRoles": False, "supportsStore": "no", "maxTokensField": "tokens"},
+        "models": [{"id": "m", "compat": {"thinkingFormat": "qwen", "chatTemplateKwargs": 3}}]}}})
+    r = atomic_env.run("models", "--all")
+    problems = problem_lines(r)
+    assert any("providers.vllm.compat.supportsStore: expected true or false, found a string" in p for p in problems)
+    assert any("compat.maxTokensField: expected one of max_completion_tokens, max_tokens, found 'tokens'" in p
+               for p in problems)
+    assert any("models[0].compat.chatTemplateKwargs: expected an object" in p for p in problems)
+    assert not any("thinkingFormat" in p for p in problems)                  # a word it takes
+    # A typo is no error, but is not ignored in silence either.
+    assert "compat.supportsDeveloperRoles: unknown field, ignored (did you mean 'supportsDeveloperRole'?)" in r.stderr

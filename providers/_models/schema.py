@@ -129,7 +129,8 @@ def _check_provider(check, path, pid, config, builtin):
     _field(check, path, config, "name", _text)
     _field(check, path, config, "authHeader", _boolean)
     _field(check, path, config, "headers", _headers)
-    _field(check, path, config, "compat", _object)
+    if "compat" in config:
+        _check_compat(check, _path(path, "compat"), config["compat"])
     models = config.get("models")
     if models is not None:
         if not isinstance(models, list):
@@ -184,10 +185,11 @@ def _check_model(check, where, model, known, apis):
     for name, test in (("name", _text), ("api", lambda v: _api(v, apis)), ("baseUrl", _url),
                        ("provider", _text), ("reasoning", _boolean), ("input", _input),
                        ("contextWindow", _positive_int), ("maxTokens", _positive_int),
-                       ("headers", _headers), ("compat", _object), ("samplingParams", _object),
-                       ("thinkingLevelMap", _thinking_map)):
+                       ("headers", _headers), ("samplingParams", _object), ("thinkingLevelMap", _thinking_map)):
         if name in known:
             _field(check, where, model, name, test)
+    if "compat" in known and "compat" in model:
+        _check_compat(check, _path(where, "compat"), model["compat"])
     if "cost" in model:
         _check_cost(check, _path(where, "cost"), model["cost"])
     return True
@@ -202,6 +204,43 @@ def _check_cost(check, where, cost):
     for name in COST_FIELDS:
         _field(check, where, cost, name, _price)
     _field(check, where, cost, "tiers", lambda v: None if isinstance(v, list) else "expected a list")
+
+
+# The compat flags of reference §5 (OpenAI completions, Anthropic, Responses) and what each takes:
+# a boolean unless listed with its words or as an object. Unknown ones are warned about, as a typo
+# (supportsDeveloperRoles) would otherwise be ignored without a word.
+_COMPAT_WORDS = {
+    "maxTokensField": ("max_completion_tokens", "max_tokens"),
+    "thinkingFormat": ("openai", "openrouter", "deepseek", "together", "baseten", "zai", "qwen", "chat-template",
+                       "qwen-chat-template", "string-thinking", "ant-ling"),
+    "cacheControlFormat": ("anthropic",),
+    "sessionAffinityFormat": ("openai", "openai-nosession", "openrouter"),
+    "deferredToolsMode": ("kimi",),
+}
+_COMPAT_OBJECTS = ("chatTemplateKwargs", "chatTemplateArgs", "openRouterRouting", "vercelGatewayRouting")
+_COMPAT_FLAGS = (
+    "supportsStore", "supportsDeveloperRole", "supportsReasoningEffort", "supportsUsageInStreaming",
+    "supportsFinishReason", "requiresToolResultName", "requiresAssistantAfterToolResult", "requiresThinkingAsText",
+    "requiresReasoningContentOnAssistantMessages", "supportsStrictMode", "supportsOpenAIGrammarTools",
+    "sendSessionAffinityHeaders", "supportsLongCacheRetention", "supportsEagerToolInputStreaming",
+    "supportsCacheControlOnTools", "supportsTemperature", "forceAdaptiveThinking", "allowEmptySignature",
+    "supportsStrictTools", "supportsToolReferences", "supportsToolSearch", "zaiToolStream")
+COMPAT_FIELDS = _COMPAT_FLAGS + tuple(_COMPAT_WORDS) + _COMPAT_OBJECTS
+
+
+def _check_compat(check, path, compat):
+    if not isinstance(compat, dict):
+        check.problem(path, "expected an object of compat flags, found %s" % _kind(compat))
+        return
+    check.unknown_fields(path, compat, COMPAT_FIELDS)
+    for name, value in compat.items():
+        if name in _COMPAT_FLAGS and not isinstance(value, bool):
+            check.problem(_path(path, name), "expected true or false, found %s" % _kind(value))
+        elif name in _COMPAT_WORDS and value not in _COMPAT_WORDS[name]:
+            check.problem(_path(path, name), "expected one of %s, found %s"
+                          % (", ".join(_COMPAT_WORDS[name]), repr(value) if isinstance(value, str) else _kind(value)))
+        elif name in _COMPAT_OBJECTS and not isinstance(value, dict):
+            check.problem(_path(path, name), "expected an object, found %s" % _kind(value))
 
 
 def _field(check, path, obj, name, test):
