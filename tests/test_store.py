@@ -420,6 +420,8 @@ def test_agent_dir_path_is_a_file(atomic_env):
     assert_fails(atomic_env.run("login", "groq", input="gsk-0000000000000001\n"), 7,
                  atomic_env.agent_dir, "not a directory")
     assert_fails(atomic_env.run("key", "groq"), 3)   # nothing there to read: not logged in
+    r = atomic_env.run("status")                      # but status says why
+    assert r.returncode == 0 and "the agent directory %s is not a folder" % atomic_env.agent_dir in r.stderr
 
 
 def test_a_read_only_agent_dir_that_is_open_to_others_stays_read_only(shared_tmp):

@@ -1,6 +1,7 @@
 """`atomic status`: every provider with a credential, the winning source, what it shadows, and
 problems found. A provider whose credential is there but broken (a refresh that failed, a
 reference to an unset variable) keeps its row, with the problem."""
+import os
 import sys
 
 from .. import all_providers, broken_extensions, builtins, extension_providers
@@ -19,6 +20,9 @@ def collect_status(ctx):
 
     auth = current_auth(ctx)  # a corrupt auth.json stops here: it is the command's error
     problems = []
+    if os.path.lexists(ctx.agent_dir) and not os.path.isdir(ctx.agent_dir):
+        problems.append("the agent directory %s is not a folder, so no auth.json can be there; point "
+                        "ATOMIC_CODING_AGENT_DIR at a folder, or move the file aside" % ctx.agent_dir)
     try:
         files = [a.path for a in layers(ctx)]
     except AtomicError as exc:  # pi's file is broken: it stops only the providers atomic's file lacks
