@@ -30,7 +30,7 @@ def exec_with_credentials(words, ctx):
     names, command = split_command(words)
     variables = collect(names, ctx)
     env = dict(ctx.environ)
-    for name in shadowed(variables, ctx):
+    for name in shadowed_variables(variables, ctx):
         # The provider's other variable, which atomic did not choose (`key --explain` calls it
         # shadowed): an SDK reading it would use a credential other than the one atomic gives.
         del env[name]
@@ -38,7 +38,7 @@ def exec_with_credentials(words, ctx):
     run(command, env)
 
 
-def shadowed(variables, ctx):
+def shadowed_variables(variables, ctx):
     """Variables of the environment that belong to a provider whose credential atomic exports under
     another of its names (ANTHROPIC_API_KEY beside the ANTHROPIC_OAUTH_TOKEN of a subscription)."""
     out = []

@@ -36,9 +36,7 @@ def send(ctx, provider, model, turn, answer, sleep=time.sleep):
         except NetworkError as exc:  # a busy server's error event before any of the answer: as a 529
             if not getattr(exc, "retryable", False) or tries >= RETRIES:
                 raise
-            wait = ctx.seconds("ATOMIC_RETRY_BACKOFF", 1.0) * 2 ** tries
-            ctx.say("atomic: warning: %s; trying again in %s" % (exc.message, _seconds(wait)))
-            sleep(wait)
+            _pause(ctx, exc.message, _backoff(ctx, tries), sleep)
             tries += 1
             continue
         if status is None:
@@ -52,17 +50,26 @@ def send(ctx, provider, model, turn, answer, sleep=time.sleep):
         if status in RETRYABLE and tries < RETRIES:
             wait = retry_after(headers, ctx.now())
             if wait is None:
-                wait = ctx.seconds("ATOMIC_RETRY_BACKOFF", 1.0) * 2 ** tries
+                wait = _backoff(ctx, tries)
             bound = ctx.seconds("ATOMIC_RETRY_MAX_WAIT", 30.0)
             if wait > bound:
                 raise NetworkError("%s asked to wait %s before trying again (HTTP %d: %s); atomic waits at most "
                                    "%g s (ATOMIC_RETRY_MAX_WAIT): try again later"
                                    % (host, _seconds(wait), status, text, bound))
-            ctx.say("atomic: warning: %s answered HTTP %d; trying again in %s" % (host, status, _seconds(wait)))
-            sleep(wait)
+            _pause(ctx, "%s answered HTTP %d" % (host, status), wait, sleep)
             tries += 1
             continue
         raise _refused(ctx, provider, credential, status, text, host, tries)
+
+
+def _backoff(ctx, tries):
+    """Seconds before try number tries + 2 when the server named none: doubling each time."""
+    return ctx.seconds("ATOMIC_RETRY_BACKOFF", 1.0) * 2 ** tries
+
+
+def _pause(ctx, why, wait, sleep):
+    ctx.say("atomic: warning: %s; trying again in %s" % (why, _seconds(wait)))
+    sleep(wait)
 
 
 def new_session_id():

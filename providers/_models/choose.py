@@ -20,14 +20,14 @@ def choose(ctx, target=None, catalog=None):
     for name, value in (("defaultProvider", pid), ("defaultModel", model_id)):
         if value is not None and not (isinstance(value, str) and value.strip()):
             raise BadFile("%s: %s: expected an id such as \"openai\" or \"gpt-4o\", found %r; fix it, or remove "
-                          "it to use the first provider with a credential" % (_settings_files(ctx), name, value))
+                          "it to use the first provider with a credential" % (_holding(ctx, name), name, value))
     has_default = pid is not None
     catalog = load_catalog(ctx, only=pid if has_default else None) if catalog is None else catalog
     if has_default:
         try:
             provider = find(pid, ctx)
         except UsageError as exc:
-            raise BadFile("%s: defaultProvider: %s" % (_settings_files(ctx), exc.message))
+            raise BadFile("%s: defaultProvider: %s" % (_holding(ctx, "defaultProvider"), exc.message))
         return _pick(ctx, catalog, provider, model_id, where="settings.json defaultModel")
     providers, have = _usable(ctx, catalog)
     for provider in providers:
@@ -37,14 +37,11 @@ def choose(ctx, target=None, catalog=None):
                      "-m PROVIDER/MODEL (`atomic models --all` lists them)")
 
 
-def _settings_files(ctx):
-    """The settings.json files a default came from (the project's overrides the global one)."""
-    import os
+def _holding(ctx, name):
+    """The settings.json whose `name` is in force (the project's, when it sets one)."""
+    from .._core.settings import setting_files
 
-    from .._core.settings import global_path, project_path
-
-    found = [p for p in (project_path(ctx), global_path(ctx)) if p and os.path.exists(p)]
-    return " or ".join(found) or "settings.json"
+    return next((path for path, data in setting_files(ctx) if name in data), "settings.json")
 
 
 def _pick(ctx, catalog, provider, model_id, where="-m"):

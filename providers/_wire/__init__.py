@@ -96,20 +96,19 @@ class Answer:
         self._held = {"text": "", "reasoning": ""}
 
     def text(self, delta):
-        delta = self._whole("text", delta)
-        if delta:
-            self._first()
-            self.text_parts.append(delta)
-            if self._on_text:
-                self._on_text(delta)
+        self._add("text", delta, self.text_parts, self._on_text)
 
     def reasoning(self, delta):
-        delta = self._whole("reasoning", delta)
+        self._add("reasoning", delta, self.reasoning_parts, self._on_reasoning)
+
+    def _add(self, kind, delta, parts, sink):
+        delta = self._whole(kind, delta)
         if delta:
-            self._first()
-            self.reasoning_parts.append(delta)
-            if self._on_reasoning:
-                self._on_reasoning(delta)
+            if self.first_token is None:
+                self.first_token = self._clock()
+            parts.append(delta)
+            if sink:
+                sink(delta)
 
     def _whole(self, kind, delta):
         """delta with UTF-16 surrogates made whole: a server that escapes JSON as UTF-16 may
@@ -123,10 +122,6 @@ class Answer:
         if "\ud800" <= delta[-1] <= "\udbff":
             delta, self._held[kind] = delta[:-1], delta[-1]
         return delta.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-
-    def _first(self):
-        if self.first_token is None:
-            self.first_token = self._clock()
 
     def stop(self, reason, raw=None):
         self.stop_reason, self.raw_stop = reason, raw
