@@ -3,7 +3,8 @@
 
 The entry script: the fast paths (a plain `atomic key` or `atomic models` line without argparse,
 `atomic --help` without argparse), dispatch, and the one place errors become `atomic: ...` and an
-exit code. The command table (each command's parser and body) is providers/_cli/commands.py.
+exit code. The command table is providers/_cli/parser.py (each command's parser) and
+providers/_cli/commands.py (its body).
 
 Start-up matters (`atomic key` runs in scripts and prompts), so this module imports only sys and
 os at the top, and holds little code: Python's cost of loading a module grows with its size.
@@ -13,8 +14,8 @@ import sys
 
 
 def build_parser(argv=None, every_command=False):
-    """The argparse parser (providers/_cli/commands.py)."""
-    from providers._cli.commands import build_parser
+    """The argparse parser (providers/_cli/parser.py)."""
+    from providers._cli.parser import build_parser
     return build_parser(argv, every_command)
 
 
@@ -22,8 +23,8 @@ def __getattr__(name):
     # atomic.SUMMARY, atomic.COMMANDS, ...: the command table's names, as before it moved.
     if name.startswith("_"):
         raise AttributeError(name)
-    from providers._cli import commands
-    return getattr(commands, name)
+    from providers._cli import parser
+    return getattr(parser, name)
 
 
 # Command lines that scripts and prompts run, often many times a minute, are parsed here without
@@ -76,17 +77,17 @@ def top_level_help(argv):
     """`atomic --help` laid out without argparse (providers/_cli/helptext.py), or None."""
     if argv not in (["--help"], ["-h"]):
         return None
-    from providers._cli import commands
+    from providers._cli import parser
     from providers._cli.helptext import top_help
-    return top_help("atomic", commands.DESCRIPTION, [(name, commands.SUMMARY[name]) for name in commands.COMMANDS],
-                    commands.EPILOG, commands.help_width())
+    return top_help("atomic", parser.DESCRIPTION, [(name, parser.SUMMARY[name]) for name in parser.COMMANDS],
+                    parser.EPILOG, parser.help_width())
 
 
 # The plain `atomic key`, kept here: a script's most frequent call ---------------------
 
 def cmd_key(args, ctx):
     from providers import find
-    from providers._core.chain import resolve
+    from providers._auth.chain import resolve
 
     provider = find(args.provider, ctx)
     _take_cli_key(args, ctx)
@@ -94,28 +95,28 @@ def cmd_key(args, ctx):
     # lasts is its exit 12, expired or not.
     found = resolve(provider, ctx, refresh=args.min_valid is None)
     if found.value is None:
-        from providers._cli.commands import refuse_no_value
+        from providers._cli.output import refuse_no_value
         refuse_no_value(provider, found)
     if args.min_valid is not None and found.is_oauth:
-        from providers._core.refresh import ensure_valid_for
+        from providers._auth.refresh import ensure_valid_for
         found.entry = ensure_valid_for(provider, found.entry, args.min_valid, ctx)
         found.value = found.entry["access"]
     elif args.min_valid is not None and found.expires_at is not None:
-        from providers._core.refresh import ensure_lasts
+        from providers._auth.refresh import ensure_lasts
         ensure_lasts(provider, found, args.min_valid, ctx)
     if args.explain:
-        from providers._core.chain import shadowed
+        from providers._auth.chain import shadowed
 
         if provider.id != args.provider:
             ctx.say("  provider %s (%s)" % (provider.id, provider.name))
         for note in found.trail:
             ctx.say("  skipped  " + note)
-        from providers._cli.commands import lasting
+        from providers._cli.output import lasting
         ctx.say("  using    %s%s" % (found.source, lasting(found, ctx)))
         for loser in shadowed(provider, ctx, found):
             ctx.say("  shadowed %s: also has a credential, not used (%s comes first)" % (loser, found.source))
     if args.json or args.header:
-        from providers._core.endpoint import base_url, credential_headers
+        from providers._client.authorize import base_url, credential_headers
 
         lines = ["%s: %s" % pair for pair in credential_headers(provider, found, ctx)]
         if args.json:
@@ -123,7 +124,7 @@ def cmd_key(args, ctx):
                    "headers": lines, "baseUrl": base_url(provider, ctx, found)}
             if found.expires_at is not None:
                 doc["expires"] = found.expires_at
-            from providers._cli.commands import print_json
+            from providers._cli.output import print_json
             print_json(doc)
         else:
             sys.stdout.write("".join(line + "\n" for line in lines))
@@ -140,10 +141,10 @@ def _take_cli_key(args, ctx):
         raise UsageError("--api-key%s is empty; pass the key, `--api-key -` to read it from stdin, "
                          "or leave the option out" % ("-file" if args.api_key_file == "" else ""))
     if args.api_key_file is not None:
-        from providers._cli.prompts import read_key_file
+        from providers._core.prompts import read_key_file
         ctx.cli_key = (read_key_file(args.api_key_file), "--api-key-file")
     elif args.api_key == "-":
-        from providers._cli.prompts import read_secret
+        from providers._core.prompts import read_secret
         key = read_secret(ctx, "API key: ", pipe="atomic %s --api-key -" % args.command)
         ctx.cli_key = (key, "--api-key (stdin)")
     elif args.api_key is not None:
@@ -217,7 +218,7 @@ def _no_command():
         from providers._core.context import Context
         from providers._cli.commands import cmd_chat
         return cmd_chat(_Arguments(model=None, system=None), Context())
-    from providers._cli.commands import DESCRIPTION
+    from providers._cli.parser import DESCRIPTION
     sys.stderr.write("usage: atomic COMMAND ...\n\n" + DESCRIPTION + "\n")
     return _fail("name a command (`atomic --help` lists them all), or run `atomic` on a terminal to talk "
                  "to a model", 2)

@@ -9,7 +9,6 @@ This module holds the rows and what `atomic key` needs (builtin, find for a buil
 of the registry's functions (all_providers, custom and extension providers, suggestions) are in
 _lookup.py and handed out from here when first asked for.
 """
-__version__ = "0.1.0"  # the one version: pyproject.toml, `atomic --version` and the User-Agent read it
 
 
 class Provider:
@@ -69,7 +68,7 @@ class Provider:
 
     def config(self, ctx):
         """(its models.json / models.toml entry, that file's path), or (None, None)."""
-        from ._models.files import read_models_files
+        from ._config.models_files import read_models_files
 
         configs, origin = read_models_files(ctx)
         config = configs.get(self.id)
@@ -77,13 +76,13 @@ class Provider:
 
     def config_file(self, ctx, field):
         """The models file that gives this provider's `field` (apiKey, headers, ...), or None."""
-        from ._models.files import field_file
+        from ._config.models_files import field_file
 
         return field_file(ctx, self.id, field)
 
     def config_files(self, ctx):
         """Every models file that defines this provider, the one that wins first."""
-        from ._models.files import defining_files
+        from ._config.models_files import defining_files
 
         return defining_files(ctx, self.id)
 
@@ -206,17 +205,20 @@ def find(name, ctx, hint=None):
     provider = _BY_ID.get(name)
     if provider is not None:
         return provider
-    from ._lookup import find_beyond_builtins
+    from ._registry.lookup import find_beyond_builtins
 
     return find_beyond_builtins(name, ctx, hint)
 
 
 def __getattr__(name):
     # The rest of the registry's functions (all_providers, suggest, the extensions' rows, ...) live
-    # in _lookup.py, loaded when first asked for: `atomic key openai` needs none of them.
-    if name.startswith("_"):  # dunders, and submodules being imported (`from . import _lookup`)
+    # in _registry/lookup.py, loaded when first asked for: `atomic key openai` needs none of them.
+    if name == "__version__":  # kept where it always was; written once, in _core/version.py
+        from ._core.version import __version__
+        return __version__
+    if name.startswith("_"):  # dunders, and submodules being imported (`from . import _registry`)
         raise AttributeError(name)
-    from . import _lookup
+    from ._registry import lookup as _lookup
 
     try:
         return getattr(_lookup, name)

@@ -130,22 +130,22 @@ _LAZY.update({
     "keeping": ("._net.oauth", "keeping"),
     "poll_device": ("._net.device", "poll"),
     "show_device_code": ("._net.device", "show_code"),
-    "ask": ("._cli.prompts", "ask"),
-    "interactive": ("._cli.prompts", "interactive"),
-    "read_secret": ("._cli.prompts", "read_secret"),
-    "is_reference": ("._core.keys", "is_reference"),
+    "ask": ("._core.prompts", "ask"),
+    "interactive": ("._core.prompts", "interactive"),
+    "read_secret": ("._core.prompts", "read_secret"),
+    "is_reference": ("._auth.keys", "is_reference"),
     "has_control_chars": ("._core.text", "has_control_chars"),
     "mask_text": ("._core.mask", "mask_text"),
-    "HeaderList": ("._core.endpoint", "HeaderList"),
+    "HeaderList": ("._wire.request", "HeaderList"),
     "retry_after": ("._net.retry", "retry_after"),
     "catalog_models": ("._models.catalog", "builtin_models"),
-    "Credential": ("._core.chain", "Credential"),
+    "Credential": ("._auth.chain", "Credential"),
     "MissingSetting": ("._core.errors", "MissingSetting"),
-    "sign_jwt": ("._core.rs256", "sign_jwt"),
+    "sign_jwt": ("._auth.jwt", "sign_jwt"),
     "Provider": (".", "Provider"),
-    "ApiRequest": ("._wire", "ApiRequest"),
-    "ProviderError": ("._wire", "ProviderError"),
-    "json_event": ("._wire", "json_event"),
+    "ApiRequest": ("._wire.request", "ApiRequest"),
+    "ProviderError": ("._wire.common", "ProviderError"),
+    "json_event": ("._wire.common", "json_event"),
     "domain_host": ("._core.text", "domain_host"),
 })
 
@@ -155,7 +155,7 @@ __all__ = ["HOOKS", "settings"] + sorted(_LAZY)
 def settings(ctx, provider_id):
     """{NAME: value} of a provider's settings: its auth.json entry's env, then the environment."""
     from . import find
-    from ._core.chain import provider_settings
+    from ._auth.chain import provider_settings
 
     return provider_settings(find(provider_id, ctx), ctx)
 

@@ -13,7 +13,7 @@ from conftest import assert_fails
 from netfakes import reply, stream
 
 from providers._core.errors import NetworkError
-from providers._net.eventstream import messages
+from providers._wire.eventstream import messages
 
 KEY = "ABSKQmVkcm9ja0FQSUtleS1leGFtcGxlLTAwMDAwMDAx"  # the shape of a Bedrock API key
 HAIKU = "anthropic.claude-3-5-haiku-20241022-v1:0"

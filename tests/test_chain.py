@@ -205,7 +205,7 @@ def test_warn_shadowed_tells_a_command_that_spends_the_credential_once(atomic_en
     import io
 
     from providers import builtin
-    from providers._core.chain import resolve, warn_shadowed
+    from providers._auth.chain import resolve, warn_shadowed
     from providers._core.context import Context
 
     _all_sources(atomic_env)

@@ -6,7 +6,7 @@ import sys
 
 from conftest import REPO, run_atomic, clean_env
 
-from providers._core.chain import CHAIN, describe_order
+from providers._auth.chain import CHAIN, describe_order
 from providers._core.errors import Exit
 
 README = os.path.join(REPO, "README.md")

@@ -334,7 +334,7 @@ def test_key_openai_imports_no_extension_and_reads_no_package_metadata(atomic_en
     assert (code, r.stdout) == ("0", b"sk-extension-guard-0001\n"), r.stderr
     assert not os.path.exists(log)
     assert not [m for m in modules if m.startswith(("importlib.metadata", "atomic_extension", "atomic_acme"))]
-    assert "providers._core.extensions" not in modules
+    assert "providers._registry.extensions" not in modules
 
 
 def test_ask_with_a_built_in_model_imports_no_extension(atomic_env, net, tmp_path):

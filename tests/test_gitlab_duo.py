@@ -222,10 +222,10 @@ class Clock:
 
 
 def test_the_grant_is_kept_in_memory_until_shortly_before_it_expires(atomic_env, net, gitlab):
-    from providers._core.chain import Credential
+    from providers._auth.chain import Credential
     from providers._core.context import Context
-    from providers._core.endpoint import HeaderList
-    from providers._wire import ApiRequest
+    from providers._wire.request import HeaderList
+    from providers._wire.request import ApiRequest
 
     duo = load_example()
     clock = Clock()

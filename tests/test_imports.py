@@ -97,7 +97,7 @@ def test_plain_key_needs_neither_argparse_nor_json_nor_re(tmp_path, case):
     code, *modules = out.read_text().splitlines()
     assert code in ("0", "None") and KEY in r.stdout.decode(), r.stderr
     added = set(modules) - set(baseline.read_text().splitlines())
-    assert "providers._core.chain" in added  # the probe saw the command run
+    assert "providers._auth.chain" in added  # the probe saw the command run
     assert sorted({"argparse", "json", "json.decoder", "re", "enum"} & added) == []
 
 
@@ -110,7 +110,7 @@ def test_the_real_command_line_imports_nothing_heavy(tmp_path, args, extra):
     imported = {line.rsplit("|", 1)[1].strip() for line in r.stderr.decode().splitlines()
                 if line.startswith("import time:") and "|" in line}
     # proof the parse found the imports
-    assert ("providers._cli.helptext" if args == ["--help"] else "providers._core.chain") in imported
+    assert ("providers._cli.helptext" if args == ["--help"] else "providers._auth.chain") in imported
     assert sorted(HEAVY & imported) == []
 
 
@@ -201,7 +201,7 @@ def test_plain_key_command_line_does_not_import_argparse(tmp_path):
                    stdout=subprocess.PIPE)
     modules = set(out.read_text().splitlines()[1:])
     assert "argparse" not in modules and "json" not in modules
-    assert "providers._core.chain" in modules
+    assert "providers._auth.chain" in modules
 
 
 def test_help_follows_columns(tmp_path):

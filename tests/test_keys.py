@@ -295,11 +295,10 @@ def test_literal_values(atomic_env, value):
 
 
 def test_the_chain_s_quick_key_check_agrees_with_key_problem():
-    # chain.plain_key spares `atomic key` importing keys.py; it must accept exactly what key_problem does.
+    # keyform.plain_key spares `atomic key` importing text.py; it must accept exactly what key_problem does.
     import random
 
-    from providers._core.chain import plain_key
-    from providers._core.keys import key_problem
+    from providers._core.keyform import key_problem, plain_key
 
     rng = random.Random(7)
     alphabet = [chr(c) for c in range(0, 0x250)] + ["\u2028", "\u00a0", "\ufeff", "\U0001f600"]

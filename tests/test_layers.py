@@ -1,4 +1,9 @@
-"""The layers of providers/, read from the import graph: each imports only what its rules allow."""
+"""The house of providers/, read from the import graph: every import goes down a floor or stays in
+its own package, siblings on one floor stay apart, and there are no circles (docs/design.md §3).
+
+The graph counts imports inside functions (most of atomic's are, for start-up) and the edges made
+by name: providers.api's lazy names and the wire-API table's modules.
+"""
 import ast
 import os
 
@@ -6,10 +11,23 @@ import pytest
 
 from conftest import REPO
 
-from providers import builtins
+from providers import api, builtins
+from providers._wire.apis import APIS
 
 PACKAGE = os.path.join(REPO, "providers")
 PROVIDER_MODULES = {p.module_name for p in builtins() if p.module_name}
+
+# The floor of each part of the house. The registry is providers/__init__.py (the rows) with _registry/.
+FLOOR = {"_core": 1, "_net": 2, "_wire": 2, "_config": 2, "_auth": 3, "_registry": 3, "_models": 4,
+         "_client": 5, "api": 5, "provider": 6, "_serve": 7, "_cli": 8}
+# The one import that runs back up: the registry split in two for start-up (`atomic key openai`
+# must not load lookup), so that find() reaches lookup and lookup the rows.
+ALLOWED_UP = {("providers", "providers._registry.lookup")}
+# Parts on one floor that never import each other, in either direction.
+SIBLINGS_APART = [("_net", "_wire"), ("_net", "_config"), ("_wire", "_config"), ("_auth", "_registry"),
+                  ("_client", "api")]
+# What the registry (floor 3) may read of the floor below besides _core and _config: the wire table.
+REGISTRY_READS = {"providers._wire.apis"}
 
 
 def _modules():
@@ -45,31 +63,121 @@ def imports_of(module, path):
             # `from providers import api` imports the module providers.api
             names.update("%s.%s" % (target, alias.name) for alias in node.names
                          if "%s.%s" % (target, alias.name) in MODULES)
-    return {n for n in names if n == "atomic" or n == "providers" or n.startswith("providers.")}
+    found = {n for n in names if n == "atomic" or n == "providers" or n.startswith("providers.")}
+    # `from .._core import errors` imports the package too; its face is not an edge worth a rule.
+    return {n for n in found if n == "providers" or not (n in PACKAGES and any(m.startswith(n + ".") for m in found))}
 
 
 MODULES = _modules()
+PACKAGES = {m for m, p in MODULES.items() if p.endswith("__init__.py")}
+
+
+def _by_name():
+    """Edges made with importlib: providers.api's lazy names and the wire table's modules. A registry
+    row's module is not one: the registry calls it through its hooks (Provider.hook), as it calls
+    an extension, and the module depends on the registry, not the other way round."""
+    edges = {("providers.api", (api.__name__.rpartition(".")[0] + target) if target.startswith(".") else target)
+             for target, _attr in api._LAZY.values()}
+    edges = {(a, b.rstrip(".")) for a, b in edges}
+    edges |= {("providers._wire.apis", row.module) for row in APIS.values()}
+    return edges
+
+
+def _graph():
+    graph = {m: set(imports_of(m, p)) & set(MODULES) for m, p in MODULES.items()}
+    for a, b in _by_name():
+        graph[a].add(b)
+    return graph
+
+
+GRAPH = _graph()
+
+
+def part(module):
+    """The part of the house a module belongs to (a key of FLOOR)."""
+    if module == "providers":
+        return "_registry"
+    if module == "providers.api":
+        return "api"
+    if module in PROVIDER_MODULES:
+        return "provider"
+    name = module.split(".")[1]
+    return name if name in FLOOR else "provider"
 
 
 def test_the_graph_is_read():
     # The reader sees relative and absolute imports alike (else every rule below passes vacuously).
-    assert "providers._core.errors" in imports_of("providers._core.chain", MODULES["providers._core.chain"])
-    assert "providers.api" in imports_of("providers.anthropic", MODULES["providers.anthropic"])
-    assert "providers._net.http" in imports_of("providers._net.oauth", MODULES["providers._net.oauth"])
-    assert "providers" in imports_of("providers._models.catalog", MODULES["providers._models.catalog"])
+    assert "providers._core.errors" in GRAPH["providers._auth.chain"]
+    assert "providers.api" in GRAPH["providers.anthropic"]
+    assert "providers._net.http" in GRAPH["providers._net.oauth"]
+    assert "providers" in GRAPH["providers._models.catalog"]
+    assert "providers._core.prompts" in GRAPH["providers.api"]          # by name, through _LAZY
+    assert "providers._wire.anthropic_messages" in GRAPH["providers._wire.apis"]
 
 
-@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith("providers._core")))
-def test_core_imports_nothing_outside_core(module):
-    outside = {n for n in imports_of(module, MODULES[module]) if not n.startswith("providers._core")}
-    assert outside == set(), "%s reaches outside _core: %s" % (module, sorted(outside))
+def test_every_module_has_a_floor():
+    assert {m for m in MODULES if part(m) not in FLOOR} == set()
 
 
-@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith("providers._wire")))
-def test_wire_never_imports_a_provider_module(module):
-    reached = imports_of(module, MODULES[module])
-    assert reached & PROVIDER_MODULES == set(), module
-    assert not any(n.startswith("providers._cli") for n in reached), module
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_every_import_goes_down_a_floor_or_stays_home(module):
+    wrong = []
+    for target in sorted(GRAPH[module]):
+        here, there = part(module), part(target)
+        if here == there or (module, target) in ALLOWED_UP:
+            continue
+        if FLOOR[there] >= FLOOR[here] and not (here == "_registry" and target in REGISTRY_READS):
+            wrong.append("%s (floor %d) -> %s (floor %d)" % (module, FLOOR[here], target, FLOOR[there]))
+    assert wrong == []
+
+
+@pytest.mark.parametrize("pair", SIBLINGS_APART)
+def test_siblings_on_one_floor_stay_apart(pair):
+    a, b = pair
+    crossing = [(m, t) for m in GRAPH for t in GRAPH[m] if {part(m), part(t)} == {a, b}
+                and not (part(m) == "_registry" and t in REGISTRY_READS)]
+    assert crossing == []
+
+
+def test_no_circles_but_the_registry_split():
+    index, low, stack, on, circles = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in GRAPH[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = set()
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.add(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                circles.append(comp)
+
+    for m in sorted(GRAPH):
+        if m not in index:
+            visit(m)
+    assert circles == [{"providers", "providers._registry.lookup"}]
+
+
+def test_the_public_surface_reaches_no_front_door():
+    seen, todo = set(), ["providers.api"]
+    while todo:
+        m = todo.pop()
+        for t in GRAPH[m]:
+            if t not in seen and part(t) not in ("provider",):
+                seen.add(t)
+                todo.append(t)
+    assert {m for m in seen if part(m) in ("_client", "_serve", "_cli")} == set()
 
 
 @pytest.mark.parametrize("module", sorted(PROVIDER_MODULES))
@@ -86,5 +194,12 @@ def test_nothing_in_providers_imports_atomic(module):
 
 
 def test_every_layer_is_a_package():
-    for layer in ("_core", "_net", "_models", "_wire", "_cli"):
-        assert os.path.exists(os.path.join(PACKAGE, layer, "__init__.py")), layer
+    for layer in FLOOR:
+        if layer.startswith("_") and layer != "_serve":
+            assert os.path.exists(os.path.join(PACKAGE, layer, "__init__.py")), layer
+
+
+def test_only_the_wire_table_lists_wire_api_ids():
+    # Every id a registry row or a wire module names is a key of the one table.
+    from providers import builtins
+    assert {p.api for p in builtins()} <= set(APIS)

@@ -263,7 +263,7 @@ def test_key_login_logout_and_help_never_load_the_catalogue(atomic_env):
     assert r.returncode == 0 and r.stdout == "sk-env-000000000000000001\n"
     assert "providers._models.catalog" not in modules and "providers._models.schema" not in modules
     r, modules = _modules_after(atomic_env, "key", "ollama")  # reads models.json, validates nothing
-    assert "providers._models.files" in modules and "providers._models.catalog" not in modules
+    assert "providers._config.models_files" in modules and "providers._models.catalog" not in modules
     for args in (("--help",), ("logout", "openai")):
         r, modules = _modules_after(atomic_env, *args)
         assert "providers._models.catalog" not in modules, args

@@ -44,7 +44,7 @@ def wheel(tmp_path_factory):
 def test_the_wheel_holds_every_layer_and_the_catalogue(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = _shipped_sources() | {"atomic.py"}
-    assert {"providers/_core/store.py", "providers/_net/http.py", "providers/_models/catalog.json",
+    assert {"providers/_auth/store.py", "providers/_net/http.py", "providers/_models/catalog.json",
             "providers/_wire/__init__.py", "providers/_cli/login.py", "providers/api.py"} <= expected
     assert expected - names == set()
 
@@ -103,5 +103,5 @@ def test_one_version_for_the_command_the_package_and_the_user_agent(tmp_path):
     assert USER_AGENT == "atomic/" + providers.__version__
     with open(os.path.join(REPO, "pyproject.toml"), encoding="utf-8") as f:
         pyproject = f.read()
-    assert 'version = {attr = "providers.__version__"}' in pyproject
+    assert 'version = {attr = "providers._core.version.__version__"}' in pyproject
     assert "\nversion = " not in pyproject.split("[tool.setuptools.dynamic]")[0]  # written nowhere else

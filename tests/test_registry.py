@@ -11,7 +11,7 @@ import pytest
 from conftest import REPO
 
 from providers import builtin, builtins
-from providers._core.apis import APIS
+from providers._wire.apis import APIS
 
 PROVIDERS = {p.id: p for p in builtins()}
 
@@ -152,7 +152,7 @@ EXAMPLE = os.path.join(REPO, "examples", "extensions", "custom_provider_gitlab_d
 
 
 def test_built_in_rows_pass_the_check_extension_rows_get():
-    from providers._core.contract import row_problems
+    from providers._registry.contract import row_problems
     for provider in builtins():
         assert row_problems(provider, provider.module()) == [], provider.id
 
@@ -174,7 +174,7 @@ def test_the_example_extensions_follow_the_contract(name, tmp_path):
     import inspect
 
     from providers import Provider
-    from providers._core.contract import row_problems
+    from providers._registry.contract import row_problems
 
     pid, source = _extension_sources()[name]
     path = tmp_path / (pid.replace("-", "_") + ".py")

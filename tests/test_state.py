@@ -25,7 +25,7 @@ def test_a_login_in_the_same_process_is_seen_by_the_next_resolution(atomic_env):
     script = """
 import io, argparse
 from providers import find
-from providers._core.chain import resolve
+from providers._auth.chain import resolve
 from providers._core.errors import NothingFound
 from providers._core.context import Context
 from providers._cli.login import login
@@ -52,7 +52,7 @@ def test_command_results_last_until_forgotten(atomic_env, tmp_path):
                                       "key": "!echo x >> %s; printf sk-from-command-0001" % counter}})
     script = """
 from providers import find
-from providers._core.chain import resolve
+from providers._auth.chain import resolve
 from providers._core.context import Context
 ctx = Context()
 p = find("openai", ctx)
@@ -73,7 +73,7 @@ def test_a_refused_token_is_refreshed_once_even_when_it_looks_fresh(atomic_env, 
     script = """
 from providers import find
 from providers._core.context import Context
-from providers._core.refresh import refresh_now
+from providers._auth.refresh import refresh_now
 ctx = Context()
 p = find("anthropic", ctx)
 first = refresh_now(p, ctx, rejected="sk-ant-oat01-refused-by-the-api")["access"]
@@ -93,7 +93,7 @@ print(json.dumps([first, second]))
 SETTINGS_SCRIPT = """
 from providers._core.context import Context
 from providers._core.errors import AtomicError
-from providers._core.settings import read_settings, update_settings
+from providers._config.settings import read_settings, update_settings
 ctx = Context()
 try:
     before = read_settings(ctx)

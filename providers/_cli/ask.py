@@ -7,12 +7,13 @@ MAX_PROMPT_BYTES = 8 << 20
 
 
 def ask(args, ctx):
-    from .._core import fast
+    from .._client import fast
     from .._models.choose import choose
-    from .._wire import Answer, Turn
-    from .commands import print_json
+    from .._client.answer import Answer
+    from .._wire.ir import Turn
+    from .output import print_json
     from .render import Printer, is_fast, record, summary
-    from .._wire import ProviderError
+    from .._wire.common import ProviderError
     from .talk import StreamCut, new_session_id, send
 
     prompt = read_prompt(args.prompt, ctx)
@@ -41,7 +42,7 @@ def ask(args, ctx):
 def read_prompt(words, ctx):
     """The prompt: the words on the command line, followed by what is piped in (`git diff | atomic
     ask "review this"`); stdin alone for `-`, or when no words are given and stdin is no terminal."""
-    from .prompts import interactive
+    from .._core.prompts import interactive
 
     if words and words != ["-"]:
         # Bytes of argv that are not UTF-8 became lone surrogates, which no JSON body may carry:

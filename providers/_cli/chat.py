@@ -7,7 +7,7 @@ the next message.
 """
 import sys
 
-from .._core import fast
+from .._client import fast
 from .._core.errors import AtomicError, NotLoggedIn, UsageError
 
 LIST_LIMIT = 40  # models shown by /model before asking for a search word
@@ -28,7 +28,7 @@ class _Quit(Exception):
 
 def chat(args, ctx):
     """Run a conversation until /quit or Ctrl-D."""
-    from .prompts import interactive
+    from .._core.prompts import interactive
 
     if not interactive(ctx):
         raise UsageError("atomic chat needs a terminal; for a script, use `atomic ask` (it reads the prompt "
@@ -101,7 +101,8 @@ class Session:
     # A turn ------------------------------------------------------------------------------
 
     def turn(self, text):
-        from .._wire import Answer, Turn
+        from .._client.answer import Answer
+        from .._wire.ir import Turn
         from .render import Printer, is_fast, summary
         from .talk import send
 
@@ -178,7 +179,7 @@ class Session:
 
     def _model(self, words):
         from .._models.choose import choose
-        from .prompts import ask
+        from .._core.prompts import ask
 
         if len(words) == 1 and "/" in words[0]:
             self._switch(*choose(self.ctx, words[0]))
@@ -248,7 +249,7 @@ class Session:
 def _command_line(command, words):
     """/login and /logout take what `atomic login` / `atomic logout` take, parsed by the same
     parser (a usage error is the caller's to show); None when --help printed its text."""
-    from .commands import build_parser
+    from .parser import build_parser
 
     argv = [command] + list(words)
     try:

@@ -12,28 +12,9 @@ from .. import all_providers, find_each
 from .._core.errors import AtomicError, Exit, NetworkError, NotLoggedIn
 
 DEFAULT_TIMEOUT = 10.0  # seconds for all the requests together (ATOMIC_CHECK_TIMEOUT)
-# The Codex backend lists models only for a client version it knows; the Codex CLI sends its own.
-CODEX_CLIENT_VERSION = "0.98.0"
-
-# The cheapest authenticated request of each wire API: the path of its model list, after the base URL.
-# A provider module's prepare(request, credential, None, ctx) may change it (Vertex counts tokens,
-# Bedrock asks its control plane), and a credential's signer signs it.
-PROBES = {
-    "openai-completions": "/models",
-    "openai-responses": "/models",
-    "anthropic-messages": "/v1/models",
-    "google-generative-ai": "/models",
-    "mistral-conversations": "/v1/models",
-    "openai-codex-responses": "/codex/models?client_version=" + CODEX_CLIENT_VERSION,
-    "azure-openai-responses": "/models",
-    "google-vertex": "/models",
-    "bedrock-converse-stream": "/foundation-models",
-}
-
-
 def check(names, ctx, json_output=False, refresh=True):
     """Check the named providers' credentials (or every one there is); the exit code."""
-    from .._core.chain import resolve
+    from .._auth.chain import resolve
     from .._core.errors import NothingFound
 
     named = bool(names)
@@ -85,7 +66,7 @@ class Check:
 
     def plan(self, ctx, refresh):
         """Work out the request, or the reason there is none."""
-        from .._core.endpoint import base_url
+        from .._client.authorize import base_url
 
         if self.reason is not None:
             return
@@ -94,7 +75,10 @@ class Check:
             self.reason = ("expired login, not refreshed (--no-refresh); `atomic key %s` refreshes it" % provider.id
                            if not refresh else "expired login; run `atomic login %s`" % provider.id)
             return
-        path = PROBES.get(provider.api)
+        from .._wire.apis import APIS
+
+        row = APIS.get(provider.api)
+        path = row.probe if row is not None else None
         try:
             base = base_url(provider, ctx, credential)
             if path is None:
@@ -127,7 +111,7 @@ class Check:
 
     def retry_after_refresh(self, ctx, timeout):
         """An OAuth token the provider refused gets one forced refresh and one more try."""
-        from .._core.refresh import can_refresh, refresh_now
+        from .._auth.refresh import can_refresh, refresh_now
 
         if self.status != 401 or not self.credential.is_oauth or not can_refresh(self.provider):
             return
@@ -151,8 +135,8 @@ class Check:
 def _probe_request(provider, credential, url, ctx):
     """The check's request with the credential's header lines (those `atomic key --header` prints),
     as the provider module prepares it and the credential signs it."""
-    from .._core.endpoint import HeaderList, credential_headers
-    from .._wire import ApiRequest
+    from .._client.authorize import HeaderList, credential_headers
+    from .._wire.request import ApiRequest
 
     probe = ApiRequest("GET", url, HeaderList(credential_headers(provider, credential, ctx)))
     hook = provider.hook("prepare")

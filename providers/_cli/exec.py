@@ -65,9 +65,9 @@ def collect(names, ctx):
     A provider named is resolved strictly (its failure is the command's); without names, one that
     fails, or whose variable another provider already set to a different value, is named and skipped.
     """
-    from .._core.chain import resolve
+    from .._auth.chain import resolve
     from .._core.errors import NothingFound
-    from .._core.store import current_auth
+    from .._auth.store import current_auth
 
     named = bool(names)
     providers = find_each(names, ctx) if named else all_providers(ctx)
@@ -137,7 +137,7 @@ def provider_variables(provider, credential, ctx):
 
 def _configured_address(provider, credential, ctx):
     """The provider's base URL when models.json sets one (or defines the provider), else None."""
-    from .._core.endpoint import base_url
+    from .._client.authorize import base_url
 
     config, _path = provider.config(ctx)
     if provider.custom or (config and isinstance(config.get("baseUrl"), str)):
@@ -148,7 +148,7 @@ def _configured_address(provider, credential, ctx):
 def _fast_mode(providers, ctx):
     """ATOMIC_CODEX_FAST_MODE from settings.json, for a command that gets an OpenAI credential;
     None when the environment already carries it (it is passed on as it is) or nothing is set."""
-    from .._core import fast
+    from .._client import fast
 
     if ctx.env(fast.ENV) or not any(p.id in fast.PROVIDERS for p in providers):
         return None

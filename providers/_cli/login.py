@@ -4,9 +4,9 @@ import os
 
 from .. import builtin, builtins, extension_providers, find, key_owner, siblings
 from .._core.errors import BadFile, LoginFailed, UsageError
-from .._core.keys import is_variable_name
-from .._core.store import check_writable, current_auth, get_entry, read_auth, update_auth
-from .prompts import ask, confirm, interactive, read_secret
+from .._auth.keys import is_variable_name
+from .._auth.store import check_writable, current_auth, get_entry, read_auth, update_auth
+from .._core.prompts import ask, confirm, interactive, read_secret
 
 
 def login(args, ctx):
@@ -336,7 +336,7 @@ _STEERING_PREFIXES = ("LD_", "DYLD_", "PYTHON", "GIT_", "SSL_", "HTTP_PROXY", "H
 def _check_settings(provider, settings):
     """Refuse --env settings that are not the provider's to keep: ones that steer programs, another
     provider's key, control characters, or an address part that would re-route the request."""
-    from .._core.endpoint import placeholders, url_safe
+    from .._client.authorize import placeholders, url_safe
     from .._core.text import has_control_chars
 
     own = set(provider.settings) | set(provider.env)

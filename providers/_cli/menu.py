@@ -5,7 +5,7 @@ import os
 
 from .. import all_providers, builtins, extension_providers, find, in_menu_order
 from .._core.errors import AtomicError, UsageError
-from .prompts import ask
+from .._core.prompts import ask
 
 PROMPT = "Sign in to which (number, id or alias)? "
 FALLBACK_SIZE = (80, 24)

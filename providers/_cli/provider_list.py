@@ -10,7 +10,7 @@ HEADERS = ("ID", "NAME", "ALIASES", "ENVIRONMENT", "AUTH", "CREDENTIAL")
 def collect_providers(ctx):
     """[{id, name, aliases, env, auth, custom, source, ...}] for built-in providers, extensions'
     (each with `extension`: where it is; a broken one with `broken` and its problem), then custom ones."""
-    from .._core.chain import resolve
+    from .._auth.chain import resolve
     from .._core.errors import NothingFound
 
     try:

@@ -2,6 +2,8 @@
 when piped unless asked for), and a one-line summary on stderr; or one JSON object with --json."""
 import sys
 
+from .._models.pricing import cost
+
 DIM, RESET = "\x1b[2m", "\x1b[0m"
 
 
@@ -56,10 +58,6 @@ class Printer:
             self.ends_with_newline = text.endswith("\n")
 
 
-# Prices in the catalogue are USD per million tokens; the priority tier costs more (reference §7).
-_PRIORITY_MULTIPLIER = {"gpt-5.5": 2.5}
-
-
 def is_fast(answer, asked, api):
     """Whether the answer came from the priority tier (OpenAI now calls it "fast"). The Codex
     backend may echo "default" for a priority request; the request is trusted there, as the
@@ -68,19 +66,6 @@ def is_fast(answer, asked, api):
     if tier in ("priority", "fast"):
         return True
     return asked and (tier is None or (tier == "default" and api == "openai-codex-responses"))
-
-
-def cost(model, usage, fast=False):
-    """{"input", "output", "cacheRead", "cacheWrite", "total"} in USD from the catalogue price."""
-    price = model.get("cost") if isinstance(model.get("cost"), dict) else {}
-    factor = _PRIORITY_MULTIPLIER.get(model.get("id"), 2.0) if fast else 1.0
-    out = {}
-    for field in ("input", "output", "cacheRead", "cacheWrite"):
-        rate = price.get(field)
-        rate = rate if isinstance(rate, (int, float)) and not isinstance(rate, bool) and rate > 0 else 0
-        out[field] = usage.get(field, 0) * rate * factor / 1e6
-    out["total"] = sum(out.values())
-    return out
 
 
 def summary(provider, model, answer, fast):

@@ -13,10 +13,10 @@ from .._core.text import printable
 def collect_status(ctx):
     """A report: {"agentDir", "agentDirWhy", "authFiles", "providers": [row...], "problems": [...]};
     !commands are not run."""
-    from .._core.chain import resolve, shadowed
+    from .._auth.chain import resolve, shadowed
     from .._core.context import agent_dir_reason
     from .._core.errors import NothingFound
-    from .._core.store import current_auth, layers
+    from .._auth.store import current_auth, layers
 
     auth = current_auth(ctx)  # a corrupt auth.json stops here: it is the command's error
     problems = []
@@ -66,7 +66,7 @@ def collect_status(ctx):
 def _defined_in(pid, ctx):
     """The models files that define a custom provider, the one that wins first; [] for a built-in."""
     from .. import builtin
-    from .._models.files import defining_files
+    from .._config.models_files import defining_files
 
     if builtin(pid) is not None:
         return []
@@ -95,12 +95,12 @@ def _row(provider, found, ctx):
 
 def _problem_row(provider, exc, auth, ctx):
     """The row of a credential that is there but does not work: where it is, and the problem."""
-    from .._core.store import get_entry
+    from .._auth.store import get_entry
 
     row = {"id": provider.id, "name": provider.name, "source": getattr(exc, "source", None),
            "credential": None, "problem": shown(exc.message), "shadowed": []}
     if row["source"] == "auth.json":
-        from .._core.store import find_entry
+        from .._auth.store import find_entry
 
         try:
             holder = find_entry(ctx, provider.id)[0]

@@ -81,7 +81,7 @@ def new_session_id():
 
 def _wire(provider, model):
     """The protocol module of the model's wire API: the provider's own (its wire() hook), else atomic's."""
-    from .._wire import module_for
+    from .._wire.apis import module_for
 
     api = model.get("api") or provider.api
     hook = provider.hook("wire")
@@ -90,7 +90,7 @@ def _wire(provider, model):
 
 
 def _credential(provider, ctx):
-    from .._core.chain import resolve, warn_shadowed
+    from .._auth.chain import resolve, warn_shadowed
 
     if provider.takes_no_key(ctx):
         return None  # a server on this machine that takes no key
@@ -101,8 +101,8 @@ def _credential(provider, ctx):
 
 def _renew(ctx, provider, credential):
     """A credential to try once more after a refusal, or None when there is nothing new to try."""
-    from .._core.chain import resolve
-    from .._core.refresh import can_refresh, refresh_now
+    from .._auth.chain import resolve
+    from .._auth.refresh import can_refresh, refresh_now
 
     if credential is None:
         return None
@@ -126,7 +126,8 @@ def _from_command(provider, credential, ctx):
 
 
 def _request(ctx, provider, model, turn, wire, credential):
-    from .._core.endpoint import HeaderList, base_url, credential_headers, model_headers
+    from .._client.authorize import base_url, credential_headers, model_headers
+    from .._wire.request import HeaderList
 
     headers = HeaderList(credential_headers(provider, credential, ctx, api=model.get("api")))
     for name, value in model_headers(model, provider, ctx):
@@ -168,8 +169,8 @@ def _exchange(ctx, request, credential, wire, answer):
 
 
 def _read(stream, wire, answer):
-    from .._net.sse import events
-    from .._wire import ProviderError
+    from .._wire.sse import events
+    from .._wire.common import ProviderError
 
     framing = getattr(wire, "events", None) or events  # SSE, unless the protocol frames otherwise
     try:
@@ -204,7 +205,7 @@ def _refused(ctx, provider, credential, status, text, host, tries):
             return NetworkError("%s refused the request (HTTP %d: %s); %s takes a key: set apiKey in "
                                 "models.json or run `atomic login %s`" % (host, status, text, provider.id, provider.id))
         ctx.forget_commands()  # the next turn of a chat runs a !command key again
-        from .._core.chain import from_ambient
+        from .._auth.chain import from_ambient
 
         fix = ("check those credentials (`atomic status` shows them)" if credential.step is from_ambient
                else "run `atomic login %s`" % provider.id)

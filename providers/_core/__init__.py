@@ -1,2 +1,3 @@
-"""The core layer: errors, the context a command runs in, files, auth.json, settings, the lock,
-key values, the credential chain and token refresh. It imports nothing outside itself."""
+"""Floor 1, the foundation: errors, the context a command runs in, files and atomic writes, the
+lock, text and masking, prompts, the key form and the version. No domain knowledge; it imports
+nothing outside itself."""

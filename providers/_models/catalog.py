@@ -40,7 +40,7 @@ def load_catalog(ctx, only=None):
     """The catalogue with the extensions' models and custom providers merged in; BadFile listing
     every problem in the files. only: the provider (id or alias) a command is about, so that no
     other extension is imported; an extension that fails is then that command's error."""
-    from .files import read_models_files
+    from .._config.models_files import read_models_files
 
     catalog = builtin_catalog()
     rows = {}
@@ -176,8 +176,8 @@ def usable_catalog(catalog, ctx):
 
     A custom provider without an apiKey (Ollama, LM Studio, vLLM on this machine) needs none.
     """
-    from .._core.chain import resolve
-    from .._core.store import current_auth
+    from .._auth.chain import resolve
+    from .._auth.store import current_auth
 
     current_auth(ctx)  # a corrupt auth.json is this command's error, not one per provider
     providers = {p.id: p for p in all_providers(ctx)}
@@ -201,7 +201,7 @@ def usable_catalog(catalog, ctx):
 def stored_entry(pid, ctx):
     """The provider's stored login, from whichever auth.json layer has it (None: none, or an
     unreadable file, which a listing of models can do without)."""
-    from .._core.store import find_entry
+    from .._auth.store import find_entry
 
     try:
         entry = find_entry(ctx, pid)[1]
@@ -227,7 +227,7 @@ def add_served_models(catalog, provider, ctx):
     hook = provider.hook("served_models")
     if hook is None:
         return False
-    from .._core.chain import resolve
+    from .._auth.chain import resolve
 
     served = hook(resolve(provider, ctx), ctx)
     have = {m["id"] for m in catalog.get(provider.id, ())}
@@ -238,7 +238,7 @@ def add_served_models(catalog, provider, ctx):
 def custom_origins(models, ctx):
     """[(custom provider id, the models files that define it, the winning one first)] for the
     providers of these models, in their order (for `atomic models` to say where each came from)."""
-    from .files import defining_files
+    from .._config.models_files import defining_files
 
     seen = []
     for model in models:
@@ -328,7 +328,7 @@ def public_records(models):
 def _shown_header(name, value):
     import re
 
-    from .._core.keys import is_variable_name
+    from .._auth.keys import is_variable_name
     from .._core.mask import mask_text, mask_value
 
     if value.startswith("!") or "$" in value or is_variable_name(value):

@@ -13,7 +13,7 @@ def choose(ctx, target=None, catalog=None):
         name, _slash, model_id = target.partition("/")
         catalog = load_catalog(ctx, only=name) if catalog is None else catalog  # no other extension imported
         return _pick(ctx, catalog, find(name, ctx), model_id or None)
-    from .._core.settings import read_settings
+    from .._config.settings import read_settings
 
     settings = read_settings(ctx)
     pid, model_id = settings.get("defaultProvider"), settings.get("defaultModel")
@@ -39,7 +39,7 @@ def choose(ctx, target=None, catalog=None):
 
 def _holding(ctx, name):
     """The settings.json whose `name` is in force (the project's, when it sets one)."""
-    from .._core.settings import setting_files
+    from .._config.settings import setting_files
 
     return next((path for path, data in setting_files(ctx) if name in data), "settings.json")
 

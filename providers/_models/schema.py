@@ -6,7 +6,7 @@ provider it was asked for, so a mistake elsewhere in the file never stops a scri
 import os
 import re
 
-from .._core.apis import APIS, CUSTOM_APIS
+from .._wire.apis import APIS, CUSTOM_APIS
 
 # Wire APIs a custom provider may speak (CUSTOM_APIS), and every one a built-in provider may use.
 BUILTIN_APIS = tuple(APIS)
@@ -65,7 +65,7 @@ def _not_a_provider(check, path, pid):
 
 def _check_header_variables(check, path, config, env):
     """Warn about header values that read an environment variable which is not set."""
-    from .._core.keys import variables_read
+    from .._auth.keys import variables_read
 
     places = [(path, config)] + [("%s.models[%d]" % (path, n), m) for n, m in enumerate(config.get("models") or [])
                                  if isinstance(m, dict)]

@@ -17,7 +17,7 @@ after the request was sent is marked `answer_lost` (the server may have acted on
 """
 import os
 
-from .. import __version__
+from .._core.version import __version__
 from .._core.errors import NetworkError
 from .._core.mask import excerpt, is_secret_name, mask_text
 from .._core.text import printable

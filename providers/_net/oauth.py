@@ -312,8 +312,8 @@ def token_fields(doc, host, ctx, want_refresh, margin_ms=0):
 
 def token_safe(value):
     """A token that can travel in a header line, by the rule auth.json's entries are read with
-    (keys.key_problem): what is saved must read back."""
-    from .._core.keys import key_problem
+    (keyform.key_problem): what is saved must read back."""
+    from .._core.keyform import key_problem
 
     return key_problem(value) is None
 
@@ -322,7 +322,7 @@ def keeping(error, refresh):
     """error, carrying a rotated refresh token to be saved before it is raised.
 
     A 2xx token answer we cannot use may still carry a new refresh token, the old one already
-    spent: providers/_core/refresh.py writes `error.keep` into the entry, then raises the error.
+    spent: providers/_auth/refresh.py writes `error.keep` into the entry, then raises the error.
     """
     if refresh:
         error.keep = {"refresh": refresh}

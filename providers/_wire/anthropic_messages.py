@@ -5,7 +5,8 @@ with the credential; the subscription's identity headers and system block are ad
 anthropic provider's prepare() hook. The answer ends with `message_stop`; an `error` event
 (overloaded, say) is the server's error.
 """
-from . import ApiRequest, as_int, error_text, join, json_event, stream_error
+from .common import as_int, error_text, join, json_event, stream_error
+from .request import ApiRequest
 
 DEFAULT_MAX_TOKENS = 4096  # the API requires max_tokens; used when the catalogue gives none
 _STOP = {"end_turn": "stop", "stop_sequence": "stop", "pause_turn": "stop", "max_tokens": "length",

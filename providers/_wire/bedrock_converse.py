@@ -1,5 +1,5 @@
 """Amazon Bedrock ConverseStream (`POST {base}/model/<modelId>/converse-stream`), answered in the AWS
-event-stream framing (providers._net.eventstream), not server-sent events.
+event-stream framing (providers._wire.eventstream), not server-sent events.
 
 Each event message names its event in `:event-type`, and its payload is that event's body:
 contentBlockDelta carries `delta.text` (or `delta.reasoningContent.text`), messageStop the stop
@@ -9,9 +9,10 @@ and how it is signed is the amazon-bedrock provider module's business.
 """
 import json
 
-from . import ApiRequest, ProviderError, as_int, join, stream_error
+from .common import ProviderError, as_int, join, stream_error
+from .request import ApiRequest
 from .._core.mask import excerpt
-from .._net.eventstream import messages as events  # noqa: F401  (the framing talk.py reads)
+from .eventstream import messages as events  # noqa: F401  (the framing talk.py reads)
 
 ACCEPT = "application/vnd.amazon.eventstream"
 _STOP = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length",

@@ -4,7 +4,8 @@ Each event is a whole GenerateContentResponse: candidates[0].content.parts hold 
 with `thought: true` is reasoning), usageMetadata the running token counts, and finishReason
 arrives with the last chunk. An `error` object in an event is the server's error.
 """
-from . import ApiRequest, as_int, error_text, join, json_event, stream_error
+from .common import as_int, error_text, join, json_event, stream_error
+from .request import ApiRequest
 
 _FINISH = {"STOP": "stop", "MAX_TOKENS": "length", "SAFETY": "refused", "RECITATION": "refused",
            "BLOCKLIST": "refused", "PROHIBITED_CONTENT": "refused", "SPII": "refused"}

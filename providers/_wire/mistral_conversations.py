@@ -1,6 +1,7 @@
 """Mistral's own chat API (`POST {base}/v1/chat/completions`): OpenAI's stream shape, with content
 that may be a list of text and thinking chunks (read by openai_completions.read)."""
-from . import ApiRequest, join
+from .common import join
+from .request import ApiRequest
 from .openai_completions import read  # noqa: F401  (the same events)
 
 

@@ -6,7 +6,7 @@ itself with `originator`. In fast mode (a final body whose service_tier is prior
 request says so twice more, as the Codex CLI does: `originator: codex_cli_rs` and
 `x-codex-routing-hint: model=<id>;tier=priority`. The account header comes with the credential.
 """
-from . import ApiRequest
+from .request import ApiRequest
 from .openai_responses import input_items, read  # noqa: F401  (the same events)
 
 DEFAULT_INSTRUCTIONS = "You are a helpful assistant."

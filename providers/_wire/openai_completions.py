@@ -5,7 +5,8 @@ without them the usual quirks are recognised from the provider and the host, as 
 does. Reasoning arrives as `reasoning_content` (DeepSeek, vLLM), `reasoning` (OpenRouter, Groq)
 or `reasoning_text`; Mistral's list-of-chunks content is read here too.
 """
-from . import ApiRequest, as_int, error_text, join, json_event, stream_error
+from .common import as_int, error_text, join, json_event, stream_error
+from .request import ApiRequest
 
 _FINISH = {"stop": "stop", "length": "length", "model_length": "length", "tool_calls": "toolUse",
            "function_call": "toolUse", "content_filter": "refused"}

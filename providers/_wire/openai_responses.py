@@ -4,7 +4,8 @@ The ChatGPT Codex backend speaks the same events (openai_codex_responses builds 
 the answer ends with `response.completed` (or `.incomplete`, or Codex's `response.done`), and
 `response.failed` or an `error` event is the server's error, never a silent end.
 """
-from . import ApiRequest, ProviderError, as_int, error_text, join, json_event, stream_error
+from .common import ProviderError, as_int, error_text, join, json_event, stream_error
+from .request import ApiRequest
 
 MIN_OUTPUT_TOKENS = 16  # the API refuses max_output_tokens below this
 _TERMINAL = ("response.completed", "response.incomplete", "response.done")

@@ -1,6 +1,6 @@
 """Asking people things: a line on a terminal, a hidden secret, a key from stdin or a file."""
-from .._core.errors import LoginFailed, UsageError
-from .._core.text import has_control_chars
+from .errors import LoginFailed, UsageError
+from .text import has_control_chars
 
 MAX_KEY_BYTES = 16384
 
@@ -59,7 +59,7 @@ def check_key(value, where, pipe="atomic login PROVIDER"):
     problem = _extra_text(key)
     if problem:
         raise UsageError("%s %s" % (where, problem))
-    from .._core.keys import key_problem
+    from .keyform import key_problem
 
     problem = key_problem(key)  # what every later read would refuse (a character beyond ASCII)
     if problem:

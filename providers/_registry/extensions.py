@@ -14,7 +14,7 @@ through Guarded, so an exception from its code is reported as the extension's, w
 import os
 import sys
 
-from . import errors
+from .._core import errors
 from .contract import FIX, Guarded, describe, line_in, row_problems, valid_id
 
 GROUP = "atomic.providers"
@@ -193,7 +193,7 @@ def _import_file(ext):
     atomic_extension_NAME. The file is read once, and what was checked is what runs."""
     import stat
 
-    from .files import commands_allowed, commands_allowed_at
+    from .._core.files import commands_allowed, commands_allowed_at
 
     if not commands_allowed_at(ext.folder):
         raise errors.Unsafe("refusing the extensions in %s: the folder %s; atomic runs extension files as "

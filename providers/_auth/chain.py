@@ -5,7 +5,8 @@ answer (after noting why with res.skip). `res` is this one resolution: the modes
 the trail of skipped steps. A step that finds a broken source raises: a corrupt auth.json or a
 failing !command is an error, never a reason to fall through to another account's key.
 """
-from . import errors
+from .._core import errors
+from .._core.keyform import key_problem, plain_key
 
 
 class Credential:
@@ -52,20 +53,12 @@ class Resolution:
         self.trail.append(why)
 
 
-def plain_key(value):
-    """Printable ASCII without spaces: what keys.key_problem accepts, and what almost every key is,
-    checked here without importing keys.py (a fifth of `atomic key`'s own start-up)."""
-    return value.isascii() and value.isprintable() and " " not in value
-
-
 def from_cli_option(provider, ctx, res):
     """the --api-key option (or --api-key-file, or --api-key - for stdin)"""
     if ctx.cli_key is None:
         return res.skip("--api-key: not given")
     value, source = ctx.cli_key
     if not plain_key(value):
-        from .keys import key_problem
-
         raise errors.UsageError("%s: the key %s; give the key alone" % (source, key_problem(value)))
     return Credential(value, source)
 
@@ -119,9 +112,7 @@ def from_environment(provider, ctx, res):
     for name in _set_variables(provider, ctx):
         value = ctx.env(name).strip()
         if not plain_key(value):
-            from .keys import key_problem
-
-            raise errors.UsageError("the environment variable %s: the key %s; export the key alone"
+                raise errors.UsageError("the environment variable %s: the key %s; export the key alone"
                                     % (name, key_problem(value)))
         return Credential(value, "env " + name)
     if provider.no_key:
@@ -135,7 +126,7 @@ def from_environment(provider, ctx, res):
 
 def from_models_json(provider, ctx, res):
     """the apiKey of that provider in models.json (or models.toml)"""
-    from .files import commands_allowed_at, controlled_by_others_at
+    from .._core.files import commands_allowed_at, controlled_by_others_at
     from .keys import resolve_key
 
     config, path = provider.config(ctx)

@@ -3,14 +3,14 @@ providers, suggestions for a mistyped name, and the lists of every provider. pro
 hands these out (its find() and attributes); they live here so that `atomic key openai` does not
 load them.
 """
-from . import Provider, aliased, builtin, builtins, find
+from .. import Provider, aliased, builtin, builtins, find
 
 
 def find_beyond_builtins(name, ctx, hint=None):
     """find() for a name that is not a built-in id: a custom provider of models.json, else an
     alias, else an extension's provider (id, then alias); else the usage error."""
-    from ._core import errors
-    from ._models.files import read_models_files
+    from .._core import errors
+    from .._config.models_files import read_models_files
 
     try:
         configs, _origin = read_models_files(ctx)
@@ -36,7 +36,7 @@ def find_beyond_builtins(name, ctx, hint=None):
 def unknown_provider(name, custom=(), hint=None):
     """The UsageError for a name that is no provider: the candidates a word could mean
     (`cloudflare`), else the closest ids, aliases and display names; then `hint`."""
-    from ._core import errors
+    from .._core import errors
 
     hint = hint or "`atomic providers` lists them all"
     candidates = _candidates(name, builtins() + list(custom))
@@ -48,7 +48,7 @@ def unknown_provider(name, custom=(), hint=None):
 
 def suggest(name, custom=()):
     """' (did you mean 'x'?)' naming the providers whose ids, aliases or names are closest, or ''."""
-    from ._core.text import did_you_mean
+    from .._core.text import did_you_mean
 
     means = {}
     for p in reversed(builtins() + list(custom)):  # an id wins over another provider's name or alias
@@ -112,18 +112,18 @@ def all_providers(ctx, warn=True):
 def custom_providers(ctx):
     """The providers models.json defines (BadFile if it is broken); an entry for a built-in or an
     extension's provider is an override of that one, not a provider of its own."""
-    from ._models.files import read_models_files
+    from .._config.models_files import read_models_files
 
     configs, _origin = read_models_files(ctx)
     taken = {p.id for p in builtins()} | set(extension_ids(ctx))
     return [custom_provider(pid, config) for pid, config in configs.items() if pid not in taken]
 
 
-# Extensions (providers/_core/extensions.py finds and loads them) -------------------------------
+# Extensions (providers/_registry/extensions.py finds and loads them) -------------------------------
 
 def extension_ids(ctx):
     """The ids of every extension there is, from file and entry-point names: nothing is imported."""
-    from ._core.extensions import discover
+    from .extensions import discover
 
     return list(discover(ctx))
 
@@ -132,8 +132,8 @@ def extension(name, ctx, aliases=True):
     """The extension's provider called `name` (its module imported now), or None; the extension's
     error when the one of that id cannot be used. Ids are matched by name first (an extension of
     id foo declares foo and foo-*); aliases=True then imports every extension to match aliases."""
-    from ._core import errors
-    from ._core.extensions import discover
+    from .._core import errors
+    from .extensions import discover
 
     found = discover(ctx)
     for ext_id in sorted(found, key=len, reverse=True):  # foo-bar.py before foo.py for foo-bar
@@ -157,8 +157,8 @@ def extension(name, ctx, aliases=True):
 def extension_providers(ctx, warn=True):
     """The rows of every extension that loads, in discovery order; with warn, a broken one is
     named with its error (once per process)."""
-    from ._core import errors
-    from ._core.extensions import discover
+    from .._core import errors
+    from .extensions import discover
 
     rows = []
     for ext in discover(ctx).values():
@@ -172,8 +172,8 @@ def extension_providers(ctx, warn=True):
 
 def broken_extensions(ctx):
     """[(extension, its error)] for every extension that cannot be used, each tried now."""
-    from ._core import errors
-    from ._core.extensions import discover
+    from .._core import errors
+    from .extensions import discover
 
     broken = []
     for ext in discover(ctx).values():
@@ -185,7 +185,7 @@ def broken_extensions(ctx):
 
 
 def _rows(ext, ctx):
-    from ._core.extensions import rows
+    from .extensions import rows
 
     return rows(ext, ctx, Provider, _built_in_owner)
 
@@ -197,7 +197,7 @@ def _built_in_owner(name):
 
 def custom_provider(pid, config):
     """A provider defined only in models.json: its key travels as its wire API says."""
-    from ._core.apis import DEFAULT_API
+    from .._wire.apis import DEFAULT_API
 
     config = config if isinstance(config, dict) else {}
     api = config.get("api") if isinstance(config.get("api"), str) else DEFAULT_API

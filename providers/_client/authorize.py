@@ -6,9 +6,10 @@ key header of the wire API, or the provider's own key_header), the API's protoco
 then the provider's models.json `headers` (values resolved as keys are: $VAR, !command) and
 `authHeader`. A later line with the same name replaces an earlier one.
 """
-from . import errors
-from .apis import APIS, DEFAULT_API
-from .text import has_control_chars
+from .._core import errors
+from .._wire.apis import APIS, DEFAULT_API
+from .._core.text import has_control_chars
+from .._wire.request import HeaderList
 
 
 def credential_headers(provider, credential, ctx, api=None):
@@ -36,8 +37,8 @@ def credential_headers(provider, credential, ctx, api=None):
 
 def configured_headers(config, path, pid, ctx, where="headers"):
     """The `headers` of a models.json entry with each value resolved (`where`: its field path)."""
-    from .files import commands_allowed_at
-    from .keys import resolve_header_value
+    from .._core.files import commands_allowed_at
+    from .._auth.keys import resolve_header_value
 
     headers = config.get("headers")
     if not isinstance(headers, dict):
@@ -58,8 +59,8 @@ def configured_headers(config, path, pid, ctx, where="headers"):
 def model_headers(model, provider, ctx):
     """The `headers` of a model record (the catalogue's, and models.json's merged in by the
     catalogue), each value resolved as key values are when it is a reference ($VAR, !command)."""
-    from .files import commands_allowed_at
-    from .keys import is_variable_name, resolve_header_value
+    from .._core.files import commands_allowed_at
+    from .._auth.keys import is_variable_name, resolve_header_value
 
     headers = model.get("headers")
     if not isinstance(headers, dict):
@@ -144,35 +145,3 @@ def fill_placeholders(url, provider, ctx, credential=None):
         return found
 
     return re.sub(r"\{([A-Z_][A-Z0-9_]*)\}", value, url)
-
-
-class HeaderList:
-    """Header lines in order, names compared without case, a later set() replacing the value."""
-
-    def __init__(self, lines=()):
-        self._lines = []
-        for name, value in lines:
-            self.set(name, value)
-
-    def _index(self, name):
-        lower = name.lower()
-        return next((n for n, (have, _v) in enumerate(self._lines) if have.lower() == lower), None)
-
-    def set(self, name, value):
-        at = self._index(name)
-        if at is None:
-            self._lines.append((name, value))
-        else:
-            self._lines[at] = (self._lines[at][0], value)
-
-    def setdefault(self, name, value):
-        if self._index(name) is None:
-            self._lines.append((name, value))
-
-    def remove(self, name):
-        at = self._index(name)
-        if at is not None:
-            del self._lines[at]
-
-    def items(self):
-        return list(self._lines)

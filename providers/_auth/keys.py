@@ -1,7 +1,8 @@
 """Key values: `!command`, `$NAME` / `${NAME}`, a bare upper-case variable name, or a literal."""
 import os
 
-from . import errors
+from .._core import errors
+from .._core.keyform import key_problem
 
 # `re` is imported only for values that contain "$": importing it is a large share of the
 # start-up time of `atomic key`.
@@ -51,27 +52,9 @@ def resolve_key(value, ctx, origin, env=None, allow_commands=True):
     return key
 
 
-def key_problem(key):
-    """Why key cannot be sent as a credential ("has whitespace inside it", ...), or None."""
-    from .chain import plain_key
-
-    if plain_key(key):
-        return None  # every sound key, found without importing text.py
-    from .text import has_control_chars
-
-    if has_control_chars(key, c1=True):
-        return "holds a control character (a line break, NUL or escape), which would break the header line"
-    if any(ch.isspace() for ch in key):
-        return "has whitespace inside it"
-    odd = next((ch for ch in key if ord(ch) > 126), None)
-    if odd is not None:
-        return "holds the character U+%04X; keys are plain ASCII, and headers cannot carry it" % ord(odd)
-    return None
-
-
 def resolve_header_value(value, ctx, origin, allow_commands=True):
     """resolve_value for a header value: spaces are fine, a control character is a bad entry."""
-    from .text import has_control_chars
+    from .._core.text import has_control_chars
 
     resolved = resolve_value(value, ctx, origin, allow_commands=allow_commands)
     if has_control_chars(resolved, c1=True):
@@ -205,7 +188,7 @@ def _check_output(status, out, err, origin, shown):
         else:
             reason = "exit status %d" % status
         detail = err.decode("utf-8", "replace").strip().splitlines()
-        from .mask import mask_text  # only failures need it; its patterns cost start-up time
+        from .._core.mask import mask_text  # only failures need it; its patterns cost start-up time
         hint = ": " + mask_text(detail[0], secrets)[:200] if detail else ""
         raise errors.CommandFailed("%s: %s failed (%s)%s" % (origin, shown, reason, hint))
     try:
@@ -218,7 +201,7 @@ def _check_output(status, out, err, origin, shown):
     if len(lines) > 1:
         raise errors.CommandFailed("%s: %s printed %d lines; it must print only the key, on one line"
                             % (origin, shown, len(lines)))
-    from .text import has_control_chars
+    from .._core.text import has_control_chars
 
     if has_control_chars(text):
         raise errors.CommandFailed("%s: %s printed control characters; it must print only the key" % (origin, shown))
@@ -226,6 +209,6 @@ def _check_output(status, out, err, origin, shown):
 
 
 def _shown_command(command):
-    from .mask import mask_text
+    from .._core.mask import mask_text
     short = command if len(command) <= 60 else command[:57] + "..."
     return "the command `%s`" % mask_text(short)

@@ -6,7 +6,7 @@ The contract itself is written in providers/api.py's docstring; this is its enfo
 import os
 import sys
 
-from . import errors
+from .._core import errors
 
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 FIX = "fix it, or move it out of the extensions folder"
@@ -41,7 +41,7 @@ def line_in(exc, path):
 def row_problems(row, module=None):
     """What is wrong with a registry row, as the registry's own rows are held to it: [] when nothing.
     With the module, also that it has what the row promises (login for OAuth, wire for its API)."""
-    from .apis import APIS
+    from .._wire.apis import APIS
 
     problems = []
     if not valid_id(row.id, dots=True):
@@ -132,7 +132,7 @@ def _debug_traceback():
     if os.environ.get("ATOMIC_DEBUG"):
         import traceback
 
-        from .mask import mask_text
+        from .._core.mask import mask_text
         print(mask_text(traceback.format_exc()), file=sys.stderr, end="")
 
 

@@ -6,7 +6,7 @@ not know. A file that does not parse is reported (exit 4) and never overwritten.
 """
 import os
 
-from .files import parse_json_object, read_capped
+from .._core.files import parse_json_object, read_capped
 
 SETTINGS_FILE = "settings.json"
 FIX = "fix it by hand or move it aside; atomic has not changed it"
@@ -56,8 +56,8 @@ def update_settings(ctx, change):
     The file is re-read under its lock, so keys written meanwhile by another program survive.
     Returns what change returned; the next read_settings sees the result.
     """
-    from .lock import FileLock
-    from .writes import ensure_private_dir, write_json_atomic
+    from .._core.lock import FileLock
+    from .._core.writes import ensure_private_dir, write_json_atomic
 
     directory = ensure_private_dir(ctx.agent_dir, ctx, ctx.agent_dir_base)
     with FileLock(directory, SETTINGS_FILE, ctx):

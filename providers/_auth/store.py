@@ -14,8 +14,8 @@ only atomic's file; `atomic logout` removes a provider from every layer.
 import os
 import stat
 
-from . import errors
-from .files import commands_allowed, controlled_by_others, json_type, parse_json_object, read_capped
+from .._core import errors
+from .._core.files import commands_allowed, controlled_by_others, json_type, parse_json_object, read_capped
 
 AUTH_FILE = "auth.json"
 FIX = "fix it by hand, or move it aside and run `atomic login` again; atomic has not changed it"
@@ -131,7 +131,7 @@ def get_entry(auth, provider_id):
     elif kind == "oauth":
         _check_field(entry, "access", where, fix)
         _check_field(entry, "refresh", where, fix)
-        from .keys import key_problem
+        from .._core.keyform import key_problem
 
         problem = entry["access"] and key_problem(entry["access"])
         if problem:
@@ -170,9 +170,9 @@ def update_auth(ctx, change, reserve=False, directory=None):
     """
     import contextlib
 
-    from .lock import FileLock
+    from .._core.lock import FileLock
 
-    from .writes import RESERVE_EXTRA, PendingWrite, ensure_private_dir, write_json_atomic
+    from .._core.writes import RESERVE_EXTRA, PendingWrite, ensure_private_dir, write_json_atomic
 
     if directory is None or directory == ctx.agent_dir:
         directory = ensure_private_dir(ctx.agent_dir, ctx, ctx.agent_dir_base)
@@ -198,7 +198,7 @@ def check_writable(ctx):
     """Fail now if a login's result could not be saved: a broken auth.json, a file or folder that
     is not ours, a folder we cannot write, or a home directory that is missing. Called before
     asking for a key or opening a browser."""
-    from .writes import check_base, write_refused
+    from .._core.writes import check_base, write_refused
 
     _read_own_auth(ctx)
     check_base(ctx.agent_dir_base)

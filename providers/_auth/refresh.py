@@ -8,8 +8,8 @@ Provider modules' refresh(entry, ctx) read ctx.refresh_deadline (seconds, or Non
 helper's default) for their requests, and return the fields to update; a "refresh" that is
 missing or None keeps the stored refresh token.
 """
-from . import errors
-from .errors import AtomicError, BadFile, LoginAgain, NetworkError, NotLoggedIn
+from .._core import errors
+from .._core.errors import AtomicError, BadFile, LoginAgain, NetworkError, NotLoggedIn
 from .store import find_entry, get_entry, update_auth
 
 MARGIN_MS = 5 * 60 * 1000
@@ -125,7 +125,7 @@ def _layer_dir(provider, ctx):
 def ensure_valid_for(provider, entry, seconds, ctx):
     """The entry, refreshed first if it would expire within `seconds` (`atomic key --min-valid`);
     TooShort if even a refresh cannot make it last that long."""
-    from .text import format_duration
+    from .._core.text import format_duration
 
     def left(current):
         return current["expires"] / 1000.0 - ctx.now()
@@ -150,7 +150,7 @@ def ensure_valid_for(provider, entry, seconds, ctx):
 def ensure_lasts(provider, credential, seconds, ctx):
     """TooShort unless a credential of known expiry that atomic does not refresh (a cloud access
     token, just made) lasts `seconds` more (`atomic key --min-valid`)."""
-    from .text import format_duration
+    from .._core.text import format_duration
 
     left = credential.expires_at / 1000.0 - ctx.now()
     if left < seconds:

@@ -6,7 +6,7 @@ file overrides the global one field by field). ATOMIC_CODEX_FAST_MODE=chat=1;wor
 either for one process tree. Eligible: provider openai or openai-codex, or any model whose wire
 API is openai-codex-responses; never Copilot, Azure, OpenRouter or other compatible servers.
 """
-from .errors import BadFile, UsageError
+from .._core.errors import BadFile, UsageError
 
 SCOPES = ("chat", "workflow")
 ENV = "ATOMIC_CODEX_FAST_MODE"
@@ -24,7 +24,7 @@ def eligible(model):
 
 def stored(ctx):
     """{"chat": bool, "workflow": bool} from settings.json (global, then the project's over it)."""
-    from .settings import read_settings
+    from .._config.settings import read_settings
 
     value = read_settings(ctx).get(SETTING)
     if value is None:
@@ -38,7 +38,7 @@ def stored(ctx):
 def first_problem(ctx):
     """(the file, what is wrong with its codexFastMode, with a fix that works there: atomic writes
     only the global file), or None when the setting is sound."""
-    from .settings import global_path, setting_files
+    from .._config.settings import global_path, setting_files
 
     for path, data in setting_files(ctx):
         value = data.get(SETTING)
@@ -70,7 +70,7 @@ def overrides(ctx):
         scope, _eq, value = part.partition("=")
         scope, value = scope.strip().lower(), value.strip().lower()
         if scope not in SCOPES or value not in _TRUE + _FALSE:
-            from .context import setting_name
+            from .._core.context import setting_name
             raise UsageError("%s=%s: expected chat=1;workflow=0 (each scope 1 or 0); fix or unset it"
                              % (setting_name(ctx.environ, ENV), raw.strip()[:80]))
         out[scope] = value in _TRUE
@@ -87,7 +87,7 @@ def state(ctx):
 def for_children(ctx):
     """ATOMIC_CODEX_FAST_MODE's value carrying the stored settings to another program, e.g.
     "chat=1;workflow=0"; None when nothing is stored."""
-    from .settings import read_settings
+    from .._config.settings import read_settings
 
     if read_settings(ctx).get(SETTING) is None:
         return None
@@ -103,7 +103,7 @@ def applies(ctx, model, scope):
 def store(ctx, scope, on):
     """Set codexFastMode.<scope> in the global settings.json (warning once when workflow fast mode
     is turned on); the flags now stored."""
-    from .settings import global_path, update_settings
+    from .._config.settings import global_path, update_settings
 
     problem = first_problem(ctx)
     if problem and problem[0] != global_path(ctx):

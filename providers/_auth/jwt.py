@@ -9,7 +9,7 @@ import base64
 import hashlib
 import json
 
-from . import errors
+from .._core import errors
 
 _SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
 _RSA_ENCRYPTION = bytes.fromhex("2a864886f70d010101")   # OID 1.2.840.113549.1.1.1

@@ -1,0 +1,321 @@
+"""The argparse table: every command's parser (add_NAME), in the order `atomic --help` lists them.
+atomic.py builds it for every command but the plain fast paths; chat parses /login and /logout with it."""
+import os
+import sys
+
+DESCRIPTION = """\
+Sign in to LLM providers and keep the credentials fresh.
+
+  atomic login                 pick a provider from a menu and sign in
+  atomic key openai            print the working credential for a provider
+  atomic status                show every provider you have a credential for
+  atomic ask "a question"      ask a model; the answer streams to stdout
+  atomic                       talk to a model (on a terminal; also `atomic chat`)
+"""
+
+
+def examples(*lines):
+    """The end of a --help: two or three real command lines, each with what it does."""
+    width = max(len(line[0]) for line in lines if isinstance(line, tuple)) + 3
+    return "Examples:\n" + "\n".join("  " + (line[0].ljust(width) + line[1] if isinstance(line, tuple) else line)
+                                      for line in lines)
+
+
+EPILOG = ("Exit codes: 0 ok, 1 bug, 2 usage, 3 no credential, 4 bad auth.json/models.json/settings.json, "
+          "5 log in again, 6 network, 7 refused for safety, 8 !command failed, 9 lock busy, 10 login failed "
+          "or no answer, 11 status --check found a credential that does not work, 12 key --min-valid cannot "
+          "be met, 126 exec cannot run the command, 127 exec found no such command, 130 interrupted, "
+          "141 stdout closed.\n"
+          "Files: $ATOMIC_CODING_AGENT_DIR (or $PI_CODING_AGENT_DIR), else ~/.atomic/agent (auth.json, "
+          "models.json), with pi's ~/.pi/agent read below it and a project's .atomic/models.json above it.\n\n"
+          + examples(("atomic status --check", "does every credential really work?"),
+                     "atomic key openai --header | curl -H @- https://api.openai.com/v1/models",
+                     ("atomic exec anthropic -- ./agent.sh", "the key in its variable, not argv")))
+
+# The commands, in the order `atomic --help` lists them; each has add_NAME (its parser) and
+# cmd_NAME (its body) below. One line each for `atomic --help`; a command's full parser is built
+# only when it runs.
+COMMANDS = ("login", "logout", "key", "status", "models", "providers", "ask", "chat", "fast", "exec", "completion")
+SUMMARY = {
+    "login": "sign in to a provider (subscription or API key)",
+    "logout": "remove a stored credential",
+    "key": "print the working credential for a provider",
+    "status": "list providers with a credential, where it comes from, and problems",
+    "models": "list the models you can use (or every known model with --all)",
+    "providers": "list every provider, its aliases, and the credential found now",
+    "ask": "ask a model one question; the answer streams to stdout",
+    "chat": "talk to a model, turn by turn (what `atomic` alone does on a terminal)",
+    "fast": "show or set Codex fast mode (the priority tier) for chat and workflows",
+    "exec": "run a command with your credentials in the variables its tools read",
+    "completion": "print a shell completion script (bash, zsh, fish)",
+}
+
+
+def add_key(commands):
+    p = commands.add_parser(
+        "key", help=SUMMARY["key"],
+        description="Print the working credential for PROVIDER on stdout, and nothing else.",
+        epilog=_order_epilog() + "\n\n" + _names_epilog() + "\n\n" + examples(
+            ("atomic key openai", "the key alone, for $(…) in a script"),
+            "atomic key openai --header | curl -H @- https://api.openai.com/v1/models",
+            ("atomic key anthropic --min-valid 2h", "a token that lasts the whole job")))
+    p.add_argument("provider", metavar="PROVIDER", help="provider id or alias, e.g. openai, claude, copilot")
+    p.add_argument("--header", action="store_true",
+                   help="print the HTTP header line(s) the provider expects, for `curl -H @-`")
+    p.add_argument("--explain", action="store_true", help="say on stderr which source won and why earlier ones did not")
+    p.add_argument("--json", action="store_true", help="print {provider, source, key} as JSON")
+    p.add_argument("--min-valid", metavar="DURATION", type=_duration,
+                   help="refresh an OAuth token that would expire within DURATION (90s, 30m, 2h); exit 12 "
+                        "if it still would")
+    _add_api_key_options(p)
+
+
+def add_login(commands):
+    p = commands.add_parser(
+        "login", help=SUMMARY["login"],
+        description="Sign in to PROVIDER and save the credential in auth.json. Without PROVIDER, "
+                    "show a numbered menu. API keys are read from a hidden prompt, or from stdin "
+                    "when stdin is not a terminal; never from the command line.",
+        epilog=_names_epilog() + "\n\n" + examples(
+            ("atomic login", "a menu of every provider"),
+            ("atomic login claude --oauth", "Claude Pro/Max in the browser"),
+            ("printf %s \"$KEY\" | atomic login groq", "an API key from stdin")))
+    p.add_argument("provider", metavar="PROVIDER", nargs="?", help="provider id or alias; omit for a menu")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--oauth", action="store_true", help="sign in with the subscription (OAuth), where offered")
+    how.add_argument("--key", action="store_true", help="save an API key, where the provider also offers OAuth")
+    p.add_argument("--device", action="store_true", help="device-code login for headless machines (openai-codex)")
+    p.add_argument("--enterprise-domain", metavar="DOMAIN", help="the domain of a self-hosted server: GitHub Enterprise Server for "
+                        "github-copilot, or one of an extension's (self-managed GitLab for gitlab-duo)")
+    p.add_argument("--env", metavar="NAME=VALUE", action="append", default=[],
+                   help="store a provider setting with the key (e.g. CLOUDFLARE_ACCOUNT_ID); repeatable")
+    p.add_argument("--force", action="store_true",
+                   help="replace a stored login of the other kind, and store a key shaped like another "
+                        "provider's, without asking")
+
+
+def add_logout(commands):
+    p = commands.add_parser(
+        "logout", help=SUMMARY["logout"],
+        description="Remove PROVIDER's entry from auth.json. Environment variables and models.json "
+                    "are not changed, and keep working.",
+        epilog=examples(("atomic logout openai", "remove the stored OpenAI key"),
+                        ("atomic logout --all --yes", "remove every stored credential, no question")))
+    p.add_argument("provider", metavar="PROVIDER", nargs="?", help="provider id or alias")
+    p.add_argument("--all", action="store_true", help="remove every stored credential (asks first)")
+    p.add_argument("--yes", action="store_true", help="do not ask before --all (needed without a terminal)")
+
+
+def add_status(commands):
+    p = commands.add_parser(
+        "status", help=SUMMARY["status"],
+        description="List every provider that has a credential: the source that wins, the "
+                    "credential masked, OAuth expiry, and any problem found. With --check, also "
+                    "make one cheap authenticated request per provider (listing its models), all "
+                    "at once, and mark each credential as working or not (exit 11 if any is not).",
+        epilog=_order_epilog() + "\n\n" + examples(
+            ("atomic status", "what you are signed in to, and from where"),
+            ("atomic status --check", "does every credential really work?"),
+            ("atomic status --check openai anthropic --json", "two providers, for a script")))
+    p.add_argument("providers", metavar="PROVIDER", nargs="*", help="with --check: only these providers")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--check", action="store_true",
+                   help="try each credential with one request to the provider (ATOMIC_CHECK_TIMEOUT, default 10 s)")
+    p.add_argument("--no-refresh", action="store_true", help="use OAuth tokens as stored: refresh nothing, write nothing")
+
+
+def add_models(commands):
+    p = commands.add_parser(
+        "models", help=SUMMARY["models"],
+        description="List models: by default those of providers you have a credential for (nothing "
+                    "is run or refreshed to find out), with --all every known model. A GitHub Copilot "
+                    "login keeps the list of models the account may use, and only those are shown "
+                    "without --all. Custom providers and overrides come from models.json / models.toml.",
+        epilog=examples(("atomic models", "models you can use now"),
+                        ("atomic models --all --search sonnet", "every known model matching sonnet"),
+                        ("atomic models openai/gpt-4o", "one model, every field")))
+    p.add_argument("target", metavar="PROVIDER[/MODEL]", nargs="?",
+                   help="a provider id or alias, or PROVIDER/MODEL for one model")
+    p.add_argument("--all", action="store_true", help="every known model, credential or not")
+    p.add_argument("--json", action="store_true", help="the full model records as a JSON list")
+    p.add_argument("--search", metavar="TEXT", help="only models whose provider/id or name contains TEXT")
+    p.add_argument("--reasoning", action="store_true", help="only models that can reason (think)")
+    p.add_argument("--images", action="store_true", help="only models that accept images")
+
+
+def add_providers(commands):
+    p = commands.add_parser(
+        "providers", help=SUMMARY["providers"],
+        description="List every provider atomic knows (built-in, then custom ones of models.json): "
+                    "its id, name, aliases, environment variables, how it signs in, and where its "
+                    "credential comes from now (no !command is run, no token refreshed).",
+        epilog=_names_epilog() + "\n\n" + examples(
+            ("atomic providers", "every provider, and which you have a credential for"),
+            "atomic providers --json | jq -r '.[] | select(.source) | .id'"))
+    p.add_argument("--json", action="store_true", help="the same as a JSON list")
+
+
+def add_exec(commands):
+    import argparse
+
+    p = commands.add_parser(
+        "exec", help=SUMMARY["exec"],
+        description="Run COMMAND in place of atomic (exec, not a child process), with each "
+                    "PROVIDER's credential, refreshed first, in the environment variables that "
+                    "provider's tools read (OPENAI_API_KEY, ANTHROPIC_API_KEY or "
+                    "ANTHROPIC_OAUTH_TOKEN, COPILOT_GITHUB_TOKEN, ...; OPENAI_BASE_URL / "
+                    "ANTHROPIC_BASE_URL where models.json sets an address). Without PROVIDER, "
+                    "every provider that has a credential. Values never go on a command line; "
+                    "COMMAND's exit status and signals are its own.",
+        epilog=examples(("atomic exec openai -- python3 summarise.py", "the OpenAI SDK finds its key"),
+                        ("atomic exec anthropic github-copilot -- ./agent.sh", "two providers"),
+                        ("atomic exec -- make eval", "every credential you have")))
+    p.add_argument("words", metavar="[PROVIDER…] -- COMMAND [ARG…]", nargs=argparse.REMAINDER,
+                   help="providers, then -- and the command to run")
+
+
+def add_completion(commands):
+    import argparse
+
+    p = commands.add_parser(
+        "completion", help=SUMMARY["completion"],
+        description="Print a completion script for SHELL on stdout: commands, options, provider "
+                    "ids and model ids (read when you press Tab, so new logins and models.json "
+                    "entries show up without reloading).",
+        epilog=examples(("source <(atomic completion bash)", "bash: add this line to ~/.bashrc"),
+                        ("atomic completion zsh > \"${fpath[1]}/_atomic\"", "zsh, with compinit"),
+                        ("atomic completion fish > ~/.config/fish/completions/atomic.fish", "fish")))
+    p.add_argument("shell", metavar="SHELL", nargs="?", choices=("bash", "zsh", "fish"), help="bash, zsh or fish")
+    p.add_argument("--list", choices=("providers", "models"),
+                   help="print provider ids (with aliases) or PROVIDER/MODEL ids, one a line")
+    # What the scripts run when you press Tab: on stdin, the words so far one a line (zsh, fish),
+    # or bash's command line up to the cursor.
+    p.add_argument("--complete", choices=("words", "line"), help=argparse.SUPPRESS)
+
+
+def add_ask(commands):
+    p = commands.add_parser(
+        "ask", help=SUMMARY["ask"],
+        description="Send PROMPT to a model and stream the answer to stdout as it arrives; a one-line "
+                    "summary (model, tokens, cost, time to first token) goes to stderr. The prompt is "
+                    "read from stdin when it is `-`, or absent and stdin is not a terminal.",
+        epilog="Without -m: settings.json's defaultProvider/defaultModel, else the first provider you "
+               "have a credential for (in login-menu order) and its everyday model.\n\n" + examples(
+                   ("atomic ask \"What is a monad?\"", "the default model"),
+                   "git diff | atomic ask -m anthropic/claude-sonnet-4-5 \"Review this change\"",
+                   ("atomic ask --json \"2+2?\" | jq -r .text", "one JSON object")))
+    p.add_argument("prompt", metavar="PROMPT", nargs="*", help="the question (several words are joined); - for stdin")
+    p.add_argument("-m", "--model", metavar="PROVIDER/MODEL", help="the model, e.g. openai/gpt-4o (see `atomic models`)")
+    p.add_argument("--system", metavar="TEXT", help="a system prompt")
+    p.add_argument("--workflow", action="store_true",
+                   help="run as a workflow stage: Codex fast mode follows its workflow setting, not chat's")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object (text, reasoning, usage, cost, stop reason) instead of streaming")
+    p.add_argument("--show-thinking", action="store_true",
+                   help="print the model's reasoning when stdout is not a terminal (it is shown dimmed on one)")
+
+
+def add_chat(commands):
+    p = commands.add_parser(
+        "chat", help=SUMMARY["chat"],
+        description="A conversation on this terminal: type a message, the answer streams back. "
+                    "/help lists the commands (/model, /login, /fast, ...). Ctrl-C stops an answer, "
+                    "Ctrl-D or /quit leaves.",
+        epilog=examples(("atomic chat", "the default model (`atomic` alone does the same on a terminal)"),
+                        ("atomic chat -m openai-codex/gpt-5.2-codex", "start with this model")))
+    p.add_argument("-m", "--model", metavar="PROVIDER/MODEL", help="the model to start with")
+    p.add_argument("--system", metavar="TEXT", help="a system prompt for the whole conversation")
+
+
+def add_fast(commands):
+    p = commands.add_parser(
+        "fast", help=SUMMARY["fast"],
+        description="Codex fast mode sends OpenAI and ChatGPT (Codex) requests on the priority service "
+                    "tier: faster, and priced higher. Chat and workflow stages have separate settings "
+                    "(settings.json codexFastMode.chat / .workflow, default off); "
+                    "ATOMIC_CODEX_FAST_MODE=chat=1;workflow=0 overrides them for one process tree.",
+        epilog=examples(("atomic fast", "show both settings"), ("atomic fast on", "chat on"),
+                        ("atomic fast off --workflow", "workflow stages off")))
+    p.add_argument("state", metavar="on|off", nargs="?", choices=("on", "off"), help="turn it on or off")
+    scope = p.add_mutually_exclusive_group()
+    scope.add_argument("--chat", dest="scope", action="store_const", const="chat", help="the chat setting (the default)")
+    scope.add_argument("--workflow", dest="scope", action="store_const", const="workflow",
+                       help="the setting for workflow stages (atomic ask --workflow)")
+    p.set_defaults(scope=None)
+
+
+def build_parser(argv=None, every_command=False):
+    """The argparse parser; only the command named in argv (if any) gets its full definition,
+    or every command with every_command=True (for completion)."""
+    import argparse
+
+    def formatter(prog):
+        # An explicit width spares argparse importing shutil (and with it zlib, bz2, lzma).
+        return argparse.RawDescriptionHelpFormatter(prog, width=help_width())
+
+    class Parser(argparse.ArgumentParser):
+        def __init__(self, *args, **kwargs):
+            kwargs.setdefault("formatter_class", formatter)  # the subcommands' parsers too
+            super().__init__(*args, **kwargs)
+
+        def error(self, message):
+            from providers._core.errors import UsageError
+            raise UsageError("%s; see `%s --help`" % (message, self.prog))
+
+    parser = Parser(prog="atomic", description=DESCRIPTION, epilog=EPILOG)
+    from providers import __version__
+    parser.add_argument("--version", action="version", version="atomic " + __version__)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    commands.required = True
+    words = [w for w in (sys.argv[1:] if argv is None else argv) if not w.startswith("-")]
+    wanted = words[0] if words else None
+    for name in COMMANDS:
+        if name == wanted or every_command:
+            globals()["add_" + name](commands)
+        else:
+            commands.add_parser(name, help=SUMMARY[name])
+    return parser
+
+
+def help_width():
+    """What argparse would use: $COLUMNS, else the terminal's width, else 80; less 2."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return (columns or 80) - 2
+
+
+def _add_api_key_options(p):
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--api-key", metavar="KEY",
+                       help="use this key (visible to other users in the process list; prefer "
+                            "--api-key - to read it from stdin, or --api-key-file)")
+    group.add_argument("--api-key-file", metavar="PATH", help="read the key from a file")
+
+
+def _names_epilog():
+    import textwrap
+    from providers import alias_summary
+    return textwrap.fill("Aliases, accepted wherever a provider id is: " + alias_summary() + ".", help_width(),
+                         break_on_hyphens=False)
+
+
+def _duration(text):
+    """--min-valid's value in seconds (argparse type)."""
+    import argparse
+    from providers._core.text import parse_duration
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc))
+
+
+def _order_epilog():
+    from providers._auth.chain import describe_order
+    return "Where the credential comes from (first found wins):\n" + describe_order()

@@ -1,0 +1,1 @@
+"""What the user's files say: settings.json and models.json / models.toml."""

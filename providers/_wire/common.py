@@ -1,0 +1,71 @@
+"""What every wire module shares: the in-stream error, reading an event's JSON and an error's text,
+joining a URL, reading a token count."""
+from .._core.errors import NetworkError
+
+
+class ProviderError(NetworkError):
+    """The server reported an error inside a stream it had started (exit 6). retryable: it said
+    it was busy before any of the answer arrived, so asking again repeats nothing."""
+    retryable = False
+
+
+# Words of the errors a busy server sends in a stream (Anthropic's overloaded_error, the streamed
+# form of HTTP 529; rate limits; Bedrock's throttlingException and serviceUnavailableException).
+_BUSY = ("overloaded", "rate_limit", "ratelimit", "throttl", "serviceunavailable", "service_unavailable",
+         "server_error", "resource_exhausted", "too_many_requests")
+
+
+def stream_error(answer, detail):
+    """The ProviderError for an error event whose text is `detail`: worded by whether any of the
+    answer had arrived, and retryable when none had and the server said it was busy."""
+    started = bool(answer.text_parts or answer.reasoning_parts)
+    error = ProviderError("reported an error %s: %s" % ("in the middle of the answer" if started else
+                                                         "before answering", detail))
+    error.retryable = not started and any(word in detail.lower() for word in _BUSY)
+    return error
+
+
+def json_event(event, what):
+    """The JSON object an event carries; ProviderError when it is not JSON (the pipeline puts the
+    host in front of the message; `what` is no longer shown)."""
+    import json
+
+    try:
+        doc = json.loads(event.data)
+    except (ValueError, RecursionError):  # RecursionError: thousands of nested brackets
+        from .._core.mask import excerpt
+        raise ProviderError("sent an event that is not JSON: %s" % excerpt(event.data))  # the host goes first
+    return doc if isinstance(doc, dict) else {}
+
+
+def error_text(doc):
+    """The message of an error object as providers shape it: {"error": {"message", "type" or
+    "code"}}, or those fields at the top (an `error` event of the Responses API)."""
+    from .._core.mask import excerpt
+
+    err = doc.get("error", doc) if isinstance(doc, dict) else doc
+    if not isinstance(err, dict):
+        return excerpt(str(err))
+    kind = next((err[k] for k in ("code", "type", "status")
+                 if isinstance(err.get(k), str) and err[k] and err[k] != "error"), None)
+    message = err.get("message") if isinstance(err.get("message"), str) else None
+    text = ": ".join(part for part in (kind, message) if part)
+    return excerpt(text or json_text(err))
+
+
+def json_text(value):
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
+
+
+def join(base, path):
+    """base URL + path, with exactly one slash between them."""
+    return base.rstrip("/") + "/" + path.lstrip("/")
+
+
+def as_int(value):
+    """A token count from JSON (numbers only; anything else counts as 0)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e15:
+        return 0  # also NaN
+    return int(value)
