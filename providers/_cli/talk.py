@@ -30,7 +30,7 @@ def send(ctx, provider, model, turn, answer, sleep=time.sleep):
     renewed, tries = False, 0
     while True:
         request = _request(ctx, provider, model, turn, wire, credential)
-        answer.started = time.monotonic()
+        answer.sent_at = time.monotonic()
         try:
             status, headers, text, host = _exchange(ctx, request, credential, wire, answer)
         except NetworkError as exc:  # a busy server's error event before any of the answer: as a 529
@@ -180,17 +180,17 @@ def _read(stream, wire, answer):
         named.retryable = exc.retryable
         raise named
     except NetworkError as exc:
-        if answer.finished:  # the protocol's last event had come: a failing close loses nothing
-            return
-        raise _cut(stream.host, answer, exc.message)
+        if not answer.finished:  # when the protocol's last event had come, a failing close loses nothing
+            raise _cut(stream.host, answer, exc.message)
     if not answer.finished:
         raise _cut(stream.host, answer, "the stream ended before its last event")
+    answer.done()
 
 
 def _cut(host, answer, why):
     if why.startswith(host + " "):
         why = why[len(host) + 1:]  # "api.x.com stopped sending…": the host is named once
-    if answer.text_parts or answer.reasoning_parts:
+    if answer.started:
         return StreamCut("the answer from %s was cut off (%s); what arrived was kept; ask again" % (host, why))
     return StreamCut("%s stopped before answering (%s); try again" % (host, why))
 

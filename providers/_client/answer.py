@@ -1,57 +1,49 @@
 """An answer as it arrives, for the front doors that show it or keep it."""
+import time
+
+from .._wire.ir import Sink
 
 
-class Answer:
-    """An answer as it arrives: text and reasoning deltas go to the sinks at once and are kept.
+class Answer(Sink):
+    """The accumulating sink: text and reasoning deltas go to the callbacks at once and are kept,
+    with the blocks (tool calls included) in the order they came.
 
     usage counts tokens: input (not from cache), output, cacheRead, cacheWrite, reasoning.
     stop_reason is one of stop, length, toolUse, refused, error (raw_stop keeps the server's
     word); finished is set by the protocol's last event, so an answer without it was cut off.
+    sent_at: when the request that got this answer was sent (monotonic), for time to first token.
     """
 
     def __init__(self, on_text=None, on_reasoning=None, clock=None):
-        import time
-
+        super().__init__()
         self._on_text, self._on_reasoning = on_text, on_reasoning
         self._clock = clock or time.monotonic
-        self.started = self._clock()
+        self.sent_at = self._clock()
         self.first_token = None
         self.text_parts, self.reasoning_parts = [], []
-        self.usage = {"input": 0, "output": 0, "cacheRead": 0, "cacheWrite": 0, "reasoning": 0}
-        self.stop_reason = self.raw_stop = self.service_tier = self.model = None
-        self.finished = False
-        self._held = {"text": "", "reasoning": ""}
+        self.blocks = []  # every block of the answer, in order, once it has closed
 
-    def text(self, delta):
-        self._add("text", delta, self.text_parts, self._on_text)
+    def added(self, block, delta):
+        if block.kind == "tool_call":
+            return
+        if self.first_token is None:
+            self.first_token = self._clock()
+        if block.kind == "text":
+            self.text_parts.append(delta)
+            if self._on_text:
+                self._on_text(delta)
+        else:
+            self.reasoning_parts.append(delta)
+            if self._on_reasoning:
+                self._on_reasoning(delta)
 
-    def reasoning(self, delta):
-        self._add("reasoning", delta, self.reasoning_parts, self._on_reasoning)
+    def closed(self, block):
+        self.blocks.append(block.block)
 
-    def _add(self, kind, delta, parts, sink):
-        delta = self._whole(kind, delta)
-        if delta:
-            if self.first_token is None:
-                self.first_token = self._clock()
-            parts.append(delta)
-            if sink:
-                sink(delta)
-
-    def _whole(self, kind, delta):
-        """delta with UTF-16 surrogates made whole: a server that escapes JSON as UTF-16 may
-        split a pair across two deltas (the high half is held for the next one), and a lone
-        half, which no output can carry, becomes U+FFFD."""
-        if not delta:
-            return delta
-        delta, self._held[kind] = self._held[kind] + delta, ""
-        if not any("\ud800" <= ch <= "\udfff" for ch in delta):
-            return delta
-        if "\ud800" <= delta[-1] <= "\udbff":
-            delta, self._held[kind] = delta[:-1], delta[-1]
-        return delta.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-
-    def stop(self, reason, raw=None):
-        self.stop_reason, self.raw_stop = reason, raw
+    @property
+    def tool_calls(self):
+        return [b for b in self.blocks if b.kind == "tool_call"] + (
+            [self.block.block] if self.block is not None and self.block.kind == "tool_call" else [])
 
     @property
     def full_text(self):
@@ -63,4 +55,4 @@ class Answer:
 
     @property
     def time_to_first_token(self):
-        return None if self.first_token is None else self.first_token - self.started
+        return None if self.first_token is None else self.first_token - self.sent_at

@@ -18,7 +18,7 @@ _BUSY = ("overloaded", "rate_limit", "ratelimit", "throttl", "serviceunavailable
 def stream_error(answer, detail):
     """The ProviderError for an error event whose text is `detail`: worded by whether any of the
     answer had arrived, and retryable when none had and the server said it was busy."""
-    started = bool(answer.text_parts or answer.reasoning_parts)
+    started = answer.started
     error = ProviderError("reported an error %s: %s" % ("in the middle of the answer" if started else
                                                          "before answering", detail))
     error.retryable = not started and any(word in detail.lower() for word in _BUSY)
