@@ -292,16 +292,21 @@ class Sink:
     def reasoning(self, delta):
         self._add_text(Thinking, delta)
 
-    def reasoning_end(self, signature=None, origin=None, redacted=None):
+    def reasoning_end(self, signature=None, origin=None, redacted=None, native=None):
         """The open thinking block's signature (or a redacted block's data), and its end. With no
-        thinking block open, one is opened empty first (a server that sends only the signature)."""
+        thinking block open, one is opened empty first (a server that sends only the signature).
+        origin may be given without a signature: reasoning the family can take back unsigned.
+        native: the block's same-origin extras ({api: {field: value}}, a Responses item id)."""
         if self.block is None or self.block.kind != "thinking":
             self._open(Thinking())
         self.block.signature, self.block.origin, self.block.redacted = signature, origin, redacted
+        if native:
+            self.block.native = native
         self.block_end()
 
-    def tool_call(self, id, name):
-        self._open(ToolCall(id, name))
+    def tool_call(self, id, name, native=None):
+        """A tool call opens; native: its same-origin extras (a Responses function_call item id)."""
+        self._open(ToolCall(id, name, native=native))
 
     def tool_args(self, fragment):
         if not fragment:
