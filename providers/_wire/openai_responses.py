@@ -106,18 +106,23 @@ def _content(blocks):
 def _assistant(blocks):
     items, text = [], []
     for block in blocks:
-        if block.kind == "text" or (block.kind == "thinking" and thinking_as(block, FAMILY) == "text"):
-            text.append(block.text if block.kind == "text" else block.text + "\n\n")
+        if block.kind == "text":
+            text.append(block.text)
+            continue
+        if block.kind == "thinking":
+            how = thinking_as(block, FAMILY)
+            if how == "text":
+                text.append(block.text + "\n\n")
+            # The family's own reasoning without its encrypted_content cannot be sent back (nothing
+            # is stored on the server to find it by): it is left out, as the Atomic agent does.
+            if how != "own" or not block.signature:
+                continue
+        elif block.kind != "tool_call":
             continue
         if text:
             items.append(_said("".join(text)))
             text = []
-        if block.kind == "tool_call":
-            items.append(_call(block))
-        elif block.kind == "thinking" and block.origin == FAMILY and block.signature:
-            items.append(_reasoning(block))
-        # The family's own reasoning without its encrypted_content cannot be sent back (nothing is
-        # stored on the server to find it by): it is left out, as the Atomic agent does.
+        items.append(_call(block) if block.kind == "tool_call" else _reasoning(block))
     if text:
         items.append(_said("".join(text)))
     return items
