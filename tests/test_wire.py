@@ -395,7 +395,7 @@ def test_mistral_round_trip_with_its_own_tool_call_ids(net):
     assert answer.tool_calls == [ir.ToolCall("D681PevKs", "get_weather", ARGS)] and answer.stop_reason == "toolUse"
     exchange(net, mistral_conversations, MISTRAL, "https://api.mistral.ai", then(request, answer, image=False))
     assert api.body_of(1)["messages"][2:] == [
-        {"role": "assistant", "content": None, "tool_calls": [
+        {"role": "assistant", "tool_calls": [
             {"id": "D681PevKs", "type": "function", "function": {"name": "get_weather", "arguments": ARGS}}]},
         {"role": "tool", "tool_call_id": "D681PevKs", "content": RESULT, "name": "get_weather"}]
 
@@ -486,3 +486,34 @@ def test_every_upstream_module_says_what_it_carries():
 
     for api in APIS.values():
         assert ir.carries(importlib.import_module(api.module)) == frozenset(ir.FEATURES), api.id
+
+
+def test_gemini_signature_on_a_text_part_goes_back_on_that_part(net):
+    api = Model(net, "POST", "generativelanguage.googleapis.com", GEMINI_PATH % "gemini-2.5-flash", answers=[
+        gemini_tool_events([], text="It is sunny in Paris.", signature="c2lnLXRleHQ="), gemini_events("ok")])
+    request = ir.Request(None, [ir.Message("user", [ir.Text("Weather?")])], options=ir.Options(cache="none"))
+    answer = exchange(net, google_generative_ai, GEMINI, "https://generativelanguage.googleapis.com/v1beta", request)
+    assert answer.full_text == "It is sunny in Paris." and answer.stop_reason == "stop"
+    request.turns += [ir.Message("assistant", answer.blocks), ir.Message("user", [ir.Text("Thanks")])]
+    exchange(net, google_generative_ai, GEMINI, "https://generativelanguage.googleapis.com/v1beta", request)
+    parts = api.body_of(1)["contents"][1]["parts"]
+    assert "".join(p["text"] for p in parts) == "It is sunny in Paris."
+    assert [p.get("thoughtSignature") for p in parts] == [None] * (len(parts) - 1) + ["c2lnLXRleHQ="]
+
+
+def test_responses_summary_parts_read_as_paragraphs(net):
+    from llmfakes import sse
+
+    def part(index, text):
+        return ("response.reasoning_summary_text.delta", {"type": "response.reasoning_summary_text.delta",
+                                                          "item_id": "rs_1", "output_index": 0,
+                                                          "summary_index": index, "delta": text})
+    body = sse(("response.created", {"type": "response.created", "response": {"id": "r", "model": "m"}}),
+               part(0, "First."), part(1, "Second."),
+               ("response.output_item.done", {"type": "response.output_item.done", "item": {
+                   "type": "reasoning", "id": "rs_1", "encrypted_content": "enc"}}),
+               ("response.completed", {"type": "response.completed", "response": {"id": "r", "model": "m",
+                                                                                  "status": "completed"}}))
+    Model(net, "POST", "api.openai.com", "/v1/responses", body=body)
+    answer = exchange(net, openai_responses, GPT5, "https://api.openai.com/v1", first(cache="none"))
+    assert answer.full_reasoning == "First.\n\nSecond." and answer.blocks[0].signature == "enc"

@@ -130,8 +130,8 @@ def messages(request, mark=None, empty_signature=False):
 
 
 def _heard(block):
-    if block.kind == "text":
-        return {"type": "text", "text": block.text} if block.text else None
+    if block.kind == "text":  # the API refuses a text block of only white space
+        return {"type": "text", "text": block.text} if block.text.strip() else None
     if block.kind == "image":
         return image(block)
     if block.kind == "tool_result":
@@ -155,7 +155,7 @@ def image(block):
 
 def _said(block, empty_signature):
     if block.kind == "text":
-        return {"type": "text", "text": block.text} if block.text else None
+        return {"type": "text", "text": block.text} if block.text.strip() else None
     if block.kind == "tool_call":
         return {"type": "tool_use", "id": safe_call_id(block.id), "name": block.name,
                 "input": arguments(block, "Anthropic Messages")}

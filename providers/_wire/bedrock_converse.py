@@ -146,7 +146,7 @@ def _heard(block):
     if block.kind == "tool_result":
         content = [{"text": b.text} if b.kind == "text" else _image(b) for b in block.blocks
                    if b.kind == "image" or b.text]
-        return {"toolResult": {"toolUseId": safe_call_id(block.call_id), "content": content or [{"text": ""}],
+        return {"toolResult": {"toolUseId": safe_call_id(block.call_id), "content": content or [{"text": "(no output)"}],
                                "status": "error" if block.is_error else "success"}}
     return None
 

@@ -22,7 +22,7 @@ _FLAGS = {"requiresToolResultName": True}
 
 def build(model, base_url, headers, request):
     messages = completions.messages(request, model, _FLAGS, call_id=call_id, family=FAMILY)
-    body = {"model": model["id"], "messages": [_thinking_chunk(m) for m in messages], "stream": True}
+    body = {"model": model["id"], "messages": [_mistral(m) for m in messages], "stream": True}
     cap = max_tokens(model, request)
     if cap:
         body["max_tokens"] = cap
@@ -58,11 +58,14 @@ def call_id(id):
     return out
 
 
-def _thinking_chunk(message):
-    """Mistral takes the model's own reasoning back as a thinking chunk of the content."""
+def _mistral(message):
+    """Mistral takes the model's own reasoning back as a thinking chunk of the content, and an
+    assistant turn of tool calls alone without a content field."""
     thought = message.pop("reasoning_content", None)
     if thought:
         text = message.get("content")
         message["content"] = [{"type": "thinking", "thinking": [{"type": "text", "text": thought}]}] + (
             [{"type": "text", "text": text}] if text else [])
+    if message.get("content", "") is None:
+        del message["content"]
     return message

@@ -366,7 +366,8 @@ def _text(value):
 def _usage(usage, answer):
     prompt = as_int(usage.get("prompt_tokens"))
     details = usage.get("prompt_tokens_details") if isinstance(usage.get("prompt_tokens_details"), dict) else {}
-    cached = min(prompt, as_int(details.get("cached_tokens")))
+    # DeepSeek counts its cache hits apart, in prompt_cache_hit_tokens.
+    cached = min(prompt, as_int(details.get("cached_tokens")) or as_int(usage.get("prompt_cache_hit_tokens")))
     out_details = (usage.get("completion_tokens_details")
                    if isinstance(usage.get("completion_tokens_details"), dict) else {})
     answer.usage.update(input=prompt - cached, output=as_int(usage.get("completion_tokens")), cacheRead=cached,
