@@ -517,3 +517,12 @@ def test_responses_summary_parts_read_as_paragraphs(net):
     Model(net, "POST", "api.openai.com", "/v1/responses", body=body)
     answer = exchange(net, openai_responses, GPT5, "https://api.openai.com/v1", first(cache="none"))
     assert answer.full_reasoning == "First.\n\nSecond." and answer.blocks[0].signature == "enc"
+
+
+def test_anthropic_compat_flags_turn_cache_marks_off_where_a_server_refuses_them():
+    model = dict(CLAUDE, compat={"supportsCacheControlOnTools": False, "supportsLongCacheRetention": False})
+    body = anthropic_messages.build(model, "https://api.minimax.io/anthropic", _headers(), first(cache="long")).json
+    assert "cache_control" not in body["tools"][0]
+    assert body["system"][0]["cache_control"] == MARK  # no hour where the server keeps none
+    mistral = mistral_conversations.build(MISTRAL, "https://api.mistral.ai", _headers(), first(cache="none"))
+    assert "prompt_cache_key" not in mistral.json and "x-affinity" not in dict(mistral.headers.items())
