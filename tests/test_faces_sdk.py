@@ -279,3 +279,211 @@ def test_model_lists_in_each_sdks_shape(server, oai, claude):
     listed = list(claude.models.list())
     assert [(m.id, m.display_name) for m in listed] == [("anthropic/claude-sonnet-4-6", "Claude Sonnet 4.6"),
                                                         ("openai/gpt-5", "gpt-5")]
+
+
+# -- round trips: what the SDK got back goes back in the next request ------------------------------------------------
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+RESULTS = {"a.txt": "alpha", "b.txt": "beta"}
+
+
+def test_chat_round_trip(server, oai):
+    server.answer = answer_with_tools()
+    messages = [{"role": "system", "content": "Be brief."},
+                {"role": "user", "content": [{"type": "text", "text": "read these"},
+                                             {"type": "image_url", "image_url": {"url": "data:image/png;base64," + PNG}}]}]
+    with oai.chat.completions.stream(model="m", messages=messages, tools=TOOLS_CHAT,
+                                     stream_options={"include_usage": True}) as stream:
+        first = stream.get_final_completion()
+    asked = server.requests[0]
+    assert asked.system == "Be brief." and asked.turns[0].blocks == [ir.Text("read these"), ir.Image("image/png", data=PNG)]
+    assert [(t.name, t.schema) for t in asked.tools] == [("read_file", TOOLS_CHAT[0]["function"]["parameters"])]
+
+    reply = first.choices[0].message
+    messages.append({"role": "assistant", "content": reply.content, "reasoning_content": reply.reasoning_content,
+                     "tool_calls": [{"id": c.id, "type": "function", "function": {"name": c.function.name,
+                                                                                  "arguments": c.function.arguments}}
+                                    for c in reply.tool_calls]})
+    messages += [{"role": "tool", "tool_call_id": c.id, "content": RESULTS[json.loads(c.function.arguments)["path"]]}
+                 for c in reply.tool_calls]
+    server.answer = PLAIN
+    oai.chat.completions.create(model="m", messages=messages, tools=TOOLS_CHAT)
+    assistant, results = server.requests[1].turns[1:]
+    # Chat Completions has no field for the signature: the reasoning text alone comes back
+    assert assistant.blocks == [ir.Thinking("Two files. Read both."), ir.Text("I'll read both."),
+                                ir.ToolCall("call_one", "read_file", '{"path": "a.txt"}'),
+                                ir.ToolCall("call_two", "read_file", '{"path": "b.txt"}')]
+    assert results.blocks == [ir.ToolResult("call_one", [ir.Text("alpha")]), ir.ToolResult("call_two", [ir.Text("beta")])]
+
+
+def test_responses_round_trip(server, oai):
+    server.answer = answer_with_tools(origin="anthropic-messages")
+    items = [{"role": "user", "content": [{"type": "input_text", "text": "read these"},
+                                          {"type": "input_image", "image_url": "data:image/png;base64," + PNG}]}]
+    with oai.responses.stream(model="m", instructions="Be brief.", input=items, tools=TOOLS_RESPONSES, store=False,
+                              include=["reasoning.encrypted_content"]) as stream:
+        first = stream.get_final_response()
+    asked = server.requests[0]
+    assert asked.system == "Be brief." and asked.turns[0].blocks == [ir.Text("read these"), ir.Image("image/png", data=PNG)]
+
+    # as Codex does: the output items, then each call's output
+    items += [item.model_dump(exclude_none=True) for item in first.output]
+    items += [{"type": "function_call_output", "call_id": o.call_id, "output": RESULTS[json.loads(o.arguments)["path"]]}
+              for o in first.output if o.type == "function_call"]
+    server.answer = PLAIN
+    oai.responses.create(model="m", instructions="Be brief.", input=items, tools=TOOLS_RESPONSES, store=False)
+    assistant, results = server.requests[1].turns[1:]
+    thinking, text, one, two = assistant.blocks
+    # Claude's signature came back from a Responses caller to the family that made it
+    assert (thinking.text, thinking.signature, thinking.origin) == ("Two files. Read both.", UPSTREAM_SIGNATURE,
+                                                                    "anthropic-messages")
+    assert text == ir.Text("I'll read both.")
+    assert [(c.id, c.name, c.arguments) for c in (one, two)] == [("call_one", "read_file", '{"path": "a.txt"}'),
+                                                                 ("call_two", "read_file", '{"path": "b.txt"}')]
+    assert results.blocks == [ir.ToolResult("call_one", [ir.Text("alpha")]), ir.ToolResult("call_two", [ir.Text("beta")])]
+
+
+def test_messages_round_trip(server, claude):
+    server.answer = answer_with_tools(origin="openai-responses")
+    messages = [{"role": "user", "content": [
+        {"type": "text", "text": "read these"},
+        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": PNG}}]}]
+    with claude.messages.stream(model="m", max_tokens=1000, system="Be brief.", messages=messages,
+                                tools=TOOLS_MESSAGES) as stream:
+        first = stream.get_final_message()
+    asked = server.requests[0]
+    assert asked.system == "Be brief." and asked.turns[0].blocks == [ir.Text("read these"), ir.Image("image/png", data=PNG)]
+
+    uses = [b for b in first.content if b.type == "tool_use"]
+    messages.append({"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in first.content]})
+    messages.append({"role": "user", "content": [{"type": "tool_result", "tool_use_id": b.id,
+                                                  "content": RESULTS[b.input["path"]]} for b in uses]})
+    server.answer = PLAIN
+    claude.messages.create(model="m", max_tokens=1000, system="Be brief.", messages=messages, tools=TOOLS_MESSAGES)
+    assistant, results = server.requests[1].turns[1:]
+    thinking, text, one, two = assistant.blocks
+    # the Responses upstream's encrypted reasoning came back through a Messages caller
+    assert (thinking.text, thinking.signature, thinking.origin) == ("Two files. Read both.", UPSTREAM_SIGNATURE,
+                                                                    "openai-responses")
+    assert text == ir.Text("I'll read both.")
+    assert [(c.id, c.name, json.loads(c.arguments)) for c in (one, two)] == [
+        (uses[0].id, "read_file", {"path": "a.txt"}), (uses[1].id, "read_file", {"path": "b.txt"})]
+    assert results.blocks == [ir.ToolResult(uses[0].id, [ir.Text("alpha")]), ir.ToolResult(uses[1].id, [ir.Text("beta")])]
+
+
+# -- known translation bugs of other gateways (gateway.md §3.11) ---------------------------------------------------------
+def test_gateway_bug_1_tool_arguments_sent_whole_at_the_end_reach_a_messages_caller(server, claude):
+    # An upstream that sends a call's arguments only with its end (one fragment), and a call with none.
+    server.answer = [("tool_call", "call_9", "read_file"), ("tool_args", '{"path": "c.txt"}'), ("block_end",),
+                     ("tool_call", "call_10", "list_files"), ("block_end",), ("stop", "toolUse")]
+    with claude.messages.stream(model="m", max_tokens=10, messages=[{"role": "user", "content": "go"}]) as stream:
+        final = stream.get_final_message()
+    assert [(b.name, b.input) for b in final.content] == [("read_file", {"path": "c.txt"}), ("list_files", {})]
+    whole = claude.messages.create(model="m", max_tokens=10, messages=[{"role": "user", "content": "go"}])
+    assert [(b.name, b.input) for b in whole.content] == [("read_file", {"path": "c.txt"}), ("list_files", {})]
+
+
+def test_gateway_bug_2_cache_reads_reach_a_messages_caller(server, claude):
+    # From an OpenAI-family upstream the counts come only at the end, after message_start went out.
+    server.answer = [("start", "gpt-5", "resp_1"), ("text", "hi"),
+                     ("usage", {"input": 100, "cacheRead": 900, "output": 5}), ("stop", "stop")]
+    with claude.messages.stream(model="m", max_tokens=10, messages=[{"role": "user", "content": "go"}]) as stream:
+        final = stream.get_final_message()
+    assert (final.usage.input_tokens, final.usage.cache_read_input_tokens, final.usage.output_tokens) == (100, 900, 5)
+    delta = json.loads([raw for raw in server.raw if raw.startswith(b"event: message_delta")][0].split(b"data: ")[1])
+    assert delta["usage"]["cache_read_input_tokens"] == 900
+
+
+def test_gateway_bug_3_each_tool_use_id_is_written_once(server, claude):
+    server.answer = [("text", "Let me look."), ("tool_call", "call_1", "f"), ("tool_args", "{}"),
+                     ("tool_call", "call_2", "f"), ("tool_args", "{}"), ("stop", "toolUse")]
+    final = claude.messages.create(model="m", max_tokens=10, messages=[{"role": "user", "content": "go"}])
+    ids = [b.id for b in final.content if b.type == "tool_use"]
+    assert [b.type for b in final.content] == ["text", "tool_use", "tool_use"] and len(set(ids)) == 2
+
+
+def test_gateway_bug_4_one_choice_for_one_answer(server, oai):
+    # A preamble and an answer (two text blocks, reasoning between) are one choice, not two.
+    server.answer = [("text", "Plan: read. "), ("reasoning", "reading"), ("text", "Answer: 42."), ("stop", "stop")]
+    chunks = list(oai.chat.completions.create(model="m", stream=True, messages=[{"role": "user", "content": "go"}]))
+    assert {c.choices[0].index for c in chunks} == {0}
+    assert "".join(c.choices[0].delta.content or "" for c in chunks) == "Plan: read. Answer: 42."
+    whole = oai.chat.completions.create(model="m", messages=[{"role": "user", "content": "go"}])
+    assert len(whole.choices) == 1 and whole.choices[0].message.content == "Plan: read. Answer: 42."
+
+
+def test_gateway_bug_5_reasoning_and_text_both_reach_a_chat_caller(server, oai):
+    server.answer = [("reasoning", "First "), ("text", "One. "), ("reasoning", "then "), ("text", "Two."), ("stop", "stop")]
+    with oai.chat.completions.stream(model="m", messages=[{"role": "user", "content": "go"}]) as stream:
+        final = stream.get_final_completion().choices[0].message
+    assert (final.content, final.reasoning_content) == ("One. Two.", "First then ")
+    whole = oai.chat.completions.create(model="m", messages=[{"role": "user", "content": "go"}]).choices[0].message
+    assert (whole.content, whole.reasoning_content) == ("One. Two.", "First then ")
+
+
+def test_gateway_bug_6_an_answer_cut_at_its_cap_is_incomplete_not_an_error(server, oai, claude):
+    server.answer = [("text", "cut sh"), ("usage", {"input": 3, "output": 16}), ("stop", "length")]
+    events = list(oai.responses.create(model="m", input="go", stream=True))
+    last = events[-1]
+    assert (last.type, last.response.status, last.response.incomplete_details.reason) == (
+        "response.incomplete", "incomplete", "max_output_tokens")
+    assert last.response.output[0].content[0].text == "cut sh" and last.response.usage.output_tokens == 16
+    whole = oai.responses.create(model="m", input="go")
+    assert (whole.status, whole.incomplete_details.reason, whole.output_text) == ("incomplete", "max_output_tokens", "cut sh")
+    assert claude.messages.create(model="m", max_tokens=16, messages=[{"role": "user", "content": "go"}]).stop_reason == "max_tokens"
+    assert oai.chat.completions.create(model="m", messages=[{"role": "user", "content": "go"}]).choices[0].finish_reason == "length"
+
+
+def test_gateway_bug_9_a_tool_calls_id_is_sent_once_and_its_fragments_stay_in_one_block(server, oai, claude):
+    server.answer = [("tool_call", "call_1", "f"), ("tool_args", '{"a"'), ("tool_args", ": 1"), ("tool_args", "}"),
+                     ("tool_call", "call_2", "g"), ("tool_args", '{"b"'), ("tool_args", ": 2}"), ("stop", "toolUse")]
+    chunks = list(oai.chat.completions.create(model="m", stream=True, messages=[{"role": "user", "content": "go"}]))
+    deltas = [d for c in chunks for d in (c.choices[0].delta.tool_calls or [])]
+    assert [(d.index, d.id, d.type) for d in deltas if d.id] == [(0, "call_1", "function"), (1, "call_2", "function")]
+    assert [(d.index, d.function.name) for d in deltas if d.function.name] == [(0, "f"), (1, "g")]
+    assert len(deltas) == 7
+    with claude.messages.stream(model="m", max_tokens=10, messages=[{"role": "user", "content": "go"}]) as stream:
+        kinds = [event.type for event in stream]
+        final = stream.get_final_message()
+    assert kinds.count("content_block_start") == 2 and [b.input for b in final.content] == [{"a": 1}, {"b": 2}]
+
+
+def test_gateway_bug_10_a_messages_caller_gets_toolu_ids(server, claude):
+    script = [("tool_call", "call_abc", "f"), ("tool_call", "fc_abc", "f"), ("tool_call", "toolu_01Kept", "f"),
+              ("stop", "toolUse")]
+    ids = []
+    for _ in range(2):
+        server.answer = script
+        with claude.messages.stream(model="m", max_tokens=10, messages=[{"role": "user", "content": "go"}]) as stream:
+            ids.append([b.id for b in stream.get_final_message().content])
+    first, again = ids
+    assert first == again  # the same upstream id gives the same id, so a call and its result agree
+    assert all(i.startswith("toolu_") for i in first) and len(set(first)) == 3
+    assert first[2] == "toolu_01Kept" and "call_abc" not in first[0] and "fc_abc" not in first[1]
+
+
+def test_gateway_bug_12_thinking_with_tools_reaches_openai_callers_whole(server, oai):
+    server.answer = answer_with_tools()
+    chat = oai.chat.completions.create(model="m", stream=True, messages=[{"role": "user", "content": "go"}])
+    deltas = [c.choices[0].delta for c in chat]
+    assert "".join(d.content or "" for d in deltas) == "I'll read both."
+    assert sum(1 for d in deltas for call in d.tool_calls or [] if call.id) == 2
+    assert "".join(getattr(d, "reasoning_content", None) or "" for d in deltas) == "Two files. Read both."
+    server.answer = answer_with_tools()
+    with oai.responses.stream(model="m", input="go") as stream:
+        final = stream.get_final_response()
+    assert [o.type for o in final.output] == ["reasoning", "message", "function_call", "function_call"]
+
+
+def test_gateway_bug_13_no_empty_thinking_block_is_written(server, oai, claude):
+    server.answer = [("reasoning_end", None, None), ("text", "x"), ("stop", "stop")]
+    with claude.messages.stream(model="m", max_tokens=10, messages=[{"role": "user", "content": "go"}]) as stream:
+        assert [b.type for b in stream.get_final_message().content] == ["text"]
+    assert [b.type for b in claude.messages.create(model="m", max_tokens=10,
+                                                   messages=[{"role": "user", "content": "go"}]).content] == ["text"]
+    with oai.responses.stream(model="m", input="go") as stream:
+        assert [o.type for o in stream.get_final_response().output] == ["message"]
+    # adaptive thinking with its text omitted: an empty thinking block that keeps its signature
+    server.answer = [("reasoning_end", "sig-only", "anthropic-messages"), ("text", "x"), ("stop", "stop")]
+    with claude.messages.stream(model="m", max_tokens=10, messages=[{"role": "user", "content": "go"}]) as stream:
+        thinking = stream.get_final_message().content[0]
+    assert (thinking.type, thinking.thinking, thinking.signature) == ("thinking", "", "sig-only")

@@ -27,11 +27,13 @@ API = "Messages"
 TRANSLATED = frozenset((
     "model", "max_tokens", "messages", "system", "stream", "temperature", "top_p", "stop_sequences", "tools",
     "tool_choice", "thinking", "output_config", "output_format", "speed"))
-IGNORABLE = frozenset(("metadata", "context_management", "service_tier", "cache_control", "inference_geo"))
+IGNORABLE = frozenset(("metadata", "context_management", "service_tier", "cache_control", "diagnostics",
+                       "user_profile_id", "workspace_id"))
 REFUSED = {
     "top_k": ((), "not every model takes top_k; leave it out"),
     "container": ((), "containers run on Anthropic's servers only; leave container out"),
     "mcp_servers": ((), "atomic does not connect models to MCP servers; leave mcp_servers out"),
+    "inference_geo": ((), "atomic cannot hold another provider to an inference region; leave inference_geo out"),
 }
 BILLING_HEADER = "x-anthropic-billing-header:"
 _STOP = {"stop": "end_turn", "length": "max_tokens", "toolUse": "tool_use", "refused": "refusal"}
