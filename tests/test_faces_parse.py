@@ -244,7 +244,8 @@ def test_responses_state_on_openais_servers_is_refused(fields, field):
                                   "custom", "tool_search"])
 def test_responses_built_in_tools_are_refused(tool):
     error = refused(responses_face, with_fields(responses_face, tools=[{"type": tool}]))
-    assert error.field == "tools[0].type" and repr(tool) in error.message and "leave it out" in error.message
+    assert error.field == "tools[0].type" and repr(tool) in error.message
+    assert ("send function tools" if tool == "custom" else "leave it out of tools") in error.message
 
 
 def test_responses_namespace_names_must_stay_apart():
@@ -358,3 +359,44 @@ def test_the_face_for_each_family():
     assert {family: faces.load(family).FAMILY for family in faces.FAMILIES} == {f: f for f in faces.FAMILIES}
     with pytest.raises(KeyError):
         faces.load("google-generative-ai")
+
+
+def test_responses_item_ids_are_kept_for_a_responses_upstream_and_given_back():
+    body = with_fields(responses_face, input=[
+        {"role": "user", "content": "hi"},
+        {"type": "message", "id": "msg_up", "role": "assistant", "content": [{"type": "output_text", "text": "A"}]},
+        {"type": "message", "id": "msg_empty", "role": "assistant", "content": []},
+        {"type": "function_call", "id": "fc_up", "call_id": "c1", "name": "f", "arguments": "{}"}])
+    text, call = responses_face.parse(body).turns[1].blocks
+    assert (text.native, call.native) == ({"openai-responses": {"id": "msg_up"}}, {"openai-responses": {"id": "fc_up"}})
+    # rendered again, an upstream's item ids are the items' ids
+    out = []
+    renderer = responses_face.Renderer(out.append, stream=False)
+    renderer.text("B")
+    renderer.block.native = {"openai-responses": {"id": "msg_again"}}
+    renderer.tool_call("c2", "f")
+    renderer.stop("toolUse")
+    renderer.done()
+    assert [item["id"] for item in json.loads(b"".join(out))["output"]][0] == "msg_again"
+
+
+@pytest.mark.parametrize("fields, reasoning, schema", [
+    ({"thinking": {"type": "adaptive"}}, "high", None),
+    ({"thinking": {"type": "disabled"}, "output_config": {"effort": "max"}}, "xhigh", None),
+    ({"output_config": {"format": {"type": "json_schema", "schema": {"type": "object"}}}}, None,
+     {"name": "output", "schema": {"type": "object"}, "strict": True}),
+    ({"output_format": {"type": "json_schema", "schema": {"type": "array"}}}, None,
+     {"name": "output", "schema": {"type": "array"}, "strict": True}),
+], ids=str)
+def test_messages_thinking_effort_and_structured_output(fields, reasoning, schema):
+    options = messages_face.parse(with_fields(messages_face, **fields)).options
+    assert (options.reasoning, options.output_schema) == (reasoning, schema)
+
+
+def test_efforts_and_fast_mode_from_each_face():
+    assert chat_face.parse(with_fields(chat_face, reasoning_effort="none")).options.reasoning == "minimal"
+    assert responses_face.parse(with_fields(responses_face, reasoning={"effort": "xhigh"})).options.reasoning == "xhigh"
+    assert responses_face.parse(with_fields(responses_face, service_tier="priority")).fast is True
+    assert messages_face.parse(with_fields(messages_face, speed="fast")).fast is True
+    flex = chat_face.parse(with_fields(chat_face, service_tier="flex"))
+    assert (flex.fast, flex.ignored) == (False, ["service_tier"])

@@ -15,7 +15,8 @@ and may say how its answer is framed when that is not server-sent events:
 
 The package holds the formats only (no I/O, no credentials): request.py (ApiRequest, HeaderList),
 common.py (errors and helpers every module shares), apis.py (the one table of wire APIs), the
-framings (sse.py, eventstream.py) and ir.py (what a request asks). A wire module never imports a
-provider module. What is special to one provider (Copilot's host, a Claude
+framings (sse.py, eventstream.py; sse_write.py writes events), ir.py (what a request asks) and
+faces/ (the APIs callers speak to atomic, parsed into the IR and rendered back from it). A wire
+module never imports a provider module. What is special to one provider (Copilot's host, a Claude
 subscription's system block) reaches the request through that provider's prepare() hook.
 """

@@ -50,7 +50,7 @@ def parse(body):
     turns = []
     for i, message in enumerate(common.items(body, "messages", "messages")):
         _message(message, "messages[%d]" % i, system, turns, ignored)
-    want(body["messages"], "messages", "must hold at least one message")
+    want(body.get("messages"), "messages", "must hold at least one message")
     tools = _tools(body, ignored)
     choice, parallel = _choice(common.obj(body, "tool_choice", "tool_choice"))
     options = ir.Options(
@@ -77,12 +77,15 @@ def _reasoning(body, ignored):
 
 
 def _schema(body):
-    fmt = common.obj(common.obj(body, "output_config", "output_config"), "format", "output_config.format") or \
-        common.obj(body, "output_format", "output_format")
+    """Structured output: output_config.format, or the older output_format."""
+    field = "output_config.format"
+    fmt = common.obj(common.obj(body, "output_config", "output_config"), "format", field)
+    if not fmt:
+        field, fmt = "output_format", common.obj(body, "output_format", "output_format")
     if not fmt:
         return None
-    want(fmt.get("type") == "json_schema", "output_config.format.type", "must be json_schema")
-    return {"name": "output", "schema": common.obj(fmt, "schema", "output_config.format.schema"), "strict": True}
+    want(fmt.get("type") == "json_schema", field + ".type", "must be json_schema")
+    return {"name": "output", "schema": common.obj(fmt, "schema", field + ".schema"), "strict": True}
 
 
 def _system(value, field, ignored):
@@ -240,9 +243,7 @@ class Renderer(common.Renderer):
         if block.kind == "text":
             start = {"type": "text", "text": ""}
         elif block.kind == "tool_call":
-            if not block.id:
-                block.id = common.call_id(block)
-            start = {"type": "tool_use", "id": tool_use_id(block.id), "name": block.name, "input": {}}
+            start = {"type": "tool_use", "id": tool_use_id(common.call_id(block)), "name": block.name, "input": {}}
         elif block.redacted and block.origin == FAMILY:
             start = {"type": "redacted_thinking", "data": block.redacted}
         else:
@@ -265,7 +266,8 @@ class Renderer(common.Renderer):
         if block.kind == "thinking" and not (block.redacted and block.origin == FAMILY):
             signature = _signature(block)
             if signature:
-                self.event("content_block_delta", index=index, delta={"type": "signature_delta", "signature": signature})
+                self.event("content_block_delta", index=index,
+                           delta={"type": "signature_delta", "signature": signature})
         self.event("content_block_stop", index=index)
 
     def epilogue(self):
@@ -314,8 +316,10 @@ def whole(answer, model=None, request=None, reply_id=None):
 
 def usage(counts):
     """The IR's usage as Anthropic counts it (the same meaning: input without the cache)."""
-    return {"input_tokens": common.count(counts, "input"), "cache_creation_input_tokens": common.count(counts, "cacheWrite"),
-            "cache_read_input_tokens": common.count(counts, "cacheRead"), "output_tokens": common.count(counts, "output")}
+    return {"input_tokens": common.count(counts, "input"),
+            "cache_creation_input_tokens": common.count(counts, "cacheWrite"),
+            "cache_read_input_tokens": common.count(counts, "cacheRead"),
+            "output_tokens": common.count(counts, "output")}
 
 
 # -- errors and models -------------------------------------------------------------------------------------------

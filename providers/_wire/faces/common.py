@@ -68,7 +68,7 @@ def number(doc, key, field, whole=False, low=None):
     value = doc.get(key)
     if value is None:
         return None
-    ok = isinstance(value, int) if whole else isinstance(value, (int, float))
+    ok = isinstance(value, int) if whole else isinstance(value, (int, float)) and value - value == 0  # not NaN or inf
     want(ok and not isinstance(value, bool) and (low is None or value >= low), field,
          "must be %s%s" % ("a whole number" if whole else "a number", "" if low is None else " of %s or more" % low))
     return value
@@ -131,6 +131,18 @@ def openai_choice(choice, name_of):
     want(isinstance(choice, dict) and choice.get("type") == "function", "tool_choice",
          "must be auto, none, required or a function")
     return {"name": name_of(choice)}
+
+
+def output_schema(kind, spec, field, spec_field):
+    """The IR's output_schema of an OpenAI format: text (None), json_object, or json_schema with
+    spec holding its name, schema and strict."""
+    if kind in (None, "text"):
+        return None
+    if kind == "json_object":
+        return {"name": "json_object", "schema": {"type": "object"}, "strict": False}
+    want(kind == "json_schema", field + ".type", "must be text, json_object or json_schema")
+    return {"name": spec.get("name") or "output", "schema": obj(spec, "schema", spec_field + ".schema"),
+            "strict": bool(spec.get("strict"))}
 
 
 def effort(value, field):
@@ -202,8 +214,16 @@ def derive(prefix, seed, length=24):
 
 
 def call_id(block):
-    """A tool call's id for an OpenAI caller: the upstream's, or one made when it sent none."""
-    return block.id or derive("call_", None)
+    """A tool call's id: the upstream's, or one made (once: the caller echoes it back) when it sent none."""
+    if not block.id:
+        block.id = derive("call_", None)
+    return block.id
+
+
+def model_id(record):
+    """The id a caller names a model by: provider/model, as `atomic ask -m` takes it."""
+    provider, name = record.get("provider"), record["id"]
+    return "%s/%s" % (provider, name) if provider and not name.startswith(provider + "/") else name
 
 
 # -- usage and stop reasons ---------------------------------------------------------------------------------
@@ -229,7 +249,7 @@ def stop_of(answer):
     return reason
 
 
-# -- errors and model lists in OpenAI's shape (both OpenAI faces) --------------------------------------------
+# -- errors in OpenAI's shape (both OpenAI faces) ---------------------------------------------------------
 _OPENAI_TYPES = {
     "invalid_request": ("invalid_request_error", None), "authentication": ("authentication_error", "invalid_api_key"),
     "billing": ("insufficient_quota", "insufficient_quota"), "permission": ("permission_error", None),
@@ -264,18 +284,12 @@ def json_error(status, doc, retry_after, extra=()):
     return status, headers, json.dumps(doc, ensure_ascii=False).encode("utf-8")
 
 
-
-def model_id(record):
-    """The id a caller names a model by: provider/model, as `atomic ask -m` takes it."""
-    provider, name = record.get("provider"), record["id"]
-    return "%s/%s" % (provider, name) if provider and not name.startswith(provider + "/") else name
-
-
 # -- rendering ------------------------------------------------------------------------------------------------
 class Renderer(ir.Sink):
     """The base of the faces' renderers: writes frames when streaming, keeps the closed blocks
     (for whole()), and holds the prologue until the first content or the end. A face defines
-    prologue(), start(block), delta(block, text), stop(block), epilogue() and body()."""
+    prologue(), start_block(block), delta(block, text), stop_block(block), epilogue(), body() and
+    fail(status, kind, message)."""
     PREFIX = ""
 
     def __init__(self, write, stream=True, model=None, request=None):

@@ -51,13 +51,14 @@ def parse(body):
     system, turns = [], []
     for i, message in enumerate(common.items(body, "messages", "messages")):
         _message(message, "messages[%d]" % i, system, turns, ignored)
-    want(body["messages"], "messages", "must hold at least one message")
+    want(body.get("messages"), "messages", "must hold at least one message")
     stream_options = common.obj(body, "stream_options", "stream_options")
+    include_usage = common.flag(stream_options, "include_usage", "stream_options.include_usage")
     if stream_options.get("include_obfuscation") is not None:
         ignored.append("stream_options.include_obfuscation")
     tools, choice, parallel = _tools(body, ignored)
     return Inbound(model, bool(common.flag(body, "stream", "stream")), ignored,
-                   {"include_usage": bool(common.flag(stream_options, "include_usage", "stream_options.include_usage"))},
+                   {"include_usage": bool(include_usage)},
                    system="\n\n".join(system) or None, turns=turns, tools=tools, tool_choice=choice,
                    options=_options(body, parallel, ignored), fast=body.get("service_tier") == "priority",
                    session_id=common.string(body, "prompt_cache_key", "prompt_cache_key"))
@@ -80,15 +81,8 @@ def _options(body, parallel, ignored):
 
 
 def _schema(fmt):
-    kind = fmt.get("type")
-    if kind in (None, "text"):
-        return None
-    if kind == "json_object":
-        return {"name": "json_object", "schema": {"type": "object"}, "strict": False}
-    want(kind == "json_schema", "response_format.type", "must be text, json_object or json_schema")
     spec = common.obj(fmt, "json_schema", "response_format.json_schema")
-    return {"name": spec.get("name") or "output", "schema": common.obj(spec, "schema", "response_format.json_schema.schema"),
-            "strict": bool(spec.get("strict"))}
+    return common.output_schema(fmt.get("type"), spec, "response_format", "response_format.json_schema")
 
 
 def _message(message, field, system, turns, ignored):

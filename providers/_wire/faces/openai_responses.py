@@ -62,11 +62,12 @@ def parse(body):
     model = common.string(body, "model", "model", required=True)
     system = [common.string(body, "instructions", "instructions")] if body.get("instructions") else []
     tools, names = _tools(body, ignored)
-    turns = _turns(body.get("input"), system, names, ignored)
+    turns = _turns(body.get("input"), system, ignored)
     reasoning = common.obj(body, "reasoning", "reasoning")
     if reasoning.get("summary") is not None or reasoning.get("generate_summary") is not None:
         ignored.append("reasoning.summary")
     include = common.items(body, "include", "include")
+    want(all(isinstance(name, str) for name in include), "include", "must be a list of strings")
     want("message.output_text.logprobs" not in include, "include",
          "token log probabilities cannot be carried to every model; leave message.output_text.logprobs out")
     if set(include) - {"reasoning.encrypted_content"}:
@@ -90,16 +91,9 @@ def parse(body):
 
 
 def _schema(text):
-    if text.get("verbosity") not in (None, "medium"):
-        want(False, "text.verbosity", "not every model takes a verbosity; leave it out")
+    want(text.get("verbosity") in (None, "medium"), "text.verbosity", "not every model takes a verbosity; leave it out")
     fmt = common.obj(text, "format", "text.format")
-    if fmt.get("type") in (None, "text"):
-        return None
-    if fmt["type"] == "json_object":
-        return {"name": "json_object", "schema": {"type": "object"}, "strict": False}
-    want(fmt["type"] == "json_schema", "text.format.type", "must be text, json_object or json_schema")
-    return {"name": fmt.get("name") or "output", "schema": common.obj(fmt, "schema", "text.format.schema"),
-            "strict": bool(fmt.get("strict"))}
+    return common.output_schema(fmt.get("type"), fmt, "text.format", "text.format")
 
 
 def _tools(body, ignored):
@@ -119,6 +113,8 @@ def _tools(body, ignored):
 
 def _tool(tool, where, namespace, about, tools, names, ignored):
     kind = tool.get("type") if isinstance(tool, dict) else None
+    want(kind != "custom", where + ".type", "'custom' tools take free-form text that no other API carries; "
+         "send function tools")
     want(kind == "function", where + ".type", "%r %s" % (kind, _BUILTIN))
     for extra in ("strict", "defer_loading"):
         if tool.get(extra) is not None:
@@ -142,7 +138,7 @@ def _choice(choice):
     return common.openai_choice(choice, name_of)
 
 
-def _turns(value, system, names, ignored):
+def _turns(value, system, ignored):
     if isinstance(value, str):
         return [ir.Message("user", [ir.Text(value)])]
     want(isinstance(value, list) and value, "input", "must be a string or a list of items")
@@ -157,11 +153,10 @@ def _turns(value, system, names, ignored):
                 system.append(common.text_of(item.get("content"), where + ".content", _TEXTS))
                 continue
             want(role in ("user", "assistant"), where + ".role", "must be user, assistant, system or developer")
-            blocks = (_parts(item.get("content"), where + ".content", ignored) if role == "user"
-                      else [ir.Text(common.text_of(item.get("content"), where + ".content", _OUTPUT_TEXTS))])
-            _join(turns, role, blocks)
+            _join(turns, role, _parts(item.get("content"), where + ".content", ignored) if role == "user"
+                  else _said(item, where))
         elif kind in _ASSISTANT_ITEMS:
-            _join(turns, "assistant", _assistant_item(item, kind, where, names))
+            _join(turns, "assistant", _assistant_item(item, kind, where))
         elif kind == "function_call_output":
             call = common.string(item, "call_id", where + ".call_id", required=True)
             _join(turns, "tool", [ir.ToolResult(call, _parts(item.get("output"), where + ".output", ignored))])
@@ -179,19 +174,28 @@ def _join(turns, role, blocks):
         turns.append(ir.Message(role, blocks))
 
 
-def _assistant_item(item, kind, where, names):
+def _said(item, where):
+    """An assistant message item's text (none when empty), keeping its id for a Responses upstream."""
+    text = common.text_of(item.get("content"), where + ".content", _OUTPUT_TEXTS)
+    return [ir.Text(text, native=_native(item))] if text else []
+
+
+def _native(item):
+    return {FAMILY: {"id": item["id"]}} if isinstance(item.get("id"), str) else None
+
+
+def _assistant_item(item, kind, where):
     if kind == "function_call":
         name = common.string(item, "name", where + ".name", required=True)
         namespace = item.get("namespace")
         if isinstance(namespace, str) and namespace:
             name = namespace + SEPARATOR + name
-        native = {FAMILY: {"id": item["id"]}} if isinstance(item.get("id"), str) else None
         return [ir.ToolCall(common.string(item, "call_id", where + ".call_id", required=True), name,
-                            common.string(item, "arguments", where + ".arguments") or "", native=native)]
+                            common.string(item, "arguments", where + ".arguments") or "", native=_native(item))]
     text = "\n\n".join(_summary(item, key, where) for key in ("summary", "content") if item.get(key))
     thinking = common.unseal(common.string(item, "encrypted_content", where + ".encrypted_content"), FAMILY, text)
-    if thinking is not None and isinstance(item.get("id"), str):
-        thinking.native = {FAMILY: {"id": item["id"]}}
+    if thinking is not None:
+        thinking.native = _native(item)
     return [thinking] if thinking is not None else []
 
 
@@ -265,7 +269,7 @@ class Renderer(common.Renderer):
         item_id = self.items[index]["id"]
         kind = {"text": "response.output_text.delta", "thinking": "response.reasoning_summary_text.delta",
                 "tool_call": "response.function_call_arguments.delta"}[block.kind]
-        where = {"content_index": 0} if block.kind == "text" else {"summary_index": 0} if block.kind == "thinking" else {}
+        where = {"text": {"content_index": 0}, "thinking": {"summary_index": 0}}.get(block.kind, {})
         self.event(kind, item_id=item_id, output_index=index, delta=text, **where)
 
     def stop_block(self, block):
@@ -310,6 +314,10 @@ class Renderer(common.Renderer):
 
 
 def _item_id(reply_id, block, n):
+    """An output item's id: the one a Responses upstream gave the block, or one made for it."""
+    native = (block.native or {}).get(FAMILY)
+    if isinstance(native, dict) and isinstance(native.get("id"), str):
+        return native["id"]
     return common.derive({"text": "msg_", "thinking": "rs_", "tool_call": "fc_"}[block.kind], "%s:%d" % (reply_id, n))
 
 
@@ -319,16 +327,15 @@ def _item(block, item_id, echo, status="completed", text=None):
         content = [] if status == "in_progress" else [_text_part(block.text)]
         return {"id": item_id, "type": "message", "status": status, "role": "assistant", "content": content}
     if block.kind == "tool_call":
-        if not block.id:
-            block.id = common.call_id(block)  # the caller echoes it back: the same one everywhere
         namespace, name = echo.get("namespaces", {}).get(block.name, (None, block.name))
-        item = {"id": item_id, "type": "function_call", "status": status, "call_id": block.id, "name": name,
-                "arguments": "" if status == "in_progress" else block.arguments}
+        item = {"id": item_id, "type": "function_call", "status": status, "call_id": common.call_id(block),
+                "name": name, "arguments": "" if status == "in_progress" else block.arguments}
         if namespace:
             item["namespace"] = namespace
         return item
     summary = block.text if text is None else text
-    item = {"id": item_id, "type": "reasoning", "summary": [{"type": "summary_text", "text": summary}] if summary else []}
+    item = {"id": item_id, "type": "reasoning",
+            "summary": [{"type": "summary_text", "text": summary}] if summary else []}
     sealed = common.seal(block, FAMILY) if status == "completed" and echo.get("encrypted", True) else None
     if sealed:
         item["encrypted_content"] = sealed
