@@ -400,3 +400,8 @@ def test_efforts_and_fast_mode_from_each_face():
     assert messages_face.parse(with_fields(messages_face, speed="fast")).fast is True
     flex = chat_face.parse(with_fields(chat_face, service_tier="flex"))
     assert (flex.fast, flex.ignored) == (False, ["service_tier"])
+
+
+def test_a_callers_value_in_an_error_is_cut_short():
+    error = refused(responses_face, with_fields(responses_face, tools=[{"type": "x" * 5000}]))
+    assert len(error.message) < 300 and "..." in error.message

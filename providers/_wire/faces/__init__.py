@@ -27,7 +27,7 @@ Every face module has the same public names:
         Nothing is written before the first content or the end, so an attempt that fails before
         any content can be retried unseen (`renderer.started` says whether one may). content_type
         is the header to send; fail(status, kind, message) writes an error inside a stream that
-        has begun (before that, answer with error() instead).
+        has begun (before its first byte, and for stream: false, answer with error() instead).
     whole(answer, model=None, request=None) -> dict
         The non-streaming answer body for any finished Sink that keeps `blocks` (the Renderer, or
         _client's Answer).

@@ -159,8 +159,8 @@ def _block(block, role, where, ignored):
                              common.string(block, "thinking", where + ".thinking") or "")
     if kind == "redacted_thinking" and role == "assistant":
         return ir.Thinking(redacted=common.string(block, "data", where + ".data", required=True), origin=FAMILY)
-    want(False, where + ".type", "%r blocks are not carried in a %s message (documents, search results and "
-         "server tools are Anthropic's own); send text, images, tool_use and tool_result" % (kind, role))
+    want(False, where + ".type", "%s blocks are not carried in a %s message (documents, search results and "
+         "server tools are Anthropic's own); send text, images, tool_use and tool_result" % (common.shown(kind), role))
 
 
 def _image(block, where):
@@ -193,8 +193,8 @@ def _tools(body, ignored):
     for i, tool in enumerate(common.items(body, "tools", "tools")):
         where = "tools[%d]" % i
         want(isinstance(tool, dict), where, "must be an object")
-        want(tool.get("type") in (None, "custom"), where + ".type", "%r is a tool that runs on Anthropic's "
-             "servers, which atomic cannot run for this model; leave it out of tools" % tool.get("type"))
+        want(tool.get("type") in (None, "custom"), where + ".type", "%s is a tool that runs on Anthropic's "
+             "servers, which atomic cannot run for this model; leave it out of tools" % common.shown(tool.get("type")))
         _cache(tool, ignored)
         for extra in ("defer_loading", "strict", "eager_input_streaming", "input_examples"):
             if tool.get(extra) is not None:

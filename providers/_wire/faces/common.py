@@ -50,6 +50,12 @@ def sort_fields(body, translated, ignorable, refused, api):
     return ignored
 
 
+def shown(value, limit=60):
+    """A caller's value quoted in an error sentence, cut short (the sentence may reach a log)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def items(doc, key, field):
     """doc[key] as a list (missing: empty)."""
     value = doc.get(key)

@@ -115,13 +115,14 @@ def _tool(tool, where, namespace, about, tools, names, ignored):
     kind = tool.get("type") if isinstance(tool, dict) else None
     want(kind != "custom", where + ".type", "'custom' tools take free-form text that no other API carries; "
          "send function tools")
-    want(kind == "function", where + ".type", "%r %s" % (kind, _BUILTIN))
+    want(kind == "function", where + ".type", "%s %s" % (common.shown(kind), _BUILTIN))
     for extra in ("strict", "defer_loading"):
         if tool.get(extra) is not None:
             ignored.append("tools[].%s" % extra)
     name = common.string(tool, "name", where + ".name", required=True)
     flat = namespace + SEPARATOR + name if namespace else name
-    want(flat not in names, where + ".name", "%r is the name of another tool too; give each tool its own" % flat)
+    want(flat not in names, where + ".name",
+         "%s is the name of another tool too; give each tool its own" % common.shown(flat))
     names[flat] = (namespace, name)
     description = common.string(tool, "description", where + ".description") or ""
     if namespace and about:
@@ -161,8 +162,8 @@ def _turns(value, system, ignored):
             call = common.string(item, "call_id", where + ".call_id", required=True)
             _join(turns, "tool", [ir.ToolResult(call, _parts(item.get("output"), where + ".output", ignored))])
         else:
-            want(False, where + ".type", "%r items are not carried (item_reference needs stored responses; "
-                 "built-in tools run on OpenAI's servers); send messages, function calls and their outputs" % kind)
+            want(False, where + ".type", "%s items are not carried (item_reference needs stored responses; built-in "
+                 "tools run on OpenAI's servers); send messages, function calls and their outputs" % common.shown(kind))
     return turns
 
 
