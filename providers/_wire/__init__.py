@@ -40,8 +40,9 @@ Two generations of the contract, both served:
 
 The package holds the formats only (no I/O, no credentials): request.py (ApiRequest, HeaderList),
 common.py (errors and helpers every module shares), apis.py (the one table of wire APIs), the
-framings (sse.py, eventstream.py), ir.py (what a request asks and what an answer says) and
-convert.py. A wire module never imports a provider module. What is special to one provider
-(Copilot's host, a Claude subscription's system block, Bedrock's cache points) reaches the
-request through that provider's prepare() hook.
+framings (sse.py, eventstream.py; sse_write.py writes events), ir.py (what a request asks and
+what an answer says), convert.py, and faces/ (the APIs callers speak to atomic, parsed into the IR
+and rendered back from it). A wire module never imports a provider module. What is special to
+one provider (Copilot's host, a Claude subscription's system block, Bedrock's cache points)
+reaches the request through that provider's prepare() hook.
 """
