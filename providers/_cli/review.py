@@ -15,10 +15,12 @@ SETTING_NOTES = {
 }
 
 
-def review(project):
+def review(project, ctx):
     """[(relative path, [what it changes, ...])] for each of the project's files."""
-    extensions = {rel.rsplit("/", 1)[1][:-3].replace("_", "-") for rel in project.files
-                  if project.kinds[rel] == "extensions"}
+    from .._registry.extensions import own_ids
+
+    extensions = set(own_ids(ctx)) | {rel.rsplit("/", 1)[1][:-3].replace("_", "-") for rel in project.files
+                                      if project.kinds[rel] == "extensions"}
     return [(rel, file_changes(rel, project.files[rel], project.kinds[rel], extensions)) for rel in in_order(project)]
 
 
@@ -43,8 +45,8 @@ def file_changes(rel, raw, kind, extensions=()):
 
 
 def provider_changes(pid, config, extensions=()):
-    """What a models file's entry does to the provider `pid` (extensions: the ids of the folder's
-    own extensions, whose entries change them rather than add a provider)."""
+    """What a models file's entry does to the provider `pid` (extensions: the ids of the user's and
+    the folder's extensions, whose entries change them rather than add a provider)."""
     if not isinstance(config, dict):
         return ["providers.%s is not an object (atomic reports it when it reads the file)" % pid]
     row = builtin(pid)
@@ -66,7 +68,9 @@ def provider_changes(pid, config, extensions=()):
         lines.append("sends the header %s to %s%s" % (name, pid, " (a credential)" if _carries(name, value) else ""))
     key = config.get("apiKey")
     if isinstance(key, str) and not _is_reference(key):  # a reference is named below, with what it runs or reads
-        lines.append("gives %s the key %s, written in the file" % (pid, _masked(key)))
+        from .._core.mask import mask_value
+
+        lines.append("gives %s the key %s, written in the file" % (pid, mask_value(key)))
     if config.get("authHeader") is True:
         lines.append("sends the %s key as Authorization: Bearer" % pid)
     lines += _references(config, "providers." + pid)
@@ -100,12 +104,6 @@ def _is_reference(value):
     from .._auth.keys import is_reference, variables_read
 
     return is_reference(value) or bool(variables_read(value))
-
-
-def _masked(value):
-    from .._core.mask import mask_value
-
-    return mask_value(value)
 
 
 def _setting(name, value):

@@ -63,7 +63,7 @@ def _folder(given, ctx):
 def _show(root, state, project, ctx, as_json):
     from .review import review
 
-    found = review(project)
+    found = review(project, ctx)
     if as_json:
         digests = record.digests(project.files)
         print_json({"folder": root, "state": state,

@@ -85,7 +85,7 @@ def start_folder(ctx):
 def found(ctx):
     """The start folder's project, looked at once per command (ctx.project)."""
     if ctx.project is None:
-        root = ctx.cwd
+        root = start_folder(ctx)
         project = scan(root, ctx) if root else Project(None)
         if project.files:
             project.state = _state(ctx, project)

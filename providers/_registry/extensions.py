@@ -70,6 +70,12 @@ def _discover(ctx):
     return found
 
 
+def own_ids(ctx):
+    """The ids of the user's own extensions (the agent directory's files, installed entry points),
+    whatever the start folder holds: nothing imported, the trust gate not asked."""
+    return [ext.id for ext in _files(os.path.join(ctx.agent_dir, FOLDER), ctx) + _entry_points(ctx)]
+
+
 def _add(found, ext):
     first = found.get(ext.id)
     if first is None:
