@@ -33,25 +33,22 @@ with open(sys.argv[1], "w") as f:
 KEY = "sk-import-guard-00000000001"
 
 
-def _auth_variant(home):
+def _auth_variant(home, auth='{"openai": {"type": "api_key", "key": "%s"}}' % KEY, settings=None):
     agent = os.path.join(home, "agent")
     os.mkdir(agent, 0o700)
-    with open(os.path.join(agent, "auth.json"), "w") as f:
-        f.write('{"openai": {"type": "api_key", "key": "%s"}}' % KEY)
-    os.chmod(os.path.join(agent, "auth.json"), 0o600)
+    for name, text in (("auth.json", auth), ("settings.json", settings)):
+        if text is not None:
+            with open(os.path.join(agent, name), "w") as f:
+                f.write(text)
+            os.chmod(os.path.join(agent, name), 0o600)
     return clean_env(home, agent)
 
 
 def _profile_variant(home):
     # Named logins and a folder rule: choosing one still needs nothing heavy.
-    agent = os.path.join(home, "agent")
-    os.mkdir(agent, 0o700)
-    with open(os.path.join(agent, "auth.json"), "w") as f:
-        f.write('{"openai": {"type": "api_key", "key": "sk-other"}, "openai:work": {"type": "api_key", "key": "%s"}}' % KEY)
-    os.chmod(os.path.join(agent, "auth.json"), 0o600)
-    with open(os.path.join(agent, "settings.json"), "w") as f:
-        f.write('{"profiles": [{"folder": "/", "use": "work"}]}')
-    return clean_env(home, agent)
+    return _auth_variant(home, '{"openai": {"type": "api_key", "key": "sk-other"}, '
+                               '"openai:work": {"type": "api_key", "key": "%s"}}' % KEY,
+                         '{"profiles": [{"folder": "/", "use": "work"}]}')
 
 
 def _pi_variant(home):

@@ -83,6 +83,17 @@ print(token)
 '''
 
 
+def install(root, name, script):
+    """A folder for PATH holding the stand-in program `name` (none when script is None)."""
+    folder = os.path.join(root, name + "-bin")
+    os.makedirs(folder)
+    if script is not None:
+        with open(os.path.join(folder, name), "w") as f:
+            f.write(script)
+        os.chmod(os.path.join(folder, name), 0o755)
+    return folder
+
+
 def codex_tokens(exp, n=0, email="dev@example.com", account="ws-codex-0042"):
     access = make_jwt({"exp": exp, AUTH_CLAIM: {"chatgpt_account_id": account, "chatgpt_plan_type": "plus"}, "n": n})
     id_token = make_jwt({"email": email, "exp": exp, AUTH_CLAIM: {"chatgpt_account_id": account,
@@ -99,13 +110,7 @@ class Codex:
         os.makedirs(self.home, mode=0o700)
         self.path = os.path.join(self.home, "auth.json")
         self.log = os.path.join(root, "codex.log")
-        self.bin = os.path.join(root, "codex-bin")
-        os.makedirs(self.bin)
-        if installed:
-            program = os.path.join(self.bin, "codex")
-            with open(program, "w") as f:
-                f.write(FAKE_CODEX % {"python": PYTHON, "claim": AUTH_CLAIM})
-            os.chmod(program, 0o755)
+        self.bin = install(root, "codex", FAKE_CODEX % {"python": PYTHON, "claim": AUTH_CLAIM} if installed else None)
 
     def write(self, tokens):
         doc = {"auth_mode": "chatgpt", "OPENAI_API_KEY": None, "tokens": tokens,
@@ -293,12 +298,7 @@ class Gh:
         os.makedirs(self.config, mode=0o700)
         self.path = os.path.join(self.config, "hosts.yml")
         self.log = os.path.join(root, "gh.log")
-        self.bin = os.path.join(root, "gh-bin")
-        os.makedirs(self.bin)
-        program = os.path.join(self.bin, "gh")
-        with open(program, "w") as f:
-            f.write(FAKE_GH % {"python": PYTHON})
-        os.chmod(program, 0o755)
+        self.bin = install(root, "gh", FAKE_GH % {"python": PYTHON})
         self.write(token)
 
     def write(self, token):
