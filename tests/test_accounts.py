@@ -211,6 +211,14 @@ def test_two_workspaces_of_one_email_stay_apart(atomic_env, openai, login_env, s
     data = atomic_env.read_auth()
     assert (data["openai-codex"]["accountId"], data["openai-codex:personal"]["accountId"]) == ("ws-team-1111",
                                                                                              "ws-personal-2222")
+    # Signing in to the default login again with the other workspace says whose login it replaces.
+    openai.account_id = "ws-other-3333"
+    said = codex_device_login(openai, start_login, login_env)
+    assert "replacing a subscription (OAuth) login stored before (sam@example.com (account ws-team-1111, plan team))" \
+        in said
+    openai.account_id, openai.plan = "ws-team-1111", "team"
+    codex_device_login(openai, start_login, login_env)
+    data = atomic_env.read_auth()
     assert agent_rule(data) == []
     r = run_atomic(["status", "--json"], env=login_env)
     rows = [(row.get("profile"), row["identity"]["email"], row["identity"]["account"], row["identity"]["plan"])

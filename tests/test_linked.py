@@ -371,3 +371,11 @@ def test_claude_code_s_login_is_not_linked_and_the_reason_is_given(atomic_env):
     line = assert_fails(r, 2, "CLAUDE_CODE_OAUTH_TOKEN", "claude setup-token", "atomic serve")
     assert "logs every Claude Code session out" in line
     assert_fails(atomic_env.run("login", "groq", "--from", "codex"), 2, "--from is only for")
+
+
+def test_a_link_others_could_have_written_is_not_followed(atomic_env, codex, net, openai):
+    codex.write(codex_tokens(int(time.time()) + 3600))
+    env, _r = linked_env(atomic_env, codex, net)
+    os.chmod(os.path.join(atomic_env.agent_dir, "linked-logins.json"), 0o666)
+    r = run_atomic(["key", "openai-codex"], env=env)
+    assert r.returncode == 7 and r.stdout == "" and "can be changed by other users" in r.stderr, r.stderr

@@ -21,10 +21,10 @@ MARGIN_MS = 5 * 60 * 1000  # as the tools themselves: a token this close to its 
 
 
 class LinkedFile:
-    """linked-logins.json as read: its path and {entry id: reference}."""
+    """linked-logins.json as read: its path, {entry id: reference}, and its owner and mode."""
 
-    def __init__(self, path, data):
-        self.path, self.data = path, data
+    def __init__(self, path, data, uid=None, mode=None):
+        self.path, self.data, self.uid, self.mode = path, data, uid, mode
 
 
 def linked_path(ctx):
@@ -36,9 +36,14 @@ def read_linked(ctx):
     if ctx.linked is None:
         from .._core.files import parse_json_object, read_capped
 
+        import stat
+
         path = linked_path(ctx)
-        raw, _st = read_capped(path, ctx, FIX)
-        ctx.linked = LinkedFile(path, {} if raw is None else parse_json_object(raw, path, FIX))
+        raw, st = read_capped(path, ctx, FIX)
+        if raw is None:
+            ctx.linked = LinkedFile(path, {})
+        else:
+            ctx.linked = LinkedFile(path, parse_json_object(raw, path, FIX), st.st_uid, stat.S_IMODE(st.st_mode))
     return ctx.linked
 
 
@@ -48,6 +53,12 @@ def get_link(ctx, entry_id):
     record = linked.data.get(entry_id)
     if record is None:
         return None
+    from .._core.files import controlled_by_others
+
+    others = controlled_by_others(linked.path, linked.uid, linked.mode)
+    if others:  # another user could point atomic at a login of theirs, and read what it is sent
+        raise errors.Unsafe("%s: not using the link %s, because %s; run `chmod 700` on the folder and `chmod 600` "
+                            "on the file (and make them yours)" % (linked.path, entry_id, others))
     if not (isinstance(record, dict) and isinstance(record.get("from"), str) and record["from"]):
         raise errors.BadFile("%s: %s: expected {\"from\": \"codex\", ...}; run `atomic logout` for it and link it "
                              "again" % (linked.path, entry_id))

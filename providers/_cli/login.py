@@ -272,7 +272,8 @@ def _replaced(old):
         return ""
     if old.get("type") == "api_key" and isinstance(old.get("key"), str):
         return ", replacing the API key stored before (%s)" % _shown_key(old["key"])
-    return ", replacing %s stored before" % (_kind(old) or "the entry")
+    who = describe_identity(old.get("identity"))  # another workspace of the same e-mail, say
+    return ", replacing %s stored before%s" % (_kind(old) or "the entry", " (%s)" % who if who else "")
 
 
 def _shown_key(key):
