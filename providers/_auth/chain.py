@@ -23,13 +23,13 @@ class Credential:
     None) and, for another tool's login (`--from`), `linked` (the reference).
     """
     __slots__ = ("value", "source", "entry", "trail", "step", "expires", "signer", "fetch", "note",
-                 "settings", "details", "entry_id", "profile", "linked", "chosen_by")
+                 "settings", "details", "entry_id", "profile", "linked")
 
     def __init__(self, value, source, entry=None, expires=None, signer=None, fetch=None, note=None, details=None):
         self.value, self.source, self.entry, self.trail, self.step = value, source, entry, [], None
         self.expires, self.signer, self.fetch, self.note = expires, signer, fetch, note
         self.settings, self.details = {}, dict(details or {})
-        self.entry_id = self.profile = self.linked = self.chosen_by = None
+        self.entry_id = self.profile = self.linked = None
 
     @property
     def is_oauth(self):
@@ -164,7 +164,7 @@ def _from_linked(provider, ctx, res, entry_id):
 def _stored(found, entry_id, res):
     found.entry_id = entry_id
     if res.named:
-        found.profile, found.chosen_by = res.choice.name, res.choice.why
+        found.profile = res.choice.name
     return found
 
 
