@@ -112,6 +112,17 @@ class FakeClaude(_AuthServer):
         super().__init__(net)
         self.email, self.org = email, org
         net.hosts.route("POST", "platform.claude.com", "/v1/oauth/token")(self.token)
+        net.hosts.route("GET", "api.anthropic.com", "/api/oauth/profile")(self.profile)
+
+    def profile(self, req):
+        """The OAuth profile of an issued token (beta oauth-2025-04-20): its account and organization."""
+        issued = {doc["access_token"] for doc in self.issued}
+        token = req.headers.get("Authorization", "")[len("Bearer "):]
+        if req.headers.get("anthropic-beta") != "oauth-2025-04-20" or token not in issued:
+            return reply(401, {"type": "error", "error": {"type": "authentication_error", "message": "invalid"}})
+        return reply(200, {"account": {"uuid": "acct-uuid-" + self.email, "email": self.email, "has_claude_max": True},
+                           "organization": {"uuid": self.org, "organization_type": "claude_max",
+                                            "rate_limit_tier": "default_claude_max_5x"}})
 
     def extra_fields(self):
         # The account and organization platform.claude.com names in every token answer.
