@@ -295,6 +295,9 @@ def test_a_claude_code_token_from_the_environment_or_stdin_is_never_refreshed(at
     assert atomic_env.read_auth() == {"anthropic": {"type": "api_key", "key": token}}
     shown = atomic_env.run("status").stdout
     assert re.search(r"^anthropic .*non-rotating, never refreshed", shown, re.M), shown
+    # `atomic exec anthropic -- claude …` hands it to Claude Code where Claude Code reads it.
+    r = atomic_env.run("exec", "anthropic", "--", "sh", "-c", 'printf "%s %s" "$CLAUDE_CODE_OAUTH_TOKEN" "$ANTHROPIC_OAUTH_TOKEN"')
+    assert r.stdout == "%s %s" % (token, token), r.stderr
     assert_fails(atomic_env.run("login", "anthropic", "--with-token", input="sk-ant-api03-a-key"), 2, "claude setup-token")
 
 

@@ -379,3 +379,14 @@ def test_a_link_others_could_have_written_is_not_followed(atomic_env, codex, net
     os.chmod(os.path.join(atomic_env.agent_dir, "linked-logins.json"), 0o666)
     r = run_atomic(["key", "openai-codex"], env=env)
     assert r.returncode == 7 and r.stdout == "" and "can be changed by other users" in r.stderr, r.stderr
+
+
+def test_min_valid_has_codex_refresh_and_says_when_even_that_is_too_short(atomic_env, codex, net, openai):
+    codex.write(codex_tokens(int(time.time()) + 1800))
+    env, _r = linked_env(atomic_env, codex, net)
+    r = run_atomic(["key", "openai-codex", "--min-valid", "50m"], env=env)
+    assert (r.returncode, r.stdout) == (0, codex.access() + "\n"), r.stderr   # Codex's fresh token lasts an hour
+    assert len(codex.refreshes()) == 1
+    assert_fails(run_atomic(["key", "openai-codex", "--min-valid", "2h"], env=env), 12, "from codex",
+                 "codex's fresh token lasts only that long")
+    assert openai.token_requests() == []
