@@ -93,17 +93,20 @@ class Provider:
 _BEARER = ("Authorization", "Bearer {key}")
 
 _BUILTIN = (
-    Provider("anthropic", "Anthropic", ("ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY"), "https://api.anthropic.com",
-             "anthropic-messages", auth="key oauth", module="providers.anthropic",
+    # CLAUDE_CODE_OAUTH_TOKEN: the one-year token of `claude setup-token` (sharing-logins.md §2.6).
+    Provider("anthropic", "Anthropic", ("ANTHROPIC_OAUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN", "ANTHROPIC_API_KEY"),
+             "https://api.anthropic.com",
+             "anthropic-messages", auth="key oauth", module="providers.anthropic", login_options=("with_token", "from"),
              subscription="Claude Pro/Max (third-party use draws from extra usage)",
              aliases="claude", key_prefixes="sk-ant-",
              default_model="claude-sonnet-4-6"),
     Provider("openai", "OpenAI", "OPENAI_API_KEY", "https://api.openai.com/v1", "openai-responses",
              key_prefixes="sk-proj- sk-svcacct- sk-admin-",
              default_model="gpt-5.4-mini"),
-    Provider("openai-codex", "ChatGPT Plus/Pro (Codex)", (), "https://chatgpt.com/backend-api",
+    # CODEX_ACCESS_TOKEN: a ChatGPT personal access token (`at-…`; sharing-logins.md §1.6).
+    Provider("openai-codex", "ChatGPT Plus/Pro (Codex)", "CODEX_ACCESS_TOKEN", "https://chatgpt.com/backend-api",
              "openai-codex-responses", auth="oauth", module="providers.openai_codex",
-             subscription="ChatGPT Plus/Pro (Codex subscription)", login_options=("device",),
+             subscription="ChatGPT Plus/Pro (Codex subscription)", login_options=("device", "with_token", "from"),
              aliases="chatgpt codex",
              default_model="gpt-5.4"),
     # Only COPILOT_GITHUB_TOKEN: GH_TOKEN / GITHUB_TOKEN are gh's and Actions' tokens, mostly
@@ -111,7 +114,7 @@ _BUILTIN = (
     Provider("github-copilot", "GitHub Copilot", "COPILOT_GITHUB_TOKEN",
              "https://api.individual.githubcopilot.com", auth="oauth", module="providers.github_copilot",
              subscription="GitHub Copilot (github.com or Enterprise Server)",
-             login_options=("device", "enterprise_domain"), aliases="copilot",
+             login_options=("device", "enterprise_domain", "with_token", "from"), aliases="copilot",
              key_prefixes="ghp_ gho_ ghu_ github_pat_",
              settings=("COPILOT_API_TARGET", "GITHUB_COPILOT_BASE_URL", "GITHUB_SERVER_URL"),
              default_model="gpt-5-mini"),

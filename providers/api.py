@@ -37,9 +37,12 @@ The hooks, for built-in modules and extensions alike:
 
     login(ctx, options) -> entry
         Sign in; return the auth.json record, e.g. {"type": "oauth", "access": ..., "refresh": ...,
-        "expires": <epoch ms>, ...extras}. options: {"device": bool, "enterprise_domain": str or
-        None, "settings": {NAME: value} from --env} (the `atomic login` options the provider's row
-        lists). A provider without OAuth whose module has login() asks its own questions there
+        "expires": <epoch ms>, "identity": {"email", "account", "plan", ...}, ...extras}. options:
+        {"device": bool, "enterprise_domain": str or None, "settings": {NAME: value} from --env}
+        (the `atomic login` options the provider's row lists), and "token" (a non-rotating token
+        given with --with-token: return {"type": "api_key", "key": ...}) or "from" (another tool
+        whose login to use, --from: return {"type": "linked", "from": ..., ...where to find it},
+        the reference atomic keeps; see linked). A provider without OAuth whose module has login() asks its own questions there
         instead of the usual key prompt (llama.cpp: its server's address, then an optional key)
         and returns an {"type": "api_key", ...} record; a "key" in it is stored as a pasted key
         is. Write nothing: atomic saves the record under the lock. Raise LoginFailed (exit 10)
@@ -50,7 +53,16 @@ The hooks, for built-in modules and extensions alike:
         the refresh token is refused; a usable-looking 2xx without a token is NetworkError, and
         keeping(error, refresh) saves a rotated refresh token before the error is raised.
     account(entry) -> str or None
-        Who the login belongs to, for `atomic status`.
+        Who the login belongs to, for `atomic status` (when its record has no "identity").
+    revoke(entry, ctx)
+        End the stored login at the provider (`atomic logout --revoke`): revoke its refresh token.
+        Raise NetworkError when the provider does not confirm; atomic then keeps the entry.
+    linked(record, ctx, stale) -> Credential
+        The credential of another tool's login that `atomic login --from` linked (record: what
+        login returned with "type": "linked"), read from that tool now: never a copy, never its
+        refresh token spent, never its files written. stale: None, or a token that ran out or that
+        the provider refused; read again, and if the tool still holds it, have the tool refresh
+        its own login where it can, else raise LoginAgain saying what to run.
     headers(credential) -> [(name, value), ...] or None
         The header lines this credential travels in, replacing the wire API's key header (e.g. a
         Claude subscription token: Authorization plus anthropic-beta). None: the usual key header.
@@ -117,8 +129,8 @@ Everything a module needs is below: errors (each carries its exit code), the HTT
 OAuth and device-code helpers, and prompts. Names are loaded on first use, so importing this
 module costs almost nothing.
 """
-HOOKS = ("login", "refresh", "account", "headers", "base_url", "prepare", "error_hint", "export", "ambient",
-         "models", "wire", "served_models")
+HOOKS = ("login", "refresh", "account", "revoke", "linked", "headers", "base_url", "prepare", "error_hint", "export",
+         "ambient", "models", "wire", "served_models")
 
 ERRORS = ("AtomicError", "UsageError", "NotLoggedIn", "BadFile", "LoginAgain", "NetworkError", "Unsafe",
           "CommandFailed", "LoginFailed")
@@ -132,6 +144,7 @@ _LAZY.update({
     "token_request": ("._net.oauth", "token_request"),
     "token_fields": ("._net.oauth", "token_fields"),
     "keeping": ("._net.oauth", "keeping"),
+    "token_safe": ("._net.oauth", "token_safe"),
     "poll_device": ("._net.device", "poll"),
     "show_device_code": ("._net.device", "show_code"),
     "ask": ("._core.prompts", "ask"),

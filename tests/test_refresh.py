@@ -116,6 +116,51 @@ def test_twenty_processes_share_one_refresh(net, agent, tmp_path):
     assert oct((agent / "auth.json").stat().st_mode & 0o777) == "0o600"
 
 
+class FamilyTokenServer:
+    """platform.claude.com's token endpoint for several logins at once: each refresh-token family
+    rotates on its own, and a token of one family never answers for another."""
+
+    def __init__(self, net, families, delay=0.3):
+        self.current = dict(families)    # family -> its live refresh token
+        self.issued = {f: 0 for f in families}
+        self.delay, self.lock = delay, threading.Lock()
+        net.hosts.route("POST", "platform.claude.com", TOKEN_PATH)(self.handle)
+
+    def handle(self, req):
+        body = req.json()
+        time.sleep(self.delay)
+        with self.lock:
+            family = next((f for f, token in self.current.items() if token == body.get("refresh_token")), None)
+            if family is None or body.get("client_id") != ANTHROPIC_CLIENT:
+                return reply(400, {"error": "invalid_grant", "error_description": "Refresh token not found or invalid"})
+            self.issued[family] += 1
+            self.current[family] = "%s-r%d" % (family, self.issued[family])
+            return reply(200, {"token_type": "Bearer", "access_token": "sk-ant-oat01-%s-fresh-%d" % (family, self.issued[family]),
+                               "expires_in": 28800, "refresh_token": self.current[family]})
+
+
+def test_two_named_logins_refreshed_by_twenty_processes_each_refresh_once_each(net, agent, tmp_path):
+    server = FamilyTokenServer(net, {"work": "work-r0", "personal": "personal-r0"})
+    write_auth(agent, {"anthropic:work": anthropic_entry(now_ms() - 1000, refresh="work-r0", access="sk-ant-oat01-work-old"),
+                       "anthropic:personal": anthropic_entry(now_ms() - 1000, refresh="personal-r0",
+                                                             access="sk-ant-oat01-personal-old"),
+                       "anthropic": anthropic_entry(now_ms() + HOUR_MS, refresh="default-r0")})
+    env = env_for(net, agent, tmp_path)
+    names = ["work", "personal"] * 20
+    procs = [subprocess.Popen([sys.executable, ATOMIC, "key", "anthropic", "--profile", name], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for name in names]
+    results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
+    assert [r[2] for r in results] == [0] * 40, [r[1] for r in results if r[2]]
+    for name, (out, _err, _code) in zip(names, results):
+        assert out == "sk-ant-oat01-%s-fresh-1\n" % name       # each process got its own login's token
+    assert server.issued == {"work": 1, "personal": 1}          # one refresh per login
+    assert len(refresh_requests(net)) == 2
+    stored = json.loads((agent / "auth.json").read_text())
+    assert stored["anthropic:work"]["refresh"] == "work-r1" and stored["anthropic:personal"]["refresh"] == "personal-r1"
+    assert stored["anthropic:work"]["access"] == "sk-ant-oat01-work-fresh-1"
+    assert stored["anthropic"] == anthropic_entry(stored["anthropic"]["expires"], refresh="default-r0")  # untouched
+
+
 def test_a_fresh_token_is_used_without_any_request_or_write(net, agent, tmp_path):
     TokenServer(net)
     path = write_auth(agent, {"anthropic": anthropic_entry(now_ms() + HOUR_MS)})

@@ -18,6 +18,7 @@ from .._core import errors
 from .._core.files import commands_allowed, controlled_by_others, json_type, parse_json_object, read_capped
 
 AUTH_FILE = "auth.json"
+LINKED_FILE = "linked-logins.json"  # references to other tools' logins (_auth/linked.py): not credentials
 FIX = "fix it by hand, or move it aside and run `atomic login` again; atomic has not changed it"
 PI_LAYER = "~/.pi/agent"  # how a source in pi's file is named: `auth.json (~/.pi/agent)`
 

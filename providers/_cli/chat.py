@@ -17,6 +17,7 @@ HELP = """\
   /models [TEXT]    list those models
 %s  /login [PROVIDER] sign in (the next message uses it)
   /logout PROVIDER  remove a stored credential
+  /profile [NAME]   show which login each message uses, or use the login NAME from now on (default: the unnamed one)
   /help             this list
   /quit             leave (or Ctrl-D); Ctrl-C stops an answer and keeps the conversation"""
 FAST_HELP = "  /fast [on|off] [chat|workflow]  Codex fast mode; bare /fast toggles chat\n"
@@ -146,7 +147,7 @@ class Session:
         handler = {
             "quit": self._quit, "exit": self._quit, "q": self._quit, "help": self._help,
             "model": self._model, "models": self._models, "fast": self._fast,
-            "login": self._login, "logout": self._logout,
+            "login": self._login, "logout": self._logout, "profile": self._profile,
         }.get(name.lower())
         if handler is None:
             self.ctx.say("Unknown command /%s; /help lists them." % name)
@@ -234,6 +235,26 @@ class Session:
                 self._switch(*choose(self.ctx, None))
             except (UsageError, NotLoggedIn) as exc:
                 self.ctx.say(exc.message)
+
+    def _profile(self, words):
+        """/profile: which login the next message uses and why; /profile NAME: that login from now on,
+        in this conversation only (nothing is stored, other terminals are not affected)."""
+        from .._auth.profiles import DEFAULT, check_name, chosen
+
+        if len(words) > 1:
+            self.ctx.say("usage: /profile [NAME]")
+            return
+        if words:
+            self.ctx.profile = check_name(words[0], "/profile")
+        self.ctx.forget_files()
+        if self.provider is None:
+            self.ctx.say("Profile: %s (no model yet)." % (self.ctx.profile or "as ATOMIC_PROFILE and the folder rules choose"))
+            return
+        choice = chosen(self.provider, self.ctx, self.ctx.profile)
+        if choice is None or choice.name == DEFAULT:
+            self.ctx.say("%s: the default login%s." % (self.provider.id, " (%s)" % choice.why if choice else ""))
+        else:
+            self.ctx.say("%s: the login named %s (%s)." % (self.provider.id, choice.name, choice.why))
 
     def _logout(self, words):
         from .login import logout

@@ -40,7 +40,7 @@ def check(names, ctx, json_output=False, refresh=True):
     if refresh:
         for item in checks:
             item.retry_after_refresh(ctx, timeout)
-    rows = [item.row() for item in checks]
+    rows = [item.row(ctx.now()) for item in checks]
     if json_output:
         import json
 
@@ -63,6 +63,7 @@ class Check:
         self.provider, self.credential = provider, credential
         self.url, self.request = None, None
         self.ok, self.status, self.reason = False, None, reason
+        self.usage = []  # the usage windows the answer reported (_wire/limits.py)
 
     def plan(self, ctx, refresh):
         """Work out the request, or the reason there is none."""
@@ -104,6 +105,9 @@ class Check:
             return False, None, "network: " + exc.message
         except Exception as exc:  # a bug must not hang the others; it is reported on the row
             return False, None, "internal error (a bug): %s: %s" % (type(exc).__name__, exc)
+        from .._wire.limits import windows
+
+        self.usage = windows(response.headers)
         return _judge(response, self.credential)
 
     def record(self, outcome):
@@ -113,23 +117,43 @@ class Check:
         """An OAuth token the provider refused gets one forced refresh and one more try."""
         from .._auth.refresh import can_refresh, refresh_now
 
-        if self.status != 401 or not self.credential.is_oauth or not can_refresh(self.provider):
+        if self.status != 401:
             return
-        try:
-            entry = refresh_now(self.provider, ctx, rejected=self.credential.value)
-        except AtomicError as exc:
-            self.reason += "; refreshing it failed: " + exc.message
+        if self.credential.linked is not None:  # another tool's login: read it again, or have it refreshed
+            from .._auth.linked import renew
+
+            try:
+                self.credential = renew(self.provider, ctx, self.credential)
+            except AtomicError as exc:
+                self.reason += "; " + exc.message
+                return
+        elif not self.credential.is_oauth or not can_refresh(self.provider):
             return
-        self.credential.entry, self.credential.value = entry, entry["access"]
+        else:
+            try:
+                entry = refresh_now(self.provider, ctx, rejected=self.credential.value,
+                                    entry_id=self.credential.entry_id)
+            except AtomicError as exc:
+                self.reason += "; refreshing it failed: " + exc.message
+                return
+            self.credential.entry, self.credential.value = entry, entry["access"]
         self.url, self.reason = None, None
         self.plan(ctx, True)
         if self.url:
             self.record(self.probe(ctx, timeout))
 
-    def row(self):
-        return {"id": self.provider.id, "name": self.provider.name,
-                "source": self.credential.source if self.credential else None,
-                "ok": self.ok, "status": self.status, "reason": self.reason}
+    def row(self, now):
+        from .._wire.limits import describe
+
+        row = {"id": self.provider.id, "name": self.provider.name,
+               "source": self.credential.source if self.credential else None,
+               "ok": self.ok, "status": self.status, "reason": self.reason}
+        if self.credential is not None and self.credential.profile is not None:
+            row["profile"] = self.credential.profile
+        if self.usage:
+            row["usage"] = self.usage
+            row["reason"] = "%s; %s" % (self.reason, describe(self.usage, now))
+        return row
 
 
 def _probe_request(provider, credential, url, ctx):
@@ -208,7 +232,8 @@ def _run_all(checks, ctx, timeout):
 
 def _render(rows):
     good, bad = _marks(sys.stdout)
-    table = [(good if r["ok"] else bad, r["id"], r["source"] or "-", r["reason"] or "") for r in rows]
+    table = [(good if r["ok"] else bad, r["id"] + (":" + r["profile"] if r.get("profile") else ""), r["source"] or "-",
+              r["reason"] or "") for r in rows]
     widths = [max(len(r[i]) for r in table) for i in range(3)]
     for r in table:
         sys.stdout.write("  ".join(c.ljust(w) for c, w in zip(r[:3], widths)) + "  " + r[3] + "\n")

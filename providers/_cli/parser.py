@@ -71,6 +71,7 @@ def add_key(commands):
     p.add_argument("--min-valid", metavar="DURATION", type=_duration,
                    help="refresh an OAuth token that would expire within DURATION (90s, 30m, 2h); exit 12 "
                         "if it still would")
+    _add_profile_option(p)
     _add_api_key_options(p)
 
 
@@ -96,6 +97,14 @@ def add_login(commands):
     p.add_argument("--force", action="store_true",
                    help="replace a stored login of the other kind, and store a key shaped like another "
                         "provider's, without asking")
+    p.add_argument("--profile", metavar="NAME", help="store it as the named login NAME (PROVIDER:NAME in auth.json); "
+                                                     "the default login stays as it is")
+    how.add_argument("--with-token", action="store_true",
+                     help="a non-rotating token on stdin, never refreshed: `claude setup-token`'s (anthropic), a "
+                          "ChatGPT access token at-… (openai-codex), a GitHub token (github-copilot)")
+    how.add_argument("--from", dest="from_tool", metavar="TOOL",
+                     help="use another tool's login where it is, never a copy: codex (openai-codex), gh "
+                          "(github-copilot)")
 
 
 def add_logout(commands):
@@ -104,8 +113,13 @@ def add_logout(commands):
         description="Remove PROVIDER's entry from auth.json. Environment variables and models.json "
                     "are not changed, and keep working.",
         epilog=examples(("atomic logout openai", "remove the stored OpenAI key"),
+                        ("atomic logout codex --profile work --revoke", "end the work login at OpenAI too"),
                         ("atomic logout --all --yes", "remove every stored credential, no question")))
     p.add_argument("provider", metavar="PROVIDER", nargs="?", help="provider id or alias")
+    p.add_argument("--profile", metavar="NAME", help="the named login NAME instead of the default one")
+    p.add_argument("--revoke", action="store_true",
+                   help="revoke the login at the provider first (openai-codex); without it the token stays valid "
+                        "there until it expires")
     p.add_argument("--all", action="store_true", help="remove every stored credential (asks first)")
     p.add_argument("--yes", action="store_true", help="do not ask before --all (needed without a terminal)")
 
@@ -126,6 +140,7 @@ def add_status(commands):
     p.add_argument("--check", action="store_true",
                    help="try each credential with one request to the provider (ATOMIC_CHECK_TIMEOUT, default 10 s)")
     p.add_argument("--no-refresh", action="store_true", help="use OAuth tokens as stored: refresh nothing, write nothing")
+    _add_profile_option(p, "only the logins named NAME (with --check: check those)")
 
 
 def add_models(commands):
@@ -174,6 +189,7 @@ def add_exec(commands):
         epilog=examples(("atomic exec openai -- python3 summarise.py", "the OpenAI SDK finds its key"),
                         ("atomic exec anthropic github-copilot -- ./agent.sh", "two providers"),
                         ("atomic exec -- make eval", "every credential you have")))
+    _add_profile_option(p)
     p.add_argument("words", metavar="[PROVIDER…] -- COMMAND [ARG…]", nargs=argparse.REMAINDER,
                    help="providers, then -- and the command to run")
 
@@ -246,6 +262,7 @@ def add_ask(commands):
                    help="print one JSON object (text, reasoning, usage, cost, stop reason) instead of streaming")
     p.add_argument("--show-thinking", action="store_true",
                    help="print the model's reasoning when stdout is not a terminal (it is shown dimmed on one)")
+    _add_profile_option(p)
 
 
 def add_chat(commands):
@@ -258,6 +275,7 @@ def add_chat(commands):
                         ("atomic chat -m openai-codex/gpt-5.2-codex", "start with this model")))
     p.add_argument("-m", "--model", metavar="PROVIDER/MODEL", help="the model to start with")
     p.add_argument("--system", metavar="TEXT", help="a system prompt for the whole conversation")
+    _add_profile_option(p)
 
 
 def add_fast(commands):
@@ -322,6 +340,11 @@ def help_width():
         except (AttributeError, ValueError, OSError):
             columns = 0
     return (columns or 80) - 2
+
+
+def _add_profile_option(p, text="use the login named NAME (`atomic login P --profile NAME`); before ATOMIC_PROFILE "
+                                "and the folder rules of settings.json"):
+    p.add_argument("--profile", metavar="NAME", help=text)
 
 
 def _add_api_key_options(p):

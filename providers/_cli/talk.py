@@ -23,10 +23,12 @@ class StreamCut(NetworkError):
     """The stream ended, or failed, before the protocol's last event (exit 6)."""
 
 
-def send(ctx, provider, model, turn, answer, sleep=time.sleep):
-    """Send one turn to model and read the answer into `answer`; AtomicError on failure."""
+def send(ctx, provider, model, turn, answer, sleep=time.sleep, profile=None):
+    """Send one turn to model and read the answer into `answer`; AtomicError on failure.
+    profile: the named login to use, as the caller chose it (None: --profile, ATOMIC_PROFILE and
+    the folder rules choose, in the chain)."""
     wire = _wire(provider, model)
-    credential = _credential(provider, ctx)
+    credential = _credential(provider, ctx, profile)
     renewed, tries = False, 0
     while True:
         request = _request(ctx, provider, model, turn, wire, credential)
@@ -89,12 +91,12 @@ def _wire(provider, model):
     return own if own is not None else module_for(api)
 
 
-def _credential(provider, ctx):
+def _credential(provider, ctx, profile=None):
     from .._auth.chain import resolve, warn_shadowed
 
     if provider.takes_no_key(ctx):
         return None  # a server on this machine that takes no key
-    credential = resolve(provider, ctx)
+    credential = resolve(provider, ctx, profile=profile)
     warn_shadowed(provider, ctx, credential)  # a stored key beating a newer one: the billing surprise
     return credential
 
@@ -106,12 +108,17 @@ def _renew(ctx, provider, credential):
 
     if credential is None:
         return None
+    profile = credential.profile or ("default" if credential.entry_id else None)  # the same login again
+    if credential.linked is not None:  # another tool's: read it again; if unchanged, the tool refreshes it
+        from .._auth.linked import renew
+
+        return renew(provider, ctx, credential)
     if credential.is_oauth and can_refresh(provider):
-        refresh_now(provider, ctx, rejected=credential.value)  # forced: the token looked fresh
-        return resolve(provider, ctx)
+        refresh_now(provider, ctx, rejected=credential.value, entry_id=credential.entry_id)  # forced: it looked fresh
+        return resolve(provider, ctx, profile=profile)
     if _from_command(provider, credential, ctx):
         ctx.forget_commands()  # a password manager may hand out a new key
-        fresh = resolve(provider, ctx)
+        fresh = resolve(provider, ctx, profile=profile)
         return fresh if fresh.value != credential.value else None
     return None
 
@@ -207,8 +214,10 @@ def _refused(ctx, provider, credential, status, text, host, tries):
         ctx.forget_commands()  # the next turn of a chat runs a !command key again
         from .._auth.chain import from_ambient
 
+        from .._auth.profiles import login_command
+
         fix = ("check those credentials (`atomic status` shows them)" if credential.step is from_ambient
-               else "run `atomic login %s`" % provider.id)
+               else "run `%s`" % login_command(credential.entry_id or provider.id))
         return NetworkError("%s refused the credential from %s (HTTP %d: %s); %s"
                             % (provider.name, credential.source, status, text, fix))
     if status in RETRYABLE:

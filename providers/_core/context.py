@@ -23,10 +23,12 @@ class Context:
         # With stderr closed, sys.stderr is None and print() would write to stdout, which is data.
         self.stderr = stderr or sys.stderr or open(os.devnull, "w")
         self.cli_key = cli_key        # (value, source) from --api-key / --api-key-file, or None
+        self.profile = None           # --profile: the named login this command uses (_auth/profiles.py)
         self.warnings = []            # every warning given, for `atomic status`
         self.refresh_deadline = None  # seconds for a refresh request; refresh.py shortens it while the token works
         self.auth = None              # store.AuthFile: auth.json as this command last read or wrote it
         self.lower_auth = None        # store.AuthFile of ~/.pi/agent/auth.json (or the BadFile it raised); store.py
+        self.linked = None            # linked-logins.json as read (logins of other tools); _auth/linked.py
         self.models_files = None      # models files as read (or the BadFile they raised); see _models/files.py
         self.settings = None          # settings.json merged with the project's; see settings.py
         self.command_results = {}     # !command -> its output: a command runs once per process
@@ -38,7 +40,7 @@ class Context:
 
     def forget_files(self):
         """Read auth.json, models files and settings again at their next use."""
-        self.auth = self.lower_auth = self.models_files = self.settings = self.project = None
+        self.auth = self.lower_auth = self.linked = self.models_files = self.settings = self.project = None
 
     def forget_commands(self):
         """Run !commands again at their next use (a chat session whose key was refused)."""

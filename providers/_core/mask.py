@@ -8,6 +8,7 @@ _SHAPES = re.compile(
     r"|gh[pousr]_[A-Za-z0-9]{20,}"
     r"|github_pat_[A-Za-z0-9_]{20,}"
     r"|glpat-[A-Za-z0-9_-]{20,}"
+    r"|(?<![A-Za-z0-9-])at-[A-Za-z0-9_-]{24,}"  # a ChatGPT personal access token (CODEX_ACCESS_TOKEN)
     r"|(?:gsk|hf|r8)_[A-Za-z0-9]{20,}|(?:xai|csk)-[A-Za-z0-9]{20,}|AIza[0-9A-Za-z_-]{30,}|AKIA[0-9A-Z]{16}"
     r"|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
     r"|(?<=Bearer )\S+"
