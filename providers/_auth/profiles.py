@@ -146,17 +146,17 @@ def folder_rule(ctx):
     directory most closely, or None."""
     import os
 
+    from .._config.project import start_folder
     from .._config.settings import global_path, setting_files
 
-    # Only the user's own settings.json chooses. A project's .atomic/settings.json may add rules
-    # once the trust gate (_config/project.py) passes that folder: read_settings will then merge
-    # the trusted project's rules, and this is the place to take them from it.
+    # Only the user's own settings.json chooses: a rule is about folders, and a project's
+    # .atomic/settings.json (even a trusted one) would be choosing the account for itself.
     path = global_path(ctx)
     settings = next((data for where, data in setting_files(ctx) if where == path), {})
     rules = settings.get("profiles")
     if rules is None:
         return None
-    here = _real(ctx.cwd)
+    here = _real(start_folder(ctx))
     if here is None:
         return None
     best = None
