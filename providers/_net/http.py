@@ -6,9 +6,10 @@ that each chunk resets. request() is the whole-body form built on it: an overall
 size cap. Both honour HTTPS_PROXY / HTTP_PROXY / NO_PROXY, verify TLS against SSL_CERT_FILE,
 REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE or certifi plus the system store, bound the connection, the
 proxy's CONNECT and the TLS handshake by the same deadline (urllib's timeout is per socket
-operation: a trickling server defeats it), send credentials with add_unredirected_header so a
-redirect never carries them, and turn every failure into a NetworkError that names the host and
-never the secret.
+operation: a trickling server defeats it), follow no redirect (a 3xx is the answer, reported as a
+redirect: no header, whatever its name, reaches another host or plain HTTP), and turn every
+failure into a NetworkError that names the host and never the secret. One reaper thread keeps the
+deadlines of every request in the process (_Reaper), so N requests in flight cost N + 1 threads.
 
 Every secret a request carries (secret headers, secret-named form, JSON or query fields, and any
 the caller names) is masked by its exact value in all text derived from the answer: a server that
@@ -75,6 +76,8 @@ class Response(_Exchange):
 
     def error_text(self):
         """A short, masked description of an error response, for messages."""
+        if 300 <= self.status < 400:
+            return self._redirect_text()
         doc = self.json_or_none()
         if isinstance(doc, dict):
             err = doc.get("error")
@@ -84,6 +87,15 @@ class Response(_Exchange):
             if parts:
                 return excerpt(": ".join(parts), secrets=self.secrets)
         return self.body_excerpt() or "(empty body)"
+
+
+    def _redirect_text(self):
+        import urllib.parse
+
+        location = self.headers.get("location") or ""
+        target = urllib.parse.urljoin(self.url, location.strip()).split("#")[0].split("?")[0] if location else ""
+        return ("a redirect to %s, which atomic does not follow: check the address" % excerpt(target, secrets=self.secrets)
+                if target else "a redirect without a Location, which atomic does not follow: check the address")
 
 
 _NOT_JSON = object()  # tells a body that is not JSON from one that is JSON null
@@ -103,16 +115,33 @@ class Stream(_Exchange):
         self._started = False
 
     def chunks(self, size=65536):
-        """The body, one chunk per read: whatever the server has sent, never waiting for `size`."""
+        """The body, one chunk per read: whatever the server has sent, never waiting for `size`.
+        Each chunk is progress: the idle time starts again."""
+        return self._chunks(size, True)
+
+    def events(self, framing, keepalive=None):
+        """The body as events, framing(chunks) making them (SSE, the AWS event-stream). Only an
+        event is progress, and not one that keepalive(event) calls a keep-alive: a server that
+        sends nothing but SSE comments or pings still meets the first-byte and idle deadlines."""
+        for event in framing(self._chunks(65536, False)):
+            if keepalive is None or not keepalive(event):
+                self._progress()
+            yield event
+
+    def _progress(self):
+        self._started = True
+        if self._idle:
+            self._watchdog.extend(self._idle)
+
+    def _chunks(self, size, progress):
         reader = getattr(self._resp, "read1", None) or self._resp.read
         try:
             while True:
                 chunk = reader(size)
                 if not chunk:
                     break
-                self._started = True
-                if self._idle:
-                    self._watchdog.extend(self._idle)
+                if progress:
+                    self._progress()
                 yield chunk
         except NetworkError:
             raise
@@ -162,19 +191,20 @@ class Stream(_Exchange):
 
 
 def open_stream(method, url, ctx, headers=None, secret_headers=None, json_body=None, form=None, body=None,
-                first_byte=None, idle=None, accept="application/json", secrets=()):
+                first_byte=None, idle=None, accept="application/json", secrets=(), total=None):
     """Send one request; the Stream as soon as the status and headers have arrived.
 
     first_byte: seconds for connecting, the proxy, TLS, sending, the headers and the first body
-    chunk; idle: seconds allowed between chunks after that. `body` is ready-made bytes (a signed
-    request), sent as they are. `secret_headers` carry credentials: masked in messages and never
-    sent on to a redirect's target. `secrets`: more values to mask (the secret fields of the
-    form, JSON body and query are found by name).
+    chunk (or event: see Stream.events); idle: seconds allowed between them after that; total:
+    seconds for all of it (None: no such limit; its error has `whole` set). `body` is ready-made
+    bytes (a signed request), sent as they are. `secret_headers` carry credentials: masked in
+    messages. `secrets`: more values to mask (the secret fields of the form, JSON body and query
+    are found by name).
     """
     first_byte = first_byte or FIRST_BYTE
     idle = idle or IDLE
     return _open(method, url, ctx, headers, secret_headers, json_body, form, body, accept, secrets,
-                 deadline=first_byte, op_timeout=max(first_byte, idle, CONNECT_TIMEOUT), idle=idle)
+                 deadline=first_byte, op_timeout=max(first_byte, idle, CONNECT_TIMEOUT), idle=idle, total=total)
 
 
 def request(method, url, ctx, headers=None, secret_headers=None, json_body=None, form=None, body=None,
@@ -188,7 +218,7 @@ def request(method, url, ctx, headers=None, secret_headers=None, json_body=None,
 
 
 def _open(method, url, ctx, headers, secret_headers, json_body, form, body, accept, extra_secrets,
-          deadline, op_timeout, idle):
+          deadline, op_timeout, idle, total=None):
     import urllib.error
     import urllib.request
 
@@ -200,7 +230,7 @@ def _open(method, url, ctx, headers, secret_headers, json_body, form, body, acce
     for name, value in (secret_headers or {}).items():
         req.add_unredirected_header(name, value)
     secrets = request_secrets(url, secret_headers, json_body, form, extra_secrets)
-    watchdog = _Deadline(deadline)
+    watchdog = _Deadline(deadline, total)
     opener = _opener(url, ctx, watchdog, op_timeout)
     watchdog.start()  # after the opener: loading the CA bundle is not the server's time
     try:
@@ -260,57 +290,48 @@ def _encode_body(json_body, form, body):
 
 
 class _Deadline:
-    """Shuts the request's sockets down when its time is up; extend() moves the time (streams)."""
+    """Shuts the request's sockets down when its time is up; extend() moves the time (streams).
+    The shared reaper keeps the time: no thread of its own."""
 
-    def __init__(self, seconds):
-        import threading
-
+    def __init__(self, seconds, total=None):
         self.fired = False
         self.sent = False  # the whole request went out (urllib asked for the response)
         self.seconds = seconds
+        self.total = total  # seconds for the whole exchange, never extended; None: no such limit
+        self.until = None   # monotonic time it fires at; only ever read unlocked by the reaper
+        self.end = None     # monotonic time of `total`
+        self.done = False
+        self.queued = None  # the time of its live entry in the reaper's heap
         self._sockets = []
-        self._until = None
-        self._stopped = False
-        self._wake = threading.Condition()
-        self._thread = threading.Thread(target=self._run, name="atomic-deadline", daemon=True)
 
     def start(self):
         import time
 
-        self._until = time.monotonic() + self.seconds
-        self._thread.start()
+        now = time.monotonic()
+        self.end = now + self.total if self.total else None
+        _REAPER.schedule(self, self._capped(now + self.seconds))
 
     def extend(self, seconds):
-        """The time is now `seconds` from now. Called per chunk: a later time needs no lock (the
-        watchdog wakes, sees it and sleeps on), an earlier one must wake the watchdog."""
+        """The time is now `seconds` from now (never past `total`). Called per event: a later time
+        needs no lock (the reaper finds it when the old one comes due), an earlier one is queued."""
         import time
 
-        until = time.monotonic() + seconds
+        until = self._capped(time.monotonic() + seconds)
         self.seconds = seconds
-        if until >= self._until:
-            self._until = until
-            return
-        with self._wake:
-            self._until = until
-            self._wake.notify()
+        if until >= self.until:
+            self.until = until
+        else:
+            _REAPER.schedule(self, until)
+
+    def _capped(self, until):
+        return until if self.end is None else min(until, self.end)
 
     def watch(self, sock):
         self._sockets.append(sock)
         if self.fired:
-            self._fire()
+            self.fire()
 
-    def _run(self):
-        import time
-
-        with self._wake:
-            while not self._stopped:
-                remaining = self._until - time.monotonic()
-                if remaining <= 0:
-                    self._fire()
-                    return
-                self._wake.wait(remaining)
-
-    def _fire(self):
+    def fire(self):
         import socket
 
         self.fired = True
@@ -323,15 +344,102 @@ class _Deadline:
                 pass
 
     def cancel(self):
-        with self._wake:
-            self._stopped = True
-            self._wake.notify()
+        if not self.done:
+            self.done = True
+            _REAPER.forget()
 
     def error(self, url, started):
+        if self.end is not None and self.until >= self.end:
+            error = NetworkError("%s did not finish answering within %g s, the time allowed for the whole answer"
+                                 % (host_of(url), self.total))
+            error.whole = True  # the caller may name the setting that chose the limit
+            return error
         if started:
             return NetworkError("%s stopped sending for %g s in the middle of its answer; try again later"
                                 % (host_of(url), self.seconds))
         return NetworkError("%s did not finish answering within %g s; try again later" % (host_of(url), self.seconds))
+
+
+class _Reaper:
+    """One thread for the deadlines of every request in the process: a heap of (time, n,
+    deadline) under one Condition. A process with N requests in flight has N + 1 threads, not 2N.
+
+    A deadline moved later keeps its old entry: when that comes due the reaper sees the later
+    time and queues it again. One moved earlier gets a new entry; the old one is then stale (its
+    time is no longer the deadline's `queued`) and is dropped when it comes up, as are the entries
+    of finished requests; the heap is swept when those outnumber the live ones."""
+
+    def __init__(self):
+        import threading
+
+        self._wake = threading.Condition()
+        self._heap = []
+        self._count = 0
+        self._stale = 0
+        self._thread = None
+
+    def schedule(self, deadline, until):
+        import heapq
+        import threading
+
+        with self._wake:
+            if deadline.queued is not None:
+                self._stale += 1
+            deadline.until = deadline.queued = until
+            self._count += 1
+            heapq.heappush(self._heap, (until, self._count, deadline))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="atomic-deadline", daemon=True)
+                self._thread.start()
+            elif self._heap[0][2] is deadline:
+                self._wake.notify()  # earlier than what the reaper sleeps until
+
+    def forget(self):
+        """One more entry is stale (its request finished); sweep when most are."""
+        import heapq
+
+        with self._wake:
+            self._stale += 1
+            if self._stale > 64 and self._stale * 2 > len(self._heap):
+                self._heap = [entry for entry in self._heap if self._live(entry)]
+                heapq.heapify(self._heap)
+                self._stale = 0
+
+    @staticmethod
+    def _live(entry):
+        until, _n, deadline = entry
+        return not deadline.done and until == deadline.queued
+
+    def _run(self):
+        import heapq
+        import time
+
+        with self._wake:
+            while True:
+                if not self._heap:
+                    self._wake.wait()
+                    continue
+                until, _n, deadline = self._heap[0]
+                if not self._live(self._heap[0]):
+                    heapq.heappop(self._heap)
+                    self._stale = max(self._stale - 1, 0)
+                    continue
+                remaining = until - time.monotonic()
+                if remaining > 0:
+                    self._wake.wait(remaining)
+                    continue
+                heapq.heappop(self._heap)
+                later = deadline.until
+                if later > until:  # moved later meanwhile: wait for the new time
+                    deadline.queued = later
+                    self._count += 1
+                    heapq.heappush(self._heap, (later, self._count, deadline))
+                    continue
+                deadline.done = True
+                deadline.fire()
+
+
+_REAPER = _Reaper()
 
 
 def _opener(url, ctx, watchdog, op_timeout):
@@ -379,7 +487,11 @@ def _opener(url, ctx, watchdog, op_timeout):
         def https_open(self, req):
             return self.do_open(TLSConnection, req, context=self._context)
 
-    handlers = [urllib.request.ProxyHandler(proxies_for(url, ctx)), Plain()]
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None  # the 3xx comes back as the answer, as it is
+
+    handlers = [urllib.request.ProxyHandler(proxies_for(url, ctx)), Plain(), NoRedirect()]
     if url.startswith("https:"):
         handlers.append(TLS(context=ssl_context(ctx)))
     return urllib.request.build_opener(*handlers)
