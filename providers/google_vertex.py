@@ -138,6 +138,7 @@ def _service_account_token(info, path, ctx):
     token_uri = info.get("token_uri") if isinstance(info.get("token_uri"), str) else TOKEN_URL
     if not token_uri.startswith("https://"):
         raise api.BadFile("%s: token_uri must be an https address, not %r" % (path, token_uri))
+    api.check_address(token_uri, "%s: token_uri" % path, ID, api.BadFile)  # the signed assertion goes there
     doc = api.token_request(token_uri, ctx, {"grant_type": JWT_GRANT, "assertion": assertion}, as_json=False,
                             refused=api.NotLoggedIn, what="the service account's signed token request")
     access, _refresh, expires = api.token_fields(doc, api.mask_text(token_uri.split("/")[2]), ctx, want_refresh=False)

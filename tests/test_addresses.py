@@ -137,3 +137,19 @@ def test_llama_cpp_login_refuses_an_address_with_a_user_on_stdin(run, net, atomi
     last = r.stderr.splitlines()[-1]
     assert last.startswith("atomic: the address on stdin") and "names a user before the host" in last, last
     assert stolen(net) == [] and not os.path.exists(atomic_env.auth_path)
+
+
+def test_a_service_account_token_uri_that_hides_its_host_is_a_bad_file(run, net, tmp_path):
+    pytest.importorskip("cryptography", reason="the cryptography package (a test dependency) makes the key")
+    from cloudfakes import rsa_key
+
+    pem, _public = rsa_key()
+    path = tmp_path / "sa.json"
+    path.write_text(json.dumps({
+        "type": "service_account", "project_id": "sa-project", "private_key_id": "kid-123", "private_key": pem,
+        "client_email": "bot@sa-project.iam.gserviceaccount.com",
+        "token_uri": "https://other.example.com#oauth2.googleapis.com/token"}))
+    net.hosts.route("POST", "other.example.com", "/")(lambda req: reply(200, {"access_token": "stolen"}))
+    r = run("key", "vertex", GOOGLE_APPLICATION_CREDENTIALS=str(path), GOOGLE_CLOUD_LOCATION="us-central1")
+    assert_fails(r, 4, "sa.json: token_uri", "holds a #")
+    assert stolen(net) == []

@@ -79,7 +79,7 @@ def test_many_streams_share_one_reaper_thread_and_each_deadline_fires_on_time():
     assert sorted(outcomes) == list(range(STREAMS))
     for n, (message, elapsed, seconds) in sorted(outcomes.items()):
         assert "127.0.0.1:%d did not finish answering within %g s" % (port, seconds) in message, message
-        assert seconds <= elapsed < seconds + 1.0, (n, elapsed, seconds)
+        assert seconds <= elapsed < seconds + 2.0, (n, elapsed, seconds)
 
 
 def test_a_deadline_moved_earlier_wakes_the_reaper():

@@ -346,6 +346,7 @@ class _Deadline:
     def cancel(self):
         if not self.done:
             self.done = True
+            self._sockets = []  # its entry may wait in the heap a while: it holds no socket meanwhile
             _REAPER.forget()
 
     def error(self, url, started):
