@@ -9,7 +9,7 @@ proxy's CONNECT and the TLS handshake by the same deadline (urllib's timeout is 
 operation: a trickling server defeats it), follow no redirect (a 3xx is the answer, reported as a
 redirect: no header, whatever its name, reaches another host or plain HTTP), and turn every
 failure into a NetworkError that names the host and never the secret. One reaper thread keeps the
-deadlines of every request in the process (_Reaper), so N requests in flight cost N + 1 threads.
+deadlines of every request in the process (deadline.py), so N requests in flight cost N + 1 threads.
 
 Every secret a request carries (secret headers, secret-named form, JSON or query fields, and any
 the caller names) is masked by its exact value in all text derived from the answer: a server that
@@ -22,6 +22,7 @@ from .._core.version import __version__
 from .._core.errors import NetworkError
 from .._core.mask import excerpt, is_secret_name, mask_text
 from .._core.text import printable
+from .deadline import Deadline
 
 DEADLINE = 30.0          # seconds for a whole request: connect, send, headers and body
 CONNECT_TIMEOUT = 10.0   # seconds for any single socket operation of a whole-body request
@@ -170,7 +171,7 @@ class Stream(_Exchange):
 
     def _failure(self, exc):
         if self._watchdog.fired:
-            error = self._watchdog.error(self.url, self._started and bool(self._idle))
+            error = self._watchdog.error(self.host, self._started and bool(self._idle))
         else:
             error = describe(exc, self.url, None, self._secrets)
         error.answer_lost = True  # the status came, the rest of the answer did not
@@ -230,7 +231,7 @@ def _open(method, url, ctx, headers, secret_headers, json_body, form, body, acce
     for name, value in (secret_headers or {}).items():
         req.add_unredirected_header(name, value)
     secrets = request_secrets(url, secret_headers, json_body, form, extra_secrets)
-    watchdog = _Deadline(deadline, total)
+    watchdog = Deadline(deadline, total)
     opener = _opener(url, ctx, watchdog, op_timeout)
     watchdog.start()  # after the opener: loading the CA bundle is not the server's time
     try:
@@ -240,7 +241,7 @@ def _open(method, url, ctx, headers, secret_headers, json_body, form, body, acce
             resp = err
     except Exception as exc:  # URLError, ssl errors, socket errors, http.client errors
         watchdog.cancel()
-        error = watchdog.error(url, False) if watchdog.fired else describe(exc, url, ctx, secrets)
+        error = watchdog.error(host_of(url), False) if watchdog.fired else describe(exc, url, ctx, secrets)
         error.answer_lost = watchdog.sent  # sent, and then no answer came: the server may have acted
         raise error
     return Stream(resp, url, watchdog, idle, secrets)  # idle None: one overall deadline, never extended
@@ -287,160 +288,6 @@ def _encode_body(json_body, form, body):
         headers["Content-Type"] = "application/x-www-form-urlencoded"
         return urllib.parse.urlencode(form).encode("ascii"), headers
     return None, headers
-
-
-class _Deadline:
-    """Shuts the request's sockets down when its time is up; extend() moves the time (streams).
-    The shared reaper keeps the time: no thread of its own."""
-
-    def __init__(self, seconds, total=None):
-        self.fired = False
-        self.sent = False  # the whole request went out (urllib asked for the response)
-        self.seconds = seconds
-        self.total = total  # seconds for the whole exchange, never extended; None: no such limit
-        self.until = None   # monotonic time it fires at; only ever read unlocked by the reaper
-        self.end = None     # monotonic time of `total`
-        self.done = False
-        self.queued = None  # the time of its live entry in the reaper's heap
-        self._sockets = []
-
-    def start(self):
-        import time
-
-        now = time.monotonic()
-        self.end = now + self.total if self.total else None
-        _REAPER.schedule(self, self._capped(now + self.seconds))
-
-    def extend(self, seconds):
-        """The time is now `seconds` from now (never past `total`). Called per event: a later time
-        needs no lock (the reaper finds it when the old one comes due), an earlier one is queued."""
-        import time
-
-        until = self._capped(time.monotonic() + seconds)
-        self.seconds = seconds
-        if until >= self.until:
-            self.until = until
-        else:
-            _REAPER.schedule(self, until)
-
-    def _capped(self, until):
-        return until if self.end is None else min(until, self.end)
-
-    def watch(self, sock):
-        self._sockets.append(sock)
-        if self.fired:
-            self.fire()
-
-    def fire(self):
-        import socket
-
-        self.fired = True
-        for sock in self._sockets:
-            try:
-                # The plain socket's shutdown, even for TLS: it wakes a blocked read in the other
-                # thread without touching the TLS object that thread is using.
-                socket.socket.shutdown(sock, socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def cancel(self):
-        if not self.done:
-            self.done = True
-            self._sockets = []  # its entry may wait in the heap a while: it holds no socket meanwhile
-            _REAPER.forget()
-
-    def error(self, url, started):
-        if self.end is not None and self.until >= self.end:
-            error = NetworkError("%s did not finish answering within %g s, the time allowed for the whole answer"
-                                 % (host_of(url), self.total))
-            error.whole = True  # the caller may name the setting that chose the limit
-            return error
-        if started:
-            return NetworkError("%s stopped sending for %g s in the middle of its answer; try again later"
-                                % (host_of(url), self.seconds))
-        return NetworkError("%s did not finish answering within %g s; try again later" % (host_of(url), self.seconds))
-
-
-class _Reaper:
-    """One thread for the deadlines of every request in the process: a heap of (time, n,
-    deadline) under one Condition. A process with N requests in flight has N + 1 threads, not 2N.
-
-    A deadline moved later keeps its old entry: when that comes due the reaper sees the later
-    time and queues it again. One moved earlier gets a new entry; the old one is then stale (its
-    time is no longer the deadline's `queued`) and is dropped when it comes up, as are the entries
-    of finished requests; the heap is swept when those outnumber the live ones."""
-
-    def __init__(self):
-        import threading
-
-        self._wake = threading.Condition()
-        self._heap = []
-        self._count = 0
-        self._stale = 0
-        self._thread = None
-
-    def schedule(self, deadline, until):
-        import heapq
-        import threading
-
-        with self._wake:
-            if deadline.queued is not None:
-                self._stale += 1
-            deadline.until = deadline.queued = until
-            self._count += 1
-            heapq.heappush(self._heap, (until, self._count, deadline))
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="atomic-deadline", daemon=True)
-                self._thread.start()
-            elif self._heap[0][2] is deadline:
-                self._wake.notify()  # earlier than what the reaper sleeps until
-
-    def forget(self):
-        """One more entry is stale (its request finished); sweep when most are."""
-        import heapq
-
-        with self._wake:
-            self._stale += 1
-            if self._stale > 64 and self._stale * 2 > len(self._heap):
-                self._heap = [entry for entry in self._heap if self._live(entry)]
-                heapq.heapify(self._heap)
-                self._stale = 0
-
-    @staticmethod
-    def _live(entry):
-        until, _n, deadline = entry
-        return not deadline.done and until == deadline.queued
-
-    def _run(self):
-        import heapq
-        import time
-
-        with self._wake:
-            while True:
-                if not self._heap:
-                    self._wake.wait()
-                    continue
-                until, _n, deadline = self._heap[0]
-                if not self._live(self._heap[0]):
-                    heapq.heappop(self._heap)
-                    self._stale = max(self._stale - 1, 0)
-                    continue
-                remaining = until - time.monotonic()
-                if remaining > 0:
-                    self._wake.wait(remaining)
-                    continue
-                heapq.heappop(self._heap)
-                later = deadline.until
-                if later > until:  # moved later meanwhile: wait for the new time
-                    deadline.queued = later
-                    self._count += 1
-                    heapq.heappush(self._heap, (later, self._count, deadline))
-                    continue
-                deadline.done = True
-                deadline.fire()
-
-
-_REAPER = _Reaper()
 
 
 def _opener(url, ctx, watchdog, op_timeout):
