@@ -1,9 +1,10 @@
 """The one HTTP helper every provider uses (urllib only), in two halves.
 
 open_stream() sends a request and returns as soon as the status and headers arrive; the body is
-then read as it comes (read1, one chunk at a time), with a first-byte deadline and an idle timeout
-that each chunk resets. request() is the whole-body form built on it: an overall deadline and a
-size cap. Both honour HTTPS_PROXY / HTTP_PROXY / NO_PROXY, verify TLS against SSL_CERT_FILE,
+then read as it comes (read1, one chunk at a time), with a first-byte deadline, an idle timeout
+that each chunk resets (each event, read through Stream.events: keep-alives do not) and, if
+asked, a limit for the whole exchange. request() is the whole-body form built on it: an overall
+deadline and a size cap. Both honour HTTPS_PROXY / HTTP_PROXY / NO_PROXY, verify TLS against SSL_CERT_FILE,
 REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE or certifi plus the system store, bound the connection, the
 proxy's CONNECT and the TLS handshake by the same deadline (urllib's timeout is per socket
 operation: a trickling server defeats it), follow no redirect (a 3xx is the answer, reported as a
@@ -89,14 +90,14 @@ class Response(_Exchange):
                 return excerpt(": ".join(parts), secrets=self.secrets)
         return self.body_excerpt() or "(empty body)"
 
-
     def _redirect_text(self):
         import urllib.parse
 
         location = self.headers.get("location") or ""
         target = urllib.parse.urljoin(self.url, location.strip()).split("#")[0].split("?")[0] if location else ""
-        return ("a redirect to %s, which atomic does not follow: check the address" % excerpt(target, secrets=self.secrets)
-                if target else "a redirect without a Location, which atomic does not follow: check the address")
+        if not target:
+            return "a redirect without a Location, which atomic does not follow: check the address"
+        return "a redirect to %s, which atomic does not follow: check the address" % excerpt(target, secrets=self.secrets)
 
 
 _NOT_JSON = object()  # tells a body that is not JSON from one that is JSON null
