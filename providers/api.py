@@ -9,12 +9,15 @@ It also declares its registry rows, written as the built-in rows of providers/__
 
     PROVIDERS = [api.Provider(id, name, env=(), base_url="", api="openai-completions", auth="key",
                               key_header=None, settings=(), subscription=None, login_options=(),
-                              aliases="", key_prefixes="", no_key=None, default_model=None)]
+                              aliases="", key_prefixes="", no_key=None, default_model=None,
+                              address_parts=(), url_settings=())]
 
 The id of the first row is the file's name (gitlab_duo.py: gitlab-duo) or the entry point's;
 other rows' ids start with it and a hyphen. No row may take a built-in provider's id or alias.
 auth is "key", "oauth", "cloud" (credentials from the cloud's own chain: the ambient hook), or
-several ("oauth" needs login, and a subscription label for the login menu); no_key is the value
+several ("oauth" needs login, and a subscription label for the login menu); address_parts and
+url_settings name the settings that go into its address (a host or path part; a whole base
+URL), which atomic then checks wherever they are given or used; no_key is the value
 sent when a server takes no key; api is the wire API of the provider's models unless a model names its own. A minimal
 complete extension, ~/.atomic/agent/extensions/acme.py:
 
@@ -117,9 +120,12 @@ The hooks, for built-in modules and extensions alike:
         Raise NotLoggedIn (or MissingSetting) for a source that is there but cannot work.
 
 A credential has .value, .source, .entry, .expires_at (epoch ms or None), .signer, .settings (the
-row's `settings` names as found: the auth.json entry's env, then the environment) and .details
-(what the provider module put there). settings(ctx, provider_id) gives the same for a module's
-own use before there is a credential.
+row's `settings` names as found: the auth.json entry's env, then the environment, those in
+address_parts and url_settings already checked) and .details (what the provider module put
+there). settings(ctx, provider_id) gives the same for a module's own use before there is a
+credential. A value of the module's own that goes into an address (one read from a file, or
+another variable) is held to the same rule with check_part(value, what, provider_id, error) or
+check_address(...) (what: the value's name and where it came from; error: UsageError by default).
 
 An extension's hook that raises anything but the errors below is reported as that extension's
 failure (exit 1, naming it), as is an answer of the wrong shape; the errors below keep their
@@ -164,6 +170,8 @@ _LAZY.update({
     "ProviderError": ("._wire.common", "ProviderError"),
     "json_event": ("._wire.common", "json_event"),
     "domain_host": ("._core.text", "domain_host"),
+    "check_part": ("._net.address", "check_part"),
+    "check_address": ("._net.address", "check_address"),
 })
 
 __all__ = ["HOOKS", "settings"] + sorted(_LAZY)

@@ -131,8 +131,7 @@ def api_base(entry):
     Enterprise Server's Copilot API is at copilot-api.<domain>; otherwise the individual endpoint.
     """
     token = entry.get("access") if isinstance(entry, dict) else None
-    domain = entry.get("enterpriseUrl") if isinstance(entry, dict) else None
-    return _proxy_host(token) or _enterprise_host(domain) or _DEFAULT_BASE
+    return _proxy_host(token) or _enterprise_host(entry) or _DEFAULT_BASE
 
 
 def token_base(token, settings, entry=None):
@@ -145,8 +144,7 @@ def token_base(token, settings, entry=None):
         given = (settings.get(name) or "").strip().rstrip("/")
         if given:
             return given if "://" in given else "https://" + given
-    domain = entry.get("enterpriseUrl") if isinstance(entry, dict) else None
-    return _proxy_host(token) or _enterprise_host(domain) or _tenant_host(settings.get("GITHUB_SERVER_URL")) \
+    return _proxy_host(token) or _enterprise_host(entry) or _tenant_host(settings.get("GITHUB_SERVER_URL")) \
         or _PUBLIC_HUB
 
 
@@ -163,8 +161,13 @@ def _proxy_host(token):
     return "https://" + host
 
 
-def _enterprise_host(domain):
-    return "https://copilot-api." + domain.strip() if isinstance(domain, str) and domain.strip() else None
+def _enterprise_host(entry):
+    """https://copilot-api.<domain> for an entry of an Enterprise Server (its domain checked as a
+    host name: a "/" or "#" in it would send the token elsewhere), else None."""
+    domain = entry.get("enterpriseUrl") if isinstance(entry, dict) else None
+    if not isinstance(domain, str) or not domain.strip():
+        return None
+    return "https://copilot-api." + _stored_domain(entry)
 
 
 def _tenant_host(server_url):

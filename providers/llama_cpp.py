@@ -8,6 +8,7 @@ checks that a server answers there, and asks for an optional key.
 """
 from providers import api
 
+ID = "llama.cpp"
 DEFAULT_ADDRESS = "http://127.0.0.1:8080"
 LIST_DEADLINE = 5.0            # seconds: a server on this machine answers at once, or is not running
 _DEFAULT_CONTEXT = 128000
@@ -99,7 +100,8 @@ def _list(base, key, ctx):
 def _ask_address(ctx):
     """The address typed on a terminal (Enter: the default), else the first line of stdin."""
     if api.interactive(ctx):
-        return api.ask(ctx, "llama.cpp server address [%s]: " % DEFAULT_ADDRESS) or DEFAULT_ADDRESS
+        answer = api.ask(ctx, "llama.cpp server address [%s]: " % DEFAULT_ADDRESS) or DEFAULT_ADDRESS
+        return api.check_address(answer.strip(), "the address typed", ID)
     ctx.say("Reading the llama.cpp server address from stdin (an empty line: %s; or pass --env "
             "LLAMA_BASE_URL=…), then an optional API key on the next line" % DEFAULT_ADDRESS)
     if ctx.stdin is None:
@@ -107,7 +109,7 @@ def _ask_address(ctx):
     # One line from the byte stream itself, so the key after it is still there for read_secret.
     stream = getattr(ctx.stdin, "buffer", None)
     line = stream.readline(4096).decode("utf-8", "replace") if stream is not None else ctx.stdin.readline(4096)
-    return line.strip() or DEFAULT_ADDRESS
+    return api.check_address(line.strip(), "the address on stdin", ID) if line.strip() else DEFAULT_ADDRESS
 
 
 def _record(item, base):

@@ -449,6 +449,7 @@ TOKEN_ANSWERS = {
     "302 to another host": (lambda r: reply(302, "", {"Location": "https://other.example.com/steal"}), 6, REFRESH),
     "200 carrying an OAuth error": (lambda r: reply(200, {"error": "invalid_grant"}), 6, REFRESH),
     "expires_in negative": (lambda r: reply(200, {"access_token": "sk-ant-oat01-neg-0001", "expires_in": -5}), 0, REFRESH),
+    "expires_in 1e300": (lambda r: reply(200, {"access_token": "sk-ant-oat01-huge-0001", "expires_in": 1e300}), 0, REFRESH),
     "expires_in NaN text": (lambda r: reply(200, {"access_token": "sk-ant-oat01-nan-0001", "expires_in": "NaN"}), 0, REFRESH),
 }
 

@@ -314,3 +314,53 @@ def test_an_entry_with_no_access_token_is_refreshed_not_printed_empty(atomic_env
     atomic_env.write_auth({"openai-codex": {"type": "oauth", "access": "", "refresh": "", "expires": 99999999999999}})
     r = atomic_env.run("key", "openai-codex", env=net.env())
     assert r.returncode in (4, 5) and r.stdout == "", r.stderr   # nothing to make one from: never an empty key
+
+
+@contextlib.contextmanager
+def stopped_holder(net, agent, tmp_path, expires):
+    """A real `atomic key anthropic` that has taken the lock to refresh, frozen with SIGSTOP while
+    the token endpoint holds its request (a hung refresh); yields its pid."""
+    import signal
+
+    arrived, released = threading.Event(), threading.Event()
+
+    @net.hosts.route("POST", "platform.claude.com", TOKEN_PATH)
+    def hang(req):
+        arrived.set()
+        released.wait(60)
+
+    write_auth(agent, {"anthropic": anthropic_entry(expires)})
+    holder = subprocess.Popen([sys.executable, ATOMIC, "key", "anthropic"], env=env_for(net, agent, tmp_path),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert arrived.wait(20), "the holder never asked for a refresh"
+        os.kill(holder.pid, signal.SIGSTOP)
+        yield holder.pid
+    finally:
+        os.kill(holder.pid, signal.SIGCONT)
+        released.set()
+        holder.kill()
+        holder.wait()
+
+
+def test_a_stopped_lock_holder_costs_a_still_valid_token_the_advisory_deadline_not_the_lock_timeout(
+        net, agent, tmp_path):
+    with stopped_holder(net, agent, tmp_path, now_ms() + 3 * 60 * 1000) as pid:
+        env = dict(env_for(net, agent, tmp_path), ATOMIC_LOCK_TIMEOUT="45")
+        started = time.monotonic()
+        result = subprocess.run([sys.executable, ATOMIC, "key", "anthropic"], env=env, capture_output=True,
+                                text=True, timeout=25)
+        elapsed = time.monotonic() - started
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "sk-ant-oat01-old-access-token\n"
+    assert "warning: could not refresh" in result.stderr and "pid %d" % pid in result.stderr, result.stderr
+    assert elapsed < 10, elapsed  # the advisory deadline is 5 s; the lock timeout 45 s
+    assert len(refresh_requests(net)) == 1  # only the holder's
+
+
+def test_an_expired_token_waits_the_lock_timeout_and_names_the_holder(net, agent, tmp_path):
+    with stopped_holder(net, agent, tmp_path, now_ms() - 1000) as pid:
+        env = dict(env_for(net, agent, tmp_path), ATOMIC_LOCK_TIMEOUT="1")
+        result = atomic(["key", "anthropic"], env)
+    assert result.returncode == 9, result.stderr
+    assert result.stdout == "" and "pid %d" % pid in result.stderr.splitlines()[-1], result.stderr

@@ -269,10 +269,21 @@ def provider_settings(provider, ctx, entry=None):
     stored = (entry or {}).get("env") or {}
     found = {}
     for name in provider.settings:
-        value = (stored.get(name) or "").strip() or (ctx.env(name) or "").strip()
+        value = (stored.get(name) or "").strip()
+        from_file = bool(value)
+        value = value or (ctx.env(name) or "").strip()
         if value:
-            found[name] = value
+            found[name] = _in_address(provider, name, value, from_file)
     return found
+
+
+def _in_address(provider, name, value, stored):
+    """value, held to the address rule (_net/address.py) if it goes into the provider's address."""
+    if name not in provider.address_parts + provider.url_settings and "{" not in provider.base_url:
+        return value
+    from .._net.address import check_setting
+
+    return check_setting(provider, name, value, stored=stored)
 
 
 def describe_order():

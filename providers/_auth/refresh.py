@@ -1,7 +1,9 @@
 """OAuth tokens kept fresh: single-flight across processes, never losing a stored credential.
 
 Advisory window (under 5 minutes left): a failed refresh is a warning and the current token is
-used. Mandatory window (expired): a failed refresh is the command's error. A request the
+used, and neither the refresh nor the wait for another process's lock takes longer than
+ADVISORY_DEADLINE (a stopped or hung holder must not hold up every `atomic key`). Mandatory
+window (expired): a failed refresh is the command's error. A request the
 provider refused (HTTP 401) forces one refresh: refresh_now(..., rejected=access).
 
 Provider modules' refresh(entry, ctx) read ctx.refresh_deadline (seconds, or None for the HTTP
@@ -107,7 +109,9 @@ def refresh_now(provider, ctx, rejected=None, entry_id=None):
         return data
 
     try:
-        update_auth(ctx, change, reserve=True, directory=_layer_dir(entry_id, ctx))
+        # While the current token works (refresh_deadline set), the lock is waited for no longer
+        # than the refresh itself may take.
+        update_auth(ctx, change, reserve=True, directory=_layer_dir(entry_id, ctx), lock_timeout=ctx.refresh_deadline)
     except LoginAgain as exc:
         theirs = "tried" in outcome and _saved_meanwhile(entry_id, outcome["tried"], ctx)
         if theirs:

@@ -159,13 +159,14 @@ def _check_field(entry, name, where, fix, required=True):
                       % (where, name, "nothing" if value is None else json_type(value), fix))
 
 
-def update_auth(ctx, change, reserve=False, directory=None):
+def update_auth(ctx, change, reserve=False, directory=None, lock_timeout=None):
     """Apply change(auth) -> new data (or None: no write) to the freshly read file, under the lock.
 
     directory: the layer to write (its folder; the agent directory unless given), e.g. pi's
     for an entry refreshed where it came from. Returns what change returned. The file is re-read
     under the lock so a concurrent writer's update is never lost, and a file that does not parse
     is never overwritten. Afterwards ctx.auth (or ctx.lower_auth) is what the file now holds.
+    lock_timeout: seconds to wait for the lock (None: ATOMIC_LOCK_TIMEOUT's).
     reserve=True takes the room for the new document on disk before change runs (a refresh
     spends its token in there): a full disk fails first.
     """
@@ -179,7 +180,7 @@ def update_auth(ctx, change, reserve=False, directory=None):
         directory = ensure_private_dir(ctx.agent_dir, ctx, ctx.agent_dir_base)
     else:
         directory = ensure_private_dir(directory, ctx, directory)  # pi's folder: never created here
-    with FileLock(directory, AUTH_FILE, ctx):
+    with FileLock(directory, AUTH_FILE, ctx, timeout=lock_timeout):
         auth = _read_own_auth(ctx, directory)
         with PendingWrite(auth.path, auth.size + RESERVE_EXTRA) if reserve else contextlib.nullcontext() as reserved:
             new_data = change(auth)

@@ -171,21 +171,21 @@ def _ask_settings(provider, given, ctx):
     """On a terminal, ask for each setting the provider's address needs ({NAME} in it) that is
     neither given with --env nor stored, as the reference's /login does (Cloudflare's account and
     gateway ids); elsewhere, warn about each one set nowhere."""
-    import re
+    from .._net.address import check_setting, placeholders
 
     try:
         stored = (get_entry(current_auth(ctx), provider.id) or {}).get("env") or {}
     except BadFile:
         stored = {}
     asked = {}
-    for name in re.findall(r"\{([A-Z_][A-Z0-9_]*)\}", provider.base_url):
+    for name in placeholders(provider.base_url):
         if name in given:
             continue
         have = stored.get(name) or ctx.env(name)
         if interactive(ctx):
             answer = ask(ctx, "%s for %s%s: " % (name, provider.name, " [%s]" % have if have else ""))
             if answer:
-                asked[name] = answer
+                asked[name] = check_setting(provider, name, answer.strip(), what="the %s typed" % name, whole=False)
             elif not have:
                 raise UsageError("%s is needed to reach %s; run `atomic login %s` again and give it"
                                  % (name, provider.name, provider.id))
@@ -547,11 +547,10 @@ _STEERING_PREFIXES = ("LD_", "DYLD_", "PYTHON", "GIT_", "SSL_", "HTTP_PROXY", "H
 def _check_settings(provider, settings):
     """Refuse --env settings that are not the provider's to keep: ones that steer programs, another
     provider's key, control characters, or an address part that would re-route the request."""
-    from .._client.authorize import placeholders, url_safe
+    from .._net.address import check_setting
     from .._core.text import has_control_chars
 
     own = set(provider.settings) | set(provider.env)
-    in_address = set(placeholders(provider.base_url))
     others = {name: p.id for p in builtins() if p.id != provider.id for name in p.env}
     for name, value in settings.items():
         if name not in own and (name in _STEERING or name.startswith(_STEERING_PREFIXES)):
@@ -563,9 +562,7 @@ def _check_settings(provider, settings):
         if has_control_chars(value, c1=True):
             raise UsageError("--env %s: the value holds a control character (a line break?); give it on one "
                              "line" % name)
-        if name in in_address and not url_safe(value.strip()):
-            raise UsageError("--env %s: may hold only letters, digits and . _ ~ -, as it becomes part of the %s "
-                             "address" % (name, provider.id))
+        check_setting(provider, name, value.strip(), what="--env " + name)  # one that goes into its address
 
 
 def _parse_settings(pairs):

@@ -81,7 +81,8 @@ class Context:
 
     def seconds(self, name, default):
         """A duration setting from the environment: a number of seconds above 0, at most a day
-        (beyond that, timers and thread waits overflow, and no wait of atomic's needs more)."""
+        (beyond that, timers and thread waits overflow, and no wait of atomic's needs more);
+        `default` (None: no limit) when it is unset."""
         raw = self.env(name)
         if raw is None:
             return default
@@ -92,7 +93,8 @@ class Context:
             value = float("nan")
         if not 0 < value <= MAX_SECONDS:
             raise errors.UsageError("%s=%s: expected a number of seconds greater than 0 and at most %d (a day), "
-                                    "e.g. %g; or unset it" % (name, raw.strip()[:40], MAX_SECONDS, default))
+                                    "e.g. %g; or unset it" % (name, raw.strip()[:40], MAX_SECONDS,
+                                                               600 if default is None else default))
         return value
 
     @property

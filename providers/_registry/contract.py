@@ -52,6 +52,9 @@ def row_problems(row, module=None):
         bad = [n for n in names if not _variable_name(n)]
         if bad:
             problems.append("%s: %r are not environment variable names (A_NAME_LIKE_THIS)" % (field, bad))
+    stray = [n for n in row.address_parts + row.url_settings if n not in row.settings]
+    if stray:
+        problems.append("address_parts, url_settings: %r are not among its settings" % stray)
     if not row.auth or not set(row.auth) <= {"key", "oauth", "cloud"}:
         problems.append("auth: %r; use \"key\", \"oauth\", \"cloud\" or several, space-separated" % " ".join(row.auth))
     if not isinstance(row.base_url, str) or (row.base_url and not row.base_url.startswith(("https://", "http://"))):
