@@ -12,7 +12,7 @@ import time
 import pytest
 
 from conftest import assert_fails, clean_env, closed_port, run_atomic, tree
-from llmfakes import Model, completions_events
+from llmfakes import LlamaServer, Model, completions_events
 from netfakes import FakeHosts, reply
 
 HOUR_MS = 3600 * 1000
@@ -356,34 +356,6 @@ def test_ask_with_an_environment_token_uses_the_public_hub(homes, net):
 
 
 # llama.cpp -----------------------------------------------------------------------------------
-
-class LlamaServer:
-    """llama-server on 127.0.0.1 (plain HTTP): GET /v1/models and streamed chat completions;
-    with a key, both want `Authorization: Bearer <key>`."""
-
-    MODELS = {"object": "list", "data": [
-        {"id": "qwen3-8b-q4_k_m.gguf", "object": "model", "created": 1760000000, "owned_by": "llamacpp",
-         "meta": {"vocab_type": 2, "n_vocab": 151936, "n_ctx_train": 40960, "n_embd": 4096, "n_params": 8190735360}},
-        {"id": "gemma-3-4b.gguf", "object": "model", "created": 1760000000, "owned_by": "llamacpp"}]}
-
-    def __init__(self, key=None):
-        self.hosts, self.key = FakeHosts(None), key
-        self.url = self.hosts.url
-        self.hosts.route("GET", "127.0.0.1", "/v1/models")(self._models)
-        self.chat = Model(self, "POST", "127.0.0.1", "/v1/chat/completions", completions_events(
-            "Hello from llama.cpp", model="qwen3-8b-q4_k_m.gguf"))
-
-    def _models(self, req):
-        if self.key and req.headers.get("Authorization") != "Bearer " + self.key:
-            return reply(401, {"error": {"code": 401, "message": "Invalid API Key", "type": "authentication_error"}})
-        return reply(200, self.MODELS)
-
-    def listings(self):
-        return self.hosts.seen(path="/v1/models")
-
-    def close(self):
-        self.hosts.close()
-
 
 @pytest.fixture
 def llama():

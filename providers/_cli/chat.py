@@ -53,10 +53,14 @@ class Session:
         _use_readline()
         try:
             self.provider, self.model = choose(self.ctx, target)
-        except (UsageError, NotLoggedIn) as exc:
+        except AtomicError as exc:
             if target:
                 raise
-            self.ctx.say("%s.\nType /login to sign in." % exc.message.split(":")[0].capitalize())
+            if isinstance(exc, NotLoggedIn):
+                self.ctx.say("%s.\nType /login to sign in." % exc.message.split(":")[0].capitalize())
+            else:  # a credential there is, but no model to talk to yet (a server that is not running)
+                _report(exc)
+                self.ctx.say("Type /model to choose a model, or /login to sign in to another provider.")
         self.ctx.say("Talking to %s. /help lists the commands; Ctrl-D leaves." % self.label() if self.model
                      else "/help lists the commands; Ctrl-D leaves.")
 

@@ -79,6 +79,8 @@ def _defined_in(pid, ctx):
 def _row(provider, found, ctx):
     row = {"id": provider.id, "name": provider.name, "source": found.source,
            "credential": found.shown if found.value is None else mask_value(found.value)}
+    if provider.no_key and found.value == provider.no_key and found.source.endswith("(no key)"):
+        row.update(credential=None, noKeyNeeded=True)  # a server of one's own set up without a key
     if found.expires_at is not None:
         row["expires"] = found.expires_at
         row["expiresIn"] = _duration(found.expires_at / 1000 - ctx.now())

@@ -1,0 +1,195 @@
+"""Issue 22, "Newcomer, round two": what a first-time user with only the README, a fresh HOME and
+a local llama-server tripped over, one test (or a few) per item, each through the real CLI (a
+pseudo-terminal where a person would be typing)."""
+import json
+import os
+
+import pytest
+
+from conftest import assert_fails, clean_env, closed_port, run_atomic
+from llmfakes import LlamaServer
+from terminal import Terminal
+
+
+@pytest.fixture
+def llama():
+    servers = []
+
+    def start(**kwargs):
+        servers.append(LlamaServer(**kwargs))
+        return servers[-1]
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
+def fresh(tmp_path):
+    """A first-time user's environment: a fresh HOME, no agent directory variable."""
+    home = tmp_path / "home"
+    home.mkdir()
+    return clean_env(home)
+
+
+def run(env, *args, **kwargs):
+    return run_atomic(list(args), env=env, **kwargs)
+
+
+NO_CREDENTIAL = "no provider has a credential"
+
+
+def last_error(r, code, *needles):
+    """A failure whose last stderr line is the `atomic:` error (after what the command said while
+    it worked): exit code, empty stdout, no traceback; the line."""
+    assert (r.returncode, r.stdout) == (code, ""), (r.returncode, r.stdout, r.stderr)
+    assert "Traceback" not in r.stderr, r.stderr
+    line = r.stderr.splitlines()[-1]
+    assert line.startswith("atomic: ") and all(n in line for n in needles), r.stderr
+    return line
+
+
+# 1. A signed-in llama.cpp is usable everywhere ------------------------------------------------
+
+def test_done_when_login_llama_cpp_then_ask_hi_reaches_an_answer_from_a_fresh_home(fresh, llama):
+    server = llama()
+    with Terminal(["login", "llama.cpp"], fresh) as term:
+        term.expect("llama.cpp server address [http://127.0.0.1:8080]: ")
+        term.write(server.url + "\r")
+        term.expect("or press Enter for none: ")
+        term.write("\r")
+        code, shown = term.finish()
+    assert code == 0, shown
+    r = run(fresh, "ask", "hi")
+    assert (r.returncode, r.stdout) == (0, "Hello from llama.cpp\n"), r.stderr
+    assert r.stderr.splitlines()[-1].startswith("llama.cpp/qwen3-8b-q4_k_m.gguf  ")
+    assert server.chat.body_of()["messages"][-1] == {"role": "user", "content": "hi"}
+
+
+def test_a_signed_in_llama_cpp_is_listed_and_chosen_everywhere(fresh, llama):
+    server = llama()
+    assert run(fresh, "login", "llama.cpp", input=server.url + "\n").returncode == 0
+    r = run(fresh, "models")
+    assert r.returncode == 0, r.stderr
+    assert [line.split()[0] for line in r.stdout.splitlines()] == [
+        "MODEL", "llama.cpp/qwen3-8b-q4_k_m.gguf", "llama.cpp/gemma-3-4b.gguf"]
+    assert [m["id"] for m in json.loads(run(fresh, "models", "--json").stdout)] == [
+        "qwen3-8b-q4_k_m.gguf", "gemma-3-4b.gguf"]
+    table = run(fresh, "status").stdout.splitlines()
+    assert table[1].split(None, 1) == ["llama.cpp", "auth.json (no key)  no key needed"], table
+
+    with Terminal([], fresh, rows=40, columns=120, stdout_too=True) as term:   # `atomic` alone: a conversation
+        term.expect("Talking to llama.cpp/qwen3-8b-q4_k_m.gguf.")
+        term.write("/model\r")
+        listing = term.expect("Model number (Enter keeps llama.cpp/qwen3-8b-q4_k_m.gguf): ")
+        assert "2) llama.cpp/gemma-3-4b.gguf" in listing
+        term.write("2\r")
+        term.expect("Now talking to llama.cpp/gemma-3-4b.gguf.")
+        term.write("/models\r")
+        term.expect("llama.cpp/gemma-3-4b.gguf> ", after=len(term.seen))
+        term.write("hi\r")
+        term.expect("Hello from llama.cpp")
+        term.write("/quit\r")
+        code, shown = term.finish()
+    assert code == 0 and NO_CREDENTIAL not in shown and "No models" not in shown, shown
+    assert server.chat.body_of()["model"] == "gemma-3-4b.gguf"
+
+
+def test_a_llama_cpp_that_is_not_running_is_named_never_called_no_credential(fresh):
+    address = "http://127.0.0.1:%d" % closed_port()
+    env = dict(fresh, LLAMA_BASE_URL=address)
+    line = assert_fails(run(env, "ask", "hi"), 6, "no llama.cpp server answers at " + address, "start llama-server")
+    assert NO_CREDENTIAL not in line
+    r = run(env, "models")
+    assert r.returncode == 0 and r.stdout == ""
+    assert "no llama.cpp server answers at %s" % address in r.stderr and NO_CREDENTIAL not in r.stderr
+    assert "llama.cpp, which you have a credential for, lists no models now" in r.stderr
+    with Terminal([], env, stdout_too=True) as term:
+        term.expect("atomic: no llama.cpp server answers at " + address)
+        term.expect("Type /model to choose a model, or /login to sign in to another provider.")
+        term.expect("(no model)> ")
+        term.write("\x04")
+        code, shown = term.finish()
+    assert code == 0 and NO_CREDENTIAL not in shown.lower(), shown
+
+
+# 2. A piped key is never read as the server address ----------------------------------------
+
+def test_a_key_piped_alone_is_refused_as_an_address_without_a_lookup_or_an_echo(fresh):
+    for key in ("mysecretkey123", "sk-secret-abcdef"):
+        r = run(fresh, "login", "llama.cpp", input=key)
+        line = last_error(r, 2, "the first line on stdin is not a server address", "--env LLAMA_BASE_URL=")
+        assert key not in r.stderr and key[-4:] not in r.stderr, r.stderr
+        assert "resolve" not in r.stderr and "answers at" not in line
+    r = run(fresh, "login", "llama.cpp", "--env", "LLAMA_BASE_URL=mysecretkey123", input="")
+    assert_fails(r, 2, "--env LLAMA_BASE_URL is not a server address")
+    assert "mysecretkey123" not in r.stderr
+    assert not os.path.exists(os.path.join(fresh["HOME"], ".atomic"))
+
+
+def test_the_address_may_come_from_env_and_the_key_alone_on_stdin(fresh, llama):
+    server = llama(key="llama-secret-key-000001")
+    r = run(fresh, "login", "llama.cpp", "--env", "LLAMA_BASE_URL=" + server.url, input="llama-secret-key-000001")
+    assert r.returncode == 0, r.stderr
+    auth = os.path.join(fresh["HOME"], ".atomic", "agent", "auth.json")
+    assert json.load(open(auth))["llama.cpp"] == {"type": "api_key", "key": "llama-secret-key-000001",
+                                                  "env": {"LLAMA_BASE_URL": server.url}}
+    os.remove(auth)
+    r = run(dict(fresh, LLAMA_BASE_URL=server.url), "login", "llama.cpp", input="llama-secret-key-000001\n")
+    assert r.returncode == 0, r.stderr
+    assert json.load(open(auth))["llama.cpp"]["key"] == "llama-secret-key-000001"
+    assert run(fresh, "ask", "hi").stdout == "Hello from llama.cpp\n"
+    assert server.chat.last.headers["Authorization"] == "Bearer llama-secret-key-000001"
+
+
+# 3. The server's real context; modelOverrides of a model that is not there ------------------
+
+def test_the_context_is_the_one_the_server_reports(fresh, llama):
+    server = llama(models=LlamaServer.MODELS[:1], n_ctx=8192)        # llama-server -c 8192
+    env = dict(fresh, LLAMA_BASE_URL=server.url)
+    (record,) = json.loads(run(env, "models", "llama.cpp", "--json").stdout)
+    assert (record["contextWindow"], record["maxTokens"]) == (8192, 8192)   # not n_ctx_train's 40960
+    router = llama(models=[dict(LlamaServer.MODELS[0], meta={"n_ctx_train": 40960, "n_ctx": 32768}),
+                           {"id": "unloaded.gguf", "object": "model", "status": {"value": "unloaded"}}])
+    records = json.loads(run(dict(fresh, LLAMA_BASE_URL=router.url), "models", "llama.cpp", "--json").stdout)
+    assert [(m["id"], m["contextWindow"]) for m in records] == [("qwen3-8b-q4_k_m.gguf", 32768),
+                                                                  ("unloaded.gguf", 128000)]
+    assert not router.hosts.seen(path="/props")   # a router has no one context to ask for
+
+
+def test_an_override_of_a_model_that_does_not_exist_is_warned_about(fresh, llama, tmp_path):
+    server = llama(models=LlamaServer.MODELS[:1])
+    agent = os.path.join(fresh["HOME"], ".atomic", "agent")
+    os.makedirs(agent)
+    with open(os.path.join(agent, "models.json"), "w") as f:
+        json.dump({"providers": {
+            "openai": {"modelOverrides": {"gpt-4o-mni": {"contextWindow": 1000}}},
+            "llama.cpp": {"modelOverrides": {"qwen3-8b-q4_k_m.gguf": {"name": "Qwen here"},
+                                             "qwen3-8b.gguf": {"contextWindow": 1000}}}}}, f)
+    env = dict(fresh, LLAMA_BASE_URL=server.url)
+    r = run(env, "models", "--all", "--search", "gpt-4o-mini")
+    assert r.returncode == 0
+    assert ("atomic: warning: %s: providers.openai.modelOverrides: openai has no model 'gpt-4o-mni' to override, "
+            "so this entry changes nothing (did you mean 'gpt-4o-mini'" % os.path.join(agent, "models.json")) in r.stderr
+    assert "llama.cpp" not in r.stderr   # its models are the server's: checked once it lists them
+    r = run(env, "models", "llama.cpp", "--json")
+    assert [m["name"] for m in json.loads(r.stdout)] == ["Qwen here"]   # overrides apply to served models
+    assert "llama.cpp has no model 'qwen3-8b.gguf' to override" in r.stderr
+    assert "did you mean 'qwen3-8b-q4_k_m.gguf'" in r.stderr
+
+
+def test_status_check_tries_a_llama_cpp_key_where_the_server_checks_it(fresh, llama):
+    # A real llama-server answers GET /v1/models to anyone, --api-key or not: a wrong key must
+    # still fail the check.
+    server = llama(key="llama-secret-key-000001")
+    r = run(fresh, "login", "llama.cpp", "--env", "LLAMA_BASE_URL=" + server.url, input="llama-secret-key-000001")
+    assert r.returncode == 0, r.stderr
+    r = run(fresh, "status", "--check", "llama.cpp")
+    assert r.returncode == 0 and r.stdout.split()[:2] == ["✓", "llama.cpp"], r.stdout + r.stderr
+    auth = os.path.join(fresh["HOME"], ".atomic", "agent", "auth.json")
+    entry = json.load(open(auth))
+    entry["llama.cpp"]["key"] = "wrong-key-0000000000001"
+    with open(auth, "w") as f:
+        json.dump(entry, f)
+    r = run(fresh, "status", "--check", "--json")
+    (row,) = json.loads(r.stdout)["providers"]
+    assert (row["ok"], row["status"]) == (False, 401) and "rejected key" in row["reason"], row
