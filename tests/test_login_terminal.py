@@ -3,6 +3,7 @@ wrong answer, Ctrl-D, and the questions before a credential is replaced or a mis
 import json
 import os
 import re
+import time
 
 import pytest
 
@@ -12,7 +13,7 @@ from terminal import Terminal
 KEY = "gsk_menu-test-key-0123456789"
 PROMPT = "Sign in to which (number, id or alias)? "
 OAUTH = {"type": "oauth", "access": "sk-ant-oat01-stored-access-0001", "refresh": "rt-stored-0001",
-         "expires": 4102444800000}
+         "expires": int(time.time() * 1000) + 30 * 86400000}  # a month: valid
 
 
 def _menu_lines(screen):

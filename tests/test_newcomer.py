@@ -193,3 +193,52 @@ def test_status_check_tries_a_llama_cpp_key_where_the_server_checks_it(fresh, ll
     r = run(fresh, "status", "--check", "--json")
     (row,) = json.loads(r.stdout)["providers"]
     assert (row["ok"], row["status"]) == (False, 401) and "rejected key" in row["reason"], row
+
+
+# 17. Entries auth.json must not hold ----------------------------------------------------------
+
+def test_a_provider_given_twice_in_auth_json_is_a_bad_entry_and_the_file_is_not_rewritten(atomic_env):
+    text = ('{\n  "groq": {"type": "api_key", "key": "gsk_first-key-000000000001"},\n'
+            '  "openai": {"type": "api_key", "key": "sk-proj-openai-0000000001"},\n'
+            '  "groq": {"type": "api_key", "key": "gsk_second-key-00000000002"}\n}\n')
+    atomic_env.write_auth(text)
+    line = assert_fails(atomic_env.run("key", "groq"), 4, "auth.json: groq: the entry is there twice (again on line 4)")
+    assert "gsk_" not in line
+    assert atomic_env.run("key", "openai").stdout == "sk-proj-openai-0000000001\n"   # the others still work
+    r = atomic_env.run("status", "--json")
+    row = {row["id"]: row for row in json.loads(r.stdout)["providers"]}["groq"]
+    assert "the entry is there twice" in row["problem"]
+    assert_fails(atomic_env.run("login", "groq", input="gsk_third-key-000000000003"), 4,
+                 "the groq entry is there twice (again on line 4); atomic will not rewrite the file")
+    assert_fails(atomic_env.run("logout", "openai"), 4, "atomic will not rewrite the file")
+    assert atomic_env.auth_bytes().decode() == text
+
+
+def test_a_large_auth_json_with_a_provider_given_twice_is_caught_too(atomic_env):
+    padding = {"p%04d" % n: {"type": "api_key", "key": "k-%040d" % n} for n in range(1200)}   # over 64 KB
+    padding["openai"] = {"type": "api_key", "key": "sk-proj-openai-0000000001"}
+    body = json.dumps(padding, indent=2)[:-2]
+    atomic_env.write_auth(body + ',\n  "groq": {"type": "api_key", "key": "gsk_one-0000000000000001"},\n'
+                                 '  "groq": {"type": "api_key", "key": "gsk_two-0000000000000002"}\n}\n')
+    assert len(atomic_env.auth_bytes()) > 65536
+    assert_fails(atomic_env.run("key", "groq"), 4, "groq: the entry is there twice")
+    assert atomic_env.run("key", "openai").stdout == "sk-proj-openai-0000000001\n"
+
+
+def test_an_oauth_expiry_centuries_away_is_a_bad_entry_but_pis_never_expiring_mark_is_not(atomic_env):
+    import time
+
+    far = int((time.time() + 200 * 365.25 * 86400) * 1000)
+    atomic_env.write_auth({"anthropic": {"type": "oauth", "access": "sk-ant-oat01-token-00000000001",
+                                         "refresh": "sk-ant-ort01-refresh-000000001", "expires": far}})
+    line = assert_fails(atomic_env.run("key", "anthropic"), 4, "auth.json: anthropic.expires:",
+                        "200 years from now, which no login lasts")
+    assert "sk-ant" not in line
+    # pi's OpenRouter login: the key as an OAuth entry with Number.MAX_SAFE_INTEGER (reference §2.4).
+    atomic_env.write_auth({"openrouter": {"type": "oauth", "access": "sk-or-v1-pi-oauth-key-0000000001",
+                                          "refresh": "", "expires": 9007199254740991}})
+    r = atomic_env.run("key", "openrouter", "--explain")
+    assert r.stdout == "sk-or-v1-pi-oauth-key-0000000001\n", r.stderr
+    assert "never expires" in r.stderr
+    (row,) = [row for row in json.loads(atomic_env.run("status", "--json").stdout)["providers"]]
+    assert row["expiresIn"] == "never expires" and "problem" not in row

@@ -262,10 +262,10 @@ def test_status_keeps_a_row_whose_refresh_failed(net, agent, tmp_path):
 def test_an_entry_with_no_access_token_is_refreshed_not_printed_empty(atomic_env, claude, net):
     claude.add_refresh_token("sk-ant-ort01-still-good")
     atomic_env.write_auth({"anthropic": {"type": "oauth", "access": "", "refresh": "sk-ant-ort01-still-good",
-                                         "expires": 99999999999999}})
+                                         "expires": int(time.time() * 1000) + 86400000}})
     r = atomic_env.run("key", "anthropic", env=net.env())
     assert r.returncode == 0, r.stderr
     assert r.stdout == claude.issued[-1]["access_token"] + "\n"
-    atomic_env.write_auth({"openai-codex": {"type": "oauth", "access": "", "refresh": "", "expires": 99999999999999}})
+    atomic_env.write_auth({"openai-codex": {"type": "oauth", "access": "", "refresh": "", "expires": int(time.time() * 1000) + 86400000}})
     r = atomic_env.run("key", "openai-codex", env=net.env())
     assert r.returncode in (4, 5) and r.stdout == "", r.stderr   # nothing to make one from: never an empty key

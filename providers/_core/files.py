@@ -113,8 +113,10 @@ def check_private(path, st, ctx, private=True):
                  % (path, stat.S_IMODE(st.st_mode), path))
 
 
-def parse_json_object(raw, path, fix):
-    """Parse bytes as a JSON object, naming the file, the place and the fix on failure."""
+def parse_json_object(raw, path, fix, repeated=None):
+    """Parse bytes as a JSON object, naming the file, the place and the fix on failure.
+    repeated: a list to which {top-level name: its line} is added for each name given twice
+    (JSON readers silently keep the last one, so the file would not mean what it seems to)."""
     from .jsonread import loads
 
     raw = strip_bom(raw)
@@ -124,8 +126,9 @@ def parse_json_object(raw, path, fix):
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise errors.BadFile("%s is not valid UTF-8 (byte %d): %s" % (path, exc.start, fix))
+    found = [] if repeated is not None else None
     try:
-        data = loads(text)
+        data = loads(text, repeated=found)
     except ValueError as exc:
         detail = ("line %d, column %d: %s" % (exc.lineno, exc.colno, exc.msg)) if hasattr(exc, "lineno") else str(exc)
         raise errors.BadFile("%s is not valid JSON (%s): %s" % (path, detail, fix))
@@ -133,6 +136,8 @@ def parse_json_object(raw, path, fix):
         raise errors.BadFile("%s is nested too deeply to be ours: %s" % (path, fix))
     if not isinstance(data, dict):
         raise errors.BadFile("%s must hold a JSON object, not %s: %s" % (path, json_type(data), fix))
+    for name, offset in found or ():
+        repeated.append((name, text.count("\n", 0, offset) + 1 if offset is not None else None))
     return data
 
 
