@@ -3,6 +3,7 @@ providers reached through HTTPS_PROXY; one accepts, one rejects its key, one nev
 import json
 import re
 import threading
+import time
 
 import pytest
 
@@ -10,7 +11,7 @@ from conftest import assert_fails, stderr_on_a_terminal, tree
 from fake_github import EDITOR_HEADERS
 from netfakes import reply
 
-FAR_FUTURE_MS = 4102444800000
+FAR_FUTURE_MS = int(time.time() * 1000) + 30 * 86400000   # a month on: a login that is valid (not centuries: issue 22)
 OPENAI_KEY = "sk-check-openai-000000000001"
 ANTHROPIC_KEY = "sk-ant-api03-check-rejected-0001"
 COPILOT_TOKEN = "tid=check;exp=1;proxy-ep=proxy.individual.githubcopilot.com;"

@@ -4,13 +4,14 @@ import os
 import re
 import shutil
 import subprocess
+import time
 
 import pytest
 
 from conftest import ATOMIC_PY, PYTHON, REPO, assert_fails, clean_env, run_atomic, tree
 from terminal import Terminal as _Terminal
 
-FAR_FUTURE_MS = 4102444800000      # 2100-01-01
+FAR_FUTURE_MS = int(time.time() * 1000) + 30 * 86400000   # a month on: a login that is valid (not centuries: issue 22)
 KEY = "gsk-login-test-key-0123456789"
 
 

@@ -27,10 +27,9 @@ def cmd_status(args, ctx):
         from providers._cli.check import check
         return check(args.providers, ctx, json_output=args.json, refresh=not args.no_refresh)
     from providers._cli.status import collect_status, render_status
-    if args.providers or args.no_refresh:
+    if args.providers:  # (--no-refresh is what plain status does anyway: it refreshes and writes nothing)
         from providers._core.errors import UsageError
-        raise UsageError("PROVIDER names and --no-refresh go with --check: atomic status --check %s"
-                         % " ".join(args.providers or ["--no-refresh"]))
+        raise UsageError("PROVIDER names go with --check: atomic status --check %s" % " ".join(args.providers))
     report = collect_status(ctx)
     if args.json:
         print_json(report)

@@ -110,7 +110,8 @@ def add_status(commands):
     p = commands.add_parser(
         "status", help=SUMMARY["status"],
         description="List every provider that has a credential: the source that wins, the "
-                    "credential masked, OAuth expiry, and any problem found. With --check, also "
+                    "credential masked, OAuth expiry, and any problem found; nothing is refreshed or "
+                    "written (a token due for refresh is marked so). With --check, also "
                     "make one cheap authenticated request per provider (listing its models), all "
                     "at once, and mark each credential as working or not (exit 11 if any is not).",
         epilog=_order_epilog() + "\n\n" + examples(
@@ -121,7 +122,9 @@ def add_status(commands):
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--check", action="store_true",
                    help="try each credential with one request to the provider (ATOMIC_CHECK_TIMEOUT, default 10 s)")
-    p.add_argument("--no-refresh", action="store_true", help="use OAuth tokens as stored: refresh nothing, write nothing")
+    p.add_argument("--no-refresh", action="store_true",
+                   help="with --check, use OAuth tokens as stored: refresh nothing, write nothing (plain "
+                        "status never refreshes)")
 
 
 def add_models(commands):

@@ -36,8 +36,8 @@ def collect_status(ctx):
     rows = []
     for provider in providers:
         try:
-            # A token due for refresh is refreshed, as by `atomic key` (issue 3).
-            found = resolve(provider, ctx, run_commands=False)
+            # Read-only: a token due for refresh is shown as due, never refreshed (issue 22).
+            found = resolve(provider, ctx, run_commands=False, refresh=False)
         except NothingFound:
             if provider.takes_no_key(ctx):
                 rows.append({"id": provider.id, "name": provider.name, "source": None, "credential": None,
@@ -84,6 +84,8 @@ def _row(provider, found, ctx):
     if found.expires_at is not None:
         row["expires"] = found.expires_at
         row["expiresIn"] = _duration(found.expires_at / 1000 - ctx.now())
+    if found.is_oauth and found.source.endswith("refresh due)"):
+        _due(row, provider, found, ctx)
     if found.is_oauth:
         hook = provider.hook("account")
         try:
@@ -93,6 +95,18 @@ def _row(provider, found, ctx):
         if account:
             row["account"] = account
     return row
+
+
+def _due(row, provider, found, ctx):
+    """A token due for refresh: the next command that uses it refreshes it (status does not:
+    it writes nothing), unless atomic cannot, and then an expired one is a problem."""
+    from .._auth.refresh import can_refresh
+
+    if can_refresh(provider):
+        row["refreshDue"] = True
+    elif found.entry["expires"] <= ctx.now() * 1000:
+        row["problem"] = ("the stored %s token has expired and atomic cannot refresh it; sign in again with the "
+                          "tool that stored it" % provider.id)
 
 
 def _problem_row(provider, exc, auth, ctx):
@@ -161,6 +175,8 @@ def _note(row):
     notes = []
     if row.get("problem"):
         notes.append("problem (below)")
+    elif row.get("refreshDue"):
+        notes.append("refresh due: `atomic key %s` refreshes it" % row["id"])
     elif row.get("shadowed"):
         notes.append("shadowed: " + ", ".join(row["shadowed"]))
     if row.get("definedIn"):
