@@ -252,7 +252,7 @@ def test_status_reports_an_expired_token_it_cannot_refresh_and_writes_nothing(at
                                         "refresh": "refresh-token-00000009", "expires": 1000}})
     before = atomic_env.auth_bytes()
     r = atomic_env.run("status", "--json")
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 11 and r.stderr == "atomic: status found 1 problem (in the report)\n", r.stderr
     (row,) = json.loads(r.stdout)["providers"]
     assert row["id"] == "my-oauth" and "expired" in row["problem"] and "sign in again" in row["problem"]
     assert atomic_env.auth_bytes() == before
@@ -265,7 +265,7 @@ def test_status_reports_problems(atomic_env):
                            "mistral": {"type": "api_key", "key": "$MISTRAL_VAULT_VAR"},
                            "xai": ["not", "an", "entry"]}, mode=0o640)
     r = atomic_env.run("status", "--json")
-    assert r.returncode == 0
+    assert r.returncode == 11   # the report is printed, and its problems are the exit status
     report = json.loads(r.stdout)
     assert any("chmod 600 %s" % atomic_env.auth_path in p for p in report["problems"])
     rows = {row["id"]: row for row in report["providers"]}
@@ -275,7 +275,7 @@ def test_status_reports_problems(atomic_env):
     assert "openai" not in rows                                 # an entry with no key: nothing to show
 
     r = atomic_env.run("status")
-    assert r.returncode == 0
+    assert r.returncode == 11 and r.stderr.endswith("atomic: status found 3 problems (above)\n"), r.stderr
     # Every provider with a credential keeps its row, a broken one with its problem below.
     table = {line.split()[0]: line.split()[1:] for line in r.stdout.splitlines()[1:]}
     assert table["groq"] == ["auth.json", "gsk-…0001"]

@@ -242,3 +242,55 @@ def test_an_oauth_expiry_centuries_away_is_a_bad_entry_but_pis_never_expiring_ma
     assert "never expires" in r.stderr
     (row,) = [row for row in json.loads(atomic_env.run("status", "--json").stdout)["providers"]]
     assert row["expiresIn"] == "never expires" and "problem" not in row
+
+
+# 14. status's exit status; --check tells the network from a refusal, and checks keyless servers
+
+def test_status_exits_11_when_its_report_lists_a_problem(atomic_env):
+    atomic_env.write_auth({"groq": {"type": "api_key", "key": "gsk_fine-key-0000000000001"}})
+    r = atomic_env.run("status")
+    assert r.returncode == 0 and "problem" not in r.stderr, r.stderr
+    atomic_env.write_auth({"groq": {"type": "api_key", "key": "gsk_fine-key-0000000000001"},
+                           "mistral": {"type": "api_key", "key": "$UNSET_VAULT_VARIABLE"}})
+    r = atomic_env.run("status")
+    assert r.returncode == 11 and "groq" in r.stdout and "mistral" in r.stdout
+    assert r.stderr.splitlines()[-1] == "atomic: status found 1 problem (above)"
+    r = atomic_env.run("status", "--json")
+    assert r.returncode == 11 and json.loads(r.stdout)["providers"]
+    r = atomic_env.run("--help")
+    assert "11 status found a problem" in " ".join(r.stdout.split())
+
+
+def test_check_says_6_for_a_network_that_is_down_and_11_for_a_refused_key(atomic_env, llama):
+    server = llama(key="llama-secret-key-000001")
+    down = "http://127.0.0.1:%d/v1" % closed_port()
+    atomic_env.write_models({"providers": {"offline": {"baseUrl": down, "api": "openai-completions",
+                                                       "apiKey": "offline-key-00000000001", "models": [{"id": "m"}]}}})
+    r = atomic_env.run("status", "--check", "--json")
+    assert r.returncode == 6, r.stdout + r.stderr
+    (row,) = json.loads(r.stdout)["providers"]
+    assert (row["id"], row["ok"], row["failure"]) == ("offline", False, "network")
+    assert r.stderr.splitlines()[-1].startswith("atomic: 1 of 1 credential could not be checked (network")
+    atomic_env.write_auth({"llama.cpp": {"type": "api_key", "key": "wrong-key-000000000001",
+                                         "env": {"LLAMA_BASE_URL": server.url}}})
+    r = atomic_env.run("status", "--check", "--json")
+    assert r.returncode == 11, r.stdout + r.stderr
+    rows = {row["id"]: row for row in json.loads(r.stdout)["providers"]}
+    assert rows["llama.cpp"]["failure"] == "credential" and rows["offline"]["failure"] == "network"
+    assert "atomic: 1 of 2 credentials failed the check: llama.cpp; 1 could not be checked" in r.stderr
+
+
+def test_check_tries_a_custom_provider_that_takes_no_key_with_its_model_list(atomic_env, llama):
+    server = llama()
+    down = "http://127.0.0.1:%d/v1" % closed_port()
+    atomic_env.write_models({"providers": {
+        "local": {"baseUrl": server.url + "/v1", "api": "openai-completions", "models": [{"id": "m"}]},
+        "gone": {"baseUrl": down, "api": "openai-completions", "models": [{"id": "m"}]}}})
+    r = atomic_env.run("status", "--check", "local")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.split() == ["✓", "local", "no", "key", "needed", "ok", "(2", "models)"]
+    assert "Authorization" not in server.listings()[-1].headers
+    r = atomic_env.run("status", "--check", "--json")
+    assert r.returncode == 6
+    rows = {row["id"]: row for row in json.loads(r.stdout)["providers"]}
+    assert rows["local"]["ok"] and (rows["gone"]["ok"], rows["gone"]["failure"]) == (False, "network")

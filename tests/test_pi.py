@@ -98,7 +98,7 @@ def test_a_corrupt_pi_file_is_reported_with_its_path_and_stops_only_what_needs_i
     assert_fails(homes.run("key", "groq", GROQ_API_KEY="gsk_env-000000000000001"), 4, homes.pi_auth, "not valid JSON")
 
     r = homes.run("status", "--json")
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 11, r.stderr   # a problem found, listed in the report
     report = json.loads(r.stdout)
     assert [row["id"] for row in report["providers"]] == ["openai"]
     assert any(homes.pi_auth in p and "not valid JSON" in p for p in report["problems"])

@@ -35,6 +35,12 @@ def cmd_status(args, ctx):
         print_json(report)
     else:
         render_status(report, ctx)
+    found = len(report["problems"]) + sum(1 for row in report["providers"] if row.get("problem"))
+    if found:  # the report is the answer, printed whatever it holds; the exit status says it has problems
+        from providers._core.errors import Exit
+        ctx.say("atomic: status found %d problem%s%s" % (found, "" if found == 1 else "s",
+                                                          " (in the report)" if args.json else " (above)"))
+        return Exit.CHECK_FAILED
     return 0
 
 

@@ -22,10 +22,10 @@ def examples(*lines):
 
 
 EPILOG = ("Exit codes: 0 ok, 1 bug, 2 usage, 3 no credential, 4 bad auth.json/models.json/settings.json, "
-          "5 log in again, 6 network, 7 refused for safety, 8 !command failed, 9 lock busy, 10 login failed "
-          "or no answer, 11 status --check found a credential that does not work, 12 key --min-valid cannot "
-          "be met, 126 exec cannot run the command, 127 exec found no such command, 130 interrupted, "
-          "141 stdout closed.\n"
+          "5 log in again, 6 network (status --check: some could not be checked, none was refused), 7 refused "
+          "for safety, 8 !command failed, 9 lock busy, 10 login failed or no answer, 11 status found a problem "
+          "(with --check: a credential that does not work), 12 key --min-valid cannot be met, 126 exec cannot "
+          "run the command, 127 exec found no such command, 130 interrupted, 141 stdout closed.\n"
           "Files: $ATOMIC_CODING_AGENT_DIR (or $PI_CODING_AGENT_DIR), else ~/.atomic/agent (auth.json, "
           "models.json), with pi's ~/.pi/agent read below it and a project's .atomic/models.json above it.\n\n"
           + examples(("atomic status --check", "does every credential really work?"),
@@ -113,7 +113,9 @@ def add_status(commands):
                     "credential masked, OAuth expiry, and any problem found; nothing is refreshed or "
                     "written (a token due for refresh is marked so). With --check, also "
                     "make one cheap authenticated request per provider (listing its models), all "
-                    "at once, and mark each credential as working or not (exit 11 if any is not).",
+                    "at once, and mark each credential as working or not. Exit 11 when a problem is "
+                    "found or a credential is refused; 6 when some could not be checked (network "
+                    "or provider trouble) and none was refused.",
         epilog=_order_epilog() + "\n\n" + examples(
             ("atomic status", "what you are signed in to, and from where"),
             ("atomic status --check", "does every credential really work?"),
