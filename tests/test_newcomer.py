@@ -294,3 +294,43 @@ def test_check_tries_a_custom_provider_that_takes_no_key_with_its_model_list(ato
     assert r.returncode == 6
     rows = {row["id"]: row for row in json.loads(r.stdout)["providers"]}
     assert rows["local"]["ok"] and (rows["gone"]["ok"], rows["gone"]["failure"]) == (False, "network")
+
+
+# 11. Did you mean, `atomic help`, `atomic version` --------------------------------------------
+
+@pytest.mark.parametrize("args, needle", [
+    (["keys", "openai"], "unknown command 'keys' (did you mean 'key'?)"),
+    (["stat"], "unknown command 'stat' (did you mean 'status'?)"),
+    (["--verison"], "unknown option --verison (did you mean '--version'?)"),
+    (["--status"], "unknown option --status (did you mean 'status'?)"),
+    (["status", "--chek"], "unknown option --chek for `atomic status` (did you mean '--check'?)"),
+    (["models", "--searhc", "x"], "unknown option --searhc for `atomic models` (did you mean '--search'?)"),
+])
+def test_a_mistyped_command_or_option_gets_the_closest_one(atomic_env, args, needle):
+    assert_fails(atomic_env.run(*args), 2, needle)
+
+
+def test_help_and_version_are_words_too(atomic_env):
+    assert atomic_env.run("help").stdout == atomic_env.run("--help").stdout != ""
+    r = atomic_env.run("help", "status")
+    assert r.returncode == 0 and r.stdout == atomic_env.run("status", "--help").stdout
+    assert r.stdout.startswith("usage: atomic status")
+    r = atomic_env.run("version")
+    assert r.returncode == 0 and r.stdout == atomic_env.run("--version").stdout and r.stdout.startswith("atomic ")
+    assert_fails(atomic_env.run("help", "stauts"), 2, "unknown command 'stauts' (did you mean 'status'?)")
+
+
+# 4. A key on login's command line -------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [["groq", "--key", "shortkey1"], ["groq", "--api-key", "shortkey1"],
+                                  ["groq", "--api-key=shortkey1"], ["groq", "shortkey1"],
+                                  ["--key", "gsk_abcdEFGH1234567890xyzQ"], ["--key", "shortkey1"]])
+def test_login_refuses_a_key_on_its_command_line_without_repeating_it(atomic_env, args):
+    line = assert_fails(atomic_env.run("login", *args), 2, "atomic login never takes a key on the command line",
+                        "printf %s \"$KEY\" | atomic login ")
+    assert "shortkey1" not in line and "xyzQ" not in line and "unrecognized" not in line
+    if args[0] == "groq":
+        assert "| atomic login groq " in line   # the recipe for that provider, not a placeholder
+    assert not os.path.exists(atomic_env.auth_path)
+    # A misspelt provider is still one: named, with the closest.
+    assert_fails(atomic_env.run("login", "--key", "groqq"), 2, "unknown provider 'groqq' (did you mean 'groq'")

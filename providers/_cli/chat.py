@@ -253,11 +253,11 @@ class Session:
 def _command_line(command, words):
     """/login and /logout take what `atomic login` / `atomic logout` take, parsed by the same
     parser (a usage error is the caller's to show); None when --help printed its text."""
-    from .parser import build_parser
+    from .parser import parse_args
 
     argv = [command] + list(words)
     try:
-        return build_parser(argv).parse_args(argv)
+        return parse_args(argv)
     except SystemExit:  # --help: the text is shown, the conversation goes on
         return None
 

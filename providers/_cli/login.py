@@ -12,7 +12,7 @@ from .._core.prompts import ask, confirm, interactive, read_secret
 def login(args, ctx):
     """Sign in to one provider (or pick one from the menu) and save the credential."""
     if args.provider:
-        provider = find(args.provider, ctx)
+        provider = _named(args, ctx)
         _mention_siblings(provider, ctx)
         method = _choose_method(provider, args, ctx)
     else:
@@ -69,6 +69,19 @@ def login(args, ctx):
     what = "API key" if key is not None else "settings (%s)" % ", ".join(sorted(settings))
     ctx.say("Saved the %s %s to %s%s" % (provider.name, what, os.path.join(ctx.agent_dir, "auth.json"), _replaced(old)))
     return 0
+
+
+def _named(args, ctx):
+    """The provider named on the command line; a key given there instead (`login --key sk-…`)
+    is refused without being repeated."""
+    try:
+        return find(args.provider, ctx)
+    except UsageError as exc:
+        # A misspelt provider has a near name (did you mean); a key has none, or a key's shape.
+        if key_owner(args.provider) or ((args.key or len(args.provider) >= 20) and "did you mean" not in exc.message):
+            from .parser import login_takes_no_key
+            raise UsageError(login_takes_no_key())
+        raise
 
 
 def _read_key(provider, settings, ctx):
