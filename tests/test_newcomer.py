@@ -334,3 +334,27 @@ def test_login_refuses_a_key_on_its_command_line_without_repeating_it(atomic_env
     assert not os.path.exists(atomic_env.auth_path)
     # A misspelt provider is still one: named, with the closest.
     assert_fails(atomic_env.run("login", "--key", "groqq"), 2, "unknown provider 'groqq' (did you mean 'groq'")
+
+
+# 15. A refused key from models.json; every variable a provider reads --------------------------
+
+def test_a_refused_models_json_key_names_the_file_and_field_first(atomic_env, net):
+    from llmfakes import Model
+    from netfakes import reply
+
+    atomic_env.write_models({"providers": {"groq": {"apiKey": "gsk_from-models-json-00000001"}}})
+    refused = (401, {}, {"error": {"message": "Invalid API Key", "type": "invalid_request_error"}})
+    Model(net, "POST", "api.groq.com", "/openai/v1/chat/completions", replies=[refused, refused])
+    r = atomic_env.run("ask", "-m", "groq/llama-3.3-70b-versatile", "hi", env=net.env())
+    line = assert_fails(r, 6, "Groq refused the key in %s: providers.groq.apiKey (HTTP 401: Invalid API Key); fix it "
+                              "there" % atomic_env.models_path, warnings=True)
+    assert line.index("providers.groq.apiKey") < line.index("atomic login groq")
+    net.hosts.route("GET", "api.groq.com", "/openai/v1/models")(lambda req: reply(*refused[::2]))
+    r = atomic_env.run("status", "--check", "--json", env=net.env())
+    (row,) = json.loads(r.stdout)["providers"]
+    assert row["reason"].startswith("rejected key: fix providers.groq.apiKey in %s (HTTP 401" % atomic_env.models_path)
+
+
+def test_no_credential_names_every_variable_the_provider_reads(atomic_env):
+    assert_fails(atomic_env.run("key", "claude"), 3, "run `atomic login anthropic` or set ANTHROPIC_OAUTH_TOKEN or "
+                                                     "ANTHROPIC_API_KEY")

@@ -75,7 +75,7 @@ class Check:
 
     def __init__(self, provider, credential, reason=None, keyless=False, failure="credential"):
         self.provider, self.credential, self.keyless = provider, credential, keyless
-        self.url, self.request = None, None
+        self.url, self.request, self.key_field = None, None, None
         self.ok, self.status, self.reason = False, None, reason
         self.failure = failure  # why it did not pass: "credential" (exit 11) or "network" (exit 6)
 
@@ -103,6 +103,8 @@ class Check:
             else:
                 self.request = _probe_request(provider, credential, base.rstrip("/") + path, ctx)
                 self.url = self.request.url
+                if credential is not None and credential.source == "models.json":
+                    self.key_field = "providers.%s.apiKey in %s" % (provider.id, provider.config_file(ctx, "apiKey"))
         except AtomicError as exc:
             self.reason = exc.message
 
@@ -119,7 +121,7 @@ class Check:
             return False, None, "network: " + exc.message
         except Exception as exc:  # a bug must not hang the others; it is reported on the row
             return False, None, "internal error (a bug): %s: %s" % (type(exc).__name__, exc)
-        return _judge(response, self.credential, self.keyless)
+        return _judge(response, self.credential, self.keyless, self.key_field)
 
     def record(self, outcome):
         self.ok, self.status, self.reason = outcome
@@ -168,8 +170,9 @@ def _probe_request(provider, credential, url, ctx):
     return probe
 
 
-def _judge(response, credential, keyless=False):
-    """(ok, status, reason) for the answer to a model-list request."""
+def _judge(response, credential, keyless=False, key_field=None):
+    """(ok, status, reason) for the answer to a model-list request; key_field: where the key is
+    written, when it comes from a file the person edits (models.json)."""
     status = response.status
     if response.ok:
         doc = response.json_or_none()
@@ -182,6 +185,8 @@ def _judge(response, credential, keyless=False):
     text = "HTTP %d: %s" % (status, response.error_text())
     if status == 401 and keyless:
         reason = ("the server wants a key (%s); set apiKey for it in models.json, or `atomic login` it" % text)
+    elif status == 401 and key_field:
+        reason = "rejected key: fix %s (%s)" % (key_field, text)
     elif status == 401:
         reason = ("expired or revoked login (%s)" if credential.is_oauth else "rejected key (%s)") % text
     elif status == 403:
