@@ -358,3 +358,17 @@ def test_a_refused_models_json_key_names_the_file_and_field_first(atomic_env, ne
 def test_no_credential_names_every_variable_the_provider_reads(atomic_env):
     assert_fails(atomic_env.run("key", "claude"), 3, "run `atomic login anthropic` or set ANTHROPIC_OAUTH_TOKEN or "
                                                      "ANTHROPIC_API_KEY")
+
+
+# 13. models.json: a misspelt top-level field, a misspelt wire API ----------------------------
+
+def test_models_json_names_a_misspelt_top_level_field_and_wire_api(atomic_env):
+    atomic_env.write_models({"provider": {"ollama": {"baseUrl": "http://127.0.0.1:11434/v1", "api": "openai-completions",
+                                                     "models": [{"id": "llama3.1:8b"}]}}})
+    r = atomic_env.run("models", "--all", "--search", "ollama")
+    assert ("atomic: warning: %s: provider: unknown top-level field, ignored (did you mean 'providers'?)"
+            % atomic_env.models_path) in r.stderr
+    atomic_env.write_models({"providers": {"ollama": {"baseUrl": "http://127.0.0.1:11434/v1", "api": "openai-completion",
+                                                      "models": [{"id": "llama3.1:8b"}]}}})
+    assert_fails(atomic_env.run("models", "--all"), 4, "providers.ollama.api: 'openai-completion' is not a wire API "
+                                                       "atomic knows here (did you mean 'openai-completions'")
