@@ -372,3 +372,23 @@ def test_models_json_names_a_misspelt_top_level_field_and_wire_api(atomic_env):
                                                       "models": [{"id": "llama3.1:8b"}]}}})
     assert_fails(atomic_env.run("models", "--all"), 4, "providers.ollama.api: 'openai-completion' is not a wire API "
                                                        "atomic knows here (did you mean 'openai-completions'")
+
+
+# 12. atomic providers on an 80-column terminal ------------------------------------------------
+
+def test_providers_fits_an_80_column_terminal(atomic_env):
+    from providers import builtins
+
+    atomic_env.write_auth({"groq": {"type": "api_key", "key": "gsk_fine-key-0000000000001"}})
+    with Terminal(["providers"], atomic_env.env, rows=60, columns=80, stdout_too=True) as term:
+        code, shown = term.finish()
+    lines = shown.replace("\r\n", "\n").splitlines()
+    assert code == 0
+    assert max(len(line) for line in lines) <= 80, [line for line in lines if len(line) > 80]
+    table = [line.split() for line in lines if line and not line.startswith("(")]
+    assert table[0][0] == "ID" and table[0][-1] == "CREDENTIAL"
+    assert [row[0] for row in table[1:]] == [p.id for p in builtins()]      # every id whole
+    assert next(row for row in table if row[0] == "groq")[-1] == "auth.json"
+    assert "(AUTH, ALIASES, ENVIRONMENT left out to fit; `| cat` or --json shows all)" in shown
+    piped = atomic_env.run("providers").stdout.splitlines()                   # a pipe gets every column
+    assert piped[0].split() == ["ID", "NAME", "ALIASES", "ENVIRONMENT", "AUTH", "CREDENTIAL"]

@@ -65,11 +65,15 @@ def cmd_models(args, ctx):
 
 def cmd_providers(args, ctx):
     from providers._cli.provider_list import collect_providers, provider_lines
+    from providers._models.table import output_width
     rows = collect_providers(ctx)
     if args.json:
         print_json(rows)
-    else:
-        write_lines(provider_lines(rows))
+        return 0
+    lines, dropped = provider_lines(rows, output_width(ctx, sys.stdout))
+    write_lines(lines)
+    if dropped:
+        ctx.say("(%s left out to fit; `| cat` or --json shows all)" % ", ".join(dropped))
     return 0
 
 
