@@ -392,3 +392,27 @@ def test_providers_fits_an_80_column_terminal(atomic_env):
     assert "(AUTH, ALIASES, ENVIRONMENT left out to fit; `| cat` or --json shows all)" in shown
     piped = atomic_env.run("providers").stdout.splitlines()                   # a pipe gets every column
     assert piped[0].split() == ["ID", "NAME", "ALIASES", "ENVIRONMENT", "AUTH", "CREDENTIAL"]
+
+
+# 9. Fast mode says what stays on, and where it is saved ---------------------------------------
+
+def test_fast_off_says_workflow_fast_mode_stays_on(atomic_env):
+    assert atomic_env.run("fast", "on", "--workflow").returncode == 0
+    r = atomic_env.run("fast", "off")
+    assert (r.returncode, r.stdout) == (0, "Codex fast mode: chat off, workflow on\n")
+    assert "Fast mode for workflow stages stays on" in r.stderr and "`atomic fast off --workflow`" in r.stderr
+    assert "Saved in %s" % os.path.join(atomic_env.agent_dir, "settings.json") in r.stderr
+    r = atomic_env.run("fast", "off", "--workflow")
+    assert "stays on" not in r.stderr
+
+
+def test_slash_fast_in_chat_says_it_is_saved_for_every_session(atomic_env):
+    env = dict(atomic_env.env, OPENAI_API_KEY="sk-proj-fast-test-00000000001")
+    with Terminal(["chat", "-m", "openai/gpt-4o"], env, stdout_too=True) as term:
+        term.expect("openai/gpt-4o> ")
+        term.write("/fast\r")
+        term.expect("Saved in %s: every new atomic and Atomic agent session uses it." %
+                    os.path.join(atomic_env.agent_dir, "settings.json"))
+        term.expect("openai/gpt-4o fast> ")
+        term.write("/quit\r")
+        assert term.finish()[0] == 0

@@ -19,7 +19,8 @@ HELP = """\
   /logout PROVIDER  remove a stored credential
   /help             this list
   /quit             leave (or Ctrl-D); Ctrl-C stops an answer and keeps the conversation"""
-FAST_HELP = "  /fast [on|off] [chat|workflow]  Codex fast mode; bare /fast toggles chat\n"
+FAST_HELP = ("  /fast [on|off] [chat|workflow]  Codex fast mode, saved in settings.json for every session; bare "
+             "/fast toggles chat\n")
 
 
 class _Quit(Exception):
@@ -275,12 +276,21 @@ def set_fast_mode(ctx, words):
 
 
 def _store(ctx, scope, on):
-    """Store the flag; say so when the environment or a project's settings win over it here."""
-    fast.store(ctx, scope, on)
+    """Store the flag; say where (the global settings.json: every session's), when the environment
+    or a project's settings win over it here, and when the other scope stays on."""
+    from .._config.settings import global_path
+
+    flags = fast.store(ctx, scope, on)
+    ctx.say("Saved in %s: every new atomic and Atomic agent session uses it." % global_path(ctx))
     if fast.state(ctx)[scope] != on:
         ctx.warn("%s is %s here all the same: %s overrides it" % (
             scope, "on" if not on else "off",
             fast.ENV if scope in fast.overrides(ctx) else "the project's .atomic/settings.json"))
+    other = [name for name in fast.SCOPES if name != scope][0]
+    if not on and flags[other]:
+        ctx.say("Fast mode for %s stays on (%s); `atomic fast off --%s` turns it off."
+                % ("workflow stages" if other == "workflow" else "chat",
+                   "every stage on the priority tier" if other == "workflow" else "/fast in chat", other))
     return fast.describe(ctx)
 
 
