@@ -416,3 +416,26 @@ def test_slash_fast_in_chat_says_it_is_saved_for_every_session(atomic_env):
         term.expect("openai/gpt-4o fast> ")
         term.write("/quit\r")
         assert term.finish()[0] == 0
+
+
+# 5. /login in chat switches to what it signed in to ------------------------------------------
+
+def test_slash_login_switches_to_that_provider_and_says_so(atomic_env, net):
+    from llmfakes import Model, completions_events, responses_events
+
+    openai = Model(net, "POST", "api.openai.com", "/v1/responses", responses_events("OpenAI here"))
+    groq = Model(net, "POST", "api.groq.com", "/openai/v1/chat/completions", completions_events("Groq here"))
+    env = dict(atomic_env.env, OPENAI_API_KEY="sk-proj-chat-test-0000000001", **net.env())
+    with Terminal(["chat", "-m", "openai/gpt-4o"], env, stdout_too=True) as term:
+        term.expect("openai/gpt-4o> ")
+        term.write("/login groq\r")
+        term.expect("input is hidden): ")
+        term.write("gsk_typed-in-chat-000000000001\r")
+        term.expect("Now talking to groq/llama-3.3-70b-versatile.")
+        term.expect("groq/llama-3.3-70b-versatile> ")
+        term.write("hi\r")
+        term.expect("Groq here")
+        term.write("/quit\r")
+        code, shown = term.finish()
+    assert code == 0 and len(groq.requests) == 1 and openai.requests == []
+    assert "the next message uses it" not in shown

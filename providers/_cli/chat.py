@@ -15,7 +15,7 @@ LIST_LIMIT = 40  # models shown by /model before asking for a search word
 HELP = """\
   /model [TEXT]     choose a model: a numbered list of those you have a credential for (TEXT searches)
   /models [TEXT]    list those models
-%s  /login [PROVIDER] sign in (the next message uses it)
+%s  /login [PROVIDER] sign in, then talk to that provider's everyday model
   /logout PROVIDER  remove a stored credential
   /help             this list
   /quit             leave (or Ctrl-D); Ctrl-C stops an answer and keeps the conversation"""
@@ -226,19 +226,21 @@ class Session:
         self.ctx.say(set_fast_mode(self.ctx, words))
 
     def _login(self, words):
-        from .login import login
+        """Sign in, then talk to that provider's everyday model (what people expect of /login groq)."""
+        from .login import sign_in
+        from .._models.choose import choose
 
         args = _command_line("login", words)
         if args is None:
             return
-        login(args, self.ctx)
+        provider = sign_in(args, self.ctx)
         self.ctx.forget_files()
-        if self.model is None:
-            from .._models.choose import choose
-            try:
-                self._switch(*choose(self.ctx, None))
-            except (UsageError, NotLoggedIn) as exc:
-                self.ctx.say(exc.message)
+        try:
+            self._switch(*choose(self.ctx, provider.id))
+        except AtomicError as exc:
+            _report(exc)
+            self.ctx.say("Still talking to %s; /model chooses another." % self.label() if self.model
+                         else "/model chooses a model.")
 
     def _logout(self, words):
         from .login import logout

@@ -10,7 +10,13 @@ from .._core.prompts import ask, confirm, interactive, read_secret
 
 
 def login(args, ctx):
-    """Sign in to one provider (or pick one from the menu) and save the credential."""
+    """Sign in to one provider (or pick one from the menu) and save the credential; exit 0."""
+    sign_in(args, ctx)
+    return 0
+
+
+def sign_in(args, ctx):
+    """login()'s work; the provider signed in to."""
     if args.provider:
         provider = _named(args, ctx)
         _mention_siblings(provider, ctx)
@@ -36,7 +42,7 @@ def login(args, ctx):
         old = _save(ctx, provider, lambda old: record)
         ctx.say("Signed in to %s; saved to %s%s" % (provider.name, os.path.join(ctx.agent_dir, "auth.json"),
                                                     _replaced(old)))
-        return 0
+        return provider
     own = provider.hook("login") if "oauth" not in provider.auth else None
     if own is not None:  # a provider that asks its own questions (llama.cpp: where its server is)
         record = own(ctx, options)
@@ -46,7 +52,7 @@ def login(args, ctx):
         what = ", ".join(sorted(record.get("env") or {})) or "entry"
         ctx.say("Saved the %s %s%s to %s%s" % (provider.name, what, " and API key" if "key" in record else "",
                                                os.path.join(ctx.agent_dir, "auth.json"), _replaced(old)))
-        return 0
+        return provider
     pasted = _read_key(provider, settings, ctx)
     if pasted is not None:
         _check_shape(provider, pasted, args, ctx)
@@ -68,7 +74,7 @@ def login(args, ctx):
     old = _save(ctx, provider, entry)
     what = "API key" if key is not None else "settings (%s)" % ", ".join(sorted(settings))
     ctx.say("Saved the %s %s to %s%s" % (provider.name, what, os.path.join(ctx.agent_dir, "auth.json"), _replaced(old)))
-    return 0
+    return provider
 
 
 def _named(args, ctx):
