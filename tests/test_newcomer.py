@@ -439,3 +439,70 @@ def test_slash_login_switches_to_that_provider_and_says_so(atomic_env, net):
         code, shown = term.finish()
     assert code == 0 and len(groq.requests) == 1 and openai.requests == []
     assert "the next message uses it" not in shown
+
+
+# 6, 7. A Claude browser login: the billing note, and a wait with nothing to paste -------------
+
+def test_claude_login_says_the_billing_note_and_what_it_waits_for_when_stdin_is_at_its_end(atomic_env, login_env):
+    r = run_atomic(["login", "claude", "--oauth"], env=dict(login_env, ATOMIC_LOGIN_TIMEOUT="2"))
+    assert r.returncode == 10 and r.stdout == ""
+    note = r.stderr.index("third-party use of a Claude Pro/Max subscription (atomic's too) draws from the "
+                          "account's extra usage, billed per token")
+    assert note < r.stderr.index("Open this address in a browser")
+    assert ("Nothing can be pasted here (stdin is at its end), so atomic waits for the browser's return to "
+            "http://localhost:53692/callback only, for up to 2 s (ATOMIC_LOGIN_TIMEOUT)") in r.stderr
+    assert r.stderr.splitlines()[-1].startswith("atomic: timed out")
+
+
+# 8. On a terminal, a wrong answer is asked again ----------------------------------------------
+
+def answer_again(term, said, question, answer):
+    """Wait for what was said about the last answer and the question asked again after it (getpass
+    drops what is typed ahead), then answer."""
+    at = term.then(said)
+    term.expect(question, after=at)
+    term.write(answer + "\r")
+
+
+def test_an_empty_or_bad_key_on_a_terminal_is_asked_again(atomic_env):
+    question = "Paste your Groq API key (input is hidden): "
+    with Terminal(["login", "groq"], atomic_env.env) as term:
+        term.expect(question)
+        term.write("\r")
+        answer_again(term, "the key is empty; paste it again, or press Ctrl-C to stop.", question,
+                     "Bearer gsk_pasted-with-bearer-000001")
+        answer_again(term, "starts with the word Bearer", question, "gsk_the-right-key-00000000001")
+        code, shown = term.finish()
+    assert code == 0, shown
+    assert atomic_env.read_auth()["groq"]["key"] == "gsk_the-right-key-00000000001"
+
+
+def test_a_pasted_address_of_another_sign_in_is_asked_again_on_a_terminal(atomic_env, login_env, claude):
+    import re
+
+    with Terminal(["login", "claude", "--oauth"], login_env) as term:
+        url = re.search(r"(https://claude\.ai/oauth/authorize\?\S+)", term.expect("paste it here")).group(1)
+        redirect = claude.authorize(url)
+        term.write(redirect.replace("state=", "state=not-this-one") + "\r")
+        answer_again(term, "state mismatch", "Paste the address again (or approve in the browser); Ctrl-C stops.",
+                     redirect)
+        code, shown = term.finish()
+    assert code == 0, shown
+    assert atomic_env.read_auth()["anthropic"]["type"] == "oauth"
+
+
+def test_a_wrong_llama_cpp_key_on_a_terminal_is_asked_again(atomic_env, llama):
+    server = llama(key="llama-secret-key-000001")
+    with Terminal(["login", "llama.cpp"], atomic_env.env) as term:
+        term.expect("llama.cpp server address [http://127.0.0.1:8080]: ")
+        term.write(server.url + "\r")
+        term.expect("(--api-key; input is hidden): ")
+        term.write("wrong-key-0000000000001\r")
+        answer_again(term, "refused that key (HTTP 401: Invalid API Key); give the key it was started with",
+                     "(--api-key; input is hidden): ", "")
+        answer_again(term, "takes only requests with its API key", "(--api-key; input is hidden): ",
+                     "llama-secret-key-000001")
+        code, shown = term.finish()
+    assert code == 0, shown
+    assert atomic_env.read_auth()["llama.cpp"]["key"] == "llama-secret-key-000001"
+    assert "wrong-key-0000000000001" not in shown

@@ -93,20 +93,17 @@ def _named(args, ctx):
 def _read_key(provider, settings, ctx):
     """The pasted key; for a cloud provider, None when nothing is pasted and settings are given:
     its own credentials (ADC, the AWS chain) are used, with the settings stored."""
+    pipe = "atomic login %s" % provider.id
     if "cloud" not in provider.auth:
-        return read_secret(ctx, "Paste your %s API key (input is hidden): " % provider.name)
+        return read_secret(ctx, "Paste your %s API key (input is hidden): " % provider.name, pipe=pipe)
     ambient = provider.hook("ambient")
     what = (ambient.__doc__ or "its own credentials").strip().splitlines()[0] if ambient else "its own credentials"
-    try:
-        return read_secret(ctx, "Paste your %s API key (input is hidden), or press Enter to use %s: "
-                           % (provider.name, what))
-    except UsageError as exc:
-        if "is empty" not in exc.message:
-            raise
-        if not settings and not interactive(ctx):
-            raise UsageError("nothing to save: give a key on stdin, or settings for %s's own credentials with "
-                             "--env (e.g. %s=…)" % (provider.id, provider.settings[0]))
-        return None
+    key = read_secret(ctx, "Paste your %s API key (input is hidden), or press Enter to use %s: "
+                      % (provider.name, what), optional=True, pipe=pipe)
+    if key is None and not settings and not interactive(ctx):
+        raise UsageError("nothing to save: give a key on stdin, or settings for %s's own credentials with "
+                         "--env (e.g. %s=…)" % (provider.id, provider.settings[0]))
+    return key
 
 
 def _ask_settings(provider, given, ctx):
