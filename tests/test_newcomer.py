@@ -506,3 +506,97 @@ def test_a_wrong_llama_cpp_key_on_a_terminal_is_asked_again(atomic_env, llama):
     assert code == 0, shown
     assert atomic_env.read_auth()["llama.cpp"]["key"] == "llama-secret-key-000001"
     assert "wrong-key-0000000000001" not in shown
+
+
+# Polish ---------------------------------------------------------------------------------------
+
+def test_the_masker_leaves_atomic_s_own_hint_text_as_written(atomic_env, login_env):
+    r = run_atomic(["login", "claude", "--oauth"], env=login_env, input="not a code\n")
+    assert r.returncode == 10
+    assert r.stderr.splitlines()[-1].endswith("paste the full address the browser was sent to (it contains code=)")
+
+
+def test_a_file_that_is_not_utf_8_is_named_by_line_and_column_and_utf_16_by_name(atomic_env):
+    atomic_env.write_auth(b'{\n  "groq": {"type": "api_key", "key": "\xff"}\n}\n')
+    assert_fails(atomic_env.run("key", "groq"), 4, "auth.json is not valid UTF-8 (line 2, column 39: byte 41 of the file)")
+    atomic_env.write_auth('{"groq": {"type": "api_key", "key": "gsk_x"}}'.encode("utf-16"))
+    assert_fails(atomic_env.run("key", "groq"), 4, "auth.json is saved as UTF-16; save it as UTF-8")
+    atomic_env.write_auth('{"groq": {"type": "api_key", "key": "gsk_x"}}'.encode("utf-16-le"))   # no byte order mark
+    assert_fails(atomic_env.run("key", "groq"), 4, "auth.json is saved as UTF-16; save it as UTF-8")
+    os.remove(atomic_env.auth_path)
+    with open(os.path.join(atomic_env.agent_dir, "models.toml"), "wb") as f:
+        f.write(b'[providers.ollama]\nbaseUrl = "http://x\xff"\n')
+    assert_fails(atomic_env.run("models", "--all"), 4, "models.toml is not valid UTF-8 (line 2, column 20")
+
+
+def test_a_key_prompt_names_the_provider_in_its_recipe(atomic_env):
+    assert_fails(atomic_env.run("login", "groq", input=""), 2, "printf %s \"$KEY\" | atomic login groq")
+
+
+def test_ctrl_c_at_a_hidden_prompt_ends_the_line_first(atomic_env):
+    with Terminal(["login", "groq"], atomic_env.env) as term:
+        term.expect("Paste your Groq API key (input is hidden): ")
+        term.write("\x03")
+        code, shown = term.finish()
+    assert code == 130
+    assert "(input is hidden): \r\natomic: interrupted" in shown, repr(shown)
+
+
+def test_saving_the_same_key_again_says_so_and_writes_nothing(atomic_env):
+    assert atomic_env.run("login", "groq", input="gsk_the-same-key-000000000001").returncode == 0
+    before = os.stat(atomic_env.auth_path)
+    r = atomic_env.run("login", "groq", input="gsk_the-same-key-000000000001")
+    assert r.returncode == 0 and "replacing" not in r.stderr
+    assert "(it was stored already: nothing changed)" in r.stderr
+    assert os.stat(atomic_env.auth_path).st_ino == before.st_ino   # not rewritten
+    r = atomic_env.run("login", "groq", input="gsk_another-key-0000000000002")
+    assert "replacing the API key stored before (gsk_…0001)" in r.stderr
+
+
+def test_the_siblings_hint_has_no_nested_parentheses(atomic_env):
+    with Terminal(["login", "openai"], atomic_env.env) as term:
+        shown = term.expect("(input is hidden): ")
+        term.write("\x04")
+        term.finish()
+    assert "Also available: `atomic login openai-codex` for ChatGPT Plus/Pro (Codex)." in shown
+    assert "))" not in shown
+
+
+def test_errors_inside_chat_name_its_own_commands(atomic_env, net):
+    from llmfakes import Model
+
+    refused = (401, {}, {"error": {"message": "Invalid API Key", "type": "invalid_request_error"}})
+    Model(net, "POST", "api.groq.com", "/openai/v1/chat/completions", replies=[refused])
+    env = dict(atomic_env.env, GROQ_API_KEY="gsk_env-key-refused-0000001", **net.env())
+    with Terminal(["chat", "-m", "groq/llama-3.3-70b-versatile"], env, stdout_too=True) as term:
+        term.expect("groq/llama-3.3-70b-versatile> ")
+        term.write("hi\r")
+        shown = term.expect("groq/llama-3.3-70b-versatile> ", after=len(term.seen))
+        term.write("/quit\r")
+        term.finish()
+    assert "run `/login groq`" in shown and "atomic login" not in shown, shown
+
+
+def test_ask_shows_that_it_waits_for_a_slow_first_token_on_a_terminal_only(atomic_env, net):
+    import threading
+
+    from conftest import stderr_on_a_terminal
+    from llmfakes import Model, completions_events
+
+    first = threading.Event()
+    text = completions_events("Slow but sure")
+    groq = Model(net, "POST", "api.groq.com", "/openai/v1/chat/completions",
+                 parts=[text.encode()], between=lambda n: first.wait(1.6))   # the model thinks for a while
+    env = dict(atomic_env.env, GROQ_API_KEY="gsk_env-key-slow-00000000001", **net.env())
+    code, shown, stdout = stderr_on_a_terminal(["ask", "-m", "groq/llama-3.3-70b-versatile", "hi"], env)
+    assert (code, stdout) == (0, b"Slow but sure\n")
+    assert "waiting for groq/llama-3.3-70b-versatile (1s)" in shown, shown
+    r = atomic_env.run("ask", "-m", "groq/llama-3.3-70b-versatile", "hi", env=dict(env))
+    assert r.returncode == 0 and "waiting" not in r.stderr and len(groq.requests) == 2
+
+
+def test_models_says_where_a_custom_provider_is_defined_only_when_several_files_do(atomic_env):
+    atomic_env.write_models({"providers": {"ollama": {"baseUrl": "http://127.0.0.1:11434/v1",
+                                                      "api": "openai-completions", "models": [{"id": "m"}]}}})
+    r = atomic_env.run("models")
+    assert r.returncode == 0 and "ollama/m" in r.stdout and "is defined in" not in r.stderr

@@ -308,9 +308,14 @@ def fast_command(args, ctx):
 
 
 def _report(exc):
+    """An error inside the conversation, whose fixes are its own commands (/login groq, not
+    `atomic login groq`, which would mean leaving it)."""
+    import re
+
     from .._core.mask import mask_text
 
-    print("atomic: " + mask_text(exc.message), file=sys.stderr, flush=True)
+    message = re.sub(r"`atomic (login|logout)\b", r"`/\1", exc.message)
+    print("atomic: " + mask_text(message), file=sys.stderr, flush=True)
 
 
 def _use_readline():

@@ -56,10 +56,11 @@ def cmd_models(args, ctx):
         write_lines(detail_lines(public_records(models)[0]))
     else:
         write_lines(table_lines(models, output_width(ctx, sys.stdout)))
-    if models and not args.json:
+    if models and not args.json:  # said only where it is news: a provider several files define
         from providers._models.catalog import custom_origins
         for pid, files in custom_origins(models, ctx):
-            ctx.say("%s is defined in %s" % (pid, " over ".join(files)))
+            if len(files) > 1:
+                ctx.say("%s is defined in %s" % (pid, " over ".join(files)))
     return 0
 
 

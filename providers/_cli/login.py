@@ -39,19 +39,19 @@ def sign_in(args, ctx):
         if settings:
             raise UsageError("--env is for API-key logins; %s signs in with OAuth" % provider.id)
         record = provider.module().login(ctx, options)
-        old = _save(ctx, provider, lambda old: record)
+        saved = _save(ctx, provider, lambda old: record)
         ctx.say("Signed in to %s; saved to %s%s" % (provider.name, os.path.join(ctx.agent_dir, "auth.json"),
-                                                    _replaced(old)))
+                                                    _replaced(saved)))
         return provider
     own = provider.hook("login") if "oauth" not in provider.auth else None
     if own is not None:  # a provider that asks its own questions (llama.cpp: where its server is)
         record = own(ctx, options)
         if isinstance(record.get("key"), str):
             record["key"] = stored_form(record["key"], ctx)
-        old = _save(ctx, provider, lambda old: record)
+        saved = _save(ctx, provider, lambda old: record)
         what = ", ".join(sorted(record.get("env") or {})) or "entry"
         ctx.say("Saved the %s %s%s to %s%s" % (provider.name, what, " and API key" if "key" in record else "",
-                                               os.path.join(ctx.agent_dir, "auth.json"), _replaced(old)))
+                                               os.path.join(ctx.agent_dir, "auth.json"), _replaced(saved)))
         return provider
     pasted = _read_key(provider, settings, ctx)
     if pasted is not None:
@@ -71,9 +71,9 @@ def sign_in(args, ctx):
             record["env"] = env
         return record
 
-    old = _save(ctx, provider, entry)
+    saved = _save(ctx, provider, entry)
     what = "API key" if key is not None else "settings (%s)" % ", ".join(sorted(settings))
-    ctx.say("Saved the %s %s to %s%s" % (provider.name, what, os.path.join(ctx.agent_dir, "auth.json"), _replaced(old)))
+    ctx.say("Saved the %s %s to %s%s" % (provider.name, what, os.path.join(ctx.agent_dir, "auth.json"), _replaced(saved)))
     return provider
 
 
@@ -165,16 +165,17 @@ def _variable_named(key):
 
 
 def _save(ctx, provider, make_entry):
-    """Write the provider's new entry under the lock; returns the entry it replaced, or None."""
+    """Write the provider's new entry under the lock; returns what `_replaced` says of the entry it
+    replaced (nothing when there was none)."""
     replaced = []
 
     def change(auth):
         old = auth.data.get(provider.id)
         old = old if isinstance(old, dict) else None
-        replaced.append(old)
         data = dict(auth.data)
         data[provider.id] = make_entry(old)
-        return data
+        replaced.append((old, data[provider.id]))
+        return None if old == data[provider.id] else data  # the same entry again: nothing to write
     update_auth(ctx, change)
     return replaced[-1]
 
@@ -185,12 +186,20 @@ def _kind(entry):
     return {"oauth": "a subscription (OAuth) login", "api_key": "an API key"}.get(kind)
 
 
-def _replaced(old):
-    """`, replacing ...` for the message after a save, so a replaced credential is never silent."""
+def _replaced(saved):
+    """`, replacing ...` for the message after a save, so a replaced credential is never silent
+    (saved: what _save returned, the old entry and the new)."""
+    old, new = saved
     if old is None:
         return ""
+    if old == new:
+        return " (it was stored already: nothing changed)"
     if old.get("type") == "api_key" and isinstance(old.get("key"), str):
+        if old["key"] == new.get("key"):
+            return ", keeping the same API key; its settings changed"
         return ", replacing the API key stored before (%s)" % _shown_key(old["key"])
+    if old.get("type") == "api_key" and "key" not in old:
+        return ", replacing the settings stored before"
     return ", replacing %s stored before" % (_kind(old) or "the entry")
 
 
@@ -247,8 +256,8 @@ def _mention_siblings(provider, ctx):
     """On a terminal, name the providers easily taken for this one (minimax and minimax-cn)."""
     others = siblings(provider)
     if others and interactive(ctx):
-        ctx.say("Signing in to %s (%s); also available: %s (`atomic login ID` for one of those)."
-                % (provider.name, provider.id, ", ".join("%s (%s)" % (p.id, p.name) for p in others)))
+        ctx.say("Signing in to %s (%s). Also available: %s."
+                % (provider.name, provider.id, "; ".join("`atomic login %s` for %s" % (p.id, p.name) for p in others)))
 
 
 def _check_login_flags(provider, method, args, ctx):

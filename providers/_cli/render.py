@@ -79,8 +79,9 @@ def summary(provider, model, answer, fast):
     parts.append("$%s" % _money(cost(model, usage, fast)["total"]))
     if answer.time_to_first_token is not None:
         parts.append("first token %.2f s" % answer.time_to_first_token)
-    if answer.stop_reason not in (None, "stop"):
-        parts.append("stopped: %s" % (answer.raw_stop or answer.stop_reason))
+    if answer.stop_reason not in (None, "stop"):  # the word --json gives; `length` is the cap most often met
+        parts.append("stopped: %s%s" % (answer.stop_reason,
+                                        " (the output token limit)" if answer.stop_reason == "length" else ""))
     return "  ".join(parts)
 
 

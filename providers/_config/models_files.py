@@ -8,7 +8,7 @@ winning whole; each field remembers its file, so a `!command` is judged by the f
 import os
 
 from .._core.errors import BadFile
-from .._core.files import CONFIG_FIX, parse_json_object, read_capped, strip_bom
+from .._core.files import CONFIG_FIX, decode_utf8, parse_json_object, read_capped, strip_bom
 
 FILES = ("models.json", "models.toml")
 
@@ -127,10 +127,9 @@ def parse_toml(raw, path):
         except ImportError:
             raise BadFile("%s needs the tomli package on Python < 3.11: pip install tomli "
                           "(or use models.json)" % path)
+    text = decode_utf8(strip_bom(raw), path, "fix it or move it aside")
     try:
-        return tomllib.loads(strip_bom(raw).decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise BadFile("%s is not valid UTF-8 (byte %d); fix it or move it aside" % (path, exc.start))
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise BadFile("%s is not valid TOML (%s); fix it or move it aside" % (path, exc))
     except RecursionError:  # thousands of nested brackets: the parser gives up, and no models file needs them

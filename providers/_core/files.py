@@ -122,10 +122,7 @@ def parse_json_object(raw, path, fix, repeated=None):
     raw = strip_bom(raw)
     if not raw.strip():
         raise errors.BadFile("%s is empty: %s" % (path, fix))
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise errors.BadFile("%s is not valid UTF-8 (byte %d): %s" % (path, exc.start, fix))
+    text = decode_utf8(raw, path, fix)
     found = [] if repeated is not None else None
     try:
         data = loads(text, repeated=found)
@@ -139,6 +136,22 @@ def parse_json_object(raw, path, fix, repeated=None):
     for name, offset in found or ():
         repeated.append((name, text.count("\n", 0, offset) + 1 if offset is not None else None))
     return data
+
+
+def decode_utf8(raw, path, fix):
+    """raw as UTF-8 text; BadFile naming where it is not (line, column and byte, counted from 1),
+    or that the file is UTF-16, as some Windows editors save it."""
+    # UTF-16 has a byte order mark, or a NUL beside each ASCII character, which no JSON or TOML has.
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw[:4]:
+        raise errors.BadFile("%s is saved as UTF-16; save it as UTF-8 (in Notepad: Save As, Encoding UTF-8): %s"
+                             % (path, fix))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise errors.BadFile("%s is not valid UTF-8 (line %d, column %d: byte %d of the file): %s"
+                             % (path, line, column, exc.start + 1, fix))
 
 
 def strip_bom(raw):
