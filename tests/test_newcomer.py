@@ -600,3 +600,30 @@ def test_models_says_where_a_custom_provider_is_defined_only_when_several_files_
                                                       "api": "openai-completions", "models": [{"id": "m"}]}}})
     r = atomic_env.run("models")
     assert r.returncode == 0 and "ollama/m" in r.stdout and "is defined in" not in r.stderr
+
+
+# 16. The README: the two commands first, then how to install, how long the tests take ----------
+
+def test_the_readme_opens_with_the_two_commands_then_three_ways_to_install_that_work(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    text = open(os.path.join(REPO, "README.md"), encoding="utf-8").read()
+    blocks = [block.split("```", 1)[0].strip().splitlines() for block in text.split("```sh\n")[1:]]
+    first, install = blocks[0], blocks[1]
+    assert first[0].startswith("python3 atomic.py login") and "pytest -q" in first[1]
+    assert "about 4–5 minutes" in first[1]
+    assert text.index("**Install**") < text.index("```sh\n" + "\n".join(install))
+    assert [line.split()[0] for line in install] == ["pipx", "python3", "alias"]
+    assert install[0].startswith("pipx install .")
+    assert install[2].startswith('alias atomic="python3 $PWD/atomic.py"')
+    build = install[1].split("#")[0].split()                       # the .pyz line, run as written
+    assert build[:2] == ["python3", "scripts/build_pyz.py"] and build[2] == "--output"
+    target = str(tmp_path / "bin" / "atomic")
+    subprocess.run([sys.executable, os.path.join(REPO, build[1]), "--output", target], check=True,
+                   stdout=subprocess.DEVNULL, cwd=REPO)
+    version = subprocess.run([target, "version"], capture_output=True, text=True, env=clean_env(tmp_path))
+    assert version.returncode == 0 and version.stdout.startswith("atomic "), version.stderr
+    assert "echo 'source <(atomic completion bash)' >> ~/.bashrc" in text
