@@ -97,7 +97,8 @@ def test_a_signed_in_llama_cpp_is_listed_and_chosen_everywhere(fresh, llama):
 def test_a_llama_cpp_that_is_not_running_is_named_never_called_no_credential(fresh):
     address = "http://127.0.0.1:%d" % closed_port()
     env = dict(fresh, LLAMA_BASE_URL=address)
-    line = assert_fails(run(env, "ask", "hi"), 6, "no llama.cpp server answers at " + address, "start llama-server")
+    line = assert_fails(run(env, "ask", "hi"), 6, "no llama.cpp server answers at " + address, "start llama-server",
+                        "or name a model with -m PROVIDER/MODEL")
     assert NO_CREDENTIAL not in line
     r = run(env, "models")
     assert r.returncode == 0 and r.stdout == ""

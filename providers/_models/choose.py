@@ -2,7 +2,7 @@
 defaultModel, else the first provider with a credential (in login-menu order) and its default model.
 """
 from .. import all_providers, find, in_menu_order
-from .._core.errors import BadFile, NotLoggedIn, UsageError
+from .._core.errors import BadFile, NetworkError, NotLoggedIn, UsageError
 
 
 def choose(ctx, target=None, catalog=None):
@@ -33,7 +33,10 @@ def choose(ctx, target=None, catalog=None):
     for provider in providers:
         models = have[provider.id]
         if not models and serves_models(provider):  # asked only now: a server of one's own lists its models
-            add_served_models(catalog, provider, ctx)
+            try:
+                add_served_models(catalog, provider, ctx)
+            except NetworkError as exc:  # the first choice is not there: said, never skipped for another
+                raise NetworkError("%s; or name a model with -m PROVIDER/MODEL" % exc.message)
             models = catalog[provider.id]
         if models:
             return provider, default_model(provider, models)
