@@ -930,7 +930,7 @@ def test_stdout_on_a_full_device_is_one_line_not_a_bug(atomic_env):
     assert "Traceback" not in err and len(err.splitlines()) == 1
 
 
-@pytest.mark.parametrize("args, code", [(("status",), 0), (("key", "nope"), 2), (("key", "openai"), 0)])
+@pytest.mark.parametrize("args, code", [(("status",), 11), (("key", "nope"), 2), (("key", "openai"), 0)])  # status: the warning is a problem
 def test_stderr_on_a_full_device_leaves_the_exit_code_alone(atomic_env, args, code):
     atomic_env.write_auth({"openai": {"type": "api_key", "key": "sk-0000000000000001"}}, mode=0o644)  # a warning
     with open("/dev/full", "w") as full:

@@ -130,7 +130,7 @@ def test_ctrl_d_at_any_question_ends_the_login(atomic_env, args, question):
 
 def test_a_login_named_with_siblings_mentions_them(atomic_env):
     with Terminal(["login", "minimax"], atomic_env.env) as term:
-        term.expect("also available: minimax-cn (MiniMax (China))")
+        term.expect("Also available: `atomic login minimax-cn` for MiniMax (China).")
         term.expect("Paste your MiniMax API key")
         term.write("mm-key-000000000000001\r")
         code, output = term.finish()
