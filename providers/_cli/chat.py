@@ -8,7 +8,7 @@ the next message.
 import sys
 
 from .._client import fast
-from .._core.errors import AtomicError, NotLoggedIn, UsageError
+from .._core.errors import AtomicError, NetworkError, NotLoggedIn, UsageError
 
 LIST_LIMIT = 40  # models shown by /model before asking for a search word
 
@@ -54,7 +54,7 @@ class Session:
         _use_readline()
         try:
             self.provider, self.model = choose(self.ctx, target)
-        except AtomicError as exc:
+        except (UsageError, NotLoggedIn, NetworkError) as exc:
             if target:
                 raise
             if isinstance(exc, NotLoggedIn):
