@@ -91,6 +91,12 @@ def parse_plain(argv):
     return _Arguments(**values)
 
 
+def _parse(argv):
+    """argparse's reading of a command line (providers/_cli/parser.py), with atomic's errors."""
+    from providers._cli.parser import parse_args
+    return parse_args(argv)
+
+
 def top_level_help(argv):
     """`atomic --help` laid out without argparse (providers/_cli/helptext.py), or None."""
     if argv not in (["--help"], ["-h"]):
@@ -214,16 +220,18 @@ def main(argv=None):
     if sys.stderr is not None:
         sys.stderr = _Stderr(sys.stderr)
     try:
-        words = sys.argv[1:] if argv is None else argv
+        words = sys.argv[1:] if argv is None else list(argv)
         if not words:
             return _no_command()
+        if words[0] in ("help", "version"):  # `atomic help [COMMAND]`, `atomic version`: what people type
+            words = words[1:2] + ["--help"] if words[0] == "help" else ["--version"]
         shown = top_level_help(words)
         if shown is not None:
             sys.stdout.write(shown)
             sys.stdout.flush()
             return 0
         try:
-            args = parse_plain(words) or build_parser(argv).parse_args(argv)
+            args = parse_plain(words) or _parse(words)
         except SystemExit as done:  # --help / --version printed: flush here, so a closed pipe is caught below
             sys.stdout.flush()
             return done.code or 0

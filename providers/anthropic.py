@@ -35,6 +35,8 @@ OAUTH_BETAS = "claude-code-20250219,oauth-2025-04-20"
 CLAUDE_CODE_USER_AGENT = "claude-cli/2.1.75"
 CLAUDE_CODE_SYSTEM = "You are Claude Code, Anthropic's official CLI for Claude."
 
+BILLING_NOTE = ("Note: third-party use of a Claude Pro/Max subscription (atomic's too) draws from the account's "
+                "extra usage, billed per token, not from the plan's included usage.")
 SSH_HINT = ("You are connected over SSH: sign in with a browser on your own computer. Either forward "
             "the callback port first (ssh -L %d:127.0.0.1:%d this-host) so the browser reaches atomic "
             "here, or paste the address the browser ends up on, as below." % (PORT, PORT))
@@ -54,7 +56,9 @@ def login(ctx, options):
     if options.get("device"):
         raise api.UsageError("Claude has no device-code login; over SSH, paste the redirect address, or "
                          "forward the port: ssh -L %d:127.0.0.1:%d HOST" % (PORT, PORT))
-    code, verifier, state = api.browser_login(ctx, "Claude", _authorize_url, PORT, CALLBACK_PATH, SSH_HINT)
+    # The menu row says so too; people typing `atomic login claude --oauth` see it here.
+    code, verifier, state = api.browser_login(ctx, "Claude", _authorize_url, PORT, CALLBACK_PATH, SSH_HINT,
+                                              note=BILLING_NOTE)
     doc = api.token_request(TOKEN_URL, ctx, {
         "grant_type": "authorization_code",
         "client_id": CLIENT_ID,

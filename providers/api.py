@@ -106,10 +106,12 @@ The hooks, for built-in modules and extensions alike:
     served_models(credential, ctx) -> [model record, ...]
         The models the provider's own server lists now (llama.cpp's GET /v1/models), asked of it
         with the credential: unlike models(ctx), this makes a request, so atomic calls it only
-        for `atomic models PROVIDER` and when `atomic ask -m PROVIDER[/MODEL]` needs a model the
-        catalogue lacks. Records have the catalogue's full shape (id, name, api, provider,
-        baseUrl, contextWindow, maxTokens, ...). Raise NetworkError (one line) when the server
-        does not answer.
+        where models are listed or chosen (`atomic models`, /model in chat, `atomic ask` without
+        a model or with one the catalogue lacks), and only when the provider has a credential:
+        a provider with this hook and a credential is usable with the models its server lists.
+        Records have the catalogue's full shape (id, name, api, provider, baseUrl, contextWindow,
+        maxTokens, ...); models.json's modelOverrides apply to them. Raise NetworkError (one
+        line) when the server does not answer.
     ambient(ctx) -> Credential or None
         A credential from the cloud's own chain, for a provider whose row lists "cloud" in its
         auth (Google Application Default Credentials, the AWS chain): asked after every other

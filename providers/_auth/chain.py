@@ -317,7 +317,7 @@ def resolve(provider, ctx, run_commands=True, refresh=True, profile=None):
     hook = provider.hook("ambient") if "cloud" in provider.auth else None
     own = (hook.__doc__ or "").strip().splitlines() if hook is not None else []
     # A server of one's own is set up by its address; its key is optional.
-    variable = provider.settings[0] if provider.no_key and provider.settings else provider.env[0] if provider.env else ""
+    variable = provider.settings[0] if provider.no_key and provider.settings else " or ".join(provider.env)
     missing = errors.NothingFound("no credential for %s; run `atomic login %s`%s%s"
                                   % (provider.name, provider.id, " or set " + variable if variable else "",
                                      ", or set up " + own[0].rstrip(".") if own else ""))

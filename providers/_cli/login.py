@@ -10,9 +10,15 @@ from .._core.prompts import ask, confirm, interactive, read_secret
 
 
 def login(args, ctx):
-    """Sign in to one provider (or pick one from the menu) and save the credential."""
+    """Sign in to one provider (or pick one from the menu) and save the credential; exit 0."""
+    sign_in(args, ctx)
+    return 0
+
+
+def sign_in(args, ctx):
+    """login()'s work; the provider signed in to."""
     if args.provider:
-        provider = find(args.provider, ctx)
+        provider = _named(args, ctx)
         _mention_siblings(provider, ctx)
         method = _choose_method(provider, args, ctx)
     else:
@@ -36,22 +42,22 @@ def login(args, ctx):
         if settings:
             raise UsageError("--env is for API-key logins; %s signs in with OAuth" % provider.id)
         record = provider.module().login(ctx, options)
-        old = _save(ctx, entry_id, lambda old: record)
+        saved = _save(ctx, entry_id, lambda old: record)
         ctx.say("Signed in to %s%s; saved to %s%s%s" % (provider.name, _as_who(record.get("identity")),
                                                        os.path.join(ctx.agent_dir, "auth.json"), _under(entry_id),
-                                                       _replaced(old)))
-        return 0
+                                                       _replaced(saved)))
+        return provider
     own = provider.hook("login") if "oauth" not in provider.auth else None
     if own is not None:  # a provider that asks its own questions (llama.cpp: where its server is)
         record = own(ctx, options)
         if isinstance(record.get("key"), str):
             record["key"] = stored_form(record["key"], ctx)
-        old = _save(ctx, entry_id, lambda old: record)
+        saved = _save(ctx, entry_id, lambda old: record)
         what = ", ".join(sorted(record.get("env") or {})) or "entry"
         ctx.say("Saved the %s %s%s to %s%s%s" % (provider.name, what, " and API key" if "key" in record else "",
                                                  os.path.join(ctx.agent_dir, "auth.json"), _under(entry_id),
-                                                 _replaced(old)))
-        return 0
+                                                 _replaced(saved)))
+        return provider
     pasted = _read_key(provider, settings, ctx)
     if pasted is not None:
         _check_shape(provider, pasted, args, ctx)
@@ -70,11 +76,24 @@ def login(args, ctx):
             record["env"] = env
         return record
 
-    old = _save(ctx, entry_id, entry)
+    saved = _save(ctx, entry_id, entry)
     what = "API key" if key is not None else "settings (%s)" % ", ".join(sorted(settings))
     ctx.say("Saved the %s %s to %s%s%s" % (provider.name, what, os.path.join(ctx.agent_dir, "auth.json"),
-                                          _under(entry_id), _replaced(old)))
-    return 0
+                                          _under(entry_id), _replaced(saved)))
+    return provider
+
+
+def _named(args, ctx):
+    """The provider named on the command line; a key given there instead (`login --key sk-…`)
+    is refused without being repeated."""
+    try:
+        return find(args.provider, ctx)
+    except UsageError as exc:
+        # A misspelt provider has a near name (did you mean); a key has none, or a key's shape.
+        if key_owner(args.provider) or ((args.key or len(args.provider) >= 20) and "did you mean" not in exc.message):
+            from .parser import login_takes_no_key
+            raise UsageError(login_takes_no_key())
+        raise
 
 
 def _entry_id(provider, args):
@@ -115,11 +134,11 @@ def _login_elsewhere(provider, method, args, ctx, entry_id, options):
         options["token"] = read_secret(ctx, "Paste the %s token (input is hidden): " % provider.name,
                                        pipe="atomic login %s --with-token" % provider.id)
         record = provider.module().login(ctx, options)
-        old = _save(ctx, entry_id, lambda old: record)
+        saved = _save(ctx, entry_id, lambda old: record)
         ctx.say("Saved the %s token%s to %s%s%s; it does not rotate, and atomic never refreshes it"
                 % (provider.name, _as_who(record.get("identity")), os.path.join(ctx.agent_dir, "auth.json"),
-                   _under(entry_id), _replaced(old)))
-        return 0
+                   _under(entry_id), _replaced(saved)))
+        return provider
     from .._auth.linked import credential, linked_path, update_linked
 
     options["from"] = args.from_tool
@@ -132,7 +151,7 @@ def _login_elsewhere(provider, method, args, ctx, entry_id, options):
                linked_path(ctx), "" if old is None else "; removed %s stored before" % (_kind(old) or "the entry"),
                "" if old is None or old.get("type") != "oauth" else
                " (still valid at the provider: log in again and `atomic logout --revoke` ends it there)"))
-    return 0
+    return provider
 
 
 def _remove_stored(ctx, entry_id):
@@ -151,20 +170,17 @@ def _remove_stored(ctx, entry_id):
 def _read_key(provider, settings, ctx):
     """The pasted key; for a cloud provider, None when nothing is pasted and settings are given:
     its own credentials (ADC, the AWS chain) are used, with the settings stored."""
+    pipe = "atomic login %s" % provider.id
     if "cloud" not in provider.auth:
-        return read_secret(ctx, "Paste your %s API key (input is hidden): " % provider.name)
+        return read_secret(ctx, "Paste your %s API key (input is hidden): " % provider.name, pipe=pipe)
     ambient = provider.hook("ambient")
     what = (ambient.__doc__ or "its own credentials").strip().splitlines()[0] if ambient else "its own credentials"
-    try:
-        return read_secret(ctx, "Paste your %s API key (input is hidden), or press Enter to use %s: "
-                           % (provider.name, what))
-    except UsageError as exc:
-        if "is empty" not in exc.message:
-            raise
-        if not settings and not interactive(ctx):
-            raise UsageError("nothing to save: give a key on stdin, or settings for %s's own credentials with "
-                             "--env (e.g. %s=…)" % (provider.id, provider.settings[0]))
-        return None
+    key = read_secret(ctx, "Paste your %s API key (input is hidden), or press Enter to use %s: "
+                      % (provider.name, what), optional=True, pipe=pipe)
+    if key is None and not settings and not interactive(ctx):
+        raise UsageError("nothing to save: give a key on stdin, or settings for %s's own credentials with "
+                         "--env (e.g. %s=…)" % (provider.id, provider.settings[0]))
+    return key
 
 
 def _ask_settings(provider, given, ctx):
@@ -226,21 +242,23 @@ def _variable_named(key):
 
 
 def _save(ctx, entry_id, make_entry):
-    """Write the login's new entry under the lock; returns the entry it replaced, or None. A link
-    to another tool's login under the same name goes: the entry replaces it."""
+    """Write the login's new entry under the lock; returns (the entry it replaced or None, the new
+    one), which `_replaced` words. The same entry again writes nothing. A link to another tool's
+    login under the same name goes: the entry replaces it."""
     replaced = []
 
     def change(auth):
         old = auth.data.get(entry_id)
         old = old if isinstance(old, dict) else None
-        replaced.append(old)
         data = dict(auth.data)
         data[entry_id] = make_entry(old)
-        return data
+        replaced.append((old, data[entry_id]))
+        return None if old == data[entry_id] else data  # the same entry again: nothing to write
     update_auth(ctx, change)
-    if replaced[-1] is None and _unlink(ctx, entry_id):
-        return {"from": True}
-    return replaced[-1]
+    old, new = replaced[-1]
+    if old is None and _unlink(ctx, entry_id):
+        return {"from": True}, new
+    return old, new
 
 
 def _unlink(ctx, entry_id):
@@ -266,12 +284,20 @@ def _kind(entry):
     return {"oauth": "a subscription (OAuth) login", "api_key": "an API key"}.get(kind)
 
 
-def _replaced(old):
-    """`, replacing ...` for the message after a save, so a replaced credential is never silent."""
+def _replaced(saved):
+    """`, replacing ...` for the message after a save, so a replaced credential is never silent
+    (saved: what _save returned, the old entry and the new)."""
+    old, new = saved
     if old is None:
         return ""
+    if old == new:
+        return " (it was stored already: nothing changed)"
     if old.get("type") == "api_key" and isinstance(old.get("key"), str):
+        if old["key"] == new.get("key"):
+            return ", keeping the same API key; its settings changed"
         return ", replacing the API key stored before (%s)" % _shown_key(old["key"])
+    if old.get("type") == "api_key" and "key" not in old:
+        return ", replacing the settings stored before"
     who = describe_identity(old.get("identity"))  # another workspace of the same e-mail, say
     return ", replacing %s stored before%s" % (_kind(old) or "the entry", " (%s)" % who if who else "")
 
@@ -333,8 +359,8 @@ def _mention_siblings(provider, ctx):
     """On a terminal, name the providers easily taken for this one (minimax and minimax-cn)."""
     others = siblings(provider)
     if others and interactive(ctx):
-        ctx.say("Signing in to %s (%s); also available: %s (`atomic login ID` for one of those)."
-                % (provider.name, provider.id, ", ".join("%s (%s)" % (p.id, p.name) for p in others)))
+        ctx.say("Signing in to %s (%s). Also available: %s."
+                % (provider.name, provider.id, "; ".join("`atomic login %s` for %s" % (p.id, p.name) for p in others)))
 
 
 def _check_login_flags(provider, method, args, ctx):

@@ -38,8 +38,8 @@ def collect_status(ctx):
         names = _logins(provider, ctx)
         for name in names:
             try:
-                # A token due for refresh is refreshed, as by `atomic key` (issue 3).
-                found = resolve(provider, ctx, run_commands=False, profile=name or "default")
+                # Read-only: a token due for refresh is shown as due, never refreshed (issue 22).
+                found = resolve(provider, ctx, run_commands=False, refresh=False, profile=name or "default")
             except NothingFound:
                 if provider.takes_no_key(ctx) and name is None:
                     rows.append({"id": provider.id, "name": provider.name, "source": None, "credential": None,
@@ -123,6 +123,8 @@ def _mark_chosen(rows, provider, ctx):
 def _row(provider, found, ctx):
     row = {"id": provider.id, "name": provider.name, "source": found.source,
            "credential": found.shown if found.value is None else mask_value(found.value)}
+    if provider.no_key and found.value == provider.no_key and found.source.endswith("(no key)"):
+        row.update(credential=None, noKeyNeeded=True)  # a server of one's own set up without a key
     if found.profile is not None:
         row["profile"] = found.profile
     if found.linked is not None:
@@ -136,6 +138,8 @@ def _row(provider, found, ctx):
     if found.expires_at is not None:
         row["expires"] = found.expires_at
         row["expiresIn"] = _duration(found.expires_at / 1000 - ctx.now())
+    if found.is_oauth and found.source.endswith("refresh due)"):
+        _due(row, provider, found, ctx)
     if found.is_oauth and not identity:
         hook = provider.hook("account")
         try:
@@ -160,6 +164,18 @@ def _non_rotating(provider, found):
         return False
     subscription = getattr(provider.module(), "is_subscription", None)
     return subscription(found) if subscription is not None else True
+
+
+def _due(row, provider, found, ctx):
+    """A token due for refresh: the next command that uses it refreshes it (status does not:
+    it writes nothing), unless atomic cannot, and then an expired one is a problem."""
+    from .._auth.refresh import can_refresh
+
+    if can_refresh(provider):
+        row["refreshDue"] = True
+    elif found.entry["expires"] <= ctx.now() * 1000:
+        row["problem"] = ("the stored %s token has expired and atomic cannot refresh it; sign in again with the "
+                          "tool that stored it" % provider.id)
 
 
 def _problem_row(provider, exc, auth, ctx, name=None):
@@ -246,6 +262,8 @@ def _note(row):
         notes.append("non-rotating, never refreshed")
     if row.get("problem"):
         notes.append("problem (below)")
+    elif row.get("refreshDue"):
+        notes.append("refresh due: `atomic key %s` refreshes it" % row["id"])
     elif row.get("shadowed"):
         notes.append("shadowed: " + ", ".join(row["shadowed"]))
     if row.get("definedIn"):

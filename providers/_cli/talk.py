@@ -257,6 +257,11 @@ def _refused(ctx, provider, credential, status, text, host, tries):
         ctx.forget_commands()  # the next turn of a chat runs a !command key again
         from .._auth.chain import from_ambient
 
+        if credential.source == "models.json":  # the file and field first: that is where the key is
+            return NetworkError("%s refused the key in %s: providers.%s.apiKey (HTTP %d: %s); fix it there, or run "
+                                "`atomic login %s` to store one, which comes before it"
+                                % (provider.name, provider.config_file(ctx, "apiKey") or "models.json", provider.id,
+                                   status, text, provider.id))
         from .._auth.profiles import login_command
 
         fix = ("check those credentials (`atomic status` shows them)" if credential.step is from_ambient

@@ -100,6 +100,10 @@ def _sections(raw, path, name):
     if raw is None:
         return []
     doc = parse_config(raw, path, CONFIG_FIX)
+    for field in doc:
+        if field not in ("providers", "$schema"):  # the file has nothing else: a misspelling changes nothing
+            from .._core.text import did_you_mean
+            ctx.warn("%s: %s: unknown top-level field, ignored%s" % (path, field, did_you_mean(field, ["providers"])))
     section = doc.get("providers", {})
     if not isinstance(section, dict):
         raise BadFile("%s: providers: expected an object of provider ids" % path)

@@ -19,8 +19,10 @@ SECRET_NAMES = ("access", "refresh", "key", "token", "code", "code_verifier", "c
                 "refresh_token", "id_token", "device_code", "authorization_code", "apiKey", "api_key",
                 "password", "client_assertion", "assertion")
 _SECRET_FIELDS = "(?:%s)" % "|".join(sorted(SECRET_NAMES, key=len, reverse=True))
-# Secret-named fields in JSON ("token": "…") and in forms or URLs (token=…).
-_FIELDS = re.compile(r'("%s"\s*:\s*"|\b%s=)([^"&\s,}]+)' % (_SECRET_FIELDS, _SECRET_FIELDS), re.IGNORECASE)
+# Secret-named fields in JSON ("token": "…") and in forms or URLs (token=…). A value starts the
+# way tokens do, so atomic's own hints (`it contains code=)`, `key=…`) are left as written.
+_FIELDS = re.compile(r'("%s"\s*:\s*"|\b%s=)([A-Za-z0-9_.~+/%%-][^"&\s,}]*)' % (_SECRET_FIELDS, _SECRET_FIELDS),
+                     re.IGNORECASE)
 
 
 def is_secret_name(name):
