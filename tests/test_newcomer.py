@@ -358,7 +358,7 @@ def test_a_refused_models_json_key_names_the_file_and_field_first(atomic_env, ne
 
 def test_no_credential_names_every_variable_the_provider_reads(atomic_env):
     assert_fails(atomic_env.run("key", "claude"), 3, "run `atomic login anthropic` or set ANTHROPIC_OAUTH_TOKEN or "
-                                                     "ANTHROPIC_API_KEY")
+                                                     "CLAUDE_CODE_OAUTH_TOKEN or ANTHROPIC_API_KEY")
 
 
 # 13. models.json: a misspelt top-level field, a misspelt wire API ----------------------------

@@ -85,7 +85,7 @@ def _read(ctx):
                     origin.project_files.add(path)
             else:
                 raw, _st = read_capped(path, ctx, CONFIG_FIX, private=False)
-            sections = _sections(raw, path, name)
+            sections = _sections(raw, path, ctx)
             origin.sections.append((path, dict(sections)))
             for pid, config in sections:
                 if pid in here:
@@ -96,7 +96,7 @@ def _read(ctx):
     return providers, origin
 
 
-def _sections(raw, path, name):
+def _sections(raw, path, ctx):
     if raw is None:
         return []
     doc = parse_config(raw, path, CONFIG_FIX)
