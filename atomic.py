@@ -217,7 +217,7 @@ def _no_command():
     if sys.stdin is not None and sys.stdin.isatty() and sys.stdout.isatty():  # None: started with <&-
         from providers._core.context import Context
         from providers._cli.commands import cmd_chat
-        return cmd_chat(_Arguments(model=None, system=None), Context())
+        return cmd_chat(_Arguments(model=None, system=None, max_tokens=None), Context())
     from providers._cli.parser import DESCRIPTION
     sys.stderr.write("usage: atomic COMMAND ...\n\n" + DESCRIPTION + "\n")
     return _fail("name a command (`atomic --help` lists them all), or run `atomic` on a terminal to talk "

@@ -3,7 +3,9 @@
 The credentials are resolved one by one (a refresh takes the lock, a !command may be slow, and
 both may talk to the person), then every provider gets one cheap authenticated request at the
 same time: its model list, with exactly the header lines `atomic key --header` prints, to the
-address `atomic key --json` names. Each answer becomes ✓ or ✗ with the reason.
+address `atomic key --json` names. Each answer becomes ✓ or ✗ with the reason. The credential,
+the request's headers (the provider's prepare() and the signer included) and the renewal of a
+refused token are the client layer's, as for every request (providers._client).
 """
 import sys
 import threading
@@ -14,7 +16,7 @@ from .._core.errors import AtomicError, Exit, NetworkError, NotLoggedIn
 DEFAULT_TIMEOUT = 10.0  # seconds for all the requests together (ATOMIC_CHECK_TIMEOUT)
 def check(names, ctx, json_output=False, refresh=True):
     """Check the named providers' credentials (or every one there is); the exit code."""
-    from .._auth.chain import resolve
+    from .._client.credentials import credential_for
     from .._core.errors import NothingFound
 
     named = bool(names)
@@ -23,7 +25,7 @@ def check(names, ctx, json_output=False, refresh=True):
     checks = []
     for provider in providers:
         try:
-            credential = resolve(provider, ctx, refresh=refresh)
+            credential = credential_for(provider, ctx, refresh=refresh, keyless=False, warn=False)
         except NothingFound as exc:
             if named:
                 checks.append(Check(provider, None, reason=exc.message))
@@ -86,7 +88,7 @@ class Check:
             elif not base and provider.hook("prepare") is None:  # a module may know the address (Azure's settings)
                 self.reason = "not checked: no address for %s; set its baseUrl in models.json" % provider.id
             else:
-                self.request = _probe_request(provider, credential, base.rstrip("/") + path, ctx)
+                self.request = _probe_request(provider, credential, path, ctx)
                 self.url = self.request.url
         except AtomicError as exc:
             self.reason = exc.message
@@ -110,17 +112,20 @@ class Check:
         self.ok, self.status, self.reason = outcome
 
     def retry_after_refresh(self, ctx, timeout):
-        """An OAuth token the provider refused gets one forced refresh and one more try."""
-        from .._auth.refresh import can_refresh, refresh_now
+        """A credential the provider refused gets one renewal (an OAuth token refreshed, a !command
+        key run again) and one more try."""
+        from .._client.credentials import renew
 
-        if self.status != 401 or not self.credential.is_oauth or not can_refresh(self.provider):
+        if self.status != 401:
             return
         try:
-            entry = refresh_now(self.provider, ctx, rejected=self.credential.value)
+            fresh = renew(ctx, self.provider, self.credential)
         except AtomicError as exc:
             self.reason += "; refreshing it failed: " + exc.message
             return
-        self.credential.entry, self.credential.value = entry, entry["access"]
+        if fresh is None:
+            return
+        self.credential = fresh
         self.url, self.reason = None, None
         self.plan(ctx, True)
         if self.url:
@@ -132,19 +137,14 @@ class Check:
                 "ok": self.ok, "status": self.status, "reason": self.reason}
 
 
-def _probe_request(provider, credential, url, ctx):
+def _probe_request(provider, credential, path, ctx):
     """The check's request with the credential's header lines (those `atomic key --header` prints),
     as the provider module prepares it and the credential signs it."""
-    from .._client.authorize import HeaderList, credential_headers
+    from .._client.authorize import prepared
     from .._wire.request import ApiRequest
 
-    probe = ApiRequest("GET", url, HeaderList(credential_headers(provider, credential, ctx)))
-    hook = provider.hook("prepare")
-    if hook is not None:
-        hook(probe, credential, None, ctx)
-    if credential.signer is not None:
-        credential.signer(probe)
-    return probe
+    return prepared(ctx, provider, None, credential,
+                    lambda base, headers: ApiRequest("GET", base.rstrip("/") + path, headers))
 
 
 def _judge(response, credential):

@@ -1,0 +1,276 @@
+"""One request to a model, end to end: credential, request, stream, renew, retries.
+
+credential (the chain; an OAuth token refreshed when due) -> the wire module builds the request
+(or, for a relay, the caller's body is adapted) -> authorize (credential headers, the provider's
+prepare(), the signer) -> open_stream -> the answer read into the caller's sink.
+
+Failures: 401/403 force one OAuth refresh (or one new run of a !command key) and one retry,
+then UpstreamError naming `atomic login`; 429 and 5xx before any of the answer reached the
+sink are retried as the Policy says, honouring Retry-After up to its bound; a stream that stops
+before its last event is StreamCut, and what arrived is the sink's. Every message raised from
+here is masked by the exact values the request carried (a key of no known shape included).
+"""
+import time
+
+from .._core.errors import AtomicError, NetworkError, UsageError
+from .._net.retry import RETRYABLE, retry_after
+from .policy import CLI, backoff, seconds_text
+
+MAX_ERROR_BODY = 64 * 1024  # bytes of an error answer read for its message
+_SECRET_NAME = ("auth", "key", "token", "secret", "cookie")
+_REQUEST_ID = ("request-id", "x-request-id", "x-amzn-requestid", "x-goog-request-id", "x-github-request-id")
+_FEATURE_WORDS = {"tools": "tool definitions, calls or results", "images": "images", "thinking": "signed thinking"}
+
+
+class StreamCut(NetworkError):
+    """The stream ended, or failed, before the protocol's last event (exit 6)."""
+
+
+class UpstreamError(NetworkError):
+    """The provider answered with an HTTP error (exit 6). status, headers (lower-case names),
+    body (its first bytes, masked), retry_after (seconds, or None), host: for a gateway that
+    hands the error back to its own caller."""
+
+    def __init__(self, message, status, headers=None, body=b"", retry_after=None, host=None):
+        super().__init__(message)
+        self.status, self.headers, self.body = status, headers or {}, body
+        self.retry_after, self.host = retry_after, host
+
+
+class Outcome:
+    """How an exchange went. host, status: of the last try; tries: requests sent; renewed: a
+    refused credential was renewed; first_byte_at: monotonic time of the answer's first bytes;
+    upstream_request_id: the provider's id for the request (for its support); headers: the last
+    answer's (lower-case names). An exception raised by send() or relay() carries one as .outcome."""
+    __slots__ = ("host", "status", "tries", "renewed", "first_byte_at", "upstream_request_id", "headers")
+
+    def __init__(self):
+        self.host = self.status = self.first_byte_at = self.upstream_request_id = None
+        self.tries, self.renewed, self.headers = 0, False, {}
+
+    def __repr__(self):
+        return "Outcome(%s, status=%s, tries=%d%s)" % (self.host, self.status, self.tries,
+                                                       ", renewed" if self.renewed else "")
+
+
+def send(ctx, route, request, sink, policy=None):
+    """Send an ir.Request to the route's model and read the answer into `sink` (an ir.Sink, e.g.
+    an Answer); the Outcome. UsageError for a request the route cannot carry (refused, never
+    trimmed); AtomicError for every other failure."""
+    refuse_uncarried(route, request)
+    from .authorize import prepared
+
+    def build(credential):
+        return prepared(ctx, route.provider, route.model, credential,
+                        lambda base, headers: route.wire.build(route.model, base, headers, request))
+
+    return exchange(ctx, route, build, translated(route.wire), sink, policy or CLI)
+
+
+def new_session_id():
+    """An id for one conversation, sent where an API uses it for prompt caching."""
+    import uuid
+
+    return str(uuid.uuid4())
+
+
+def refuse_uncarried(route, request):
+    """UsageError naming the model and what it lacks, for a request that needs features (tools,
+    images, signed thinking) its wire module does not carry or its catalogue entry lacks."""
+    from .._wire import ir
+
+    needs = ir.needs(request)
+    missing = sorted(needs - ir.carries(route.wire))
+    if missing:
+        raise UsageError("atomic cannot send %s to %s yet: its %s wire API carries %s here; pick another model"
+                         % (_words(missing), route.label, route.api, _words(sorted(ir.carries(route.wire)))))
+    if "images" in needs and "image" not in (route.model.get("input") or ["text"]):
+        raise UsageError("%s takes no images (its catalogue entry lists %s input only); pick a model that does "
+                         "(`atomic models --images` lists them)" % (route.label, "/".join(route.model.get("input") or ["text"])))
+
+
+def _words(features):
+    return " and ".join(_FEATURE_WORDS.get(f, f) for f in features)
+
+
+def exchange(ctx, route, build, read, sink, policy):
+    """The loop every request goes through: build(credential) -> ApiRequest, sent, and the
+    answer read by read(stream, sink, outcome); renewals and retries as `policy` says."""
+    from .credentials import credential_for, renew
+
+    outcome, secrets = Outcome(), []
+    try:
+        credential = credential_for(route.provider, ctx, profile=route.profile)
+        while True:
+            request = build(credential)
+            plain, secret, secrets = split_headers(request, credential)
+            outcome.tries += 1
+            if getattr(sink, "sent_at", None) is not None:
+                sink.sent_at = time.monotonic()  # time to first token counts from this try
+            try:
+                failure = _once(ctx, request, plain, secret, secrets, route.wire, read, sink, outcome)
+            except NetworkError as exc:  # a busy server's error event before any of the answer: as a 529
+                if not getattr(exc, "retryable", False) or not _may_retry(policy, outcome, sink):
+                    raise
+                policy.pause(ctx, exc.message, backoff(ctx, outcome.tries - 1))
+                continue
+            if failure is None:
+                return outcome
+            status, headers, text, body = failure
+            if status in (401, 403) and policy.renew and not outcome.renewed and not sink.started:
+                outcome.renewed = True
+                fresh = renew(ctx, route.provider, credential, route.profile)
+                if fresh is not None:
+                    credential = fresh
+                    continue
+            wait = retry_after(headers, ctx.now())
+            if status in RETRYABLE and _may_retry(policy, outcome, sink):
+                wait = backoff(ctx, outcome.tries - 1) if wait is None else wait
+                if wait > policy.bound(ctx):
+                    raise UpstreamError("%s asked to wait %s before trying again (HTTP %d: %s); atomic waits at "
+                                        "most %g s (ATOMIC_RETRY_MAX_WAIT): try again later"
+                                        % (outcome.host, seconds_text(wait), status, text, policy.bound(ctx)),
+                                        status, headers, body, wait, outcome.host)
+                policy.pause(ctx, "%s answered HTTP %d" % (outcome.host, status), wait)
+                continue
+            raise refused(ctx, route.provider, credential, failure, outcome, wait)
+    except AtomicError as exc:
+        exc.outcome = outcome
+        exc.message = _masked(exc.message, secrets)
+        exc.args = (exc.message,)
+        raise
+
+
+def _may_retry(policy, outcome, sink):
+    return policy.pause is not None and outcome.tries <= policy.retries and not sink.started
+
+
+def split_headers(request, credential):
+    """(plain headers, secret headers, every secret value the request carries) of a request: a
+    header is secret when it was marked so, its name says so, or it holds the credential."""
+    from .._net.http import request_secrets
+
+    plain, secret = {}, {}
+    value = credential.value if credential is not None else None
+    for name, line in request.headers.items():
+        lower = name.lower()
+        is_secret = lower in request.secret_names or any(w in lower for w in _SECRET_NAME) or (value and value in line)
+        (secret if is_secret else plain)[name] = line
+    extra = [value] if value else []
+    return plain, secret, request_secrets(request.url, secret, request.json, None, extra)
+
+
+def _once(ctx, request, plain, secret, secrets, wire, read, sink, outcome):
+    """Send the request; None once the answer has been read into the sink, else the error's
+    (status, headers, text, body) for the loop to decide on."""
+    from .._net.http import open_stream
+
+    stream = open_stream(request.method, request.url, ctx, headers=plain, secret_headers=secret,
+                         body=request.payload(), first_byte=ctx.seconds("ATOMIC_FIRST_BYTE_TIMEOUT", 120.0),
+                         idle=ctx.seconds("ATOMIC_IDLE_TIMEOUT", 120.0),
+                         accept=getattr(wire, "ACCEPT", "text/event-stream"), secrets=secrets)
+    with stream:
+        outcome.host, outcome.status, outcome.headers = stream.host, stream.status, stream.headers
+        outcome.upstream_request_id = next((stream.headers[n] for n in _REQUEST_ID if stream.headers.get(n)), None)
+        if not stream.ok:  # a proxy's 503 page may be large: its start is enough for the message
+            resp = stream.response(MAX_ERROR_BODY, truncate=True)
+            return resp.status, resp.headers, resp.error_text(), _masked_bytes(resp.body, secrets)
+        read(stream, sink, outcome)
+    return None
+
+
+def timed(stream, outcome):
+    """The stream's chunks, noting when the first one came."""
+    for chunk in stream.chunks():
+        if outcome.first_byte_at is None:
+            outcome.first_byte_at = time.monotonic()
+        yield chunk
+
+
+def translated(wire):
+    """The reader of a translated answer: the wire module's events read into the sink."""
+    from .._wire.sse import events
+
+    framing = getattr(wire, "events", None) or events  # SSE, unless the protocol frames otherwise
+
+    def read(stream, sink, outcome):
+        if stream.headers.get("content-type", "").startswith("application/json"):
+            resp = stream.response(MAX_ERROR_BODY, truncate=True)
+            raise NetworkError("%s answered with JSON instead of a stream: %s" % (stream.host, resp.error_text()))
+        finish(stream, sink, lambda: wire.read(framing(timed(stream, outcome)), sink))
+
+    return read
+
+
+def finish(stream, sink, reading):
+    """Run reading(), then hold the answer to the protocol: its last event must have come."""
+    from .._wire.common import ProviderError
+
+    try:
+        reading()
+    except ProviderError as exc:
+        named = ProviderError("%s %s" % (stream.host, exc.message))
+        named.retryable = exc.retryable
+        raise named
+    except NetworkError as exc:
+        if not sink.finished:  # when the protocol's last event had come, a failing close loses nothing
+            raise cut(stream.host, sink, exc.message)
+    if not sink.finished:
+        raise cut(stream.host, sink, "the stream ended before its last event")
+    sink.done()
+
+
+def cut(host, sink, why):
+    if why.startswith(host + " "):
+        why = why[len(host) + 1:]  # "api.x.com stopped sending…": the host is named once
+    if sink.started:
+        return StreamCut("the answer from %s was cut off (%s); what arrived was kept; ask again" % (host, why))
+    return StreamCut("%s stopped before answering (%s); try again" % (host, why))
+
+
+def refused(ctx, provider, credential, failure, outcome, wait):
+    """The UpstreamError for an HTTP error atomic does not retry (any more)."""
+    status, headers, text, body = failure
+    host = outcome.host
+
+    def error(message):
+        return UpstreamError(message, status, headers, body, wait, host)
+
+    hook = provider.hook("error_hint")
+    hint = hook(status, text) if hook is not None else None
+    if hint:
+        return error("%s answered HTTP %d: %s. %s" % (host, status, text, hint))
+    if status in (401, 403):
+        if credential is None:
+            return error("%s refused the request (HTTP %d: %s); %s takes a key: set apiKey in models.json or run "
+                         "`atomic login %s`" % (host, status, text, provider.id, provider.id))
+        ctx.forget_commands()  # the next turn of a chat runs a !command key again
+        from .._auth.chain import from_ambient
+
+        fix = ("check those credentials (`atomic status` shows them)" if credential.step is from_ambient
+               else "run `atomic login %s`" % provider.id)
+        return error("%s refused the credential from %s (HTTP %d: %s); %s"
+                     % (provider.name, credential.source, status, text, fix))
+    if status in RETRYABLE and outcome.tries > 1:
+        return error("%s answered HTTP %d (%s), %d times; try again later" % (host, status, text, outcome.tries))
+    return error("%s answered HTTP %d: %s" % (host, status, text))
+
+
+def _masked(message, secrets):
+    from .._core.mask import mask_text
+
+    return mask_text(message, secrets)
+
+
+def _masked_bytes(body, secrets):
+    """An error body with every secret of the request masked (it may be handed on as it is)."""
+    if not secrets or not body:
+        return body
+    text = body.decode("utf-8", "replace")
+    if not any(s in text for s in secrets):
+        return body
+    from .._core.mask import mask_value
+
+    for value in secrets:
+        text = text.replace(value, mask_value(value))
+    return text.encode("utf-8")
