@@ -19,10 +19,17 @@ def build_parser(argv=None, every_command=False):
     return build_parser(argv, every_command)
 
 
+# The Python API for scripts (providers/client.py): `import atomic; atomic.ask(...)`.
+PUBLIC = ("ask", "stream", "key", "headers", "credential", "AtomicError", "Login", "Reply")
+
+
 def __getattr__(name):
-    # atomic.SUMMARY, atomic.COMMANDS, ...: the command table's names, as before it moved.
     if name.startswith("_"):
         raise AttributeError(name)
+    if name in PUBLIC:
+        from providers import client
+        return getattr(client, name)
+    # atomic.SUMMARY, atomic.COMMANDS, ...: the command table's names, as before it moved.
     from providers._cli import parser
     return getattr(parser, name)
 

@@ -8,6 +8,8 @@ Provider modules' refresh(entry, ctx) read ctx.refresh_deadline (seconds, or Non
 helper's default) for their requests, and return the fields to update; a "refresh" that is
 missing or None keeps the stored refresh token.
 """
+import _thread
+
 from .._core import errors
 from .._core.errors import AtomicError, BadFile, LoginAgain, NetworkError, NotLoggedIn
 from .store import find_entry, get_entry, update_auth
@@ -55,6 +57,10 @@ def ensure_fresh(provider, entry, ctx):
 def refresh_now(provider, ctx, rejected=None):
     """Refresh under the lock: re-read the file, skip if another process already did, merge, write.
 
+    Threads of one process wait for each other in front of the file lock (an in-process lock per
+    entry): twenty requests on one expired token make one refresh and wait for it, instead of
+    polling the file lock in turn; across processes the file lock does the same.
+
     The file is the layer the entry came from (atomic's, or pi's ~/.pi/agent/auth.json under its
     own lock): a rotating refresh token is never copied into a second file.
     rejected: an access token the provider refused; the entry is refreshed even if it looks fresh,
@@ -65,6 +71,39 @@ def refresh_now(provider, ctx, rejected=None):
     if not can_refresh(provider):
         raise LoginAgain("%s refused the stored token and atomic cannot refresh it; run `atomic login %s`"
                          % (provider.name, provider.id))
+    with _entry_lock(provider, ctx):
+        return _refresh_locked(provider, ctx, rejected)
+
+
+_entry_locks = {}                 # (agent directory, entry id) -> its threading.Lock
+_guard = _thread.allocate_lock()  # guards the table
+
+
+def _entry_lock(provider, ctx):
+    """The in-process lock of one stored entry, taken within the lock timeout as the file lock is."""
+    import threading
+
+    from .._core.lock import DEFAULT_TIMEOUT
+
+    with _guard:
+        lock = _entry_locks.setdefault((ctx.agent_dir, provider.id), threading.Lock())
+    return _Held(lock, ctx.seconds("ATOMIC_LOCK_TIMEOUT", DEFAULT_TIMEOUT), provider)
+
+
+class _Held:
+    def __init__(self, lock, timeout, provider):
+        self.lock, self.timeout, self.provider = lock, timeout, provider
+
+    def __enter__(self):
+        if not self.lock.acquire(timeout=self.timeout):
+            raise errors.LockTimeout("another request of this process has been refreshing the %s token for %g s; "
+                                     "try again later" % (self.provider.id, self.timeout))
+
+    def __exit__(self, *exc_info):
+        self.lock.release()
+
+
+def _refresh_locked(provider, ctx, rejected):
     module = provider.module()
     outcome = {}
 

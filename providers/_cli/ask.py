@@ -21,8 +21,9 @@ def ask(args, ctx):
     target = route(ctx, args.model)
     blocks = [attachment(path) for path in args.attach or ()] + [ir.Text(prompt)]
     asked_fast = fast.applies(ctx, target.model, "workflow" if args.workflow else "chat")
-    request = ir.Request(args.system, [ir.Message("user", blocks)], options=ir.Options(max_tokens=answer_cap(args.max_tokens, ctx)),
-                         fast=asked_fast, session_id=new_session_id())
+    options = ir.Options(max_tokens=answer_cap(args.max_tokens, ctx))
+    request = ir.Request(args.system, [ir.Message("user", blocks)], options=options, fast=asked_fast,
+                         session_id=new_session_id())
     printer = None if args.json else Printer(sys.stdout, show_thinking=args.show_thinking)
     # Printed as it comes, an answer is not kept: a long one would otherwise stay in memory whole.
     answer = Answer(on_text=printer.text if printer else None, on_reasoning=printer.reasoning if printer else None,

@@ -68,7 +68,7 @@ class Check:
 
     def plan(self, ctx, refresh):
         """Work out the request, or the reason there is none."""
-        from .._client.authorize import base_url
+        from .._client.authorize import base_url, prepares
 
         if self.reason is not None:
             return
@@ -85,7 +85,7 @@ class Check:
             base = base_url(provider, ctx, credential)
             if path is None:
                 self.reason = "not checked: atomic knows no cheap request for the %s API" % provider.api
-            elif not base and provider.hook("prepare") is None:  # a module may know the address (Azure's settings)
+            elif not base and not prepares(provider):  # a module may know the address (Azure's settings)
                 self.reason = "not checked: no address for %s; set its baseUrl in models.json" % provider.id
             else:
                 self.request = _probe_request(provider, credential, path, ctx)

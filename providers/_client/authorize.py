@@ -70,6 +70,12 @@ def prepared(ctx, provider, model, credential, build):
     return request
 
 
+def prepares(provider):
+    """Whether the provider's module changes requests (has a prepare() hook): such a module may
+    know an address that models.json does not give (Azure's from its settings)."""
+    return provider.hook("prepare") is not None
+
+
 def authorize(request, provider, model, credential, ctx):
     """The last changes to a request before it is sent: the provider's prepare() hook (what is
     special to it), then the credential's signer, whose signature covers the final URL, headers

@@ -80,13 +80,14 @@ def refuse_uncarried(route, request):
     from .._wire import ir
 
     needs = ir.needs(request)
+    accepted = route.model.get("input") or ["text"]
+    if "images" in needs and "image" not in accepted:
+        raise UsageError("%s takes no images (its catalogue entry lists %s input only); pick a model that does "
+                         "(`atomic models --images` lists them)" % (route.label, "/".join(accepted)))
     missing = sorted(needs - ir.carries(route.wire))
     if missing:
-        raise UsageError("atomic cannot send %s to %s yet: its %s wire API carries %s here; pick another model"
-                         % (_words(missing), route.label, route.api, _words(sorted(ir.carries(route.wire)))))
-    if "images" in needs and "image" not in (route.model.get("input") or ["text"]):
-        raise UsageError("%s takes no images (its catalogue entry lists %s input only); pick a model that does "
-                         "(`atomic models --images` lists them)" % (route.label, "/".join(route.model.get("input") or ["text"])))
+        raise UsageError("%s cannot be sent %s yet: atomic's %s wire module carries %s only; pick another model"
+                         % (route.label, _words(missing), route.api, _words(sorted(ir.carries(route.wire)))))
 
 
 def _words(features):

@@ -1,4 +1,5 @@
 """The world a command runs in, injected so tests and callers can replace any part of it."""
+import _thread
 import os
 import sys
 import time
@@ -13,7 +14,8 @@ class Context:
 
     Everything a command carries is declared here. The file snapshots (auth, models, settings)
     are read on first use and replaced when atomic writes the file; a long-lived process (chat)
-    calls forget_files() between turns to see what other programs wrote meanwhile.
+    calls forget_files() between turns to see what other programs wrote meanwhile, and a
+    process that serves requests in threads gives each its own fork().
     """
 
     def __init__(self, environ=None, now=None, stdin=None, stderr=None, cli_key=None, cwd=None):
@@ -29,11 +31,31 @@ class Context:
         self.lower_auth = None        # store.AuthFile of ~/.pi/agent/auth.json (or the BadFile it raised); store.py
         self.models_files = None      # models files as read (or the BadFile they raised); see _models/files.py
         self.settings = None          # settings.json merged with the project's; see settings.py
-        self.command_results = {}     # !command -> its output: a command runs once per process
-        self.extensions = None        # {id: Extension} as discovered; see extensions.py
+        self.command_results = CommandResults()  # !command -> its output: a command runs once per process
         self._cwd = cwd
         self._warned = set()
         self._agent_dir = None
+        self._shared = {"extensions": None, "lock": _thread.allocate_lock()}  # what every fork shares
+
+    @property
+    def extensions(self):
+        """{id: Extension} as discovered (extensions.py), shared by every fork; None until then."""
+        return self._shared["extensions"]
+
+    @extensions.setter
+    def extensions(self, found):
+        self._shared["extensions"] = found
+
+    def fork(self):
+        """A context for one request of a long-lived process (a gateway's thread): its own file
+        snapshots and refresh deadline; the environment, the clock, the streams, the warned-once
+        set, the discovered extensions and the !command results shared with this one (the
+        results under a lock, each command run once however many threads want it)."""
+        child = object.__new__(Context)
+        child.__dict__.update(self.__dict__)
+        child.forget_files()
+        child.refresh_deadline = None
+        return child
 
     def forget_files(self):
         """Read auth.json, models files and settings again at their next use."""
@@ -41,14 +63,16 @@ class Context:
 
     def forget_commands(self):
         """Run !commands again at their next use (a chat session whose key was refused)."""
-        self.command_results.clear()
+        self.command_results.forget()
 
     def warn(self, message):
         """Print a warning to stderr once per process."""
-        if message not in self._warned:
+        with self._shared["lock"]:
+            first = message not in self._warned
+            self._warned.add(message)
+        if first:
             from .mask import shown
 
-            self._warned.add(message)
             text = shown(message)      # a message may quote what a server or an extension said
             self.warnings.append(text)  # `atomic status --json` puts these on stdout
             print("atomic: warning: " + text, file=self.stderr)
@@ -118,6 +142,62 @@ class Context:
         if agent_dir_variable(self.environ) is not None:
             return None
         return os.path.join(_home(self.environ), ".pi", "agent")
+
+
+class CommandResults(dict):
+    """!command -> its output, for every fork of a context: once(command, run) runs a command
+    once however many threads ask for it at the same time (the others wait for its result, or
+    its error), and keeps the result until forget()."""
+
+    def __init__(self):
+        super().__init__()
+        self._guard = _thread.allocate_lock()
+        self._flights = {}  # command -> _Flight while it runs
+
+    def once(self, command, run):
+        """The command's kept result, else run() -> its result, kept."""
+        with self._guard:
+            if command in self:
+                return self[command]
+            flight = self._flights.get(command)
+            runner = flight is None
+            if runner:
+                flight = self._flights[command] = _Flight()
+        if not runner:
+            return flight.outcome()
+        try:
+            flight.value = run()
+            with self._guard:
+                self[command] = flight.value
+            return flight.value
+        except BaseException as exc:
+            flight.error = exc
+            raise
+        finally:
+            with self._guard:
+                del self._flights[command]
+            flight.done.release()
+
+    def forget(self):
+        with self._guard:
+            self.clear()
+
+
+class _Flight:
+    """One run of a command that other threads wait for: `done` is held until it ends."""
+    __slots__ = ("done", "value", "error")
+
+    def __init__(self):
+        self.done = _thread.allocate_lock()
+        self.done.acquire()
+        self.value = self.error = None
+
+    def outcome(self):
+        with self.done:
+            pass
+        if self.error is not None:
+            raise self.error
+        return self.value
 
 
 AGENT_DIR_VARIABLE = "ATOMIC_CODING_AGENT_DIR"
