@@ -8,9 +8,10 @@ to run the command line.
     key = atomic.key("openai")                  # a working key or token (refreshed when due)
     lines = atomic.headers("anthropic")         # {name: value}: what `atomic key --header` prints
     reply = atomic.ask("openai/gpt-4o", "Say hi", on_text=print)
-    for text in (stream := atomic.stream("anthropic/claude-sonnet-4-6", "Count to 3")):
+    chunks = atomic.stream("anthropic/claude-sonnet-4-6", "Count to 3")
+    for text in chunks:                         # the text as it arrives
         ...
-    stream.reply.usage                          # after the last chunk
+    chunks.reply.usage                          # after the last chunk
 
 Every failure is an atomic.AtomicError (its .message is one line, its .exit_code the command
 line's). Threads may share the module: each call has its own snapshot of the files, a token

@@ -203,8 +203,7 @@ def add_ask(commands):
                "have a credential for (in login-menu order) and its everyday model.\n\n" + examples(
                    ("atomic ask \"What is a monad?\"", "the default model"),
                    "git diff | atomic ask -m anthropic/claude-sonnet-4-5 \"Review this change\"",
-                   ("atomic ask --json \"2+2?\" | jq -r .text", "one JSON object"),
-                   ("atomic ask -a chart.png \"What does this show?\"", "an image, for a model that takes them")))
+                   ("atomic ask --json -a chart.png \"What does it show?\"", "an image; one JSON object")))
     p.add_argument("prompt", metavar="PROMPT", nargs="*", help="the question (several words are joined); - for stdin")
     p.add_argument("-m", "--model", metavar="PROVIDER/MODEL", help="the model, e.g. openai/gpt-4o (see `atomic models`)")
     p.add_argument("--system", metavar="TEXT", help="a system prompt")
