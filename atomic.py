@@ -245,8 +245,9 @@ class _Stdout:
         return self._call("flush")
 
     def _call(self, name, *args):
-        from providers._core.errors import AtomicError
+        # Called for every piece of a streamed answer: nothing is imported unless it fails.
         if self._stream is None:  # descriptor 1 was closed when atomic started
+            from providers._core.errors import AtomicError
             raise AtomicError("cannot write to stdout: it is closed; run atomic with stdout open")
         try:
             return getattr(self._stream, name)(*args)
@@ -257,6 +258,7 @@ class _Stdout:
                 os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
             except (OSError, ValueError):
                 pass
+            from providers._core.errors import AtomicError
             raise AtomicError("cannot write to stdout (%s); the output is lost" % (exc.strerror or exc))
 
     def __getattr__(self, name):

@@ -151,9 +151,10 @@ class Server:
         self.proc.wait()
 
 
-# Runs a client's code, then closes stdout and waits for a byte on stdin before exiting, so that
-# its peak RSS can be read from /proc (VmHWM belongs to the program; ru_maxrss would also count
-# the memory of the process it was forked from).
+# Runs a client's code, then closes stdout and waits for a byte on a pipe of its own (fd in
+# BENCH_SYNC_FD) before exiting, so that its peak RSS can be read from /proc (VmHWM belongs to the
+# program; ru_maxrss would also count the memory of the process it was forked from). Not stdin:
+# `atomic ask` reads a piped stdin as part of the prompt, and stdin is /dev/null here.
 WRAPPER = """
 import os, sys
 code = sys.argv.pop(1)
@@ -164,7 +165,7 @@ except SystemExit as done:
         raise
 sys.stdout.flush()
 os.close(1)
-os.read(0, 1)
+os.read(int(os.environ["BENCH_SYNC_FD"]), 1)
 """
 ATOMIC_CODE = "import sys; sys.path.insert(0, %r); import atomic; sys.exit(atomic.main())" % REPO
 
@@ -173,16 +174,19 @@ def run_client(argv, env, server):
     """(cpu seconds, peak RSS KiB, seconds from request arrival to first stdout byte, start-up s)."""
     before = len(server.arrivals)
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", WRAPPER] + argv, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, stdin=subprocess.PIPE)
+    sync_read, sync_write = os.pipe()
+    proc = subprocess.Popen([sys.executable, "-c", WRAPPER] + argv, env=dict(env, BENCH_SYNC_FD=str(sync_read)),
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                            pass_fds=(sync_read,))
+    os.close(sync_read)
     first = proc.stdout.read(1)
     first_at = time.perf_counter()
     while proc.stdout.read(65536):
         pass
     with open("/proc/%d/status" % proc.pid) as f:
         peak = int(next(line for line in f if line.startswith("VmHWM:")).split()[1])
-    proc.stdin.write(b"x")
-    proc.stdin.close()
+    os.write(sync_write, b"x")
+    os.close(sync_write)
     _pid, status, usage = os.wait4(proc.pid, 0)
     if status != 0 or not first:
         raise SystemExit("client failed (status %d): %s" % (status, argv[0][:60]))

@@ -369,8 +369,8 @@ class Sink:
         """delta with UTF-16 surrogates made whole: a server that escapes JSON as UTF-16 may split a
         pair across two deltas (the high half is held for the next one), and a lone half, which no
         output can carry, becomes U+FFFD."""
-        if not delta:
-            return delta
+        if not delta or (not self._held and delta.isascii()):
+            return delta  # the common case, at once
         delta, self._held = self._held + delta, ""
         if not any("\ud800" <= ch <= "\udfff" for ch in delta):
             return delta
