@@ -17,7 +17,8 @@ HEAVY |= {"botocore", "boto3", "json"}  # json: the cloud modules read their fil
 # exchange are not on `key`'s path; `key --header` needs the header code alone (_client.authorize).
 HEAVY |= {"providers._wire.ir", "providers._wire.sse", "providers._wire.common", "providers._wire.eventstream",
           "providers._client.exchange", "providers._client.answer", "providers._client.route",
-          "providers._client.passthrough", "providers._client.credentials", "providers.client"}
+          "providers._client.passthrough", "providers._client.credentials", "providers.client",
+          "providers._core.flight"}
 HEAVY |= {row.module for row in APIS.values()}
 # `atomic status` asks each cloud provider's module whether its own credentials are set up (files
 # and variables only: no network, no botocore), so those small modules are imported there.

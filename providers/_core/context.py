@@ -31,11 +31,24 @@ class Context:
         self.lower_auth = None        # store.AuthFile of ~/.pi/agent/auth.json (or the BadFile it raised); store.py
         self.models_files = None      # models files as read (or the BadFile they raised); see _models/files.py
         self.settings = None          # settings.json merged with the project's; see settings.py
-        self.command_results = CommandResults()  # !command -> its output: a command runs once per process
         self._cwd = cwd
         self._warned = set()
         self._agent_dir = None
-        self._shared = {"extensions": None, "lock": _thread.allocate_lock()}  # what every fork shares
+        # What every fork shares: the discovered extensions, the !command results, their lock.
+        self._shared = {"extensions": None, "commands": None, "lock": _thread.allocate_lock()}
+
+    @property
+    def command_results(self):
+        """!command -> its output (flight.CommandResults: a command runs once per process, however
+        many threads ask), shared by every fork; made when a command first runs."""
+        shared = self._shared
+        if shared["commands"] is None:
+            from .flight import CommandResults
+
+            with shared["lock"]:
+                if shared["commands"] is None:
+                    shared["commands"] = CommandResults()
+        return shared["commands"]
 
     @property
     def extensions(self):
@@ -63,7 +76,8 @@ class Context:
 
     def forget_commands(self):
         """Run !commands again at their next use (a chat session whose key was refused)."""
-        self.command_results.forget()
+        if self._shared["commands"] is not None:
+            self._shared["commands"].forget()
 
     def warn(self, message):
         """Print a warning to stderr once per process."""
@@ -142,62 +156,6 @@ class Context:
         if agent_dir_variable(self.environ) is not None:
             return None
         return os.path.join(_home(self.environ), ".pi", "agent")
-
-
-class CommandResults(dict):
-    """!command -> its output, for every fork of a context: once(command, run) runs a command
-    once however many threads ask for it at the same time (the others wait for its result, or
-    its error), and keeps the result until forget()."""
-
-    def __init__(self):
-        super().__init__()
-        self._guard = _thread.allocate_lock()
-        self._flights = {}  # command -> _Flight while it runs
-
-    def once(self, command, run):
-        """The command's kept result, else run() -> its result, kept."""
-        with self._guard:
-            if command in self:
-                return self[command]
-            flight = self._flights.get(command)
-            runner = flight is None
-            if runner:
-                flight = self._flights[command] = _Flight()
-        if not runner:
-            return flight.outcome()
-        try:
-            flight.value = run()
-            with self._guard:
-                self[command] = flight.value
-            return flight.value
-        except BaseException as exc:
-            flight.error = exc
-            raise
-        finally:
-            with self._guard:
-                del self._flights[command]
-            flight.done.release()
-
-    def forget(self):
-        with self._guard:
-            self.clear()
-
-
-class _Flight:
-    """One run of a command that other threads wait for: `done` is held until it ends."""
-    __slots__ = ("done", "value", "error")
-
-    def __init__(self):
-        self.done = _thread.allocate_lock()
-        self.done.acquire()
-        self.value = self.error = None
-
-    def outcome(self):
-        with self.done:
-            pass
-        if self.error is not None:
-            raise self.error
-        return self.value
 
 
 AGENT_DIR_VARIABLE = "ATOMIC_CODING_AGENT_DIR"
