@@ -102,6 +102,19 @@ def test_an_in_stream_error_quoting_a_key_of_no_known_shape_is_masked_on_stderr_
     assert "insufficient_quota" in doc["error"] and UNSHAPED not in doc["error"] and UNSHAPED not in r.stderr
 
 
+def test_a_busy_error_quoting_the_key_is_masked_in_the_retry_warning_too(atomic_env, local):
+    vllm(atomic_env, local, apiKey=UNSHAPED)
+    busy = [sse({"error": {"message": "overloaded for %s" % UNSHAPED, "type": "overloaded_error"}})]
+
+    @local.route("POST", "127.0.0.1", "/v1/chat/completions")
+    def chat(req):
+        return stream(req, [busy.pop()] if busy else [completions_events("after the wait", model="m1")])
+
+    r = atomic_env.run("ask", "-m", "vllm/m1", "hi", env={"ATOMIC_RETRY_BACKOFF": "0.01"})
+    assert r.returncode == 0 and r.stdout == "after the wait\n", r.stderr
+    assert "overloaded for" in r.stderr and "trying again" in r.stderr and UNSHAPED not in r.stderr
+
+
 def test_an_http_error_quoting_a_credential_header_whose_name_says_nothing_is_masked(atomic_env, local):
     # models.json headers that come from a credential source ($VAR) are secrets whatever their name.
     gateway = "gw7Plain8Looking9Credential0Z"
@@ -185,8 +198,9 @@ class Vision:
 
     @staticmethod
     def build(model, base_url, headers, request):
-        blocks = [{"kind": b.kind, "text": getattr(b, "text", None), "media_type": getattr(b, "media_type", None),
-                   "data": getattr(b, "data", None)} for m in request.turns for b in m.blocks]
+        blocks = [{"role": m.role, "kind": b.kind, "text": getattr(b, "text", None),
+                   "media_type": getattr(b, "media_type", None), "data": getattr(b, "data", None)}
+                  for m in request.turns for b in m.blocks]
         headers.setdefault("Content-Type", "application/json")
         return api.ApiRequest("POST", base_url + "/lens", headers, json={
             "model": model["id"], "max_tokens": request.options.max_tokens, "blocks": blocks})
@@ -253,10 +267,11 @@ def test_an_image_goes_to_a_model_that_takes_images_and_json_reports_the_whole_a
     body = lens[-1].json()
     assert body["max_tokens"] == 300
     assert body["blocks"] == [
-        {"kind": "image", "text": None, "media_type": "image/png", "data": base64.b64encode(PNG).decode()},
-        {"kind": "text", "text": '<file name="%s">\nthe dot is red\n</file>\n' % notes, "media_type": None,
-         "data": None},
-        {"kind": "text", "text": "What is it?", "media_type": None, "data": None}]
+        {"role": "user", "kind": "image", "text": None, "media_type": "image/png",
+         "data": base64.b64encode(PNG).decode()},
+        {"role": "user", "kind": "text", "text": '<file name="%s">\nthe dot is red\n</file>\n' % notes,
+         "media_type": None, "data": None},
+        {"role": "user", "kind": "text", "text": "What is it?", "media_type": None, "data": None}]
     doc = json.loads(r.stdout)
     assert doc["text"] == "A red dot." and doc["reasoning"] == "Looking."
     assert doc["toolCalls"] == [{"id": "call_1", "name": "zoom", "arguments": '{"factor": 2}'}]
@@ -315,6 +330,28 @@ def test_max_tokens_comes_from_the_flag_else_settings_json(run, atomic_env, lens
         json.dump({"maxTokens": "lots"}, f)
     assert_fails(run("ask", "-m", "lens/vision-1", "Q", **key), 4, settings, "maxTokens", "whole number")
     assert_fails(run("ask", "-m", "lens/vision-1", "--max-tokens", "0", "Q", **key), 2, "--max-tokens", "above 0")
+
+
+def test_chat_caps_each_answer_and_keeps_only_the_text_of_each_answer_for_the_next_turn(atomic_env, net, lens):
+    from test_chat import Terminal
+
+    env = dict(atomic_env.env, TERM="dumb", LENS_API_KEY="lens-key-000000000001", **net.env())
+    t = Terminal(["chat", "-m", "lens/vision-1", "--max-tokens", "42"], env)
+    try:
+        t.expect(r"lens/vision-1> ")
+        t.type("first\r")
+        assert "A red dot." in t.expect(r"lens/vision-1> ")
+        t.type("second\r")
+        t.expect(r"lens/vision-1> ")
+        t.type("/quit\r")
+        assert t.wait() == 0
+    finally:
+        t.close()
+    body = lens[-1].json()
+    assert body["max_tokens"] == 42
+    # The reasoning and the tool call of the first answer are not sent back: its text is.
+    assert [(b["role"], b["text"]) for b in body["blocks"]] == [
+        ("user", "first"), ("assistant", "A red dot."), ("user", "second")]
 
 
 # Routing ---------------------------------------------------------------------------------------------------

@@ -113,7 +113,7 @@ def exchange(ctx, route, build, read, sink, policy):
             except NetworkError as exc:  # a busy server's error event before any of the answer: as a 529
                 if not getattr(exc, "retryable", False) or not _may_retry(policy, outcome, sink):
                     raise
-                policy.pause(ctx, exc.message, backoff(ctx, outcome.tries - 1))
+                policy.pause(ctx, _masked(exc.message, secrets), backoff(ctx, outcome.tries - 1))
                 continue
             if failure is None:
                 return outcome
