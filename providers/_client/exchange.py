@@ -96,50 +96,59 @@ def _words(features):
 
 def exchange(ctx, route, build, read, sink, policy):
     """The loop every request goes through: build(credential) -> ApiRequest, sent, and the
-    answer read by read(stream, sink, outcome); renewals and retries as `policy` says."""
-    from .credentials import credential_for, renew
-
+    answer read by read(stream, sink, outcome); renewals and retries as `policy` says. Every
+    error raised is masked by the request's secret values and carries the Outcome."""
     outcome, secrets = Outcome(), []
     try:
-        credential = credential_for(route.provider, ctx, profile=route.profile)
-        while True:
-            request = build(credential)
-            plain, secret, secrets = split_headers(request, credential)
-            outcome.tries += 1
-            if getattr(sink, "sent_at", None) is not None:
-                sink.sent_at = time.monotonic()  # time to first token counts from this try
-            try:
-                failure = _once(ctx, request, plain, secret, secrets, route.wire, read, sink, outcome)
-            except NetworkError as exc:  # a busy server's error event before any of the answer: as a 529
-                if not getattr(exc, "retryable", False) or not _may_retry(policy, outcome, sink):
-                    raise
-                policy.pause(ctx, _masked(exc.message, secrets), backoff(ctx, outcome.tries - 1))
-                continue
-            if failure is None:
-                return outcome
-            status, headers, text, body = failure
-            if status in (401, 403) and policy.renew and not outcome.renewed and not sink.started:
-                outcome.renewed = True
-                fresh = renew(ctx, route.provider, credential, route.profile)
-                if fresh is not None:
-                    credential = fresh
-                    continue
-            wait = retry_after(headers, ctx.now())
-            if status in RETRYABLE and _may_retry(policy, outcome, sink):
-                wait = backoff(ctx, outcome.tries - 1) if wait is None else wait
-                if wait > policy.bound(ctx):
-                    raise UpstreamError("%s asked to wait %s before trying again (HTTP %d: %s); atomic waits at "
-                                        "most %g s (ATOMIC_RETRY_MAX_WAIT): try again later"
-                                        % (outcome.host, seconds_text(wait), status, text, policy.bound(ctx)),
-                                        status, headers, body, wait, outcome.host)
-                policy.pause(ctx, "%s answered HTTP %d" % (outcome.host, status), wait)
-                continue
-            raise refused(ctx, route.provider, credential, failure, outcome, wait)
+        return _loop(ctx, route, build, read, sink, policy, outcome, secrets)
     except AtomicError as exc:
         exc.outcome = outcome
         exc.message = _masked(exc.message, secrets)
         exc.args = (exc.message,)
         raise
+
+
+def _loop(ctx, route, build, read, sink, policy, outcome, secrets):
+    from .credentials import credential_for, renew
+
+    credential = credential_for(route.provider, ctx, profile=route.profile)
+    while True:
+        request = build(credential)
+        plain, secret, secrets[:] = split_headers(request, credential)
+        outcome.tries += 1
+        if getattr(sink, "sent_at", None) is not None:
+            sink.sent_at = time.monotonic()  # time to first token counts from this try
+        try:
+            failure = _once(ctx, request, plain, secret, secrets, route.wire, read, sink, outcome)
+        except NetworkError as exc:  # a busy server's error event before any of the answer: as a 529
+            if not getattr(exc, "retryable", False) or not _may_retry(policy, outcome, sink):
+                raise
+            policy.pause(ctx, _masked(exc.message, secrets), backoff(ctx, outcome.tries - 1))
+            continue
+        if failure is None:
+            return outcome
+        if failure[0] in (401, 403) and policy.renew and not outcome.renewed and not sink.started:
+            outcome.renewed = True
+            fresh = renew(ctx, route.provider, credential, route.profile)
+            if fresh is not None:
+                credential = fresh
+                continue
+        _wait_or_raise(ctx, route.provider, credential, failure, policy, outcome, sink)
+
+
+def _wait_or_raise(ctx, provider, credential, failure, policy, outcome, sink):
+    """Wait before the next try of a 429 or 5xx the policy retries; else raise the UpstreamError."""
+    status, headers, text, body = failure
+    wait = retry_after(headers, ctx.now())
+    if not (status in RETRYABLE and _may_retry(policy, outcome, sink)):
+        raise refused(ctx, provider, credential, failure, outcome, wait)
+    wait = backoff(ctx, outcome.tries - 1) if wait is None else wait
+    if wait > policy.bound(ctx):
+        raise UpstreamError("%s asked to wait %s before trying again (HTTP %d: %s); atomic waits at most %g s "
+                            "(ATOMIC_RETRY_MAX_WAIT): try again later"
+                            % (outcome.host, seconds_text(wait), status, text, policy.bound(ctx)),
+                            status, headers, body, wait, outcome.host)
+    policy.pause(ctx, "%s answered HTTP %d" % (outcome.host, status), wait)
 
 
 def _may_retry(policy, outcome, sink):
