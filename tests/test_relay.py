@@ -79,6 +79,22 @@ out({"bytes": sink.bytes.decode(), "usage": sink.usage, "stop": sink.stop_reason
     assert api.body_of() == dict(caller, model="llama-3.3-70b-versatile")
 
 
+def test_a_body_that_asks_for_no_stream_gets_the_whole_answer_back_with_its_usage_read(atomic_env, net):
+    whole = {"id": "chatcmpl-2", "object": "chat.completion", "model": "llama-3.3-70b-versatile",
+             "choices": [{"index": 0, "message": {"role": "assistant", "content": "Whole."}, "finish_reason": "stop"}],
+             "usage": {"prompt_tokens": 30, "completion_tokens": 3, "prompt_tokens_details": {"cached_tokens": 10}}}
+    api = Model(net, "POST", "api.groq.com", "/openai/v1/chat/completions", replies=[(200, {}, whole)])
+    doc = run_script("""
+ctx = Context()
+sink = Raw()
+relay(ctx, route(ctx, "groq/llama-3.3-70b-versatile"), {"model": "x", "messages": [], "stream": False}, sink)
+out({"bytes": sink.bytes.decode(), "usage": sink.usage, "finished": sink.finished})
+""", env_of(atomic_env, net, GROQ_API_KEY=GROQ_KEY))
+    assert json.loads(doc["bytes"]) == whole and doc["finished"]
+    assert (doc["usage"]["input"], doc["usage"]["cacheRead"], doc["usage"]["output"]) == (20, 10, 3)
+    assert api.body_of()["stream"] is False
+
+
 def test_a_busy_error_before_any_content_is_asked_again_only_when_the_policy_says_so(atomic_env, net):
     answer = anthropic_events("fine now")
     start = answer[:answer.index("event: ping")]
