@@ -19,13 +19,13 @@ PROVIDER_MODULES = {p.module_name for p in builtins() if p.module_name}
 
 # The floor of each part of the house. The registry is providers/__init__.py (the rows) with _registry/.
 FLOOR = {"_core": 1, "_net": 2, "_wire": 2, "_config": 2, "_auth": 3, "_registry": 3, "_models": 4,
-         "_client": 5, "api": 5, "provider": 6, "_serve": 7, "client": 7, "_cli": 8}
+         "_client": 5, "api": 5, "provider": 6, "_serve": 7, "_cli": 8}
 # The one import that runs back up: the registry split in two for start-up (`atomic key openai`
 # must not load lookup), so that find() reaches lookup and lookup the rows.
 ALLOWED_UP = {("providers", "providers._registry.lookup")}
 # Parts on one floor that never import each other, in either direction.
 SIBLINGS_APART = [("_net", "_wire"), ("_net", "_config"), ("_wire", "_config"), ("_auth", "_registry"),
-                  ("_client", "api"), ("client", "_serve")]
+                  ("_client", "api")]
 # What the registry (floor 3) may read of the floor below besides _core and _config: the wire table.
 REGISTRY_READS = {"providers._wire.apis"}
 
@@ -99,8 +99,6 @@ def part(module):
         return "_registry"
     if module == "providers.api":
         return "api"
-    if module == "providers.client":  # the Python API for scripts: a front door, as serve is
-        return "client"
     if module in PROVIDER_MODULES:
         return "provider"
     name = module.split(".")[1]
