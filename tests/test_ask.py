@@ -4,6 +4,7 @@ request each provider gets, the exact text printed, the stderr summary, and the 
 import json
 import os
 import re
+import subprocess
 import time
 
 import pytest
@@ -545,3 +546,36 @@ def test_no_credential_anywhere_is_exit_3_and_argv_that_is_not_utf8_is_sent_as_r
                        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
     assert r.returncode == 0, r.stderr
     assert api.body_of()["input"][-1]["content"][0]["text"] == "x\ufffdy"
+
+
+def test_what_came_in_a_burst_is_on_stdout_before_atomic_waits_for_more(atomic_env, net):
+    # Deltas that arrive together are written together (one flush, not one each: most of a fast
+    # stream's cost), but nothing waits behind the network: all of the burst is shown before the
+    # next read, here while the server holds the rest until the test has seen the burst.
+    import threading
+
+    from conftest import start_atomic
+
+    burst = "".join("word%d " % n for n in range(40))
+    text = completions_events(burst)
+    cut = text.rindex("data:", 0, text.index('"finish_reason": "stop"'))  # every delta, then the end
+    seen, waited = threading.Event(), []
+    Model(net, "POST", "api.groq.com", "/openai/v1/chat/completions",
+          parts=[text[:cut].encode(), text[cut:].encode()], between=lambda n: n and waited.append(seen.wait(5)))
+    env = dict(atomic_env.env, **net.env())
+    proc = start_atomic(["ask", "-m", "groq/llama-3.3-70b-versatile", "Q"], dict(env, GROQ_API_KEY="gsk_test0000000000001"),
+                        stdin=subprocess.DEVNULL)
+    shown = b""
+    try:
+        while burst.encode() not in shown:
+            piece = proc.stdout.read1(4096)
+            assert piece, (shown, proc.stderr.read())
+            shown += piece
+        seen.set()
+        out, err = proc.communicate(timeout=30)
+    finally:
+        seen.set()
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert waited == [True], "the burst reached stdout only after the server sent the rest"
+    assert (shown + out).decode() == burst + "\n"

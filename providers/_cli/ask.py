@@ -28,7 +28,8 @@ def ask(args, ctx):
     waiting = Waiting(ctx, target.label)
     # Printed as it comes, an answer is not kept: a long one would otherwise stay in memory whole.
     answer = Answer(on_text=waiting.then(printer.text if printer else None),
-                    on_reasoning=waiting.then(printer.reasoning if printer else None), keep=printer is None)
+                    on_reasoning=waiting.then(printer.reasoning if printer else None), keep=printer is None,
+                    on_flush=printer.flush if printer else None)
     waiting.start()
     try:
         send(ctx, target, request, answer)

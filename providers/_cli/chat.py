@@ -129,7 +129,7 @@ class Session:
         asked_fast = fast.applies(self.ctx, self.model, "chat")
         self.messages.append(ir.Message("user", [ir.Text(text)]))
         printer = Printer(sys.stdout, tty=True)
-        answer = Answer(on_text=printer.text, on_reasoning=printer.reasoning)
+        answer = Answer(on_text=printer.text, on_reasoning=printer.reasoning, on_flush=printer.flush)
         request = ir.Request(self.system, list(self.messages), fast=asked_fast, session_id=self.session_id,
                              options=ir.Options(max_tokens=answer_cap(self.max_tokens, self.ctx)))
         try:

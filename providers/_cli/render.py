@@ -1,21 +1,27 @@
 """How an answer is shown: text on stdout as it arrives, reasoning dimmed on a terminal (left out
 when piped unless asked for), and a one-line summary on stderr; or one JSON object with --json."""
 import sys
+import time
 
 from .._models.pricing import cost
 
+FLUSH_EVERY = 0.02  # seconds: what arrives in a burst reaches the terminal at least this often
 DIM, RESET = "\x1b[2m", "\x1b[0m"
 
 
 class Printer:
-    """The Answer's sinks for one answer: writes and flushes each delta at once."""
+    """The Answer's sinks for one answer: writes each delta at once, and flushes the first at once,
+    then whenever the answer stops arriving for now (flush(), the Answer's on_flush), at least every
+    FLUSH_EVERY seconds, and at its end: a burst of deltas that came together is a few writes to
+    the terminal, not one each (most of a fast stream's cost was those writes)."""
 
     def __init__(self, out=None, show_thinking=False, tty=None):
         self.out = out or sys.stdout
         self.tty = self.out.isatty() if tty is None else tty
         self.show_reasoning = self.tty or show_thinking
         self._mode = None  # what was written last: "reasoning" or "text"
-        self.wrote_any = False
+        self.wrote_any = self._unflushed = False
+        self._flushed_at = float("-inf")
         self.ends_with_newline = True
 
     def text(self, delta):
@@ -41,6 +47,7 @@ class Printer:
         if self.wrote_any and not self.ends_with_newline:
             self._write("\n")
         self._mode = None
+        self.flush()
 
     def _shown(self, delta):
         # A model's text may hold escape sequences (a window title, the clipboard: OSC 52): on a
@@ -50,12 +57,19 @@ class Printer:
         from providers._core.text import printable
         return printable(delta.replace("\t", "    "), lines=True)
 
+    def flush(self):
+        if self._unflushed:
+            self._unflushed = False
+            self._flushed_at = time.monotonic()
+            self.out.flush()
+
     def _write(self, text):
         if text:
             self.out.write(text)
-            self.out.flush()
-            self.wrote_any = True
+            self._unflushed = self.wrote_any = True
             self.ends_with_newline = text.endswith("\n")
+            if time.monotonic() - self._flushed_at >= FLUSH_EVERY:
+                self.flush()
 
 
 def is_fast(answer, asked, api):

@@ -16,11 +16,13 @@ class Answer(Sink):
     stop_reason is one of stop, length, toolUse, refused, error (raw_stop keeps the server's
     word); finished is set by the protocol's last event, so an answer without it was cut off.
     sent_at: when the request that got this answer was sent (monotonic), for time to first token.
+    on_flush: called when the answer stops arriving for now (a printer that holds its output back
+    until then writes a burst of deltas at once, not one flush each).
     """
 
-    def __init__(self, on_text=None, on_reasoning=None, clock=None, keep=True):
+    def __init__(self, on_text=None, on_reasoning=None, clock=None, keep=True, on_flush=None):
         super().__init__()
-        self._on_text, self._on_reasoning = on_text, on_reasoning
+        self._on_text, self._on_reasoning, self._on_flush = on_text, on_reasoning, on_flush
         self._clock = clock or time.monotonic
         self.sent_at = self._clock()
         self.first_token = None
@@ -44,6 +46,10 @@ class Answer(Sink):
 
     def closed(self, block):
         self.blocks.append(block.block)
+
+    def flush(self):
+        if self._on_flush is not None:
+            self._on_flush()
 
     @property
     def tool_calls(self):

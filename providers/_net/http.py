@@ -108,6 +108,8 @@ class Stream(_Exchange):
 
     status, headers (lower-case names) and url are known; chunks() yields the body as it comes,
     read() returns the rest of it (capped, for error bodies). Every failure is a NetworkError.
+    on_wait: called before a read that would wait for the network (nothing more has arrived yet),
+    so that a reader that holds its output back (a terminal's flush) shows what it has.
     """
 
     def __init__(self, resp, url, watchdog, idle, secrets):
@@ -115,6 +117,7 @@ class Stream(_Exchange):
         self.status = resp.status if hasattr(resp, "status") else resp.code
         self.headers = {k.lower(): v for k, v in resp.headers.items()}
         self._started = False
+        self.on_wait = None
 
     def chunks(self, size=65536):
         """The body, one chunk per read: whatever the server has sent, never waiting for `size`.
@@ -139,6 +142,8 @@ class Stream(_Exchange):
         reader = getattr(self._resp, "read1", None) or self._resp.read
         try:
             while True:
+                if self.on_wait is not None and not self._arrived():
+                    self.on_wait()
                 chunk = reader(size)
                 if not chunk:
                     break
@@ -151,6 +156,21 @@ class Stream(_Exchange):
             raise self._failure(exc)
         if self._watchdog.fired:  # the shut-down socket read as the end of the body: it was not
             raise self._failure(None)
+
+    def _arrived(self):
+        """Whether more of the body has reached this machine (so the next read will not wait): one
+        select() of the socket, and what TLS has decrypted already. Unsure is False."""
+        import select
+
+        sock = getattr(getattr(getattr(self._resp, "fp", None), "raw", None), "_sock", None)
+        if sock is None:
+            return False
+        try:
+            if getattr(sock, "pending", None) and sock.pending():
+                return True
+            return bool(select.select([sock], [], [], 0)[0])
+        except (OSError, ValueError):
+            return False
 
     def read(self, max_bytes=MAX_BODY, truncate=False):
         """The rest of the body, up to max_bytes (beyond: NetworkError, or with truncate the first

@@ -370,6 +370,10 @@ class Sink:
     def ended(self):
         pass
 
+    def flush(self):
+        """Called when the answer has stopped arriving for now (the next read would wait): a sink
+        that holds output back shows it here."""
+
     def raw(self, chunk):
         pass
 
