@@ -1,0 +1,319 @@
+"""What every request passes before it reaches a model, and the routes.
+
+In order, each refusal answered in the shape of the API the path belongs to:
+1. Host names this machine (127.0.0.1, localhost, [::1] and the port; on a socket, any loopback
+   name or the socket's file name): a DNS-rebinding page names its own domain (403).
+2. No Origin header, no Sec-Fetch-Site other than `none`: web pages are refused (403). No CORS
+   header is ever sent and OPTIONS is no preflight (405).
+3. The route: POST /v1/chat/completions, /v1/responses, /v1/messages (?beta=true too),
+   /v1/messages/count_tokens; GET /v1/models; GET /health (no token, says only "ok"); a
+   WebSocket upgrade of /v1/responses is 426, so the Codex CLI falls back to HTTP at once.
+4. POST bodies are application/json (415): a browser's "simple" content types never are.
+5. The client token, from `Authorization: Bearer` or `x-api-key` (both, when different: 401).
+6. A place among --max-concurrent requests (503 with Retry-After).
+7. The body within its cap (413), JSON (400); then the relay answers it.
+"""
+import json
+import threading
+
+from .conn import BadRequest, Conn, Gone
+from .log import Entry
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+
+# path: (method, api, family): the family shapes errors; the api names the log's column.
+ROUTES = {
+    "/v1/chat/completions": ("POST", "chat", "openai"),
+    "/v1/responses": ("POST", "responses", "openai"),
+    "/v1/messages": ("POST", "messages", "anthropic"),
+    "/v1/messages/count_tokens": ("POST", "count_tokens", "anthropic"),
+    "/v1/models": ("GET", "models", None),   # the family follows the caller's headers
+    "/health": ("GET", "health", "openai"),
+}
+RETRY_AFTER = "1"
+
+
+class App:
+    """The request handler of one `atomic serve`: what it checks, with which tokens and limits."""
+
+    def __init__(self, ctx, verifier, log, limits, max_concurrent, server=None):
+        self.ctx, self.verifier, self.log, self.limits = ctx, verifier, log, limits
+        self.slots = threading.BoundedSemaphore(max_concurrent)
+        self.server = server
+        self.exposed = None      # the --host value the user insisted on, if any
+
+    # -- a connection ---------------------------------------------------------------------------
+    def connection(self, sock, listener):
+        """Serve the requests of one connection until it closes, idles or misbehaves."""
+        conn = Conn(sock, self.limits)
+        linger = 0.0
+        try:
+            while True:
+                request = conn.next_request()
+                if request is None:
+                    break
+                conn.closing = not request.keep_alive or self.stopping()
+                with self._busy():  # drain() waits for the answer and its log line
+                    self.request(conn, request, listener)
+                if conn.closing:
+                    linger = 2.0 if request.unread else 0.0
+                    break
+        except BadRequest as exc:
+            conn.closing = True
+            linger = 2.0
+            entry = Entry()
+            entry.status, entry.error = exc.status, exc.message
+            self._send_error(conn, "openai", exc.status, _KIND.get(exc.status, "invalid_request_error"), exc.message)
+            self.log.write(entry)
+        except Gone:
+            pass
+        finally:
+            conn.close(linger)
+
+    def refuse_connection(self, sock):
+        """A connection over the cap: 503 at once, without a thread."""
+        import socket
+
+        try:
+            sock.setblocking(False)
+            while sock.recv(65536):  # what the client has sent already, so closing does not reset
+                pass
+        except OSError:
+            pass
+        try:
+            sock.settimeout(1.0)
+            body = json.dumps({"error": {"message": "atomic serve has too many connections; try again",
+                                         "type": "server_error", "param": None, "code": "overloaded"}}).encode()
+            sock.sendall(b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: %s\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (RETRY_AFTER.encode(), len(body), body))
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        finally:
+            sock.close()
+
+    def stopping(self):
+        return self.server is not None and self.server.stopping.is_set()
+
+    # -- one request ----------------------------------------------------------------------------
+    def request(self, conn, request, listener):
+        route = ROUTES.get(request.path)
+        method, api, family = route or (None, "-", "openai")
+        if api == "models":
+            family = "anthropic" if request.header("anthropic-version") else "openai"
+        entry = Entry(api)
+        try:
+            self._check(conn, request, listener, route, family, entry)
+            if api == "health":
+                self._json(conn, entry, 200, {"status": "ok"})
+            elif api == "models":
+                self._models(conn, request, family, entry)
+            else:
+                self._answer(conn, request, api, family, entry)
+        except _Refused as refused:
+            entry.status, entry.error = refused.status, refused.message
+            if request.unread:
+                conn.closing = True  # the body was not read: the connection cannot carry another request
+            self._send_error(conn, family, refused.status, refused.kind, refused.message, refused.headers)
+        finally:
+            self.log.write(entry)
+
+    def _check(self, conn, request, listener, route, family, entry):
+        if not self._host_ok(request.header("host"), listener):
+            raise _Refused(403, "permission_error", "atomic serve answers only requests addressed to this machine "
+                           "(Host 127.0.0.1, localhost or [::1] with its port); this one names %r"
+                           % request.header("host")[:80])
+        if "origin" in request.headers or request.header("sec-fetch-site", "none").lower() != "none":
+            raise _Refused(403, "permission_error", "requests from web pages are refused: atomic serve is for programs "
+                           "on this machine (the request carried an Origin or Sec-Fetch-Site header)")
+        if request.method == "OPTIONS":
+            raise _Refused(405, "invalid_request_error", "OPTIONS is not answered: atomic serve allows no cross-origin "
+                           "requests", [("Allow", "GET, POST")])
+        if route is None:
+            raise _Refused(404, "not_found_error", _not_found(request.path))
+        if request.path == "/v1/responses" and request.header("upgrade"):
+            raise _Refused(426, "invalid_request_error", "WebSocket is not served; send the request over HTTP "
+                           "(POST /v1/responses)")
+        if request.method != route[0]:
+            raise _Refused(405, "invalid_request_error", "%s %s: use %s" % (request.method, request.path, route[0]),
+                           [("Allow", route[0])])
+        if route[1] == "health":
+            return
+        if request.method == "POST" and _media_type(request.header("content-type")) != "application/json":
+            raise _Refused(415, "invalid_request_error", "the body must be JSON, sent with Content-Type: "
+                           "application/json")
+        entry.token = self._client(request).name
+
+    def _client(self, request):
+        """The Client the request's token belongs to; _Refused(401) otherwise."""
+        bearer = request.header("authorization")
+        scheme, _, value = bearer.partition(" ")
+        from_bearer = value.strip() if scheme.lower() == "bearer" else None
+        if bearer and from_bearer is None:
+            raise _Refused(401, "authentication_error", "the Authorization header must hold the scheme Bearer, then a "
+                           "client token (`atomic serve token create NAME` makes one)")
+        from_key = request.header("x-api-key").strip() if "x-api-key" in request.headers else None
+        if from_bearer is not None and from_key is not None and from_bearer != from_key:
+            raise _Refused(401, "authentication_error", "the request carries two different tokens (Authorization "
+                           "and x-api-key); send one client token (unset ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN)")
+        presented = from_bearer if from_bearer is not None else from_key
+        if not presented:
+            raise _Refused(401, "authentication_error", "no client token: send one in the Authorization header (as "
+                           "Bearer) or in x-api-key; `atomic serve token create NAME` makes one")
+        client = self.verifier.check(presented)
+        if client is None:
+            raise _Refused(401, "authentication_error", "this client token is not valid (unknown, revoked or "
+                           "expired); `atomic serve token list` shows the tokens, `atomic serve token create NAME` "
+                           "makes a new one")
+        request.client = client
+        return client
+
+    def _host_ok(self, host, listener):
+        name, port = _split_host(host.lower())
+        if name is None:
+            return False
+        if listener.path is not None:   # a Unix socket: no browser reaches it, but keep to local names
+            import os
+
+            return name in LOOPBACK_NAMES or name == os.path.basename(listener.path).lower()
+        if port is not None and port != listener.port:
+            return False
+        if name in LOOPBACK_NAMES:
+            return True
+        # Exposed on purpose (--host with --expose): an address, never another DNS name.
+        return self.exposed is not None and (name == self.exposed.lower() or _is_address(name))
+
+    # -- answers ------------------------------------------------------------------------------------
+    def _models(self, conn, request, family, entry):
+        """The models the caller's token may use, of the providers with a credential now."""
+        from .._models.catalog import select_models
+
+        client = request.client
+        records = [m for m in select_models(self._fork())[0] if client.may_use(m["provider"], m["id"])]
+        self._json(conn, entry, 200, _models_shape(family, records))
+
+    def _answer(self, conn, request, api, family, entry):
+        if not self.slots.acquire(blocking=False):
+            raise _Refused(503, "overloaded_error", "atomic serve is answering as many requests as --max-concurrent "
+                           "allows; try again", [("Retry-After", RETRY_AFTER)])
+        try:
+            self._read_json(conn, request)
+            raise _Refused(501, "api_error", "answers are not served yet")
+        finally:
+            self.slots.release()
+
+    def _fork(self):
+        """A context for one request: the process's environment, the files read afresh."""
+        from .._core.context import Context
+
+        return Context(self.ctx.environ, now=self.ctx.now, stderr=self.ctx.stderr)
+
+    def _busy(self):
+        import contextlib
+
+        return self.server.busy() if self.server is not None else contextlib.nullcontext()
+
+    def _read_json(self, conn, request):
+        try:
+            conn.read_body(request)
+        except BadRequest as exc:
+            conn.closing = True
+            raise _Refused(exc.status, _KIND.get(exc.status, "invalid_request_error"), exc.message)
+        try:
+            body = json.loads(request.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            raise _Refused(400, "invalid_request_error", "the body is not JSON (%s)" % str(exc)[:120])
+        if not isinstance(body, dict):
+            raise _Refused(400, "invalid_request_error", "the body must be a JSON object")
+        return body
+
+    def _json(self, conn, entry, status, doc, headers=()):
+        body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        entry.status = status
+        entry.mark_first_byte()
+        conn.respond(status, [("Content-Type", "application/json")] + list(headers), body)
+
+    def _send_error(self, conn, family, status, kind, message, headers=()):
+        if conn.started:
+            return  # the answer had begun: the relay ends it in its own way
+        doc = _error_shape(family, kind, message)
+        body = json.dumps(doc, ensure_ascii=False).encode("utf-8")
+        try:
+            conn.respond(status, [("Content-Type", "application/json")] + list(headers), body)
+        except Gone:
+            pass
+
+
+class _Refused(Exception):
+    def __init__(self, status, kind, message, headers=()):
+        super().__init__(message)
+        self.status, self.kind, self.message, self.headers = status, kind, message, list(headers)
+
+
+# The error kind for a status the connection layer gives.
+_KIND = {400: "invalid_request_error", 408: "invalid_request_error", 413: "request_too_large",
+         431: "invalid_request_error", 501: "invalid_request_error", 505: "invalid_request_error"}
+_OPENAI_TYPE = {"authentication_error": "invalid_request_error", "permission_error": "invalid_request_error",
+                "not_found_error": "invalid_request_error", "request_too_large": "invalid_request_error",
+                "overloaded_error": "server_error", "api_error": "server_error"}
+
+
+def _error_shape(family, kind, message):
+    if family == "anthropic":
+        return {"type": "error", "error": {"type": kind, "message": message}}
+    return {"error": {"message": message, "type": _OPENAI_TYPE.get(kind, kind), "param": None, "code": kind}}
+
+
+def _models_shape(family, records):
+    ids = ["%s/%s" % (m["provider"], m["id"]) for m in records]
+    if family == "anthropic":
+        data = [{"type": "model", "id": i, "display_name": m.get("name") or i, "created_at": "1970-01-01T00:00:00Z"}
+                for i, m in zip(ids, records)]
+        return {"data": data, "has_more": False, "first_id": ids[0] if ids else None,
+                "last_id": ids[-1] if ids else None}
+    return {"object": "list", "data": [{"id": i, "object": "model", "created": 0, "owned_by": m["provider"]}
+                                       for i, m in zip(ids, records)]}
+
+
+def _not_found(path):
+    if not path.startswith("/v1/") and "/v1" + path in ROUTES:
+        return ("no route %s: atomic serve's paths start with /v1 (set the base URL to end in /v1 for OpenAI "
+                "clients, or to the bare address for Anthropic clients)" % path[:100])
+    return "no route %s; atomic serve answers %s" % (path[:100], ", ".join(sorted(p for p in ROUTES)))
+
+
+def _media_type(value):
+    return value.split(";", 1)[0].strip().lower()
+
+
+def _split_host(host):
+    """(name, port or None) of a Host header value; (None, None) when it is not one."""
+    host = host.strip()
+    if not host:
+        return None, None
+    if host.startswith("["):
+        end = host.find("]")
+        if end < 0:
+            return None, None
+        name, rest = host[:end + 1], host[end + 1:]
+        if rest and not rest.startswith(":"):
+            return None, None
+        port_text = rest[1:] if rest else None
+    else:
+        name, colon, port_text = host.partition(":")
+        port_text = port_text if colon else None
+    if port_text is not None:
+        if not port_text.isdigit() or not port_text.isascii():
+            return None, None
+        return name, int(port_text)
+    return name, None
+
+
+def _is_address(name):
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+        return True
+    except ValueError:
+        return False
