@@ -57,6 +57,12 @@ def test_words_offered_at_each_place(atomic_env):
     assert ask(atomic_env, "completion", "") == ["bash", "zsh", "fish"]
     assert ask(atomic_env, "completion", "--list", "") == ["providers", "models"]
     assert ask(atomic_env, "nosuch", "") == []
+    assert ask(atomic_env, "serve", "") == ["token", "env"]                   # commands within a command
+    assert ask(atomic_env, "serve", "token", "") == ["create", "list", "revoke"]
+    assert ask(atomic_env, "serve", "token", "create", "ci", "--provider", "anth") == ["anthropic"]
+    assert "--expires" in ask(atomic_env, "serve", "token", "create", "ci", "--")
+    assert ask(atomic_env, "serve", "env", "c") == ["codex", "claude"]
+    assert "--max-concurrent" in ask(atomic_env, "serve", "--")
     assert "--complete" not in ask(atomic_env, "completion", "--")            # internal, not offered
 
 

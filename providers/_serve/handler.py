@@ -22,15 +22,16 @@ from .log import Entry
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 
 # path: (method, api, family): the family shapes errors; the api names the log's column.
+OPENAI, RESPONSES, ANTHROPIC = "openai-completions", "openai-responses", "anthropic-messages"
 ROUTES = {
-    "/v1/chat/completions": ("POST", "chat", "openai"),
-    "/v1/responses": ("POST", "responses", "openai"),
-    "/v1/messages": ("POST", "messages", "anthropic"),
-    "/v1/messages/count_tokens": ("POST", "count_tokens", "anthropic"),
+    "/v1/chat/completions": ("POST", "chat", OPENAI),
+    "/v1/responses": ("POST", "responses", RESPONSES),
+    "/v1/messages": ("POST", "messages", ANTHROPIC),
+    "/v1/messages/count_tokens": ("POST", "count_tokens", ANTHROPIC),
     "/v1/models": ("GET", "models", None),   # the family follows the caller's headers
-    "/health": ("GET", "health", "openai"),
+    "/health": ("GET", "health", OPENAI),
 }
-RETRY_AFTER = "1"
+RETRY_AFTER = 1  # seconds, on a 503 for a full house
 
 
 class App:
@@ -63,7 +64,7 @@ class App:
             linger = 2.0
             entry = Entry()
             entry.status, entry.error = exc.status, exc.message
-            self._send_error(conn, "openai", exc.status, _KIND.get(exc.status, "invalid_request_error"), exc.message)
+            self._send_error(conn, OPENAI, exc.status, None, exc.message)
             self.log.write(entry)
         except Gone:
             pass
@@ -71,21 +72,24 @@ class App:
             conn.close(linger)
 
     def refuse_connection(self, sock):
-        """A connection over the cap: 503 at once, without a thread."""
+        """A connection over the cap: 503, and closed."""
         import socket
 
-        try:
-            sock.setblocking(False)
-            while sock.recv(65536):  # what the client has sent already, so closing does not reset
-                pass
+        import select
+
+        try:  # what the client sends first is read, so that closing does not reset the connection
+            if select.select([sock], [], [], 0.2)[0]:
+                sock.setblocking(False)
+                while sock.recv(65536):
+                    pass
         except OSError:
             pass
         try:
             sock.settimeout(1.0)
             body = json.dumps({"error": {"message": "atomic serve has too many connections; try again",
                                          "type": "server_error", "param": None, "code": "overloaded"}}).encode()
-            sock.sendall(b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: %s\r\nContent-Type: application/json\r\n"
-                         b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (RETRY_AFTER.encode(), len(body), body))
+            sock.sendall(b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: %d\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (RETRY_AFTER, len(body), body))
             sock.shutdown(socket.SHUT_WR)
         except OSError:
             pass
@@ -98,9 +102,9 @@ class App:
     # -- one request ----------------------------------------------------------------------------
     def request(self, conn, request, listener):
         route = ROUTES.get(request.path)
-        method, api, family = route or (None, "-", "openai")
+        method, api, family = route or (None, "-", OPENAI)
         if api == "models":
-            family = "anthropic" if request.header("anthropic-version") else "openai"
+            family = ANTHROPIC if request.header("anthropic-version") else OPENAI
         entry = Entry(api)
         try:
             self._check(conn, request, listener, route, family, entry)
@@ -114,33 +118,34 @@ class App:
             entry.status, entry.error = refused.status, refused.message
             if request.unread:
                 conn.closing = True  # the body was not read: the connection cannot carry another request
-            self._send_error(conn, family, refused.status, refused.kind, refused.message, refused.headers)
+            self._send_error(conn, family, refused.status, refused.kind, refused.message, refused.retry_after,
+                             refused.headers)
         finally:
             self.log.write(entry)
 
     def _check(self, conn, request, listener, route, family, entry):
         if not self._host_ok(request.header("host"), listener):
-            raise _Refused(403, "permission_error", "atomic serve answers only requests addressed to this machine "
+            raise _Refused(403, "permission", "atomic serve answers only requests addressed to this machine "
                            "(Host 127.0.0.1, localhost or [::1] with its port); this one names %r"
                            % request.header("host")[:80])
         if "origin" in request.headers or request.header("sec-fetch-site", "none").lower() != "none":
-            raise _Refused(403, "permission_error", "requests from web pages are refused: atomic serve is for programs "
+            raise _Refused(403, "permission", "requests from web pages are refused: atomic serve is for programs "
                            "on this machine (the request carried an Origin or Sec-Fetch-Site header)")
         if request.method == "OPTIONS":
-            raise _Refused(405, "invalid_request_error", "OPTIONS is not answered: atomic serve allows no cross-origin "
+            raise _Refused(405, "invalid_request", "OPTIONS is not answered: atomic serve allows no cross-origin "
                            "requests", [("Allow", "GET, POST")])
         if route is None:
-            raise _Refused(404, "not_found_error", _not_found(request.path))
+            raise _Refused(404, "not_found", _not_found(request.path))
         if request.path == "/v1/responses" and request.header("upgrade"):
-            raise _Refused(426, "invalid_request_error", "WebSocket is not served; send the request over HTTP "
+            raise _Refused(426, "invalid_request", "WebSocket is not served; send the request over HTTP "
                            "(POST /v1/responses)")
         if request.method != route[0]:
-            raise _Refused(405, "invalid_request_error", "%s %s: use %s" % (request.method, request.path, route[0]),
+            raise _Refused(405, "invalid_request", "%s %s: use %s" % (request.method, request.path, route[0]),
                            [("Allow", route[0])])
         if route[1] == "health":
             return
         if request.method == "POST" and _media_type(request.header("content-type")) != "application/json":
-            raise _Refused(415, "invalid_request_error", "the body must be JSON, sent with Content-Type: "
+            raise _Refused(415, "invalid_request", "the body must be JSON, sent with Content-Type: "
                            "application/json")
         entry.token = self._client(request).name
 
@@ -150,19 +155,19 @@ class App:
         scheme, _, value = bearer.partition(" ")
         from_bearer = value.strip() if scheme.lower() == "bearer" else None
         if bearer and from_bearer is None:
-            raise _Refused(401, "authentication_error", "the Authorization header must hold the scheme Bearer, then a "
+            raise _Refused(401, "authentication", "the Authorization header must hold the scheme Bearer, then a "
                            "client token (`atomic serve token create NAME` makes one)")
         from_key = request.header("x-api-key").strip() if "x-api-key" in request.headers else None
         if from_bearer is not None and from_key is not None and from_bearer != from_key:
-            raise _Refused(401, "authentication_error", "the request carries two different tokens (Authorization "
+            raise _Refused(401, "authentication", "the request carries two different tokens (Authorization "
                            "and x-api-key); send one client token (unset ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN)")
         presented = from_bearer if from_bearer is not None else from_key
         if not presented:
-            raise _Refused(401, "authentication_error", "no client token: send one in the Authorization header (as "
+            raise _Refused(401, "authentication", "no client token: send one in the Authorization header (as "
                            "Bearer) or in x-api-key; `atomic serve token create NAME` makes one")
         client = self.verifier.check(presented)
         if client is None:
-            raise _Refused(401, "authentication_error", "this client token is not valid (unknown, revoked or "
+            raise _Refused(401, "authentication", "this client token is not valid (unknown, revoked or "
                            "expired); `atomic serve token list` shows the tokens, `atomic serve token create NAME` "
                            "makes a new one")
         request.client = client
@@ -189,13 +194,13 @@ class App:
         from .._models.catalog import select_models
 
         client = request.client
-        records = [m for m in select_models(self._fork())[0] if client.may_use(m["provider"], m["id"])]
+        records = [m for m in select_models(self._fork())[0] if client.allows(m["provider"], m["id"])]
         self._json(conn, entry, 200, _models_shape(family, records))
 
     def _answer(self, conn, request, api, family, entry):
         if not self.slots.acquire(blocking=False):
-            raise _Refused(503, "overloaded_error", "atomic serve is answering as many requests as --max-concurrent "
-                           "allows; try again", [("Retry-After", RETRY_AFTER)])
+            raise _Refused(503, "overloaded", "atomic serve is answering as many requests as --max-concurrent "
+                           "allows; try again", retry_after=RETRY_AFTER)
         try:
             self._read_json(conn, request)
             raise _Refused(501, "api_error", "answers are not served yet")
@@ -218,13 +223,13 @@ class App:
             conn.read_body(request)
         except BadRequest as exc:
             conn.closing = True
-            raise _Refused(exc.status, _KIND.get(exc.status, "invalid_request_error"), exc.message)
+            raise _Refused(exc.status, None, exc.message)
         try:
             body = json.loads(request.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-            raise _Refused(400, "invalid_request_error", "the body is not JSON (%s)" % str(exc)[:120])
+            raise _Refused(400, "invalid_request", "the body is not JSON (%s)" % str(exc)[:120])
         if not isinstance(body, dict):
-            raise _Refused(400, "invalid_request_error", "the body must be a JSON object")
+            raise _Refused(400, "invalid_request", "the body must be a JSON object")
         return body
 
     def _json(self, conn, entry, status, doc, headers=()):
@@ -233,40 +238,50 @@ class App:
         entry.mark_first_byte()
         conn.respond(status, [("Content-Type", "application/json")] + list(headers), body)
 
-    def _send_error(self, conn, family, status, kind, message, headers=()):
+    def _send_error(self, conn, family, status, kind, message, retry_after=None, headers=()):
         if conn.started:
             return  # the answer had begun: the relay ends it in its own way
-        doc = _error_shape(family, kind, message)
-        body = json.dumps(doc, ensure_ascii=False).encode("utf-8")
+        status, shaped, body = _error_response(family, status, kind, message, retry_after)
         try:
-            conn.respond(status, [("Content-Type", "application/json")] + list(headers), body)
+            conn.respond(status, list(shaped) + list(headers), body)
         except Gone:
             pass
 
 
 class _Refused(Exception):
-    def __init__(self, status, kind, message, headers=()):
+    """A request answered with an error before it reached a model: status, kind (one of the
+    faces' KINDS; None: the status's own), a sentence, Retry-After seconds, more headers."""
+
+    def __init__(self, status, kind, message, headers=(), retry_after=None):
         super().__init__(message)
         self.status, self.kind, self.message, self.headers = status, kind, message, list(headers)
+        self.retry_after = retry_after
 
 
-# The error kind for a status the connection layer gives.
-_KIND = {400: "invalid_request_error", 408: "invalid_request_error", 413: "request_too_large",
-         431: "invalid_request_error", 501: "invalid_request_error", 505: "invalid_request_error"}
-_OPENAI_TYPE = {"authentication_error": "invalid_request_error", "permission_error": "invalid_request_error",
-                "not_found_error": "invalid_request_error", "request_too_large": "invalid_request_error",
-                "overloaded_error": "server_error", "api_error": "server_error"}
+_KINDS = {400: "invalid_request", 401: "authentication", 403: "permission", 404: "not_found", 405: "invalid_request",
+          408: "invalid_request", 413: "too_large", 415: "invalid_request", 426: "invalid_request", 503: "overloaded"}
+_ANTHROPIC_TYPES = {"too_large": "request_too_large", "overloaded": "overloaded_error", "api_error": "api_error"}
+_OPENAI_TYPES = {"authentication": "authentication_error", "permission": "permission_error",
+                 "not_found": "not_found_error", "too_large": "invalid_request_error", "overloaded": "server_error",
+                 "api_error": "server_error", "invalid_request": "invalid_request_error"}
 
 
-def _error_shape(family, kind, message):
-    if family == "anthropic":
-        return {"type": "error", "error": {"type": kind, "message": message}}
-    return {"error": {"message": message, "type": _OPENAI_TYPE.get(kind, kind), "param": None, "code": kind}}
+def _error_response(family, status, kind, message, retry_after=None):
+    """(status, headers, body) of an error in the family's shape."""
+    kind = kind or _KINDS.get(status, "api_error" if status >= 500 else "invalid_request")
+    if family == ANTHROPIC:
+        doc = {"type": "error", "error": {"type": _ANTHROPIC_TYPES.get(kind, kind + "_error"), "message": message}}
+    else:
+        doc = {"error": {"message": message, "type": _OPENAI_TYPES[kind], "param": None, "code": kind}}
+    headers = [("Content-Type", "application/json")]
+    if retry_after is not None:
+        headers.append(("Retry-After", str(retry_after)))
+    return status, headers, json.dumps(doc, ensure_ascii=False).encode("utf-8")
 
 
 def _models_shape(family, records):
     ids = ["%s/%s" % (m["provider"], m["id"]) for m in records]
-    if family == "anthropic":
+    if family == ANTHROPIC:
         data = [{"type": "model", "id": i, "display_name": m.get("name") or i, "created_at": "1970-01-01T00:00:00Z"}
                 for i, m in zip(ids, records)]
         return {"data": data, "has_more": False, "first_id": ids[0] if ids else None,

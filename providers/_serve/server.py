@@ -92,7 +92,8 @@ class Server:
     def __init__(self, listeners, handle, max_connections, refuse):
         self.listeners = listeners
         self.handle = handle
-        self.refuse = refuse            # refuse(sock): answer a connection over the cap, at once
+        self.refuse = refuse            # refuse(sock): answer a connection over the cap
+        self._refused = None            # the queue of connections to refuse, on one thread
         self.max_connections = max_connections
         self.stopping = threading.Event()
         self._wake_r, self._wake_w = os.pipe()
@@ -166,7 +167,7 @@ class Server:
             if not over:
                 self._connections += 1
         if over:
-            self.refuse(sock)
+            self._refuse_later(sock)
             return
         thread = threading.Thread(target=self._run, args=(sock, listener), daemon=True)
         try:
@@ -174,6 +175,23 @@ class Server:
         except RuntimeError:  # no thread could be made: the client gets a closed connection
             self._leave()
             sock.close()
+
+    def _refuse_later(self, sock):
+        """Connections over the cap are answered one after another on a single thread; when even
+        that falls behind, they are closed unanswered."""
+        import queue
+
+        if self._refused is None:
+            self._refused = queue.Queue(64)
+            threading.Thread(target=self._refuser, daemon=True).start()
+        try:
+            self._refused.put_nowait(sock)
+        except queue.Full:
+            sock.close()
+
+    def _refuser(self):
+        while True:
+            self.refuse(self._refused.get())
 
     def _run(self, sock, listener):
         try:

@@ -142,7 +142,7 @@ class Client:
     def expired(self, now):
         return self.expires is not None and now * 1000 >= self.expires
 
-    def may_use(self, provider_id, model_id=None):
+    def allows(self, provider_id, model_id=None):
         """Whether the scope reaches the provider (and its model, when given): an empty list is
         everything; a model is named PROVIDER/MODEL, or MODEL for that id at any allowed provider."""
         if self.providers and provider_id not in self.providers:
