@@ -18,6 +18,7 @@ import threading
 
 from .conn import BadRequest, Conn, Gone
 from .log import Entry
+from .relay import Refusal
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 
@@ -64,7 +65,7 @@ class App:
             linger = 2.0
             entry = Entry()
             entry.status, entry.error = exc.status, exc.message
-            self._send_error(conn, OPENAI, exc.status, None, exc.message)
+            self._send_error(conn, OPENAI, Refusal(exc.status, None, exc.message))
             self.log.write(entry)
         except Gone:
             pass
@@ -114,62 +115,71 @@ class App:
                 self._models(conn, request, family, entry)
             else:
                 self._answer(conn, request, api, family, entry)
-        except _Refused as refused:
+        except Refusal as refused:
             entry.status, entry.error = refused.status, refused.message
             if request.unread:
                 conn.closing = True  # the body was not read: the connection cannot carry another request
-            self._send_error(conn, family, refused.status, refused.kind, refused.message, refused.retry_after,
-                             refused.headers)
+            self._send_error(conn, family, refused)
+        except Gone:
+            entry.status = entry.status or 499
+            entry.error = entry.error or "the client went away"
+            raise
+        except Exception as exc:  # a bug: this request fails, the server and every other request go on
+            entry.status, entry.error = 500, "atomic serve failed: %s: %s" % (type(exc).__name__, exc)
+            conn.closing = True
+            self._send_error(conn, family, Refusal(500, "api_error", "atomic serve failed on this request (%s); "
+                                                   "its log says more" % type(exc).__name__))
+            self._report(exc)
         finally:
             self.log.write(entry)
 
     def _check(self, conn, request, listener, route, family, entry):
         if not self._host_ok(request.header("host"), listener):
-            raise _Refused(403, "permission", "atomic serve answers only requests addressed to this machine "
-                           "(Host 127.0.0.1, localhost or [::1] with its port); this one names %r"
-                           % request.header("host")[:80])
+            raise Refusal(403, "permission", "atomic serve answers only requests addressed to this machine "
+                          "(Host 127.0.0.1, localhost or [::1] with its port); this one names %r"
+                          % request.header("host")[:80])
         if "origin" in request.headers or request.header("sec-fetch-site", "none").lower() != "none":
-            raise _Refused(403, "permission", "requests from web pages are refused: atomic serve is for programs "
-                           "on this machine (the request carried an Origin or Sec-Fetch-Site header)")
+            raise Refusal(403, "permission", "requests from web pages are refused: atomic serve is for programs "
+                          "on this machine (the request carried an Origin or Sec-Fetch-Site header)")
         if request.method == "OPTIONS":
-            raise _Refused(405, "invalid_request", "OPTIONS is not answered: atomic serve allows no cross-origin "
-                           "requests", [("Allow", "GET, POST")])
+            raise Refusal(405, "invalid_request", "OPTIONS is not answered: atomic serve allows no cross-origin "
+                          "requests", headers=[("Allow", "GET, POST")])
         if route is None:
-            raise _Refused(404, "not_found", _not_found(request.path))
+            raise Refusal(404, "not_found", _not_found(request.path))
         if request.path == "/v1/responses" and request.header("upgrade"):
-            raise _Refused(426, "invalid_request", "WebSocket is not served; send the request over HTTP "
-                           "(POST /v1/responses)")
+            raise Refusal(426, "invalid_request", "WebSocket is not served; send the request over HTTP "
+                          "(POST /v1/responses)")
         if request.method != route[0]:
-            raise _Refused(405, "invalid_request", "%s %s: use %s" % (request.method, request.path, route[0]),
-                           [("Allow", route[0])])
+            raise Refusal(405, "invalid_request", "%s %s: use %s" % (request.method, request.path, route[0]),
+                          headers=[("Allow", route[0])])
         if route[1] == "health":
             return
         if request.method == "POST" and _media_type(request.header("content-type")) != "application/json":
-            raise _Refused(415, "invalid_request", "the body must be JSON, sent with Content-Type: "
-                           "application/json")
+            raise Refusal(415, "invalid_request", "the body must be JSON, sent with Content-Type: "
+                          "application/json")
         entry.token = self._client(request).name
 
     def _client(self, request):
-        """The Client the request's token belongs to; _Refused(401) otherwise."""
+        """The Client the request's token belongs to; Refusal(401) otherwise."""
         bearer = request.header("authorization")
         scheme, _, value = bearer.partition(" ")
         from_bearer = value.strip() if scheme.lower() == "bearer" else None
         if bearer and from_bearer is None:
-            raise _Refused(401, "authentication", "the Authorization header must hold the scheme Bearer, then a "
-                           "client token (`atomic serve token create NAME` makes one)")
+            raise Refusal(401, "authentication", "the Authorization header must hold the scheme Bearer, then a "
+                          "client token (`atomic serve token create NAME` makes one)")
         from_key = request.header("x-api-key").strip() if "x-api-key" in request.headers else None
         if from_bearer is not None and from_key is not None and from_bearer != from_key:
-            raise _Refused(401, "authentication", "the request carries two different tokens (Authorization "
-                           "and x-api-key); send one client token (unset ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN)")
+            raise Refusal(401, "authentication", "the request carries two different tokens (Authorization "
+                          "and x-api-key); send one client token (unset ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN)")
         presented = from_bearer if from_bearer is not None else from_key
         if not presented:
-            raise _Refused(401, "authentication", "no client token: send one in the Authorization header (as "
-                           "Bearer) or in x-api-key; `atomic serve token create NAME` makes one")
+            raise Refusal(401, "authentication", "no client token: send one in the Authorization header (as "
+                          "Bearer) or in x-api-key; `atomic serve token create NAME` makes one")
         client = self.verifier.check(presented)
         if client is None:
-            raise _Refused(401, "authentication", "this client token is not valid (unknown, revoked or "
-                           "expired); `atomic serve token list` shows the tokens, `atomic serve token create NAME` "
-                           "makes a new one")
+            raise Refusal(401, "authentication", "this client token is not valid (unknown, revoked or "
+                          "expired); `atomic serve token list` shows the tokens, `atomic serve token create NAME` "
+                          "makes a new one")
         request.client = client
         return client
 
@@ -192,22 +202,28 @@ class App:
     def _models(self, conn, request, family, entry):
         """The models the caller's token may use, of the providers with a credential now."""
         from .._models.catalog import select_models
+        from .._wire import faces
 
         client = request.client
-        records = [m for m in select_models(self._fork())[0] if client.allows(m["provider"], m["id"])]
-        self._json(conn, entry, 200, _models_shape(family, records))
+        records = [m for m in select_models(self.fork())[0] if client.allows(m["provider"], m["id"])]
+        self._json(conn, entry, 200, faces.load(family).models(records))
 
     def _answer(self, conn, request, api, family, entry):
+        from . import relay
+
         if not self.slots.acquire(blocking=False):
-            raise _Refused(503, "overloaded", "atomic serve is answering as many requests as --max-concurrent "
-                           "allows; try again", retry_after=RETRY_AFTER)
+            raise Refusal(503, "overloaded", "atomic serve is answering as many requests as --max-concurrent "
+                          "allows; try again", retry_after=RETRY_AFTER)
         try:
-            self._read_json(conn, request)
-            raise _Refused(501, "api_error", "answers are not served yet")
+            body = self._read_json(conn, request)
+            if api == "count_tokens":
+                relay.count_tokens(self, conn, request, body, entry)
+            else:
+                relay.answer(self, conn, request, family, body, entry)
         finally:
             self.slots.release()
 
-    def _fork(self):
+    def fork(self):
         """A context for one request: the process's environment, the files read afresh."""
         from .._core.context import Context
 
@@ -223,13 +239,13 @@ class App:
             conn.read_body(request)
         except BadRequest as exc:
             conn.closing = True
-            raise _Refused(exc.status, None, exc.message)
+            raise Refusal(exc.status, None, exc.message)
         try:
             body = json.loads(request.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-            raise _Refused(400, "invalid_request", "the body is not JSON (%s)" % str(exc)[:120])
+            raise Refusal(400, "invalid_request", "the body is not JSON (%s)" % str(exc)[:120])
         if not isinstance(body, dict):
-            raise _Refused(400, "invalid_request", "the body must be a JSON object")
+            raise Refusal(400, "invalid_request", "the body must be a JSON object")
         return body
 
     def _json(self, conn, entry, status, doc, headers=()):
@@ -238,56 +254,45 @@ class App:
         entry.mark_first_byte()
         conn.respond(status, [("Content-Type", "application/json")] + list(headers), body)
 
-    def _send_error(self, conn, family, status, kind, message, retry_after=None, headers=()):
+    def _send_error(self, conn, family, refused):
+        """A refusal in the caller's shape (or an upstream's own error as it came); nothing when
+        the answer had begun (the relay ends a stream in its own way)."""
         if conn.started:
-            return  # the answer had begun: the relay ends it in its own way
-        status, shaped, body = _error_response(family, status, kind, message, retry_after)
+            return
+        if refused.raw is not None:
+            status, (headers, body) = refused.status, refused.raw
+            body = self._masked(body)
+        else:
+            status, headers, body = _error_response(family, refused)
         try:
-            conn.respond(status, list(shaped) + list(headers), body)
+            conn.respond(status, list(headers) + refused.headers, body)
         except Gone:
             pass
 
+    def _masked(self, body):
+        """An upstream's error body with every secret the log knows masked (the client has masked
+        the request's own already)."""
+        from .._core.mask import mask_text
 
-class _Refused(Exception):
-    """A request answered with an error before it reached a model: status, kind (one of the
-    faces' KINDS; None: the status's own), a sentence, Retry-After seconds, more headers."""
+        text = body.decode("utf-8", "replace")
+        masked = mask_text(text, self.log.secrets())
+        return body if masked == text else masked.encode("utf-8")
 
-    def __init__(self, status, kind, message, headers=(), retry_after=None):
-        super().__init__(message)
-        self.status, self.kind, self.message, self.headers = status, kind, message, list(headers)
-        self.retry_after = retry_after
+    def _report(self, exc):
+        import traceback
 
+        from .._core.mask import mask_text
 
-_KINDS = {400: "invalid_request", 401: "authentication", 403: "permission", 404: "not_found", 405: "invalid_request",
-          408: "invalid_request", 413: "too_large", 415: "invalid_request", 426: "invalid_request", 503: "overloaded"}
-_ANTHROPIC_TYPES = {"too_large": "request_too_large", "overloaded": "overloaded_error", "api_error": "api_error"}
-_OPENAI_TYPES = {"authentication": "authentication_error", "permission": "permission_error",
-                 "not_found": "not_found_error", "too_large": "invalid_request_error", "overloaded": "server_error",
-                 "api_error": "server_error", "invalid_request": "invalid_request_error"}
-
-
-def _error_response(family, status, kind, message, retry_after=None):
-    """(status, headers, body) of an error in the family's shape."""
-    kind = kind or _KINDS.get(status, "api_error" if status >= 500 else "invalid_request")
-    if family == ANTHROPIC:
-        doc = {"type": "error", "error": {"type": _ANTHROPIC_TYPES.get(kind, kind + "_error"), "message": message}}
-    else:
-        doc = {"error": {"message": message, "type": _OPENAI_TYPES[kind], "param": None, "code": kind}}
-    headers = [("Content-Type", "application/json")]
-    if retry_after is not None:
-        headers.append(("Retry-After", str(retry_after)))
-    return status, headers, json.dumps(doc, ensure_ascii=False).encode("utf-8")
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        self.log.note("atomic serve: a request failed with a bug; please report it:\n" + mask_text(text, self.log.secrets()))
 
 
-def _models_shape(family, records):
-    ids = ["%s/%s" % (m["provider"], m["id"]) for m in records]
-    if family == ANTHROPIC:
-        data = [{"type": "model", "id": i, "display_name": m.get("name") or i, "created_at": "1970-01-01T00:00:00Z"}
-                for i, m in zip(ids, records)]
-        return {"data": data, "has_more": False, "first_id": ids[0] if ids else None,
-                "last_id": ids[-1] if ids else None}
-    return {"object": "list", "data": [{"id": i, "object": "model", "created": 0, "owned_by": m["provider"]}
-                                       for i, m in zip(ids, records)]}
+def _error_response(family, refused):
+    """(status, headers, body) of a refusal in the family's shape (faces' error())."""
+    from .._wire import faces
+
+    return faces.load(family).error(refused.status, refused.kind, refused.message, refused.field,
+                                    refused.retry_after)
 
 
 def _not_found(path):

@@ -44,8 +44,21 @@ class Log:
             with self._lock:
                 self._secrets.add(value)
 
+    def secrets(self):
+        """Every secret told of so far, longest first (a key that contains another is masked whole)."""
+        with self._lock:
+            return sorted(self._secrets, key=len, reverse=True)
+
+    def note(self, text):
+        """A line that is no request's (a bug report), masked like the rest."""
+        from .._core.mask import mask_text
+
+        self._put(mask_text(text, self.secrets()))
+
     def write(self, entry):
-        line = self.line(entry)
+        self._put(self.line(entry))
+
+    def _put(self, line):
         with self._lock:
             try:
                 self.stream.write(line + "\n")
@@ -71,9 +84,7 @@ class Log:
             if fields["error"]:
                 text += " error=" + " ".join(fields["error"].split())
             text = printable(text)  # a model name is the client's: no line breaks or escapes of its own
-        with self._lock:
-            secrets = sorted(self._secrets, key=len, reverse=True)
-        return mask_text(text, secrets)
+        return mask_text(text, self.secrets())
 
     def fields(self, entry, done):
         return {"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.now())),
