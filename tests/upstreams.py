@@ -75,8 +75,8 @@ class Upstream:
         seen = SEEN[self.kind](body)
         call = seen["tools"] and not seen["tool"]
         text = describe(seen, body.get("model") or req.path.split("/models/")[-1].split(":")[0])
-        if kind == "stall":
-            return stream(req, [], between=lambda n: self.released.wait(60))
+        if kind == "stall":  # the head, then nothing until the test ends
+            return stream(req, [": stalled\n\n"], between=lambda n: self.released.wait(60))
         if kind == "reset":
             req.handler.send_response(200)
             req.handler.send_header("Content-Type", "text/event-stream")
