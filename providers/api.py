@@ -82,8 +82,12 @@ The hooks, for built-in modules and extensions alike:
         entry for the provider applies on top (baseUrl, modelOverrides, more models).
     wire(api) -> module or None
         The protocol of a wire API atomic does not speak, for a model whose "api" is that id: an
-        object with build(model, base_url, headers, turn) -> ApiRequest and read(events, answer)
-        like the modules of providers/_wire (see providers/_wire/__init__.py). None: atomic's own.
+        object with build(model, base_url, headers, request) -> ApiRequest and read(events, sink)
+        like the modules of providers/_wire (see providers/_wire/__init__.py). Written to the
+        text-only contract, it reads request.system and request.messages and is only given
+        text; one that sets CARRIES (a subset of "text", "tools", "images", "thinking") reads the
+        whole request (request.turns, tools, options) and is given what it declares. None:
+        atomic's own.
     served_models(credential, ctx) -> [model record, ...]
         The models the provider's own server lists now (llama.cpp's GET /v1/models), asked of it
         with the credential: unlike models(ctx), this makes a request, so atomic calls it only

@@ -48,6 +48,39 @@ def bedrock_events(text, reasoning="", usage=(11, 4, 0, 0), stop="end_turn"):
     return frames
 
 
+def bedrock_tool_events(calls, reasoning="", signature="", text="", usage=(31, 17, 12, 0), stop="tool_use"):
+    """A ConverseStream answer that reasons (its text, then its signature), says something and calls
+    tools: each call opens with contentBlockStart.start.toolUse, its input streamed as text pieces."""
+    frames, index = [event("messageStart", {"role": "assistant"})], 0
+    if reasoning:
+        half = max(1, len(reasoning) // 2)
+        for piece in (reasoning[:half], reasoning[half:]):
+            frames.append(event("contentBlockDelta", {"contentBlockIndex": index,
+                                                      "delta": {"reasoningContent": {"text": piece}}}))
+        frames.append(event("contentBlockDelta", {"contentBlockIndex": index,
+                                                  "delta": {"reasoningContent": {"signature": signature}}}))
+        frames.append(event("contentBlockStop", {"contentBlockIndex": index}))
+        index += 1
+    if text:
+        frames.append(event("contentBlockDelta", {"contentBlockIndex": index, "delta": {"text": text}}))
+        frames.append(event("contentBlockStop", {"contentBlockIndex": index}))
+        index += 1
+    for id, name, arguments in calls:
+        frames.append(event("contentBlockStart", {"contentBlockIndex": index,
+                                                  "start": {"toolUse": {"toolUseId": id, "name": name}}}))
+        half = max(1, len(arguments) // 2)
+        for piece in (arguments[:half], arguments[half:]):
+            frames.append(event("contentBlockDelta", {"contentBlockIndex": index, "delta": {"toolUse": {"input": piece}}}))
+        frames.append(event("contentBlockStop", {"contentBlockIndex": index}))
+        index += 1
+    frames.append(event("messageStop", {"stopReason": stop}))
+    frames.append(event("metadata", {"usage": {"inputTokens": usage[0], "outputTokens": usage[1],
+                                               "totalTokens": usage[0] + usage[1] + usage[2],
+                                               "cacheReadInputTokens": usage[2], "cacheWriteInputTokens": usage[3]},
+                                     "metrics": {"latencyMs": 210}}))
+    return frames
+
+
 def rsa_key():
     """(private key PEM in PKCS#8, as Google's key files hold it, public key object)."""
     from cryptography.hazmat.primitives import serialization

@@ -84,9 +84,19 @@ def test_anthropic_api_key_request_with_thinking_and_ping(run, net):
     assert req.headers["x-api-key"] == "sk-ant-api03-test-000000000001" and "Authorization" not in req.headers
     assert req.headers["anthropic-version"] == "2023-06-01"
     body = api.body_of()
-    assert body == {"model": "claude-sonnet-4-5", "max_tokens": 64000, "stream": True, "system": "French only",
-                    "messages": [{"role": "user", "content": "Hello"}]}
+    # Prompt caching as the Atomic agent asks for it: the system prompt and the last user block.
+    mark = {"type": "ephemeral"}
+    assert body == {"model": "claude-sonnet-4-5", "max_tokens": 64000, "stream": True,
+                    "system": [{"type": "text", "text": "French only", "cache_control": mark}],
+                    "messages": [{"role": "user", "content": [{"type": "text", "text": "Hello", "cache_control": mark}]}]}
     assert summary(r).startswith("anthropic/claude-sonnet-4-5  20 in / 7 out tokens  $0.000165")
+
+    # With caching off, the plain request of old.
+    r = run("ask", "-m", "anthropic/claude-sonnet-4-5", "--system", "French only", "Hello",
+            ANTHROPIC_API_KEY="sk-ant-api03-test-000000000001", ATOMIC_CACHE_RETENTION="none")
+    assert r.returncode == 0, r.stderr
+    assert api.body_of() == {"model": "claude-sonnet-4-5", "max_tokens": 64000, "stream": True, "system": "French only",
+                             "messages": [{"role": "user", "content": "Hello"}]}
 
 
 def test_a_claude_subscription_sends_claude_code_headers_and_system_block(run, net, atomic_env):
@@ -101,7 +111,7 @@ def test_a_claude_subscription_sends_claude_code_headers_and_system_block(run, n
     assert req.headers["User-Agent"] == "claude-cli/2.1.75" and req.headers["x-app"] == "cli"
     assert api.body_of()["system"] == [
         {"type": "text", "text": "You are Claude Code, Anthropic's official CLI for Claude."},
-        {"type": "text", "text": "Be terse."}]
+        {"type": "text", "text": "Be terse.", "cache_control": {"type": "ephemeral"}}]
 
 
 def test_gemini_request_url_key_header_and_thought_parts(run, net):
@@ -126,8 +136,10 @@ def test_mistral_list_content_with_thinking(run, net):
     assert r.returncode == 0, r.stderr
     assert r.stdout == "Think.\n\nSalut\n"
     assert api.last.headers["Authorization"] == "Bearer mistral-test-key-0001"
-    assert api.body_of() == {"model": "magistral-medium-latest", "messages": [{"role": "user", "content": "Hi"}],
-                             "stream": True, "max_tokens": 16384}
+    body = api.body_of()
+    # Prompt caching as the Atomic agent asks Mistral for it: the conversation's id, in the body and a header.
+    assert body == {"model": "magistral-medium-latest", "messages": [{"role": "user", "content": "Hi"}],
+                    "stream": True, "max_tokens": 16384, "prompt_cache_key": api.last.headers["x-affinity"]}
     assert summary(r).startswith("mistral/magistral-medium-latest  10 in / 3 out tokens")
 
 

@@ -230,6 +230,7 @@ def test_after_a_browser_login_in_the_session_the_next_line_is_the_conversation_
     t.type("hi there\r")
     shown = t.expect(r"anthropic/[^>]+> ")
     assert "Hello from Claude" in shown
-    assert api.body_of()["messages"][-1]["content"] == "hi there"
+    assert api.body_of()["messages"][-1]["content"] == [  # marked for the prompt cache, as the agent does
+        {"type": "text", "text": "hi there", "cache_control": {"type": "ephemeral"}}]
     t.type("\x04")
     assert t.wait() == 0

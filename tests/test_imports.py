@@ -12,6 +12,10 @@ HEAVY = {"ssl", "urllib.request", "http.client", "tomllib", "tomli", "subprocess
          "providers._models.catalog", "providers._net.http", "providers._net.oauth"}
 HEAVY |= {p.module_name for p in builtins() if p.module_name}
 HEAVY |= {"botocore", "boto3", "json"}  # json: the cloud modules read their files only when there are some
+# The IR and the faces (what `atomic serve` translates with) are not on key's or --help's path.
+HEAVY |= {"providers._wire.ir", "providers._wire.sse_write", "providers._wire.faces",
+          "providers._wire.faces.common", "providers._wire.faces.openai_completions",
+          "providers._wire.faces.openai_responses", "providers._wire.faces.anthropic_messages"}
 # `atomic status` asks each cloud provider's module whether its own credentials are set up (files
 # and variables only: no network, no botocore), so those small modules are imported there.
 CLOUD_MODULES = {p.module_name for p in builtins() if "cloud" in p.auth}

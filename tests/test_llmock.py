@@ -138,3 +138,45 @@ def test_an_error_that_no_retry_can_fix_is_not_retried(mock, atomic_env):
     control(mock, "POST", "/_llmock/scenario", {"behaviors": [{"type": "fail", "status": 400, "message": "bad input"}]})
     assert_fails(ask(atomic_env, "-m", "mock-gemini/gemini-2.5-flash", "Hi"), 6, "HTTP 400")
     assert len(control(mock, "GET", "/_llmock/requests")["requests"]) == 1
+
+
+# Tools: llmock reads the tools of atomic's request with its own parsers, calls the one that fits
+# the prompt with arguments valid against its schema, and answers in text once the request holds
+# the tool's result; atomic's readers take its streams apart. Two independent readings of each
+# protocol's tool calls, in both directions.
+
+TOOL_SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
+               "required": ["city", "days"]}
+
+
+@pytest.mark.parametrize("api, base, model_id", [
+    ("openai_completions", "/v1", "gpt-4o"),
+    ("openai_responses", "/v1", "gpt-4o"),
+    ("anthropic_messages", "/anthropic", "claude-sonnet-4-5"),
+    ("google_generative_ai", "/gemini/v1beta", "gemini-2.5-flash"),
+    ("mistral_conversations", "/mistral", "mistral-small-latest"),
+])
+def test_a_tool_call_and_its_result_round_trip_through_llmock(server, api, base, model_id, monkeypatch):
+    import importlib
+
+    from llmfakes import exchange
+    from providers._wire import ir
+
+    monkeypatch.delenv("ATOMIC_CACHE_RETENTION", raising=False)
+    control(server, "POST", "/_llmock/reset")
+    module = importlib.import_module("providers._wire." + api)
+    model = {"id": model_id, "baseUrl": server + base, "api": api.replace("_", "-"), "maxTokens": 1024}
+    tools = [ir.Tool("lookup_forecast", "The weather forecast for a city", TOOL_SCHEMA),
+             ir.Tool("send_email", "Send an email to someone", {"type": "object", "properties": {}})]
+    request = ir.Request("be kind", [ir.Message("user", [ir.Text("What is the weather forecast for Paris?")])], tools,
+                         session_id="s-1")
+    answer = exchange(None, module, model, server + base, request)
+    [call] = answer.tool_calls
+    assert call.name == "lookup_forecast" and answer.stop_reason == "toolUse", (answer.blocks, answer.raw_stop)
+    arguments = json.loads(call.arguments)
+    assert isinstance(arguments["city"], str) and isinstance(arguments["days"], int)
+
+    request.turns += [ir.Message("assistant", answer.blocks),
+                      ir.Message("tool", [ir.ToolResult(call.id, [ir.Text("Sunny, 22 C")], name=call.name)])]
+    answer = exchange(None, module, model, server + base, request)
+    assert answer.tool_calls == [] and answer.full_text and answer.stop_reason == "stop", answer.blocks

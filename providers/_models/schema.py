@@ -224,7 +224,8 @@ _COMPAT_FLAGS = (
     "requiresReasoningContentOnAssistantMessages", "supportsStrictMode", "supportsOpenAIGrammarTools",
     "sendSessionAffinityHeaders", "supportsLongCacheRetention", "supportsEagerToolInputStreaming",
     "supportsCacheControlOnTools", "supportsTemperature", "forceAdaptiveThinking", "allowEmptySignature",
-    "supportsStrictTools", "supportsToolReferences", "supportsToolSearch", "zaiToolStream")
+    "supportsStrictTools", "supportsToolReferences", "supportsToolSearch", "zaiToolStream",
+    "supportsPromptCacheKey")  # atomic's own: whether an OpenAI-compatible server takes prompt_cache_key
 COMPAT_FIELDS = _COMPAT_FLAGS + tuple(_COMPAT_WORDS) + _COMPAT_OBJECTS
 
 

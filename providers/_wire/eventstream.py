@@ -56,7 +56,8 @@ def messages(chunks):
 
 
 def parse_headers(raw):
-    """{name: value} from a headers section; NetworkError for one that does not parse."""
+    """{name: value} from a headers section; NetworkError for one that does not parse, names a
+    header twice or holds a UUID shorter than its 16 bytes."""
     headers, at = {}, 0
     try:
         while at < len(raw):
@@ -80,9 +81,13 @@ def parse_headers(raw):
                 at += 2 + length
             elif kind == 9:
                 value = bytes(raw[at:at + 16])
+                if len(value) != 16:
+                    raise ValueError("a UUID of %d bytes, not 16" % len(value))
                 at += 16
             else:
                 raise ValueError("unknown header type %d" % kind)
+            if name in headers:  # botocore refuses these too: the last would win, and a frame's kind could change
+                raise ValueError("the header %r twice" % name)
             headers[name] = value
     except (IndexError, ValueError, struct.error, UnicodeDecodeError) as exc:
         raise NetworkError("an event-stream message has headers that do not parse (%s)" % exc)

@@ -23,6 +23,19 @@ as a Responses item id, that a module of that api may put back):
 Messages: Message(role, blocks) with role "user", "assistant" or "tool" (a tool message holds
 ToolResult blocks only; wire formats that carry results in a user message merge them there).
 
+Where each family's opaque state lives (the upstream readers write it, their builders read it):
+    anthropic-messages       Thinking.signature (signature_delta); redacted_thinking's data in .redacted
+    openai-responses         Thinking.signature = the reasoning item's encrypted_content, its item id
+                             in .native["openai-responses"]["id"]; a function_call item's id likewise
+                             on the ToolCall
+    google-generative-ai     a thoughtSignature: on a thought part, that Thinking's .signature; on any
+                             other part, an empty Thinking with the signature just before that part
+    bedrock-converse-stream  Thinking.signature (reasoningContent), redactedContent in .redacted
+    openai-completions, mistral-conversations
+                             no state: their reasoning has origin set and no signature
+A Thinking block's origin is set by the reader even when there is no signature (reasoning the
+family may take back as it is, such as Chat Completions' reasoning_content).
+
 Usage keeps Answer's meaning of old: `input` EXCLUDES cached tokens, with cacheRead and cacheWrite
 beside it (Anthropic's meaning). Readers of OpenAI shapes subtract cached tokens; faces of OpenAI
 shapes add them back, because there prompt_tokens / input_tokens include the cache.
@@ -32,6 +45,11 @@ Stop reasons: stop, length, toolUse, refused, error (raw keeps the server's own 
 
 # What a request may need of a wire module; each module declares what it carries in CARRIES.
 # A module without CARRIES (an extension written to the text-only contract) carries text only.
+# "tools": definitions, tool_choice, calls and results; "images": image blocks, in user turns and
+# in tool results; "thinking": thinking blocks with opaque state (a signature, redacted data),
+# which the module sends back to its own family and treats by the one rule otherwise (its text
+# as text, its state dropped: providers/_wire/convert.py), so carrying thinking never means
+# sending another API's state anywhere.
 FEATURES = ("text", "tools", "images", "thinking")
 TEXT_ONLY = frozenset(("text",))
 STOP_REASONS = ("stop", "length", "toolUse", "refused", "error")
@@ -292,16 +310,21 @@ class Sink:
     def reasoning(self, delta):
         self._add_text(Thinking, delta)
 
-    def reasoning_end(self, signature=None, origin=None, redacted=None):
+    def reasoning_end(self, signature=None, origin=None, redacted=None, native=None):
         """The open thinking block's signature (or a redacted block's data), and its end. With no
-        thinking block open, one is opened empty first (a server that sends only the signature)."""
+        thinking block open, one is opened empty first (a server that sends only the signature).
+        origin may be given without a signature: reasoning the family can take back unsigned.
+        native: the block's same-origin extras ({api: {field: value}}, a Responses item id)."""
         if self.block is None or self.block.kind != "thinking":
             self._open(Thinking())
         self.block.signature, self.block.origin, self.block.redacted = signature, origin, redacted
+        if native:
+            self.block.native = native
         self.block_end()
 
-    def tool_call(self, id, name):
-        self._open(ToolCall(id, name))
+    def tool_call(self, id, name, native=None):
+        """A tool call opens; native: its same-origin extras (a Responses function_call item id)."""
+        self._open(ToolCall(id, name, native=native))
 
     def tool_args(self, fragment):
         if not fragment:

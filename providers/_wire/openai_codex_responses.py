@@ -1,14 +1,24 @@
 """The ChatGPT Codex backend (`POST {base}/codex/responses`): OpenAI Responses events, a request of
-its own (reference-pi.md §2.2; fast mode §11.3).
+its own (reference-pi.md §2.2; fast mode §11.3; gateway.md §0 fact 8 and §2.1).
 
-The system prompt travels as `instructions`, `store` is false, and the transport identifies
-itself with `originator`. In fast mode (a final body whose service_tier is priority) the
-request says so twice more, as the Codex CLI does: `originator: codex_cli_rs` and
+The backend is not the public Responses API. The system prompt travels as `instructions` (which
+it requires), `store` must be false and `stream` true, and it refuses by name `temperature`,
+`top_p`, `max_output_tokens`, `prompt_cache_retention` and the other sampling fields: a request's
+options of that kind are not sent (sampling hints, not meaning), while stop sequences, which the
+Responses API cannot say, are refused. The conversation goes as the public API's input items
+(openai_responses), with the model's encrypted reasoning asked for and sent back.
+
+The transport identifies itself with `originator`. In fast mode (a final body whose service_tier
+is priority) the request says so twice more, as the Codex CLI does: `originator: codex_cli_rs` and
 `x-codex-routing-hint: model=<id>;tier=priority`. The account header comes with the credential.
 """
+from .convert import cache_key, effort
+from .ir import FEATURES
+from .openai_responses import ENCRYPTED, input_items, options, read, tools  # noqa: F401  (the same events)
 from .request import ApiRequest
-from .openai_responses import input_items, read  # noqa: F401  (the same events)
 
+FAMILY = "openai-responses"
+CARRIES = frozenset(FEATURES)
 DEFAULT_INSTRUCTIONS = "You are a helpful assistant."
 ORIGINATOR = "pi"                   # what the Atomic agent sends outside fast mode
 FAST_ORIGINATOR = "codex_cli_rs"
@@ -24,25 +34,29 @@ def url(base_url):
     return base + ("/responses" if base.endswith("/codex") else "/codex/responses")
 
 
-def build(model, base_url, headers, turn):
+def build(model, base_url, headers, request):
     body = {
         "model": model["id"],
         "store": False,
         "stream": True,
-        "instructions": turn.system or DEFAULT_INSTRUCTIONS,
-        "input": input_items(turn, model, system=False),
+        "instructions": request.system or DEFAULT_INSTRUCTIONS,
+        "input": input_items(request, model, system=False),
         "text": {"verbosity": "medium"},
-        "include": ["reasoning.encrypted_content"],
+        "include": [ENCRYPTED],
         "tool_choice": "auto",
         "parallel_tool_calls": True,
     }
+    options(body, request, sampling_too=False)
+    tools(body, request)
     if model.get("reasoning"):
-        body["reasoning"] = {"effort": "medium", "summary": "auto"}
-    if turn.session_id:
-        body["prompt_cache_key"] = turn.session_id
-        headers.set("session-id", turn.session_id)
-        headers.set("x-client-request-id", turn.session_id)
-    if turn.fast:
+        body["reasoning"] = {"effort": effort(request) or "medium", "summary": "auto"}
+    key = cache_key(model, base_url, request)
+    if key:
+        body["prompt_cache_key"] = key
+    if request.session_id:
+        headers.set("session-id", request.session_id)
+        headers.set("x-client-request-id", request.session_id)
+    if request.fast:
         body["service_tier"] = "priority"
     body.update(model.get("samplingParams") or {})
     headers.set("OpenAI-Beta", "responses=experimental")

@@ -6,7 +6,9 @@ with `:` are comments (keep-alives); an `id:` or `retry:` field and unknown fiel
 but for `error:` (llama.cpp's server reports a failure that way, then sends `[DONE]`), which
 becomes an event named "error" carrying the value as its data.
 Lines are cut at byte boundaries and decoded whole, so a UTF-8 character split across chunks
-arrives intact. `[DONE]` is an ordinary data value here: the protocol decides what it means.
+arrives intact. A UTF-8 byte order mark at the very start of the stream is dropped, as the format
+says (kept, it would make the first field name unknown and the first event would be lost).
+`[DONE]` is an ordinary data value here: the protocol decides what it means.
 """
 
 
@@ -32,7 +34,7 @@ def events(chunks):
     grow without end."""
     name, data, size, after_cr = "", [], 0, False
     held, held_size = [], 0  # the start of a line still arriving, kept as chunks (joined once, not per chunk)
-    for chunk in chunks:
+    for chunk in _without_bom(chunks):
         if after_cr and chunk[:1] == b"\n":
             chunk = chunk[1:]  # the LF of a CRLF whose CR ended the previous chunk
         after_cr = False
@@ -60,6 +62,22 @@ def events(chunks):
                 name, data, size = "", [], 0
             else:
                 name, size = "", 0
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+def _without_bom(chunks):
+    """The chunks with a leading byte order mark removed, even one split across the first chunks."""
+    chunks = iter(chunks)
+    head = b""
+    for chunk in chunks:
+        head += chunk
+        if len(head) >= len(BOM) or not BOM.startswith(head):
+            break
+    yield head[len(BOM):] if head.startswith(BOM) else head
+    for chunk in chunks:
+        yield chunk
 
 
 def _too_big(what):
