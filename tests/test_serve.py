@@ -434,8 +434,14 @@ def test_env_for_each_client(atomic_env):
     r = atomic_env.run("serve", "env", "anthropic")
     assert r.stdout == 'export ANTHROPIC_BASE_URL=http://127.0.0.1:2866\nexport ANTHROPIC_API_KEY="$ATOMIC_SERVE_TOKEN"\n'
     r = atomic_env.run("serve", "env", "codex", "-m", "openai-codex/gpt-5.2-codex")
-    assert r.stdout == ('[model_providers.atomic]\nname = "atomic serve"\nbase_url = "http://127.0.0.1:2866/v1"\n'
-                        'env_key = "ATOMIC_SERVE_TOKEN"\nwire_api = "responses"\n\n[profiles.atomic]\n'
-                        'model_provider = "atomic"\nmodel = "openai-codex/gpt-5.2-codex"\n')
-    assert "codex --profile atomic" in r.stderr
+    assert r.stdout == ('model_provider = "atomic"\nmodel = "openai-codex/gpt-5.2-codex"\n\n[model_providers.atomic]\n'
+                        'name = "atomic serve"\nbase_url = "http://127.0.0.1:2866/v1"\nenv_key = "ATOMIC_SERVE_TOKEN"\n'
+                        'wire_api = "responses"\n')
+    assert "atomic.config.toml" in r.stderr and "codex --profile atomic" in r.stderr
+    # Codex's web search runs on OpenAI's servers: a profile for another provider's model turns it off.
+    r = atomic_env.run("serve", "env", "codex", "-m", "anthropic/claude-sonnet-4-5")
+    assert 'web_search = "disabled"  #' in r.stdout.splitlines()[2]
+    r = atomic_env.run("serve", "env", "codex")
+    assert r.stdout.splitlines()[1].startswith('# web_search = "disabled"')
+    assert_fails(atomic_env.run("serve", "env", "codex", "-m", "openai/nosuch"), 2, "unknown model")
     assert_fails(atomic_env.run("serve", "env", "aider"), 2, "invalid choice")

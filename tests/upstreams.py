@@ -21,6 +21,9 @@ import time
 from netfakes import reply, sse, stream
 
 TOOL_ARGS = '{"city": "Paris"}'
+# The shell tools of the real clients, and what the stand-ins have them run.
+SHELL_TOOLS = {"exec_command": '{"cmd": "echo atomic-tool-ran"}',                                 # Codex CLI
+               "Bash": '{"command": "echo atomic-tool-ran", "description": "Print a word"}'}  # Claude Code
 
 
 class Upstream:
@@ -124,8 +127,8 @@ def _slowed(kind, pieces, seen):
 
 # -- reading each API's request ---------------------------------------------------------------------
 
-def _seen(tools=False, tool=None, image="", system="", said=""):
-    return {"tools": tools, "tool": tool, "image": image, "system": system, "said": said}
+def _seen(tools=(), tool=None, image="", system="", said=""):
+    return {"tools": list(tools), "tool": tool, "image": image, "system": system, "said": said}
 
 
 def _data_url(url):
@@ -134,7 +137,7 @@ def _data_url(url):
 
 
 def _completions_seen(body):
-    seen = _seen(tools=bool(body.get("tools")))
+    seen = _seen(tools=[t["function"]["name"] for t in body.get("tools") or []])
     for message in body.get("messages", []):
         content = message.get("content")
         if message["role"] in ("system", "developer"):
@@ -151,7 +154,8 @@ def _completions_seen(body):
 
 
 def _responses_seen(body):
-    seen = _seen(tools=bool(body.get("tools")), system=body.get("instructions") or "")
+    seen = _seen(tools=[t.get("name") for t in body.get("tools") or [] if t.get("type") == "function"],
+                 system=body.get("instructions") or "")
     items = body.get("input")
     items = [{"role": "user", "content": items}] if isinstance(items, str) else items or []
     for item in items:
@@ -173,7 +177,7 @@ def _responses_seen(body):
 
 def _anthropic_seen(body):
     system = body.get("system") or ""
-    seen = _seen(tools=bool(body.get("tools")),
+    seen = _seen(tools=[t.get("name") for t in body.get("tools") or []],
                  system=system if isinstance(system, str) else "".join(b.get("text", "") for b in system))
     for message in body.get("messages", []):
         content = message["content"]
@@ -190,7 +194,8 @@ def _anthropic_seen(body):
 
 def _google_seen(body):
     system = "".join(p.get("text", "") for p in (body.get("systemInstruction") or {}).get("parts", []))
-    seen = _seen(tools=bool(body.get("tools")), system=system)
+    seen = _seen(tools=[d["name"] for t in body.get("tools") or [] for d in t.get("functionDeclarations", [])],
+                 system=system)
     for content in body.get("contents", []):
         for part in content.get("parts", []):
             if "functionResponse" in part:
@@ -265,7 +270,7 @@ def completions_stream(text, call, seen, size=None):
         events.append(chunk({"tool_calls": [{"index": 0, "id": "call_up1", "type": "function",
                                              "function": {"name": seen_tool_name(seen), "arguments": ""}}]}))
         events += [chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
-                   for piece in _split(TOOL_ARGS, 9)]
+                   for piece in _split(tool_args(seen), 9)]
         events.append(chunk({}, "tool_calls"))
     else:
         events += [chunk({"content": piece}) for piece in _split(text, size)]
@@ -287,9 +292,9 @@ def responses_stream(text, call, seen, size=None):
         events.append({"type": "response.output_item.added", "output_index": 0,
                        "item": dict(item, arguments="", status="in_progress")})
         events += [{"type": "response.function_call_arguments.delta", "item_id": item["id"], "output_index": 0,
-                    "delta": piece} for piece in _split(TOOL_ARGS, 9)]
+                    "delta": piece} for piece in _split(tool_args(seen), 9)]
         events.append({"type": "response.function_call_arguments.done", "item_id": item["id"], "output_index": 0,
-                       "arguments": TOOL_ARGS})
+                       "arguments": tool_args(seen)})
     else:
         events.append({"type": "response.output_item.added", "output_index": 0,
                        "item": dict(item, content=[], status="in_progress")})
@@ -309,7 +314,7 @@ def responses_stream(text, call, seen, size=None):
 def _responses_item(text, call, seen):
     if call:
         return {"type": "function_call", "id": "fc_up1", "call_id": "call_up1", "name": seen_tool_name(seen),
-                "arguments": TOOL_ARGS, "status": "completed"}
+                "arguments": tool_args(seen), "status": "completed"}
     return {"type": "message", "id": "msg_up1", "role": "assistant", "status": "completed",
             "content": [{"type": "output_text", "text": text, "annotations": []}]}
 
@@ -332,7 +337,7 @@ def anthropic_stream(text, call, seen, size=None):
             "type": "tool_use", "id": "toolu_up1", "name": seen_tool_name(seen), "input": {}}}))
         events += [("content_block_delta", {"type": "content_block_delta", "index": 0,
                                             "delta": {"type": "input_json_delta", "partial_json": piece}})
-                   for piece in _split(TOOL_ARGS, 9)]
+                   for piece in _split(tool_args(seen), 9)]
     else:
         events.append(("content_block_start", {"type": "content_block_start", "index": 0,
                                                "content_block": {"type": "text", "text": ""}}))
@@ -351,7 +356,7 @@ def google_stream(text, call, seen, size=None):
     usage = {"promptTokenCount": 30, "candidatesTokenCount": 7, "totalTokenCount": 37, "cachedContentTokenCount": 10}
     if call:
         return [sse({"candidates": [{"content": {"role": "model", "parts": [
-            {"functionCall": {"name": seen_tool_name(seen), "args": json.loads(TOOL_ARGS)}}]}, "finishReason": "STOP",
+            {"functionCall": {"name": seen_tool_name(seen), "args": json.loads(tool_args(seen))}}]}, "finishReason": "STOP",
             "index": 0}], "usageMetadata": usage, "modelVersion": "up-model"})]
     pieces = _split(text, size)
     return [sse({"candidates": [dict({"content": {"role": "model", "parts": [{"text": piece}]}, "index": 0},
@@ -369,7 +374,7 @@ def completions_whole(text, call, seen):
     message = {"role": "assistant", "content": None if call else text}
     if call:
         message["tool_calls"] = [{"id": "call_up1", "type": "function",
-                                  "function": {"name": seen_tool_name(seen), "arguments": TOOL_ARGS}}]
+                                  "function": {"name": seen_tool_name(seen), "arguments": tool_args(seen)}}]
     return {"id": "chatcmpl-up", "object": "chat.completion", "created": 1, "model": "up-model",
             "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if call else "stop"}],
             "usage": {"prompt_tokens": 30, "completion_tokens": 7, "total_tokens": 37,
@@ -381,7 +386,7 @@ def responses_whole(text, call, seen):
 
 
 def anthropic_whole(text, call, seen):
-    content = ([{"type": "tool_use", "id": "toolu_up1", "name": seen_tool_name(seen), "input": json.loads(TOOL_ARGS)}]
+    content = ([{"type": "tool_use", "id": "toolu_up1", "name": seen_tool_name(seen), "input": json.loads(tool_args(seen))}]
                if call else [{"type": "text", "text": text}])
     return {"id": "msg_up", "type": "message", "role": "assistant", "model": "up-model", "content": content,
             "stop_reason": "tool_use" if call else "end_turn", "stop_sequence": None,
@@ -392,12 +397,13 @@ def anthropic_whole(text, call, seen):
 WHOLE = {"completions": completions_whole, "responses": responses_whole, "anthropic": anthropic_whole}
 
 
-# The tool the stand-ins call: the first the request offers (each test offers one).
-_TOOL_NAME = {"name": "get_weather"}
-
-
 def seen_tool_name(seen):
-    return _TOOL_NAME["name"]
+    """The tool the stand-ins call: a real client's shell tool, else the first one offered."""
+    return next((name for name in seen["tools"] if name in SHELL_TOOLS), seen["tools"][0])
+
+
+def tool_args(seen):
+    return SHELL_TOOLS.get(seen_tool_name(seen), TOOL_ARGS)
 
 
 # -- the set behind one atomic serve --------------------------------------------------------------------------

@@ -191,7 +191,7 @@ def add_serve(commands):
         epilog="Billing: a Claude subscription serves Claude Code's own requests only (any other program "
                "gets an error that says so), and may draw extra usage; GitHub Copilot watches for automated use."
                "\n\n" + examples(("atomic serve token create codex", "make a client token (shown once)"),
-                                  ("atomic serve env codex >> ~/.codex/config.toml", "point Codex CLI here"),
+                                  ("atomic serve env codex > ~/.codex/atomic.config.toml", "codex --profile atomic"),
                                   ("atomic serve", "start the gateway on 127.0.0.1:%d" % DEFAULT_PORT)))
     p.add_argument("--port", type=_port, default=DEFAULT_PORT, metavar="PORT",
                    help="the TCP port (default %d; 0 for any free one)" % DEFAULT_PORT)
@@ -241,10 +241,12 @@ def add_serve(commands):
                                                ("atomic serve token list", "what is left")))
     revoke.add_argument("name", metavar="NAME", help="the token's name")
     env = what.add_parser("env", help="print what a client needs to use atomic serve",
-                          description="Print the settings CLIENT needs: for codex a provider entry and a "
-                                      "profile for ~/.codex/config.toml; for claude, openai and anthropic the "
-                                      "variables to export. The token itself comes from $ATOMIC_SERVE_TOKEN.",
-                          epilog=examples(("atomic serve env codex >> ~/.codex/config.toml", "then codex --profile atomic"),
+                          description="Print the settings CLIENT needs: for codex a profile file "
+                                      "(~/.codex/atomic.config.toml, used by `codex --profile atomic`); for claude, "
+                                      "openai and anthropic the variables to export. The token itself comes from "
+                                      "$ATOMIC_SERVE_TOKEN.",
+                          epilog=examples(("atomic serve env codex -m openai-codex/gpt-5.2-codex > "
+                                           "~/.codex/atomic.config.toml", "then codex --profile atomic"),
                                           ("eval \"$(atomic serve env claude)\"", "then claude"),
                                           ("atomic serve env openai --port 9000", "for a server on port 9000")))
     env.add_argument("client", metavar="CLIENT", choices=CLIENTS, help=", ".join(CLIENTS))

@@ -167,7 +167,12 @@ def _expiry(expires, ctx, prefix=""):
 def _env(args, ctx):
     from providers._serve.clients import setup
 
-    text, note = setup(args.client, args.port, args.model)
+    family = None
+    if args.model and args.client == "codex":
+        from providers._client.route import route
+
+        family = route(ctx, args.model).family  # an unknown model is said now, not at Codex's first request
+    text, note = setup(args.client, args.port, args.model, family)
     sys.stdout.write(text)
     sys.stdout.flush()
     ctx.say("atomic: " + note)

@@ -1,9 +1,9 @@
 """`atomic serve env CLIENT`: exactly what each client needs to talk to atomic serve.
 
-- codex: a provider entry and a profile for ~/.codex/config.toml (`wire_api = "responses"`: Codex
-  speaks only the Responses API, and no longer reads OPENAI_BASE_URL); the token in an
-  environment variable its `env_key` names. Tables only, so the block can be appended to an
-  existing file (a top-level key appended after a table would land inside that table).
+- codex: a profile file, ~/.codex/atomic.config.toml (Codex 0.169 keeps each profile in a file
+  of its own, used with `codex --profile atomic`), holding a provider entry with
+  `wire_api = "responses"` (Codex speaks only the Responses API, and no longer reads
+  OPENAI_BASE_URL) and the token in the environment variable its `env_key` names.
 - claude: ANTHROPIC_BASE_URL (without /v1: Claude Code adds /v1/messages) and
   ANTHROPIC_AUTH_TOKEN (sent as `Authorization: Bearer`), and ANTHROPIC_API_KEY unset, since
   Claude Code would send that one too.
@@ -19,19 +19,26 @@ def base_url(port, host="127.0.0.1"):
     return "http://%s:%d" % ("[%s]" % host if ":" in host else host, port)
 
 
-def setup(client, port, model=None):
+SEARCH_OFF = 'web_search = "disabled"'
+SEARCH_WHY = "OpenAI's server-side web search runs only on OpenAI's Responses models"
+
+
+def setup(client, port, model=None, family=None):
     """(text for stdout, a note for stderr) for one client. The token is never in the text: every
-    client reads it from $ATOMIC_SERVE_TOKEN (Codex by name, the others through the lines)."""
+    client reads it from $ATOMIC_SERVE_TOKEN (Codex by name, the others through the lines).
+    family: the wire-API family of `model` (Codex's web search tool cannot reach another)."""
     root = base_url(port)
     token = '"$%s"' % TOKEN_VARIABLE
     if client == "codex":
-        lines = ['[model_providers.atomic]', 'name = "atomic serve"', 'base_url = "%s/v1"' % root,
-                 'env_key = "%s"' % TOKEN_VARIABLE, 'wire_api = "responses"', '',
-                 '[profiles.atomic]', 'model_provider = "atomic"']
-        if model:
-            lines.append("model = %s" % _toml_string(model))
-        note = ("add these lines to ~/.codex/config.toml, then run `codex --profile atomic%s` with the token in %s"
-                % ("" if model else " -m PROVIDER/MODEL", TOKEN_VARIABLE))
+        if model is None:
+            search = ["# %s  # for a model that is not OpenAI's: %s" % (SEARCH_OFF, SEARCH_WHY)]
+        else:
+            search = [] if family == "openai-responses" else ["%s  # %s" % (SEARCH_OFF, SEARCH_WHY)]
+        lines = ['model_provider = "atomic"'] + (["model = %s" % _toml_string(model)] if model else []) + search + [
+            '', '[model_providers.atomic]', 'name = "atomic serve"', 'base_url = "%s/v1"' % root,
+            'env_key = "%s"' % TOKEN_VARIABLE, 'wire_api = "responses"']
+        note = ("save this as ~/.codex/atomic.config.toml (or in $CODEX_HOME), then run `codex --profile atomic%s`"
+                % ("" if model else " -m PROVIDER/MODEL"))
     elif client == "claude":
         lines = ["export ANTHROPIC_BASE_URL=%s" % root, "export ANTHROPIC_AUTH_TOKEN=%s" % token,
                  "unset ANTHROPIC_API_KEY"]
