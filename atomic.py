@@ -13,6 +13,24 @@ import os
 import sys
 
 
+def _keep_the_start_folder_off_the_path():
+    """`python -m atomic` puts the folder it is started in first on sys.path, so a json.py there
+    would run in place of the standard library's. Take that entry off before anything else is
+    imported, keeping the folder atomic itself is in (`python3 -m atomic` run beside atomic.py)."""
+    if __name__ != "__main__" or not sys.path:
+        return  # imported by a program of its own, whose sys.path is its business
+    try:
+        start = os.getcwd()
+    except OSError:  # the start folder is gone: nothing can be imported from it
+        return
+    first = os.path.abspath(sys.path[0] or os.curdir)
+    if first == start and first != os.path.dirname(os.path.abspath(__file__)):
+        del sys.path[0]
+
+
+_keep_the_start_folder_off_the_path()
+
+
 def build_parser(argv=None, every_command=False):
     """The argparse parser (providers/_cli/parser.py)."""
     from providers._cli.parser import build_parser
@@ -115,6 +133,8 @@ def cmd_key(args, ctx):
         ctx.say("  using    %s%s" % (found.source, lasting(found, ctx)))
         for loser in shadowed(provider, ctx, found):
             ctx.say("  shadowed %s: also has a credential, not used (%s comes first)" % (loser, found.source))
+        for note in _project_addresses(provider, ctx):
+            ctx.say("  address  " + note)
     if args.json or args.header:
         from providers._client.authorize import base_url, credential_headers
 
@@ -131,6 +151,20 @@ def cmd_key(args, ctx):
     else:
         sys.stdout.write(found.value + "\n")
     return 0
+
+
+def _project_addresses(provider, ctx):
+    """`openai → https://… (from ./.atomic/models.json)` where a trusted project re-points a
+    provider that is not its own (a built-in or an extension's)."""
+    from providers._config.models_files import address_notes
+    from providers._core.errors import AtomicError
+
+    if provider.custom:
+        return []
+    try:
+        return address_notes(ctx, [provider.id])
+    except AtomicError:  # a broken models file: the credential above did not need it
+        return []
 
 
 def _take_cli_key(args, ctx):

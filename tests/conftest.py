@@ -80,6 +80,14 @@ def run_atomic(args, env=None, input=None, agent_dir=None, timeout=60, module=Fa
     return result
 
 
+def trust(folder, env, **popen):
+    """`atomic trust --yes` run in folder: a project's .atomic/.pi files are used only once their
+    folder is trusted (and again after each change to them)."""
+    r = run_atomic(["trust", "--yes"], env=env, cwd=str(folder), **popen)
+    assert r.returncode == 0, r.stderr
+    return r
+
+
 def start_atomic(args, env, **popen):
     """Popen `python atomic.py ARGS` with pipes for stdin/stdout/stderr (bytes), for tests that
     signal or race the process."""
@@ -92,14 +100,15 @@ def start_atomic(args, env, **popen):
 def assert_fails(result, code, *needles, warnings=False):
     """The failure contract: exit `code`, empty stdout, no traceback, and one stderr line that
     starts with `atomic:` and contains every needle. warnings=True also allows earlier
-    `atomic: warning:` lines. Returns the error line."""
+    `atomic: warning:` lines (and `atomic: not using ...`, the notice of an untrusted project's
+    files). Returns the error line."""
     assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
     assert result.stdout == "", result.stdout
     assert "Traceback" not in result.stderr, result.stderr
     lines = result.stderr.splitlines()
     assert lines, "nothing on stderr"
     if warnings:
-        assert all(line.startswith("atomic: warning: ") for line in lines[:-1]), result.stderr
+        assert all(line.startswith(("atomic: warning: ", "atomic: not using ")) for line in lines[:-1]), result.stderr
     else:
         assert len(lines) == 1, result.stderr
     line = lines[-1]
@@ -185,6 +194,12 @@ class AtomicEnv:
             else:
                 full[name] = value
         return run_atomic(list(args), env=full, input=input, **popen)
+
+    def trust(self, folder, env=None):
+        """`atomic trust --yes` in folder, in this HOME (env adds or removes variables)."""
+        r = self.run("trust", "--yes", env=env, cwd=str(folder))
+        assert r.returncode == 0, r.stderr
+        return r
 
     def make_agent_dir(self, mode=0o700):
         os.makedirs(self.agent_dir, exist_ok=True)

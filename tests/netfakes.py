@@ -30,6 +30,8 @@ HOSTS = [
     "gateway.ai.cloudflare.com", "api.cloudflare.com", "gw.example.com",
     # GitLab Duo and the extension of tests/test_extensions.py.
     "gitlab.com", "cloud.gitlab.com", "gitlab.example.com", "acme.example.com", "api.acme.example.com",
+    # The attacker's host of tests/test_trust.py, which nothing may reach.
+    "evil.example.com",
 ]
 
 

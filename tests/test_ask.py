@@ -501,6 +501,7 @@ def test_a_broken_project_fast_setting_is_named_and_nothing_is_written(atomic_en
     project = tmp_path / "proj"
     (project / ".atomic").mkdir(parents=True)
     (project / ".atomic" / "settings.json").write_text('{"codexFastMode": {"chat": "x"}}')
+    atomic_env.trust(project)  # a broken file may be trusted: the problem is then reported where it is read
     global_file = os.path.join(atomic_env.make_agent_dir(), "settings.json")
     r = atomic_env.run("fast", "off", "--chat", cwd=str(project))
     line = assert_fails(r, 4, str(project / ".atomic" / "settings.json"), "codexFastMode.chat must be true or false",

@@ -56,6 +56,9 @@ def test_words_offered_at_each_place(atomic_env):
     assert ask(atomic_env, "exec", "openai", "--", "ls", "") == [":files"]
     assert ask(atomic_env, "completion", "") == ["bash", "zsh", "fish"]
     assert ask(atomic_env, "completion", "--list", "") == ["providers", "models"]
+    assert ask(atomic_env, "tru") == ["trust"]
+    assert ask(atomic_env, "trust", "--") == ["--help", "--yes", "--list", "--json"]
+    assert ask(atomic_env, "trust", "") == [":files"] == ask(atomic_env, "untrust", "")  # DIR
     assert ask(atomic_env, "nosuch", "") == []
     assert ask(atomic_env, "serve", "") == ["token", "env"]                   # commands within a command
     assert ask(atomic_env, "serve", "token", "") == ["create", "list", "revoke"]

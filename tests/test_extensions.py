@@ -302,6 +302,7 @@ def test_models_json_overrides_an_extension_s_provider(atomic_env, net, acme):
 def test_an_extension_in_the_project_folder_is_found(atomic_env, tmp_path):
     project = tmp_path / "project"
     write_file(str(project / ".atomic" / "extensions" / "acme.py"), ACME)
+    atomic_env.trust(project)
     r = atomic_env.run("key", "acme", "--json", env={"ACME_API_KEY": "acme-key-0001"}, cwd=str(project))
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["provider"] == "acme"

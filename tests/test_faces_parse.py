@@ -329,11 +329,13 @@ def test_state_from_another_family_comes_back_to_it_and_damaged_state_is_dropped
     reasoning = {"type": "reasoning", "id": "rs_1", "summary": [{"type": "summary_text", "text": "t"}]}
     body = with_fields(responses_face, input=[{"role": "user", "content": "hi"}, dict(reasoning, encrypted_content=packed),
                                               dict(reasoning, encrypted_content="atomic1..broken"),
+                                              dict(reasoning, id="rs_2", encrypted_content=packed[:-2] + "*"),
                                               {"type": "reasoning", "id": "rs_3", "summary": [],
                                                "encrypted_content": "atomic1..broken"}])
-    first, second = responses_face.parse(body).turns[1].blocks
+    first, second, third = responses_face.parse(body).turns[1].blocks
     assert (first.signature, first.origin) == ("claude-signature", "anthropic-messages")
     assert (second.text, second.signature, second.origin) == ("t", None, None)  # state gone, text kept; rs_3 gone
+    assert (third.text, third.signature, third.origin) == ("t", None, None)  # a character outside base64url
 
     packed = ir.pack("openai-responses", "gAAAA-encrypted")
     body = with_fields(messages_face, messages=[{"role": "user", "content": "hi"}, {"role": "assistant", "content": [

@@ -87,6 +87,27 @@ def test_nothing_heavy_is_imported(tmp_path, case):
     assert sorted(heavy & set(modules)) == []
 
 
+# The trust gate costs two lstat calls when the start folder has no .atomic or .pi: the record is
+# neither read nor imported, and nothing is hashed.
+UNTRUSTED_WORK = {"providers._config.trust", "hashlib", "_hashlib"}
+
+
+@pytest.mark.parametrize("case", ["key openai (env var)", "key openai --header (auth.json)", "key openai --explain (env var)",
+                                  "--help", "status (api keys only)"])
+def test_without_a_project_folder_no_trust_record_is_read_and_nothing_hashed(tmp_path, case):
+    args, make_env = CASES[case]
+    out = tmp_path / "modules.txt"
+    start = tmp_path / "start"
+    start.mkdir()
+    r = subprocess.run([PYTHON, "-c", PROBE, str(out)] + args, env=make_env(str(tmp_path)), cwd=str(start),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    code, *modules = out.read_text().splitlines()
+    assert code in ("0", "None"), r.stderr
+    assert sorted(UNTRUSTED_WORK & set(modules)) == []
+    if args[0] == "status" or "--header" in args:
+        assert "providers._config.project" in modules  # proof the gate was asked
+
+
 @pytest.mark.parametrize("case", ["key openai (env var)", "key openai (auth.json)", "key openai --header (auth.json)",
                                   "key claude (an alias, env var)", "key openai (pi's auth.json)"])
 def test_plain_key_needs_neither_argparse_nor_json_nor_re(tmp_path, case):

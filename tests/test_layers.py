@@ -203,3 +203,18 @@ def test_only_the_wire_table_lists_wire_api_ids():
     # Every id a registry row or a wire module names is a key of the one table.
     from providers import builtins
     assert {p.api for p in builtins()} <= set(APIS)
+
+
+def test_only_the_trust_gate_reads_the_start_folder():
+    # docs/design.md §3: ctx.cwd (and os.getcwd, behind it) in _config/project.py alone, so that no
+    # project file is read past the trust gate.
+    allowed = {"providers._config.project": "cwd", "providers._core.context": "getcwd"}
+    readers = set()
+    for module, path in MODULES.items():
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read(), path)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in ("cwd", "getcwd", "getcwdb"):
+                if allowed.get(module) != node.attr:
+                    readers.add("%s: .%s (line %d)" % (module, node.attr, node.lineno))
+    assert readers == set()

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import assert_fails, clean_env, closed_port, run_atomic, tree
+from conftest import assert_fails, clean_env, closed_port, run_atomic, tree, trust
 from llmfakes import Model, completions_events
 from netfakes import FakeHosts, reply
 
@@ -45,6 +45,10 @@ class Home:
 
     def run(self, *args, input=None, cwd=None, **extra):
         return run_atomic(list(args), env=clean_env(self.home, **extra), input=input, cwd=cwd or self.project)
+
+    def trust(self):
+        """Trust the project folder as its files are now (atomic uses them only then)."""
+        return trust(self.project, clean_env(self.home))
 
 
 @pytest.fixture
@@ -271,6 +275,7 @@ def test_project_models_json_goes_over_the_global_one_field_by_field(homes, tmp_
         "pionly": {"baseUrl": "http://127.0.0.1:2/v1", "api": "openai-completions", "apiKey": "pionly-pi-key-04",
                    "models": [{"id": "p1"}]}}})
     homes.write(pi_project_file, {"providers": {"pionly": {"baseUrl": "http://127.0.0.1:1/v1"}}})
+    homes.trust()
 
     doc = json.loads(homes.run("key", "corp", "--json").stdout)
     assert (doc["key"], doc["baseUrl"]) == ("corp-project-key-0002", "http://127.0.0.1:9/v1")
@@ -291,25 +296,33 @@ def test_project_models_json_goes_over_the_global_one_field_by_field(homes, tmp_
     assert r.returncode == 0 and "corp/m1" in r.stdout, r.stderr
     assert "corp is defined in %s over %s over %s" % (project_file, global_file, pi_global_file) in r.stderr
 
-    # A problem names the file its field is in.
+    # A problem names the file its field is in (once the changed file is trusted again).
     homes.write(project_file, {"providers": {"corp": {"apiKey": 5}}})
+    homes.trust()
     line = assert_fails(homes.run("models", "corp"), 4)
     assert "%s: providers.corp.apiKey: expected a non-empty string" % project_file in line
     for other in (global_file, pi_global_file, pi_project_file):       # the project's file alone
         os.remove(other)
+    homes.trust()
     r = homes.run("models", "corp")
     assert r.returncode == 4 and "%s: providers.corp.apiKey: expected a non-empty string" % project_file in r.stderr
 
 
-def test_a_project_file_others_can_write_is_refused_for_commands(homes):
+def test_a_project_file_others_can_write_is_ignored_and_its_commands_never_run(homes):
     homes.write(os.path.join(homes.atomic_dir, "models.json"), {"providers": {"corp": {
         "baseUrl": "http://127.0.0.1:9/v1", "api": "openai-completions", "apiKey": "!printf global-command-key-01",
         "models": [{"id": "m1"}]}}})
     assert homes.run("key", "corp").stdout == "global-command-key-01\n"
     project_file = os.path.join(homes.project, ".atomic", "models.json")
-    homes.write(project_file, {"providers": {"corp": {"apiKey": "!printf project-command-key-02"}}}, mode=0o666)
-    assert_fails(homes.run("key", "corp"), 7, project_file, "!command in a file other users can change")
-    os.chmod(project_file, 0o644)
+    homes.write(project_file, {"providers": {"corp": {"apiKey": "!printf project-command-key-02"}}}, mode=0o644)
+    homes.trust()
+    assert homes.run("key", "corp").stdout == "project-command-key-02\n"
+    # Others can change it now: the project is ignored (named, with why), the global file answers.
+    os.chmod(project_file, 0o666)
+    r = homes.run("key", "corp")
+    assert (r.returncode, r.stdout) == (0, "global-command-key-01\n"), r.stderr
+    assert "ignoring %s" % os.path.dirname(project_file) in r.stderr and "mode 666" in r.stderr
+    os.chmod(project_file, 0o644)  # the same bytes, trusted as they are
     assert homes.run("key", "corp").stdout == "project-command-key-02\n"
 
 

@@ -100,6 +100,21 @@ def test_it_runs_as_a_command_through_its_first_line(pyz, tmp_path):
     assert r.returncode == 0 and r.stdout.startswith(b"atomic ")
 
 
+def test_a_json_py_in_the_folder_it_runs_in_never_runs(pyz, tmp_path):
+    # The archive is sys.path[0], not the start folder, with and without -I (issue 18 #6).
+    folder = tmp_path / "repo"
+    folder.mkdir()
+    marker = str(tmp_path / "ran")
+    for name in ("json", "re", "argparse", "hashlib"):
+        (folder / (name + ".py")).write_text("open(%r, 'w').close()\n" % marker)
+    env = {"HOME": str(tmp_path), "ATOMIC_CODING_AGENT_DIR": str(tmp_path / "agent"), "OPENAI_API_KEY": KEY}
+    for flags in ([], ["-I"]):
+        r = subprocess.run([PYTHON] + flags + [pyz, "key", "openai", "--json"], env=env, cwd=str(folder),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        assert r.returncode == 0 and json.loads(r.stdout)["key"] == KEY, r.stderr
+        assert not os.path.exists(marker)
+
+
 def _expired_claude_login(home, claude):
     refresh = claude.add_refresh_token("sk-ant-ort01-pyz-refresh-000001")
     agent = os.path.join(str(home), "agent")

@@ -119,6 +119,7 @@ def test_project_settings_override_the_global_ones_field_by_field(atomic_env, tm
     _write(global_file, {"codexFastMode": {"chat": True, "workflow": False}, "theme": "dark",
                          "somethingElse": {"kept": [1, 2]}})
     _write(str(project / ".atomic" / "settings.json"), {"codexFastMode": {"chat": False}, "defaultModel": "gpt-5"})
+    atomic_env.trust(project)
     out = run_script(SETTINGS_SCRIPT.replace("Context()", "Context(cwd=%r)" % str(project)), atomic_env.env)
     assert out["before"] == {"codexFastMode": {"chat": False, "workflow": False}, "theme": "dark",
                              "somethingElse": {"kept": [1, 2]}, "defaultModel": "gpt-5"}

@@ -71,6 +71,10 @@ def from_auth_file(provider, ctx, res):
     entry = get_entry(auth, provider.id)
     if entry is None:
         return res.skip("auth.json: no entry for %s in %s" % (provider.id, " or ".join(a.path for a in layers(ctx))))
+    origin = "%s: %s.%s" % (auth.path, provider.id, "access" if entry["type"] == "oauth" else "key")
+    if not str(entry.get("key", "")).startswith("!"):  # a !command's refusal names the !command (keys.py)
+        # Every credential, a subscription's too: another user's would carry our prompts to their account.
+        refuse_if_others_control(auth.controlled_by_others(), origin, "login" if entry["type"] == "oauth" else "key")
     if entry["type"] == "oauth":
         from .refresh import ensure_fresh, needs_refresh, refresh_now
 
@@ -92,19 +96,16 @@ def from_auth_file(provider, ctx, res):
         return Credential(None, auth.named("!command, not run"), entry)
     from .keys import resolve_key
 
-    origin = "%s: %s.key" % (auth.path, provider.id)
-    if not key.startswith("!"):  # a !command's refusal names the !command (keys.py)
-        refuse_if_others_control(auth.controlled_by_others(), origin)
     return Credential(resolve_key(key, ctx, origin, env=entry.get("env"), allow_commands=auth.commands_allowed),
                       auth.named(), entry)
 
 
-def refuse_if_others_control(reason, origin):
-    """Unsafe (exit 7) for a key in a file another user could have written: their key would
-    carry our prompts to their account."""
+def refuse_if_others_control(reason, origin, what="key"):
+    """Unsafe (exit 7) for a credential (a key, a login) in a file another user could have
+    written: their credential would carry our prompts to their account."""
     if reason:
-        raise errors.Unsafe("%s: not using this key, because %s; run `chmod 700` on the folder and `chmod 600` "
-                     "on the file (and make them yours), or store the key elsewhere" % (origin, reason))
+        raise errors.Unsafe("%s: not using this %s, because %s; run `chmod 700` on the folder and `chmod 600` "
+                            "on the file (and make them yours), or store the %s elsewhere" % (origin, what, reason, what))
 
 
 def from_environment(provider, ctx, res):

@@ -73,6 +73,16 @@ def cmd_exec(args, ctx):
     return exec_with_credentials(args.words, ctx)
 
 
+def cmd_trust(args, ctx):
+    from providers._cli.trust import trust
+    return trust(args, ctx)
+
+
+def cmd_untrust(args, ctx):
+    from providers._cli.trust import untrust
+    return untrust(args, ctx)
+
+
 def cmd_completion(args, ctx):
     from providers._cli import completion, parser
     if args.complete:

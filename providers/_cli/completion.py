@@ -161,7 +161,7 @@ def _values(action, partial, ctx):
         return _matching(provider_words(ctx), partial)
     if metavar.startswith("MODEL") or set(action.option_strings) & {"-m", "--model"}:
         return _matching(model_words(ctx), partial)
-    if metavar in ("PATH", "FILE"):
+    if metavar in ("PATH", "FILE", "DIR"):
         return [(FILES, "")]
     return []
 
@@ -187,12 +187,12 @@ def provider_words(ctx):
 
 
 def model_words(ctx):
-    """[(PROVIDER/MODEL, name)] of every known model."""
+    """[(PROVIDER/MODEL, name)] of every known model but the extensions' (a Tab imports none)."""
     from .._core.errors import AtomicError
     from .._models.catalog import builtin_catalog, load_catalog
 
     try:
-        catalog = load_catalog(ctx)
+        catalog = load_catalog(ctx, extensions=False)
     except AtomicError:
         catalog = builtin_catalog()
     return [("%s/%s" % (pid, model.get("id")), str(model.get("name") or "")) for pid, models in catalog.items()

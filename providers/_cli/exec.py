@@ -28,9 +28,10 @@ SDK_VARIABLES = {
 def exec_with_credentials(words, ctx):
     """Replace this process with the command after `--`; returns only by raising."""
     names, command = split_command(words)
-    variables = collect(names, ctx)
+    providers = find_each(names, ctx) if names else all_providers(ctx)
+    variables = collect(names, ctx, providers)
     env = dict(ctx.environ)
-    for name in shadowed_variables(variables, ctx):
+    for name in shadowed_variables(variables, providers, ctx):
         # The provider's other variable, which atomic did not choose (`key --explain` calls it
         # shadowed): an SDK reading it would use a credential other than the one atomic gives.
         del env[name]
@@ -38,11 +39,12 @@ def exec_with_credentials(words, ctx):
     run(command, env)
 
 
-def shadowed_variables(variables, ctx):
-    """Variables of the environment that belong to a provider whose credential atomic exports under
-    another of its names (ANTHROPIC_API_KEY beside the ANTHROPIC_OAUTH_TOKEN of a subscription)."""
+def shadowed_variables(variables, providers, ctx):
+    """Variables of the environment that belong to one of the providers whose credential atomic
+    exports under another of its names (ANTHROPIC_API_KEY beside the ANTHROPIC_OAUTH_TOKEN of a
+    subscription)."""
     out = []
-    for provider in all_providers(ctx):
+    for provider in providers:
         if provider.env and any(name in variables for name in provider.env):
             out.extend(name for name in provider.env if name not in variables and name in ctx.environ)
     return out
@@ -59,8 +61,9 @@ def split_command(words):
     return names, command
 
 
-def collect(names, ctx):
-    """{NAME: value} for the providers named, or for every provider with a credential.
+def collect(names, ctx, providers=None):
+    """{NAME: value} for the providers named, or for every provider with a credential (providers:
+    those, found already).
 
     A provider named is resolved strictly (its failure is the command's); without names, one that
     fails, or whose variable another provider already set to a different value, is named and skipped.
@@ -70,7 +73,8 @@ def collect(names, ctx):
     from .._auth.store import current_auth
 
     named = bool(names)
-    providers = find_each(names, ctx) if named else all_providers(ctx)
+    if providers is None:
+        providers = find_each(names, ctx) if named else all_providers(ctx)
     current_auth(ctx)  # a broken auth.json is this command's error (exit 4), not a warning per provider
     exported, owner = {}, {}
     for provider in providers:

@@ -27,7 +27,8 @@ EPILOG = ("Exit codes: 0 ok, 1 bug, 2 usage, 3 no credential, 4 bad auth.json/mo
           "be met, 126 exec cannot run the command, 127 exec found no such command, 130 interrupted, "
           "141 stdout closed.\n"
           "Files: $ATOMIC_CODING_AGENT_DIR (or $PI_CODING_AGENT_DIR), else ~/.atomic/agent (auth.json, "
-          "models.json), with pi's ~/.pi/agent read below it and a project's .atomic/models.json above it.\n\n"
+          "models.json), with pi's ~/.pi/agent read below it and, once you trust its folder (atomic trust), "
+          "a project's .atomic/models.json above it.\n\n"
           + examples(("atomic status --check", "does every credential really work?"),
                      "atomic key openai --header | curl -H @- https://api.openai.com/v1/models",
                      ("atomic exec anthropic -- ./agent.sh", "the key in its variable, not argv")))
@@ -35,8 +36,8 @@ EPILOG = ("Exit codes: 0 ok, 1 bug, 2 usage, 3 no credential, 4 bad auth.json/mo
 # The commands, in the order `atomic --help` lists them; each has add_NAME (its parser) and
 # cmd_NAME (its body) below. One line each for `atomic --help`; a command's full parser is built
 # only when it runs.
-COMMANDS = ("login", "logout", "key", "status", "models", "providers", "ask", "chat", "fast", "exec", "serve",
-            "completion")
+COMMANDS = ("login", "logout", "key", "status", "models", "providers", "ask", "chat", "fast", "exec", "trust",
+            "untrust", "serve", "completion")
 SUMMARY = {
     "login": "sign in to a provider (subscription or API key)",
     "logout": "remove a stored credential",
@@ -48,6 +49,8 @@ SUMMARY = {
     "chat": "talk to a model, turn by turn (what `atomic` alone does on a terminal)",
     "fast": "show or set Codex fast mode (the priority tier) for chat and workflows",
     "exec": "run a command with your credentials in the variables its tools read",
+    "trust": "review a project folder's .atomic and .pi files, and let atomic use them",
+    "untrust": "stop using a project folder's files",
     "serve": "a local gateway: Codex CLI, Claude Code and the SDKs use your logins through it",
     "completion": "print a shell completion script (bash, zsh, fish)",
 }
@@ -174,6 +177,35 @@ def add_exec(commands):
                         ("atomic exec -- make eval", "every credential you have")))
     p.add_argument("words", metavar="[PROVIDER…] -- COMMAND [ARG…]", nargs=argparse.REMAINDER,
                    help="providers, then -- and the command to run")
+
+
+def add_trust(commands):
+    p = commands.add_parser(
+        "trust", help=SUMMARY["trust"],
+        description="Show what the project files of DIR (the current folder unless named) would change: "
+                    "providers added, providers re-pointed (old -> new address), headers that carry "
+                    "credentials, !commands and $VARIABLEs, settings, extension files. Then, once you confirm "
+                    "on a terminal (or with --yes), record the folder's real path with a hash of each of those "
+                    "files in trust.json in the agent directory. Until then atomic does not use them, and a "
+                    "changed, added or removed file stops them again until you trust the folder anew.",
+        epilog="A folder's files may change where your credentials go and run code as you, so a folder you "
+               "cloned or were given is never trusted by itself (as git, direnv and the Codex CLI do).\n\n"
+               + examples(("atomic trust", "review this folder's files, then trust them"),
+                          ("atomic trust --yes ~/src/app", "trust a folder you reviewed, from a script"),
+                          ("atomic trust --list", "every trusted folder, and whether it changed")))
+    p.add_argument("folder", metavar="DIR", nargs="?", help="the project folder (default: the current one)")
+    p.add_argument("--yes", action="store_true", help="trust without asking (needed without a terminal)")
+    p.add_argument("--list", action="store_true", help="list the trusted folders instead")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def add_untrust(commands):
+    p = commands.add_parser(
+        "untrust", help=SUMMARY["untrust"],
+        description="Forget that DIR (the current folder unless named) is trusted: atomic stops using its "
+                    ".atomic and .pi files. The files are not changed.",
+        epilog=examples(("atomic untrust", "this folder"), ("atomic untrust ~/src/app", "another one")))
+    p.add_argument("folder", metavar="DIR", nargs="?", help="the project folder (default: the current one)")
 
 
 def add_serve(commands):

@@ -58,9 +58,23 @@ def collect_status(ctx):
         defined = _defined_in(row["id"], ctx)
         if defined:
             row["definedIn"] = defined
+    addresses = _project_addresses([p.id for p in providers if not p.custom], ctx)
     problems.extend(ctx.warnings)
     return {"agentDir": ctx.agent_dir, "agentDirWhy": agent_dir_reason(ctx.environ), "authFile": auth.path,
-            "authFiles": files, "providers": rows, "problems": problems}
+            "authFiles": files, "providers": rows, "projectAddresses": addresses, "problems": problems}
+
+
+def _project_addresses(pids, ctx):
+    """[{provider, model, baseUrl, file, field}] where a trusted project re-points a provider that
+    is not its own (a built-in or an extension's)."""
+    from .._config.models_files import project_addresses
+
+    try:
+        found = project_addresses(ctx, pids)
+    except AtomicError:
+        return []  # a broken models file is reported once, as a problem
+    return [{"provider": pid, "model": model, "baseUrl": url, "file": path, "field": field}
+            for pid, model, url, path, field in found]
 
 
 def _defined_in(pid, ctx):
@@ -142,6 +156,12 @@ def render_status(report, ctx):
     for row in rows:
         if row.get("problem"):
             ctx.say("problem: %s: %s" % (row["id"], row["problem"]))
+    if report["projectAddresses"]:
+        from .._config.models_files import address_notes
+
+        pids = sorted({found["provider"] for found in report["projectAddresses"]})
+        for note in address_notes(ctx, pids):
+            ctx.say("project: " + note)
     for problem in report["problems"]:
         if problem in ctx.warnings:
             continue  # already printed as a warning when it was found

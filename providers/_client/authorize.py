@@ -110,14 +110,33 @@ def base_url(provider, ctx, credential=None, url=None):
         special = hook(credential)
         if special:
             return special
+    config, _path = provider.config(ctx)
     if url is None:
-        config, _path = provider.config(ctx)
         url = config.get("baseUrl") if config and isinstance(config.get("baseUrl"), str) else provider.base_url
     if any(ch.isspace() for ch in url) or has_control_chars(url, c1=True):
         # A line break would end the request line and start a header of the file's choosing.
         raise errors.BadFile("the base URL of %s (models.json or models.toml baseUrl) holds a space or a control "
                              "character; fix it" % provider.id)
+    if url[:7].lower() == "http://" and (credential is not None or (config or {}).get("headers")):
+        _refuse_plain_project_address(provider, ctx, url)
     return fill_placeholders(url, provider, ctx, credential)
+
+
+def _refuse_plain_project_address(provider, ctx, url):
+    """BadFile naming the field when a project's file sends a credential over plain http to
+    another machine (a trusted folder may re-point a provider, but not to the open network)."""
+    import urllib.parse
+
+    host = (urllib.parse.urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost") or host == "::1" or host.startswith("127."):
+        return
+    from .._config.models_files import project_addresses
+
+    for _pid, _model, address, path, field in project_addresses(ctx, [provider.id]):
+        if address == url:
+            raise errors.BadFile("%s: %s: %s is plain http to another machine: the %s credential would cross the "
+                                 "network unencrypted; use https:// (a project's files may use http:// only for "
+                                 "this machine: localhost, 127.0.0.1, ::1)" % (path, field, url, provider.id))
 
 
 def fill_placeholders(url, provider, ctx, credential=None):

@@ -2,33 +2,34 @@
 
 Four folders may hold them, as the Atomic agent orders them: the project's `.atomic/`, the agent
 directory, the project's `.pi/`, then pi's `~/.pi/agent` (only when no variable chose the agent
-directory). A provider defined in several is merged field by field, the earlier folder's field
-winning whole; each field remembers its file, so a `!command` is judged by the file it is in.
+directory). A project's folders are read only through the trust gate (_config/project.py), as
+the bytes it checked. A provider defined in several is merged field by field, the earlier
+folder's field winning whole; each field remembers its file, so a `!command` is judged by the
+file it is in.
 """
 import os
 
 from .._core.errors import BadFile
-from .._core.files import CONFIG_FIX, parse_json_object, read_capped, strip_bom
+from .._core.files import CONFIG_FIX, parse_config, read_capped
 
 FILES = ("models.json", "models.toml")
 
 
 class Origins(dict):
-    """{provider id: the file that defines it first}, plus .fields {id: {field: file}} and
-    .files {id: [every file that defines it, first first]}."""
+    """{provider id: the file that defines it first}, plus .fields {id: {field: file}}, .files
+    {id: [every file that defines it, first first]}, .sections [(file, its providers)] and
+    .project_files (those of them that are a project's)."""
 
     def __init__(self):
         dict.__init__(self)
-        self.fields, self.files = {}, {}
+        self.fields, self.files, self.sections, self.project_files = {}, {}, [], set()
 
 
-def folders(ctx):
-    """The folders whose models files are read, highest precedence first (each once)."""
-    project = ctx.cwd
-    found = [os.path.join(project, ".atomic")] if project else []
-    found.append(ctx.agent_dir)
-    if project:
-        found.append(os.path.join(project, ".pi"))
+def folders(ctx, project_folders):
+    """The folders whose models files are read, highest precedence first (each once), given the
+    project folders the trust gate lets be read (_config/project.py)."""
+    found = [f for f in project_folders if os.path.basename(f) == ".atomic"] + [ctx.agent_dir]
+    found += [f for f in project_folders if os.path.basename(f) == ".pi"]
     if ctx.pi_agent_dir is not None:
         found.append(ctx.pi_agent_dir)
     unique = []
@@ -70,12 +71,23 @@ def defining_files(ctx, pid):
 
 
 def _read(ctx):
+    from .project import content, folders as gate
+
     providers, origin = {}, Origins()
-    for folder in folders(ctx):
+    project_folders = gate(ctx, "models")
+    for folder in folders(ctx, project_folders):
         here = {}
         for name in FILES:
             path = os.path.join(folder, name)
-            for pid, config in _sections(path, name, ctx):
+            if folder in project_folders:  # the bytes the gate checked, not the disk's again
+                raw = content(ctx, path)
+                if raw is not None:
+                    origin.project_files.add(path)
+            else:
+                raw, _st = read_capped(path, ctx, CONFIG_FIX, private=False)
+            sections = _sections(raw, path, name)
+            origin.sections.append((path, dict(sections)))
+            for pid, config in sections:
                 if pid in here:
                     raise BadFile("provider %r is defined in both %s and %s; keep it in one file"
                                   % (pid, here[pid], path))
@@ -84,15 +96,45 @@ def _read(ctx):
     return providers, origin
 
 
-def _sections(path, name, ctx):
-    raw, _st = read_capped(path, ctx, CONFIG_FIX, private=False)
+def _sections(raw, path, name):
     if raw is None:
         return []
-    doc = parse_toml(raw, path) if name.endswith(".toml") else parse_json_object(raw, path, CONFIG_FIX)
+    doc = parse_config(raw, path, CONFIG_FIX)
     section = doc.get("providers", {})
     if not isinstance(section, dict):
         raise BadFile("%s: providers: expected an object of provider ids" % path)
     return list(section.items())
+
+
+def project_addresses(ctx, pids=None):
+    """[(provider id, model id or None, address, file, field)] for every baseUrl a project file
+    sets (of the providers pids only, when given): a trusted project may re-point a provider, and
+    `status` and `key --explain` say so."""
+    _configs, origin = read_models_files(ctx)
+    found = []
+    for path, section in origin.sections:
+        if path not in origin.project_files:
+            continue
+        for pid, config in section.items():
+            if not isinstance(config, dict) or (pids is not None and pid not in pids):
+                continue
+            if isinstance(config.get("baseUrl"), str):
+                found.append((pid, None, config["baseUrl"], path, "providers.%s.baseUrl" % pid))
+            models = config.get("models") if isinstance(config.get("models"), list) else []
+            for n, model in enumerate(models):
+                if isinstance(model, dict) and isinstance(model.get("baseUrl"), str):
+                    found.append((pid, model.get("id"), model["baseUrl"], path,
+                                  "providers.%s.models[%d].baseUrl" % (pid, n)))
+    return found
+
+
+def address_notes(ctx, pids):
+    """`openai → https://… (from ./.atomic/models.json)` for each address a project file gives
+    one of the providers pids."""
+    from .project import shown
+
+    return ["%s%s → %s (from %s)" % (pid, "/%s" % model if model else "", url, shown(ctx, path))
+            for pid, model, url, path, _field in project_addresses(ctx, pids)]
 
 
 def _merge(providers, origin, pid, config, path):
@@ -111,23 +153,3 @@ def _merge(providers, origin, pid, config, path):
             merged[field] = value
             origin.fields[pid][field] = path
     providers[pid] = merged
-
-
-def parse_toml(raw, path):
-    """Parse models.toml with tomllib (3.11+) or tomli, naming the file and place on failure."""
-    try:
-        import tomllib  # novermin (3.11+; tomli below)
-    except ImportError:
-        try:
-            import tomli as tomllib
-        except ImportError:
-            raise BadFile("%s needs the tomli package on Python < 3.11: pip install tomli "
-                          "(or use models.json)" % path)
-    try:
-        return tomllib.loads(strip_bom(raw).decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise BadFile("%s is not valid UTF-8 (byte %d); fix it or move it aside" % (path, exc.start))
-    except tomllib.TOMLDecodeError as exc:
-        raise BadFile("%s is not valid TOML (%s); fix it or move it aside" % (path, exc))
-    except RecursionError:  # thousands of nested brackets: the parser gives up, and no models file needs them
-        raise BadFile("%s is nested too deeply to be a models file; fix it or move it aside" % path)

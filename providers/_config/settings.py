@@ -1,5 +1,6 @@
 """settings.json: the global file in the agent directory, with a project's `.atomic/settings.json`
-over it field by field (objects merged key by key), as the Atomic agent reads them.
+over it field by field (objects merged key by key), as the Atomic agent reads them; the project's
+only once its folder is trusted (_config/project.py).
 
 atomic writes only the global file, under its lock and atomically, and keeps every key it does
 not know. A file that does not parse is reported (exit 4) and never overwritten.
@@ -17,27 +18,27 @@ def global_path(ctx):
 
 
 def project_path(ctx):
-    """The project's settings.json, or None when there is no project (the folder is gone)."""
-    return os.path.join(ctx.cwd, ".atomic", SETTINGS_FILE) if ctx.cwd is not None else None
+    """The project's settings.json, or None when there is none the trust gate lets be read."""
+    from .project import folders
+
+    found = folders(ctx, "settings")
+    return os.path.join(found[0], SETTINGS_FILE) if found else None
 
 
 def read_settings(ctx):
     """The settings in force: the project's file over the global one; read once per command."""
     if ctx.settings is None:
         project = project_path(ctx)
-        ctx.settings = merged(_read(global_path(ctx), ctx), _read(project, ctx) if project else {})
+        ctx.settings = merged(_read(global_path(ctx), ctx), _read_project(project, ctx) if project else {})
     return ctx.settings
 
 
 def setting_files(ctx):
     """[(path, its settings)] for the files that exist, the project's first (it wins)."""
     project = project_path(ctx)
-    found = []
-    for path in ([project] if project else []) + [global_path(ctx)]:
-        data = _read(path, ctx)
-        if data:
-            found.append((path, data))
-    return found
+    found = [(project, _read_project(project, ctx))] if project else []
+    found.append((global_path(ctx), _read(global_path(ctx), ctx)))
+    return [(path, data) for path, data in found if data]
 
 
 def merged(base, over):
@@ -56,18 +57,21 @@ def update_settings(ctx, change):
     The file is re-read under its lock, so keys written meanwhile by another program survive.
     Returns what change returned; the next read_settings sees the result.
     """
-    from .._core.lock import FileLock
-    from .._core.writes import ensure_private_dir, write_json_atomic
+    from .._core.jsonfile import update_json
 
-    directory = ensure_private_dir(ctx.agent_dir, ctx, ctx.agent_dir_base)
-    with FileLock(directory, SETTINGS_FILE, ctx):
-        new = change(_read(global_path(ctx), ctx))
-        if new is not None:
-            write_json_atomic(global_path(ctx), new)
+    new = update_json(ctx, SETTINGS_FILE, change, FIX, private=False)
     ctx.settings = None
     return new
 
 
 def _read(path, ctx):
     raw, _st = read_capped(path, ctx, FIX, private=False)
+    return {} if raw is None else parse_json_object(raw, path, FIX)
+
+
+def _read_project(path, ctx):
+    """The project's settings, from the bytes the trust gate checked."""
+    from .project import content
+
+    raw = content(ctx, path)
     return {} if raw is None else parse_json_object(raw, path, FIX)

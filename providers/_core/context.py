@@ -31,13 +31,14 @@ class Context:
         self.settings = None          # settings.json merged with the project's; see settings.py
         self.command_results = {}     # !command -> its output: a command runs once per process
         self.extensions = None        # {id: Extension} as discovered; see extensions.py
+        self.project = None           # what the trust gate found in the start folder; _config/project.py
         self._cwd = cwd
         self._warned = set()
         self._agent_dir = None
 
     def forget_files(self):
         """Read auth.json, models files and settings again at their next use."""
-        self.auth = self.lower_auth = self.models_files = self.settings = None
+        self.auth = self.lower_auth = self.models_files = self.settings = self.project = None
 
     def forget_commands(self):
         """Run !commands again at their next use (a chat session whose key was refused)."""
@@ -52,6 +53,16 @@ class Context:
             text = shown(message)      # a message may quote what a server or an extension said
             self.warnings.append(text)  # `atomic status --json` puts these on stdout
             print("atomic: warning: " + text, file=self.stderr)
+
+    def notice(self, message):
+        """Print a line about what atomic leaves out to stderr, once per process, as `atomic: ...`
+        (no "warning:": nothing is wrong, a folder is just not trusted yet)."""
+        if message not in self._warned:
+            from .text import printable
+
+            self._warned.add(message)
+            self.warnings.append(message)
+            print("atomic: " + printable(message), file=self.stderr)
 
     def say(self, message):
         """Tell the person something (stderr; stdout is for data), at once: a login may wait next.

@@ -89,18 +89,24 @@ def read_capped(path, ctx, fix, private=True):
         if st.st_size > MAX_BYTES:
             raise errors.BadFile("%s is %d bytes, over the 1 MiB limit: %s" % (path, st.st_size, fix))
         check_private(path, st, ctx, private)
-        chunks, size = [], 0
-        while size <= MAX_BYTES:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        if size > MAX_BYTES:
+        raw = read_fd(fd)
+        if len(raw) > MAX_BYTES:
             raise errors.BadFile("%s grew past the 1 MiB limit while being read: %s" % (path, fix))
-        return b"".join(chunks), st
+        return raw, st
     finally:
         os.close(fd)
+
+
+def read_fd(fd, limit=MAX_BYTES):
+    """What an open file holds, read up to one byte past limit (so that a caller sees it is over)."""
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def check_private(path, st, ctx, private=True):
@@ -134,6 +140,31 @@ def parse_json_object(raw, path, fix):
     if not isinstance(data, dict):
         raise errors.BadFile("%s must hold a JSON object, not %s: %s" % (path, json_type(data), fix))
     return data
+
+
+def parse_config(raw, path, fix):
+    """Parse a models file (or settings) as its name says: TOML for `.toml`, else a JSON object."""
+    return parse_toml(raw, path) if path.endswith(".toml") else parse_json_object(raw, path, fix)
+
+
+def parse_toml(raw, path):
+    """Parse models.toml with tomllib (3.11+) or tomli, naming the file and place on failure."""
+    try:
+        import tomllib  # novermin (3.11+; tomli below)
+    except ImportError:
+        try:
+            import tomli as tomllib
+        except ImportError:
+            raise errors.BadFile("%s needs the tomli package on Python < 3.11: pip install tomli "
+                                 "(or use models.json)" % path)
+    try:
+        return tomllib.loads(strip_bom(raw).decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise errors.BadFile("%s is not valid UTF-8 (byte %d); fix it or move it aside" % (path, exc.start))
+    except tomllib.TOMLDecodeError as exc:
+        raise errors.BadFile("%s is not valid TOML (%s); fix it or move it aside" % (path, exc))
+    except RecursionError:  # thousands of nested brackets: the parser gives up, and no models file needs them
+        raise errors.BadFile("%s is nested too deeply to be a models file; fix it or move it aside" % path)
 
 
 def strip_bom(raw):

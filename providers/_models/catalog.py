@@ -36,15 +36,16 @@ def builtin_models(provider_id):
     return list(builtin_catalog().get(provider_id, ()))
 
 
-def load_catalog(ctx, only=None):
+def load_catalog(ctx, only=None, extensions=True):
     """The catalogue with the extensions' models and custom providers merged in; BadFile listing
     every problem in the files. only: the provider (id or alias) a command is about, so that no
-    other extension is imported; an extension that fails is then that command's error."""
+    other extension is imported; an extension that fails is then that command's error.
+    extensions=False: without the extensions' models, so that none is imported (completion)."""
     from .._config.models_files import read_models_files
 
     catalog = builtin_catalog()
     rows = {}
-    for provider in _extension_rows(ctx, only):
+    for provider in _extension_rows(ctx, only) if extensions else ():
         try:
             catalog[provider.id] = extension_models(provider, ctx)
         except errors.AtomicError as exc:

@@ -3,8 +3,12 @@
 Where they come from, in this order (docs/extensions.md):
   <agent dir>/extensions/NAME.py and <project>/.atomic/extensions/NAME.py  (id: NAME, `_` read as `-`)
   installed distributions' entry points in the group `atomic.providers`   (id: the entry point's name)
+A project's extension files are used only once its folder is trusted, and only those the trust
+record covers, as the bytes the trust gate checked (_config/project.py).
 
-discover() lists ids without importing anything; load() imports one extension, under a module
+discover() lists ids without importing anything, and aliases() reads an extension's aliases from
+its source without running it, so that a name is matched (or a typo told apart) with no
+extension imported; load() imports one extension, under a module
 name of its own (atomic_extension_NAME for a file, the entry point's module otherwise), never
 into providers.*. What goes wrong while loading is that extension's error, kept on it and raised
 again whenever it is asked for: BadFile (exit 4) for code that does not load or rows that do not
@@ -26,11 +30,12 @@ MAX_SOURCE = 1 << 20
 class Extension:
     """One extension as discovered: its id, where it is, and (once loaded) its module and rows,
     or the error that keeps it from loading."""
-    __slots__ = ("id", "kind", "path", "folder", "value", "dist", "module", "rows", "error")
+    __slots__ = ("id", "kind", "path", "folder", "value", "dist", "module", "rows", "error", "source", "aliases")
 
-    def __init__(self, id, kind, path=None, folder=None, value=None, dist=None):
+    def __init__(self, id, kind, path=None, folder=None, value=None, dist=None, source=None):
         self.id, self.kind, self.path, self.folder, self.value, self.dist = id, kind, path, folder, value, dist
-        self.module = self.rows = self.error = None
+        self.source = source  # a project's file: the bytes the trust gate checked, which are what runs
+        self.module = self.rows = self.error = self.aliases = None
 
     @property
     def where(self):
@@ -52,27 +57,23 @@ def discover(ctx):
     return ctx.extensions
 
 
-def folders(ctx):
-    """The extension folders: the agent directory's, then the project's (the current folder's .atomic)."""
-    found = [os.path.join(ctx.agent_dir, FOLDER)]
-    if ctx.cwd is not None:  # None: the folder atomic was started in is gone, so is its project
-        found.append(os.path.join(ctx.cwd, ".atomic", FOLDER))
-    return found
-
-
 def _discover(ctx):
+    from .._config.project import extension_files
+
     found = {}
-    seen = set()
-    for folder in folders(ctx):
-        real = os.path.realpath(folder)
-        if real in seen:
-            continue  # the project is the home folder's .atomic itself
-        seen.add(real)
-        for ext in _files(folder, ctx):
-            _add(found, ext)
+    for ext in _files(os.path.join(ctx.agent_dir, FOLDER), ctx):
+        _add(found, ext)
+    for path, source in extension_files(ctx):  # a trusted project's, as recorded
+        _add(found, _file_extension(path, source))
     for ext in _entry_points(ctx):
         _add(found, ext)
     return found
+
+
+def own_ids(ctx):
+    """The ids of the user's own extensions (the agent directory's files, installed entry points),
+    whatever the start folder holds: nothing imported, the trust gate not asked."""
+    return [ext.id for ext in _files(os.path.join(ctx.agent_dir, FOLDER), ctx) + _entry_points(ctx)]
 
 
 def _add(found, ext):
@@ -92,18 +93,20 @@ def _files(folder, ctx):
     except OSError as exc:
         ctx.warn("cannot read the extensions folder %s (%s); its extensions are left out" % (folder, exc.strerror))
         return []
-    out = []
-    for name in names:
-        if not name.endswith(".py") or name.startswith(("_", ".")):
-            continue  # helpers, editors' backups and caches
-        stem = name[:-3]
-        ext = Extension(stem.replace("_", "-"), "file", os.path.join(folder, name), folder)
-        if not valid_id(ext.id):
-            ext.id = stem
-            ext.error = errors.BadFile("%s: the file's name is the provider id, so it must be lower-case letters "
-                                       "and digits joined by _ or - (e.g. my_provider.py); rename it" % ext.path)
-        out.append(ext)
-    return out
+    from .._config.project import is_extension_name
+
+    # Not the other names: helpers, editors' backups and caches.
+    return [_file_extension(os.path.join(folder, name)) for name in names if is_extension_name(name)]
+
+
+def _file_extension(path, source=None):
+    stem = os.path.basename(path)[:-3]
+    ext = Extension(stem.replace("_", "-"), "file", path, os.path.dirname(path), source=source)
+    if not valid_id(ext.id):
+        ext.id = stem
+        ext.error = errors.BadFile("%s: the file's name is the provider id, so it must be lower-case letters "
+                                   "and digits joined by _ or - (e.g. my_provider.py); rename it" % ext.path)
+    return ext
 
 
 def _entry_points(ctx):
@@ -173,6 +176,66 @@ def _standard_path_finder():
     return importlib.machinery.PathFinder
 
 
+# Aliases, read without running anything -------------------------------------------------------
+
+def aliases(ext):
+    """The aliases the extension's api.Provider(...) rows declare, read from its source without
+    running it: the strings written as aliases="..." in those calls. None when the source cannot
+    be had without an import (an entry point in a zip, or found by a finder of its own)."""
+    if ext.aliases is None:
+        source = ext.source if ext.source is not None else _source_of(ext)
+        ext.aliases = False if source is None else _declared_aliases(source)
+    return ext.aliases if ext.aliases is not False else None
+
+
+def _source_of(ext):
+    path = ext.path if ext.kind == "file" else _entry_point_file(ext)
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as f:
+            return f.read(MAX_SOURCE + 1)
+    except OSError:
+        return None
+
+
+def _entry_point_file(ext):
+    """The .py file of an entry point's module, found as the import system finds it on sys.path,
+    but without importing anything (not even its packages' __init__)."""
+    from importlib.machinery import PathFinder
+
+    spec, path, name = None, None, ""
+    for part in ext.value.partition(":")[0].strip().split("."):
+        name = name + "." + part if name else part
+        try:
+            spec = PathFinder.find_spec(name, path)
+        except (ImportError, ValueError):
+            return None
+        if spec is None:
+            return None
+        path = spec.submodule_search_locations
+    origin = getattr(spec, "origin", None)
+    return origin if origin and origin.endswith(".py") else None
+
+
+def _declared_aliases(source):
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return set()  # it will not load either; its own error says why
+    found = set()
+    for node in ast.walk(tree):
+        func = getattr(node, "func", None)
+        if isinstance(node, ast.Call) and getattr(func, "attr", getattr(func, "id", None)) == "Provider":
+            for keyword in node.keywords:
+                value = getattr(keyword.value, "value", None)
+                if keyword.arg == "aliases" and isinstance(value, str):
+                    found.update(value.split())
+    return found
+
+
 # Loading ------------------------------------------------------------------------------------
 
 def load(ext, ctx):
@@ -190,7 +253,26 @@ def load(ext, ctx):
 
 def _import_file(ext):
     """Check that nobody else can change the file or its folder, then run it as module
-    atomic_extension_NAME. The file is read once, and what was checked is what runs."""
+    atomic_extension_NAME. The file is read once, and what was checked is what runs (a
+    project's: the bytes the trust gate checked and the record covers)."""
+    code = _compile(ext.source if ext.source is not None else _read_source(ext), ext)
+    import types
+
+    name = MODULE_PREFIX + ext.id.replace("-", "_")
+    module = types.ModuleType(name)
+    module.__file__ = ext.path
+    sys.modules[name] = module  # as an import would: the module's own classes can find it
+    try:
+        exec(code, module.__dict__)
+    except (Exception, SystemExit) as exc:
+        sys.modules.pop(name, None)
+        raise errors.BadFile("the extension %s did not load: %s%s; %s" % (ext.path, describe(exc),
+                                                                         line_in(exc, ext.path), FIX))
+    return module
+
+
+def _read_source(ext):
+    """An extension file's bytes, once nobody else can change it or its folder."""
     import stat
 
     from .._core.files import commands_allowed, commands_allowed_at
@@ -222,25 +304,16 @@ def _import_file(ext):
             chunks.append(chunk)
     finally:
         os.close(fd)
+    return b"".join(chunks)
+
+
+def _compile(source, ext):
     try:
-        code = compile(b"".join(chunks), ext.path, "exec", dont_inherit=True)
+        return compile(source, ext.path, "exec", dont_inherit=True)
     except (SyntaxError, ValueError) as exc:  # ValueError: a NUL byte
         where = " line %d" % exc.lineno if getattr(exc, "lineno", None) else ""
         raise errors.BadFile("the extension %s%s: %s: %s; %s" % (ext.path, where, type(exc).__name__,
                                                                getattr(exc, "msg", exc), FIX))
-    import types
-
-    name = MODULE_PREFIX + ext.id.replace("-", "_")
-    module = types.ModuleType(name)
-    module.__file__ = ext.path
-    sys.modules[name] = module  # as an import would: the module's own classes can find it
-    try:
-        exec(code, module.__dict__)
-    except (Exception, SystemExit) as exc:
-        sys.modules.pop(name, None)
-        raise errors.BadFile("the extension %s did not load: %s%s; %s" % (ext.path, describe(exc),
-                                                                         line_in(exc, ext.path), FIX))
-    return module
 
 
 def _why_unsafe(path, st=None):
@@ -297,9 +370,14 @@ def _checked_rows(ext, module, row_type, taken):
         raise errors.BadFile("the extension %s declares no PROVIDERS = [api.Provider(%r, ...)]; %s"
                              % (ext.where, ext.id, FIX))
     problems, names = [], {}
+    written = aliases(ext)
     for n, row in enumerate(declared):
         where = "PROVIDERS[%d]" % n
         problems += ["%s: %s" % (where, p) for p in row_problems(row, module)]
+        unwritten = [a for a in row.aliases if written is not None and a not in written]
+        if unwritten:
+            problems.append("%s: write the aliases %s as a string in the api.Provider(...) call (aliases=\"...\"): "
+                            "atomic reads them from the file without running it" % (where, " ".join(unwritten)))
         if row.id != ext.id and (n == 0 or not row.id.startswith(ext.id + "-")):  # the first is the name's
             problems.append("%s: id %r does not match the %s name %r: rename %s"
                             % (where, row.id, "file" if ext.kind == "file" else "entry point", ext.id,

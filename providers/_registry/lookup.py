@@ -29,8 +29,13 @@ def find_beyond_builtins(name, ctx, hint=None):
     provider = extension(name, ctx)
     if provider is not None:
         return provider
+    from .._config.project import left_out
+
+    refused = left_out(ctx, name)  # a provider the start folder's project defines, but is not used
+    if refused is not None:
+        raise refused
     custom = [custom_provider(pid, c) for pid, c in configs.items() if builtin(pid) is None]
-    raise unknown_provider(name, custom + extension_providers(ctx, warn=False), hint)
+    raise unknown_provider(name, custom + extension_names(ctx), hint)
 
 
 def unknown_provider(name, custom=(), hint=None):
@@ -131,9 +136,10 @@ def extension_ids(ctx):
 def extension(name, ctx, aliases=True):
     """The extension's provider called `name` (its module imported now), or None; the extension's
     error when the one of that id cannot be used. Ids are matched by name first (an extension of
-    id foo declares foo and foo-*); aliases=True then imports every extension to match aliases."""
+    id foo declares foo and foo-*); aliases=True then matches the aliases each extension's source
+    declares, read without running it, and imports only the one that declares `name`."""
     from .._core import errors
-    from .extensions import discover
+    from .extensions import aliases as declared, discover
 
     found = discover(ctx)
     for ext_id in sorted(found, key=len, reverse=True):  # foo-bar.py before foo.py for foo-bar
@@ -148,10 +154,32 @@ def extension(name, ctx, aliases=True):
                 if row.id == name:
                     return row
     if aliases:
-        for row in extension_providers(ctx, warn=False):
-            if name in row.aliases:
-                return row
+        for ext in found.values():
+            words = declared(ext)
+            if words is not None and name not in words:
+                continue  # None: the source cannot be read without an import, so it is imported
+            try:
+                rows = _rows(ext, ctx)
+            except errors.AtomicError:
+                continue
+            for row in rows:
+                if name in row.aliases:
+                    return row
     return None
+
+
+def extension_names(ctx):
+    """Rows standing for every extension, for suggestions: its id and the aliases its source
+    declares, or its rows when it is loaded already; none is imported."""
+    from .extensions import aliases as declared, discover
+
+    out = []
+    for ext in discover(ctx).values():
+        if ext.rows:
+            out.extend(ext.rows)
+        else:
+            out.append(Provider(ext.id, ext.id, aliases=" ".join(sorted(declared(ext) or ()))))
+    return out
 
 
 def extension_providers(ctx, warn=True):

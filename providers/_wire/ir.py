@@ -248,6 +248,7 @@ def safe_call_id(call_id, limit=64):
 # Opaque state (a thinking signature, a Responses reasoning item's encrypted_content) travels in the
 # caller's own opaque field, tagged with the family that made it, so that it goes back only there.
 _PACK_PREFIX = "atomic1."
+_BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 
 def pack(origin, value):
@@ -267,6 +268,8 @@ def unpack(packed):
     import binascii
 
     origin, _, data = packed[len(_PACK_PREFIX):].partition(".")
+    if not data or data.strip(_BASE64URL):  # a character outside the alphabet: damaged, not ours to guess
+        return None, None
     try:
         value = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)).decode("utf-8")
     except (binascii.Error, ValueError):
