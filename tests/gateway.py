@@ -46,15 +46,15 @@ class Gateway:
 
 # -- one turn in each client's own terms -----------------------------------------------------------------
 
-def ask(gw, inbound, model, stream, image=None, result=None, call=None, tools=True):
+def ask(gw, inbound, model, stream, image=None, result=None, call=None, tools=True, headers=None):
     """One turn through the SDK of `inbound`: the question (with an image), and when `result`
-    is given the tool call `call` and its result before it. Returns (text, tool call or None,
-    usage as the SDK shows it, the SDK's own answer)."""
+    is given the tool call `call` and its result before it; headers: more the SDK sends. Returns
+    (text, tool call or None, usage as the SDK shows it, the SDK's own answer)."""
     return {"chat": _chat, "responses": _responses, "messages": _messages}[inbound](
-        gw, model, stream, image, result, call, tools)
+        gw, model, stream, image, result, call, tools, headers or {})
 
 
-def _chat(gw, model, stream, image, result, call, tools):
+def _chat(gw, model, stream, image, result, call, tools, headers):
     user = [{"type": "text", "text": QUESTION}]
     if image:
         user.append({"type": "image_url", "image_url": {"url": "data:image/png;base64," + image}})
@@ -67,7 +67,7 @@ def _chat(gw, model, stream, image, result, call, tools):
     if tools:
         options["tools"] = [{"type": "function", "function": {"name": "get_weather", "description": "The weather",
                                                               "parameters": SCHEMA}}]
-    client = gw.openai()
+    client = gw.openai(default_headers=headers)
     if stream:
         with client.chat.completions.stream(stream_options={"include_usage": True}, **options) as events:
             done = events.get_final_completion()
@@ -83,7 +83,7 @@ def _chat(gw, model, stream, image, result, call, tools):
                                           "out": usage.completion_tokens}, done
 
 
-def _responses(gw, model, stream, image, result, call, tools):
+def _responses(gw, model, stream, image, result, call, tools, headers):
     content = [{"type": "input_text", "text": QUESTION}]
     if image:
         content.append({"type": "input_image", "image_url": "data:image/png;base64," + image})
@@ -95,7 +95,7 @@ def _responses(gw, model, stream, image, result, call, tools):
     if tools:
         options["tools"] = [{"type": "function", "name": "get_weather", "description": "The weather",
                              "parameters": SCHEMA, "strict": False}]
-    client = gw.openai()
+    client = gw.openai(default_headers=headers)
     if stream:
         with client.responses.stream(**options) as events:
             done = events.get_final_response()
@@ -110,7 +110,7 @@ def _responses(gw, model, stream, image, result, call, tools):
                                      "out": usage.output_tokens}, done
 
 
-def _messages(gw, model, stream, image, result, call, tools):
+def _messages(gw, model, stream, image, result, call, tools, headers):
     content = [{"type": "text", "text": QUESTION}]
     if image:
         content.append({"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": image}})
@@ -123,7 +123,7 @@ def _messages(gw, model, stream, image, result, call, tools):
     options = dict(model=model, max_tokens=1024, system=SYSTEM, messages=messages)
     if tools:
         options["tools"] = [{"name": "get_weather", "description": "The weather", "input_schema": SCHEMA}]
-    client = gw.anthropic()
+    client = gw.anthropic(default_headers=headers)
     if stream:
         with client.messages.stream(**options) as events:
             done = events.get_final_message()

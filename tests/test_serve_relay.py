@@ -243,3 +243,22 @@ def test_count_tokens_is_anthropic_s_for_its_models_and_an_estimate_elsewhere(gw
     estimate = client.messages.count_tokens(model="openai/gpt-4o", messages=messages).input_tokens
     assert 5 <= estimate <= 40
     assert "estimate" in last_line(gw, "count_tokens", "openai/gpt-4o")
+
+
+# -- GitHub Copilot's billing header ---------------------------------------------------------------------------
+
+def test_copilot_s_x_initiator_comes_from_the_conversation_never_from_the_caller(gw):
+    """`user` (a premium request) when the turn starts with the person's message, `agent` for a
+    tool-result follow-up; a caller's own X-Initiator changes nothing either way."""
+    def sent(upstream):
+        return upstream.headers_of()["X-Initiator"]
+
+    cheat = {"X-Initiator": "agent"}
+    for inbound, model, upstream in [("chat", "github-copilot/gpt-4o", gw.up.copilot_chat),
+                                     ("messages", "github-copilot/claude-sonnet-4.5", gw.up.copilot_messages),
+                                     ("responses", "github-copilot/gpt-5.2", gw.up.copilot_responses)]:
+        _text, call, _usage, _done = ask(gw, inbound, model, stream=True, headers=cheat)
+        assert sent(upstream) == "user", inbound
+        ask(gw, inbound, model, stream=True, result=RESULT, call=call, headers={"X-Initiator": "user"})
+        assert sent(upstream) == "agent", inbound
+    assert gw.up.copilot_chat.headers_of()["Authorization"] == "Bearer " + SECRETS["copilot_access"]

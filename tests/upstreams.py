@@ -420,6 +420,10 @@ class Upstreams:
         self.google = Upstream(net, "google", "generativelanguage.googleapis.com",
                                "/v1beta/models/gemini-2.5-flash:streamGenerateContent")
         self.codex = Upstream(net, "codex", "chatgpt.com", "/backend-api/codex/responses")
+        copilot = "api.individual.githubcopilot.com"
+        self.copilot_chat = Upstream(net, "completions", copilot, "/chat/completions")
+        self.copilot_messages = Upstream(net, "anthropic", copilot, "/v1/messages")
+        self.copilot_responses = Upstream(net, "responses", copilot, "/responses")
 
     # A model of each upstream wire API, and who answers it.
     MODELS = {"openai-completions": "groq/llama-3.3-70b-versatile", "openai-responses": "openai/gpt-4o",
@@ -438,7 +442,8 @@ class Upstreams:
 
 SECRETS = {"openai": "sk-proj-upstreamOPENAIsecret0000000001", "groq": "gsk_upstreamGROQsecret000000000000001",
            "anthropic": "sk-ant-api03-upstreamANTHROPICsecret00001", "google": "AIzaUpstreamGOOGLEsecret000000000000001",
-           "codex_refresh": "rt_upstreamCODEXrefresh0000000001"}
+           "codex_refresh": "rt_upstreamCODEXrefresh0000000001", "copilot": "ghu_upstreamCOPILOTgithubToken000001",
+           "copilot_access": "tid=upstreamCOPILOTaccess0001;exp=9999999999;proxy-ep=proxy.individual.githubcopilot.com;"}
 
 
 def auth_json():
@@ -450,7 +455,9 @@ def auth_json():
             "anthropic": {"type": "api_key", "key": SECRETS["anthropic"]},
             "google": {"type": "api_key", "key": SECRETS["google"]},
             "openai-codex": {"type": "oauth", "access": access, "refresh": SECRETS["codex_refresh"],
-                             "expires": 9999999999000, "accountId": "acct-42"}}
+                             "expires": 9999999999000, "accountId": "acct-42"},
+            "github-copilot": {"type": "oauth", "access": SECRETS["copilot_access"], "refresh": SECRETS["copilot"],
+                               "expires": 9999999999000}}
 
 
 def png(size=64):

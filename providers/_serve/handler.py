@@ -224,10 +224,9 @@ class App:
             self.slots.release()
 
     def fork(self):
-        """A context for one request: the process's environment, the files read afresh."""
-        from .._core.context import Context
-
-        return Context(self.ctx.environ, now=self.ctx.now, stderr=self.ctx.stderr)
+        """A context for one request: the files read afresh, the rest (warnings given, extensions
+        found, !command results) shared with every other request."""
+        return self.ctx.fork()
 
     def _busy(self):
         import contextlib

@@ -10,9 +10,6 @@ renders the answer in the caller's API. Failures before the answer begins are on
 """
 import json
 
-# The User-Agent Claude Code sends (claude-cli/2.1.328 (external, sdk-cli); claude-code/ for its
-# model list): only its requests are lent a Claude subscription.
-CLAUDE_CODE_AGENTS = ("claude-cli/", "claude-code/")
 # Caller headers that travel on to a same-family upstream: the API's own (Claude Code's
 # anthropic-version and anthropic-beta must arrive unchanged), its session ids, and the client's
 # own name; never a credential, a browser's header or a billing header (X-Initiator is computed).
@@ -75,7 +72,7 @@ def answer(app, conn, request, family, body, entry):
     face = faces.load(family)
     ctx = app.fork()
     route = _route(ctx, body, request.client, entry)
-    _lend_subscription(ctx, route, request)
+    _lend(ctx, route, request)
     if _passes_through(face, route, body):
         entry.mode = "pass"
         reply = Reply(conn, entry, bool(body.get("stream")))
@@ -109,7 +106,7 @@ def count_tokens(app, conn, request, body, entry):
 
     ctx = app.fork()
     route = _route(ctx, body, request.client, entry)
-    _lend_subscription(ctx, route, request)
+    _lend(ctx, route, request)
     if route.provider.id == "anthropic" and route.api == "anthropic-messages":
         entry.mode = "pass"
         reply = Reply(conn, entry, False)
@@ -160,10 +157,10 @@ def _passes_through(face, route, body):
     return bool(body.get("stream")) or not getattr(route.wire, "STREAMS_ONLY", False)
 
 
-def _lend_subscription(ctx, route, request):
-    """A Claude subscription serves Claude Code's own requests only: any other program would be
-    sent in Claude Code's name, which serve never does."""
-    hook = route.provider.hook("is_subscription")
+def _lend(ctx, route, request):
+    """Whether the provider lends its credential to this program (its module's lend hook): a
+    Claude subscription serves Claude Code's own requests only."""
+    hook = route.provider.hook("lend")
     if hook is None:
         return
     from .._client.credentials import credential_for
@@ -173,12 +170,9 @@ def _lend_subscription(ctx, route, request):
         credential = credential_for(route.provider, ctx, profile=route.profile, refresh=False, warn=False)
     except AtomicError:
         return  # no credential: the request's own path says so
-    if credential is None or not hook(credential) or request.header("user-agent").startswith(CLAUDE_CODE_AGENTS):
-        return
-    raise Refusal(403, "permission", "%s is signed in with a Claude subscription, which atomic serve lends to Claude "
-                  "Code alone (another program would have to pass as Claude Code, and Anthropic bills such use as "
-                  "extra usage): use an Anthropic API key (`atomic login anthropic --key`) or a model of another "
-                  "provider" % route.label)
+    why = hook(credential, request.header("user-agent")) if credential is not None else None
+    if why:
+        raise Refusal(403, "permission", "%s: %s" % (route.label, why))
 
 
 def _caller_headers(request):
