@@ -15,6 +15,7 @@ the caller names) is masked by its exact value in all text derived from the answ
 quotes the refresh token, code or verifier back in an error does not get it printed. A failure
 after the request was sent is marked `answer_lost` (the server may have acted on it).
 """
+import _thread
 import os
 
 from .._core.version import __version__
@@ -201,7 +202,8 @@ def _open(method, url, ctx, headers, secret_headers, json_body, form, body, acce
         req.add_unredirected_header(name, value)
     secrets = request_secrets(url, secret_headers, json_body, form, extra_secrets)
     watchdog = _Deadline(deadline)
-    opener = _opener(url, ctx, watchdog, op_timeout)
+    _current.watchdog, _current.op_timeout = watchdog, op_timeout  # for the connections (redirects too)
+    opener = _opener(url, ctx)
     watchdog.start()  # after the opener: loading the CA bundle is not the server's time
     try:
         try:
@@ -260,55 +262,40 @@ def _encode_body(json_body, form, body):
 
 
 class _Deadline:
-    """Shuts the request's sockets down when its time is up; extend() moves the time (streams)."""
+    """Shuts the request's sockets down when its time is up; extend() moves the time (streams).
+    Every deadline of the process is watched by one thread (_Reaper), not a thread each: a
+    gateway has many requests at once."""
 
     def __init__(self, seconds):
-        import threading
-
         self.fired = False
         self.sent = False  # the whole request went out (urllib asked for the response)
         self.seconds = seconds
+        self.stopped = False
+        self.until = None
         self._sockets = []
-        self._until = None
-        self._stopped = False
-        self._wake = threading.Condition()
-        self._thread = threading.Thread(target=self._run, name="atomic-deadline", daemon=True)
 
     def start(self):
         import time
 
-        self._until = time.monotonic() + self.seconds
-        self._thread.start()
+        self.until = time.monotonic() + self.seconds
+        _reaper().watch(self, self.until)
 
     def extend(self, seconds):
         """The time is now `seconds` from now. Called per chunk: a later time needs no lock (the
-        watchdog wakes, sees it and sleeps on), an earlier one must wake the watchdog."""
+        reaper, when the old time comes, finds the new one and waits on), an earlier one is told."""
         import time
 
         until = time.monotonic() + seconds
         self.seconds = seconds
-        if until >= self._until:
-            self._until = until
-            return
-        with self._wake:
-            self._until = until
-            self._wake.notify()
+        later = until >= self.until
+        self.until = until
+        if not later:
+            _reaper().watch(self, until)
 
     def watch(self, sock):
         self._sockets.append(sock)
         if self.fired:
             self._fire()
-
-    def _run(self):
-        import time
-
-        with self._wake:
-            while not self._stopped:
-                remaining = self._until - time.monotonic()
-                if remaining <= 0:
-                    self._fire()
-                    return
-                self._wake.wait(remaining)
 
     def _fire(self):
         import socket
@@ -323,9 +310,8 @@ class _Deadline:
                 pass
 
     def cancel(self):
-        with self._wake:
-            self._stopped = True
-            self._wake.notify()
+        self.stopped = True
+        self._sockets = []  # the reaper's entry, until its time comes, holds nothing of the request
 
     def error(self, url, started):
         if started:
@@ -334,41 +320,125 @@ class _Deadline:
         return NetworkError("%s did not finish answering within %g s; try again later" % (host_of(url), self.seconds))
 
 
-def _opener(url, ctx, watchdog, op_timeout):
+class _Reaper:
+    """The one thread that fires deadlines: a heap of (time, n, deadline). A deadline whose time
+    moved later is put back when its old time comes; a cancelled one is dropped."""
+
+    def __init__(self):
+        import threading
+
+        self.heap = []
+        self.count = 0
+        self.wake = threading.Condition()
+        threading.Thread(target=self._run, name="atomic-deadlines", daemon=True).start()
+
+    def watch(self, deadline, until):
+        import heapq
+
+        with self.wake:
+            self.count += 1
+            heapq.heappush(self.heap, (until, self.count, deadline))
+            if self.heap[0][2] is deadline:
+                self.wake.notify()
+
+    def _run(self):
+        import heapq
+        import time
+
+        with self.wake:
+            while True:
+                if not self.heap:
+                    self.wake.wait()
+                    continue
+                until, _n, deadline = self.heap[0]
+                now = time.monotonic()
+                if until > now:
+                    self.wake.wait(until - now)
+                    continue
+                heapq.heappop(self.heap)
+                if deadline.stopped or deadline.fired:
+                    continue
+                if deadline.until > now:  # extended meanwhile: wait for the new time
+                    self.count += 1
+                    heapq.heappush(self.heap, (deadline.until, self.count, deadline))
+                    continue
+                deadline._fire()
+
+
+_reapers = []
+_reaper_lock = _thread.allocate_lock()
+
+
+def _reaper():
+    if not _reapers:
+        with _reaper_lock:
+            if not _reapers:
+                _reapers.append(_Reaper())
+    return _reapers[0]
+
+
+def _opener(url, ctx):
+    """The urllib opener for this URL's proxy and TLS context, made once and kept (the request's
+    deadline is the thread's: _current.watchdog, _current.op_timeout)."""
+    import urllib.request
+
+    proxies = proxies_for(url, ctx)
+    tls = ssl_context(ctx) if url.startswith("https:") else None
+    key = (tuple(sorted(proxies.items())), id(tls))
+    opener = _openers.get(key)
+    if opener is None:
+        handlers = [urllib.request.ProxyHandler(proxies), _handlers().Plain()]
+        if tls is not None:
+            handlers.append(_handlers().TLS(context=tls))
+        opener = _openers[key] = urllib.request.build_opener(*handlers)
+    return opener
+
+
+_openers = {}
+_classes = []
+_current = _thread._local()  # the request this thread is opening: its deadline and socket timeout
+
+
+def _handlers():
+    """The HTTP(S) handler classes, made once: connections bounded by the request's deadline."""
+    if _classes:
+        return _classes[0]
     import http.client
     import socket
     import urllib.request
 
-    def create_connection(address, timeout=None, source_address=None, *rest):
+    def connected(address, *rest):
         # Watched from the start, so the proxy's CONNECT answer and the TLS handshake are bounded too.
-        sock = socket.create_connection(address, min(op_timeout, CONNECT_TIMEOUT), source_address)
-        sock.settimeout(op_timeout)
-        watchdog.watch(sock)
+        sock = socket.create_connection(address, min(_current.op_timeout, CONNECT_TIMEOUT))
+        sock.settimeout(_current.op_timeout)
+        _current.watchdog.watch(sock)
         return sock
 
     class Connection(http.client.HTTPConnection):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            self._create_connection = create_connection
+            self._create_connection = connected
+            self.watchdog = _current.watchdog
 
         def getresponse(self):
-            watchdog.sent = True  # urllib asks for the answer once the request is written
+            self.watchdog.sent = True  # urllib asks for the answer once the request is written
             return super().getresponse()
 
     class TLSConnection(http.client.HTTPSConnection):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            self._create_connection = create_connection
+            self._create_connection = connected
+            self.watchdog = _current.watchdog
 
         def getresponse(self):
-            watchdog.sent = True
+            self.watchdog.sent = True
             return super().getresponse()
 
         def connect(self):
             http.client.HTTPConnection.connect(self)  # TCP, and the proxy's CONNECT tunnel
             host = self._tunnel_host or self.host
             self.sock = self._context.wrap_socket(self.sock, server_hostname=host, do_handshake_on_connect=False)
-            watchdog.watch(self.sock)
+            self.watchdog.watch(self.sock)
             self.sock.do_handshake()
 
     class Plain(urllib.request.HTTPHandler):
@@ -379,10 +449,12 @@ def _opener(url, ctx, watchdog, op_timeout):
         def https_open(self, req):
             return self.do_open(TLSConnection, req, context=self._context)
 
-    handlers = [urllib.request.ProxyHandler(proxies_for(url, ctx)), Plain()]
-    if url.startswith("https:"):
-        handlers.append(TLS(context=ssl_context(ctx)))
-    return urllib.request.build_opener(*handlers)
+    class Handlers:
+        pass
+
+    Handlers.Plain, Handlers.TLS = Plain, TLS
+    _classes.append(Handlers)
+    return Handlers
 
 
 def proxies_for(url, ctx):
