@@ -102,6 +102,7 @@ class Stream(_Exchange):
         self.status = resp.status if hasattr(resp, "status") else resp.code
         self.headers = {k.lower(): v for k, v in resp.headers.items()}
         self._started = False
+        self._whole = False  # every byte of the body was read: the connection may serve another request
 
     def chunks(self, size=65536):
         """The body, one chunk per read: whatever the server has sent, never waiting for `size`."""
@@ -110,6 +111,7 @@ class Stream(_Exchange):
             while True:
                 chunk = reader(size)
                 if not chunk:
+                    self._whole = not self._watchdog.fired
                     break
                 self._started = True
                 if self._idle:
@@ -149,11 +151,14 @@ class Stream(_Exchange):
         return error
 
     def close(self):
+        from . import pool
+
         self._watchdog.cancel()
         try:
             self._resp.close()
         except Exception:
             pass
+        pool.give_back(self._resp, self._whole)
 
     def __enter__(self):
         return self
@@ -407,6 +412,8 @@ def _handlers():
     import socket
     import urllib.request
 
+    from . import pool
+
     def connected(address, *rest):
         # Watched from the start, so the proxy's CONNECT answer and the TLS handshake are bounded too.
         sock = socket.create_connection(address, min(_current.op_timeout, CONNECT_TIMEOUT))
@@ -441,13 +448,19 @@ def _handlers():
             self.watchdog.watch(self.sock)
             self.sock.do_handshake()
 
+    def reuse(conn):
+        """A kept connection (pool.py) taken for this thread's request: its deadline and timeout."""
+        conn.watchdog = _current.watchdog
+        conn.sock.settimeout(_current.op_timeout)
+        _current.watchdog.watch(conn.sock)
+
     class Plain(urllib.request.HTTPHandler):
         def http_open(self, req):
-            return self.do_open(Connection, req)
+            return pool.open_response(Connection, req, req.timeout, reuse)
 
     class TLS(urllib.request.HTTPSHandler):
         def https_open(self, req):
-            return self.do_open(TLSConnection, req, context=self._context)
+            return pool.open_response(TLSConnection, req, req.timeout, reuse, context=self._context)
 
     class Handlers:
         pass

@@ -87,6 +87,7 @@ def answer(app, conn, request, family, body, entry):
     try:
         call()
     except AtomicError as exc:
+        _remember_secret(app, ctx, route)  # before the log line that quotes the failure
         if not reply.begun:
             raise refusal(exc, entry.mode == "pass")
         entry.error = exc.message
@@ -94,7 +95,6 @@ def answer(app, conn, request, family, body, entry):
         return
     finally:
         _tally(entry, sink)
-        _remember_secret(app, ctx, route)
     reply.end()
     entry.status = 200
 
@@ -231,17 +231,17 @@ class _CountTokens:
 
 
 def _raw_sink(reply):
+    """The passthrough's sink: the upstream's bytes to the caller as they come."""
     from .._wire.ir import Sink
 
-    class Raw(Sink):
-        """The passthrough's sink: the upstream's bytes to the caller as they come."""
-
-        def raw(self, chunk):
-            reply.write(chunk)
-
-    sink = Raw()
+    if not _RAW:
+        _RAW.append(type("Raw", (Sink,), {"raw": lambda self, chunk: self.reply.write(chunk)}))
+    sink = _RAW[0]()
     sink.reply = reply
     return sink
+
+
+_RAW = []
 
 
 # -- what became of it ------------------------------------------------------------------------------------
@@ -313,8 +313,9 @@ def _stream_error(family, message):
 
 
 def _remember_secret(app, ctx, route):
-    """Tell the log the credential the request went with (as it is now, after any refresh), so that
-    no line shows it even where it has no known shape."""
+    """Tell the log the credential a failed request went with (as it is now, after any refresh), so
+    that its line shows it nowhere, even where it has no known shape (the client has masked its
+    message by the request's own secrets already; this is the log's own net)."""
     from .._client.credentials import credential_for
     from .._core.errors import AtomicError
 
