@@ -52,7 +52,7 @@ def __getattr__(name):
 # tests/test_imports.py checks that both parse every such line the same way.
 PLAIN = {
     # command: (positional, required, {flag: destination}, {option with a value: destination}, other defaults)
-    "key": ("provider", True, {"--header": "header", "--explain": "explain", "--json": "json"}, {},
+    "key": ("provider", True, {"--header": "header", "--explain": "explain", "--json": "json"}, {"--profile": "profile"},
             {"min_valid": None, "api_key": None, "api_key_file": None}),  # --min-valid: argparse's
     "models": ("target", False, {"--all": "all", "--json": "json", "--reasoning": "reasoning", "--images": "images"},
                {"--search": "search"}, {}),
@@ -91,6 +91,12 @@ def parse_plain(argv):
     return _Arguments(**values)
 
 
+def _parse(argv):
+    """argparse's reading of a command line (providers/_cli/parser.py), with atomic's errors."""
+    from providers._cli.parser import parse_args
+    return parse_args(argv)
+
+
 def top_level_help(argv):
     """`atomic --help` laid out without argparse (providers/_cli/helptext.py), or None."""
     if argv not in (["--help"], ["-h"]):
@@ -117,8 +123,11 @@ def cmd_key(args, ctx):
         refuse_no_value(provider, found)
     if args.min_valid is not None and found.is_oauth:
         from providers._auth.refresh import ensure_valid_for
-        found.entry = ensure_valid_for(provider, found.entry, args.min_valid, ctx)
+        found.entry = ensure_valid_for(provider, found.entry, args.min_valid, ctx, found.entry_id)
         found.value = found.entry["access"]
+    elif args.min_valid is not None and found.linked is not None and found.expires_at is not None:
+        from providers._auth.linked import ensure_lasts
+        found = ensure_lasts(provider, found, args.min_valid, ctx)
     elif args.min_valid is not None and found.expires_at is not None:
         from providers._auth.refresh import ensure_lasts
         ensure_lasts(provider, found, args.min_valid, ctx)
@@ -144,6 +153,11 @@ def cmd_key(args, ctx):
                    "headers": lines, "baseUrl": base_url(provider, ctx, found)}
             if found.expires_at is not None:
                 doc["expires"] = found.expires_at
+            if found.profile is not None:
+                doc["profile"] = found.profile
+            identity = found.identity
+            if identity:
+                doc["identity"] = identity
             from providers._cli.output import print_json
             print_json(doc)
         else:
@@ -206,24 +220,28 @@ def main(argv=None):
     if sys.stderr is not None:
         sys.stderr = _Stderr(sys.stderr)
     try:
-        words = sys.argv[1:] if argv is None else argv
+        words = sys.argv[1:] if argv is None else list(argv)
         if not words:
             return _no_command()
+        if words[0] in ("help", "version"):  # `atomic help [COMMAND]`, `atomic version`: what people type
+            words = words[1:2] + ["--help"] if words[0] == "help" else ["--version"]
         shown = top_level_help(words)
         if shown is not None:
             sys.stdout.write(shown)
             sys.stdout.flush()
             return 0
         try:
-            args = parse_plain(words) or build_parser(argv).parse_args(argv)
+            args = parse_plain(words) or _parse(words)
         except SystemExit as done:  # --help / --version printed: flush here, so a closed pipe is caught below
             sys.stdout.flush()
             return done.code or 0
+        ctx = Context()
+        ctx.profile = getattr(args, "profile", None)  # --profile: this process's choice, stored nowhere
         if args.command == "key":
-            code = cmd_key(args, Context())
+            code = cmd_key(args, ctx)
         else:
             from providers._cli import commands
-            code = commands.run(args, Context())
+            code = commands.run(args, ctx)
         sys.stdout.flush()
         return code
     except AtomicError as exc:

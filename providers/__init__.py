@@ -17,21 +17,24 @@ class Provider:
     env: variables that hold its key, first set wins; api: the wire API of its models (a model may
     name another); auth: "key", "oauth", "cloud"; module: dotted path of its module, or None;
     key_header: (name, template) when it sends keys differently from its wire API; settings:
-    variables `atomic login --env` may store with the key; subscription: the login menu's label
-    for its OAuth login; default_model: the model `atomic ask` uses when none is named (else the
-    first of the catalogue); login_options: the `atomic login` options that apply to it; aliases:
-    other names people type for it (accepted wherever an id is); key_prefixes: how its keys
+    variables `atomic login --env` may store with the key, of which address_parts go into its
+    address (a host or path: a resource name, a region; {NAME}s of base_url do too) and
+    url_settings are a whole address, each held to its rule (_net/address.py) where it is given
+    and where it is used; subscription: the login menu's label for its OAuth login;
+    default_model: the model `atomic ask` uses when none is named (else the first of the
+    catalogue); login_options: the `atomic login` options that apply to it; aliases: other names
+    people type for it (accepted wherever an id is); key_prefixes: how its keys
     start, when that is distinctive (a pasted key of another provider's shape is questioned);
     no_key: what a server of one's own that takes no key is sent instead (llama.cpp's "local"),
     once it is set up (a stored entry, or one of its settings in the environment).
     """
     __slots__ = ("id", "name", "env", "base_url", "api", "auth", "module_name", "key_header",
                  "settings", "subscription", "login_options", "custom", "aliases", "key_prefixes",
-                 "extension", "no_key", "default_model")
+                 "extension", "no_key", "default_model", "address_parts", "url_settings")
 
     def __init__(self, id, name, env=(), base_url="", api="openai-completions", auth="key", module=None,
                  key_header=None, settings=(), subscription=None, login_options=(), custom=False,
-                 aliases="", key_prefixes="", no_key=None, default_model=None):
+                 aliases="", key_prefixes="", no_key=None, default_model=None, address_parts=(), url_settings=()):
         self.id, self.name, self.base_url, self.api = id, name, base_url, api
         self.default_model = default_model
         self.env = (env,) if isinstance(env, str) else tuple(env)
@@ -40,6 +43,7 @@ class Provider:
         self.subscription, self.login_options, self.custom = subscription, tuple(login_options), custom
         self.aliases, self.key_prefixes = tuple(aliases.split()), tuple(key_prefixes.split())
         self.no_key = no_key
+        self.address_parts, self.url_settings = tuple(address_parts), tuple(url_settings)
         self.extension = None  # the extension that declared this row (_core/extensions.py), or None
 
     def module(self):
@@ -93,17 +97,20 @@ class Provider:
 _BEARER = ("Authorization", "Bearer {key}")
 
 _BUILTIN = (
-    Provider("anthropic", "Anthropic", ("ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY"), "https://api.anthropic.com",
-             "anthropic-messages", auth="key oauth", module="providers.anthropic",
+    # CLAUDE_CODE_OAUTH_TOKEN: the one-year token of `claude setup-token` (sharing-logins.md §2.6).
+    Provider("anthropic", "Anthropic", ("ANTHROPIC_OAUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN", "ANTHROPIC_API_KEY"),
+             "https://api.anthropic.com",
+             "anthropic-messages", auth="key oauth", module="providers.anthropic", login_options=("with_token", "from"),
              subscription="Claude Pro/Max (third-party use draws from extra usage)",
              aliases="claude", key_prefixes="sk-ant-",
              default_model="claude-sonnet-4-6"),
     Provider("openai", "OpenAI", "OPENAI_API_KEY", "https://api.openai.com/v1", "openai-responses",
              key_prefixes="sk-proj- sk-svcacct- sk-admin-",
              default_model="gpt-5.4-mini"),
-    Provider("openai-codex", "ChatGPT Plus/Pro (Codex)", (), "https://chatgpt.com/backend-api",
+    # CODEX_ACCESS_TOKEN: a ChatGPT personal access token (`at-…`; sharing-logins.md §1.6).
+    Provider("openai-codex", "ChatGPT Plus/Pro (Codex)", "CODEX_ACCESS_TOKEN", "https://chatgpt.com/backend-api",
              "openai-codex-responses", auth="oauth", module="providers.openai_codex",
-             subscription="ChatGPT Plus/Pro (Codex subscription)", login_options=("device",),
+             subscription="ChatGPT Plus/Pro (Codex subscription)", login_options=("device", "with_token", "from"),
              aliases="chatgpt codex",
              default_model="gpt-5.4"),
     # Only COPILOT_GITHUB_TOKEN: GH_TOKEN / GITHUB_TOKEN are gh's and Actions' tokens, mostly
@@ -111,9 +118,10 @@ _BUILTIN = (
     Provider("github-copilot", "GitHub Copilot", "COPILOT_GITHUB_TOKEN",
              "https://api.individual.githubcopilot.com", auth="oauth", module="providers.github_copilot",
              subscription="GitHub Copilot (github.com or Enterprise Server)",
-             login_options=("device", "enterprise_domain"), aliases="copilot",
+             login_options=("device", "enterprise_domain", "with_token", "from"), aliases="copilot",
              key_prefixes="ghp_ gho_ ghu_ github_pat_",
              settings=("COPILOT_API_TARGET", "GITHUB_COPILOT_BASE_URL", "GITHUB_SERVER_URL"),
+             url_settings=("COPILOT_API_TARGET", "GITHUB_COPILOT_BASE_URL", "GITHUB_SERVER_URL"),
              default_model="gpt-5-mini"),
     Provider("google", "Google Gemini", "GEMINI_API_KEY", "https://generativelanguage.googleapis.com/v1beta",
              "google-generative-ai", aliases="gemini", key_prefixes="AIza",
@@ -121,15 +129,18 @@ _BUILTIN = (
     Provider("google-vertex", "Google Vertex AI", "GOOGLE_CLOUD_API_KEY", "https://{location}-aiplatform.googleapis.com",
              "google-vertex", auth="key cloud", aliases="vertex", key_prefixes="AIza", module="providers.google_vertex",
              settings=("GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION", "GOOGLE_APPLICATION_CREDENTIALS"),
+             address_parts=("GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION"),
              default_model="gemini-2.5-flash"),
     Provider("azure-openai-responses", "Azure OpenAI", "AZURE_OPENAI_API_KEY", "", "azure-openai-responses",
              settings=("AZURE_OPENAI_BASE_URL", "AZURE_OPENAI_RESOURCE_NAME", "AZURE_OPENAI_API_VERSION",
                        "AZURE_OPENAI_DEPLOYMENT_NAME_MAP"), aliases="azure", module="providers.azure_openai_responses",
+             address_parts=("AZURE_OPENAI_RESOURCE_NAME",), url_settings=("AZURE_OPENAI_BASE_URL",),
              default_model="gpt-5.4-mini"),
     Provider("amazon-bedrock", "Amazon Bedrock", "AWS_BEARER_TOKEN_BEDROCK", "https://bedrock-runtime.us-east-1.amazonaws.com",
              "bedrock-converse-stream", auth="key cloud", module="providers.amazon_bedrock", aliases="bedrock aws",
              settings=("AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
                        "AWS_BEDROCK_FORCE_CACHE", "ATOMIC_CACHE_RETENTION"),
+             address_parts=("AWS_REGION", "AWS_DEFAULT_REGION"), url_settings=("AWS_ENDPOINT_URL_BEDROCK_RUNTIME",),
              default_model="global.anthropic.claude-sonnet-4-6"),
     Provider("mistral", "Mistral", "MISTRAL_API_KEY", "https://api.mistral.ai", "mistral-conversations",
              default_model="mistral-medium-latest"),
@@ -175,7 +186,8 @@ _BUILTIN = (
              settings=("CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_GATEWAY_ID")),
     # A server on your own machine; its models are the ones it has loaded (`atomic models llama.cpp`).
     Provider("llama.cpp", "llama.cpp", "LLAMA_API_KEY", "http://127.0.0.1:8080/v1", module="providers.llama_cpp",
-             settings=("LLAMA_BASE_URL",), no_key="local", aliases="llamacpp llama-cpp"),
+             settings=("LLAMA_BASE_URL",), url_settings=("LLAMA_BASE_URL",), no_key="local",
+             aliases="llamacpp llama-cpp"),
 )
 
 _BY_ID = {p.id: p for p in _BUILTIN}

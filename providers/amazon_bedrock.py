@@ -161,9 +161,14 @@ def _profile_region(settings):
     import botocore.session
 
     try:
-        return botocore.session.Session(profile=settings["AWS_PROFILE"]).get_config_variable("region")
+        region = botocore.session.Session(profile=settings["AWS_PROFILE"]).get_config_variable("region")
     except Exception:
         return None
+    if not isinstance(region, str) or not region.strip():
+        return None
+    # It goes into the host name, as AWS_REGION does: held to the same rule.
+    return api.check_part(region.strip(), "the region of AWS profile %s (~/.aws/config)" % settings["AWS_PROFILE"],
+                          ID, api.BadFile)
 
 
 def headers(credential):

@@ -9,12 +9,15 @@ It also declares its registry rows, written as the built-in rows of providers/__
 
     PROVIDERS = [api.Provider(id, name, env=(), base_url="", api="openai-completions", auth="key",
                               key_header=None, settings=(), subscription=None, login_options=(),
-                              aliases="", key_prefixes="", no_key=None, default_model=None)]
+                              aliases="", key_prefixes="", no_key=None, default_model=None,
+                              address_parts=(), url_settings=())]
 
 The id of the first row is the file's name (gitlab_duo.py: gitlab-duo) or the entry point's;
 other rows' ids start with it and a hyphen. No row may take a built-in provider's id or alias.
 auth is "key", "oauth", "cloud" (credentials from the cloud's own chain: the ambient hook), or
-several ("oauth" needs login, and a subscription label for the login menu); no_key is the value
+several ("oauth" needs login, and a subscription label for the login menu); address_parts and
+url_settings name the settings that go into its address (a host or path part; a whole base
+URL), which atomic then checks wherever they are given or used; no_key is the value
 sent when a server takes no key; api is the wire API of the provider's models unless a model names its own. A minimal
 complete extension, ~/.atomic/agent/extensions/acme.py:
 
@@ -37,9 +40,12 @@ The hooks, for built-in modules and extensions alike:
 
     login(ctx, options) -> entry
         Sign in; return the auth.json record, e.g. {"type": "oauth", "access": ..., "refresh": ...,
-        "expires": <epoch ms>, ...extras}. options: {"device": bool, "enterprise_domain": str or
-        None, "settings": {NAME: value} from --env} (the `atomic login` options the provider's row
-        lists). A provider without OAuth whose module has login() asks its own questions there
+        "expires": <epoch ms>, "identity": {"email", "account", "plan", ...}, ...extras}. options:
+        {"device": bool, "enterprise_domain": str or None, "settings": {NAME: value} from --env}
+        (the `atomic login` options the provider's row lists), and "token" (a non-rotating token
+        given with --with-token: return {"type": "api_key", "key": ...}) or "from" (another tool
+        whose login to use, --from: return {"type": "linked", "from": ..., ...where to find it},
+        the reference atomic keeps; see linked). A provider without OAuth whose module has login() asks its own questions there
         instead of the usual key prompt (llama.cpp: its server's address, then an optional key)
         and returns an {"type": "api_key", ...} record; a "key" in it is stored as a pasted key
         is. Write nothing: atomic saves the record under the lock. Raise LoginFailed (exit 10)
@@ -50,7 +56,16 @@ The hooks, for built-in modules and extensions alike:
         the refresh token is refused; a usable-looking 2xx without a token is NetworkError, and
         keeping(error, refresh) saves a rotated refresh token before the error is raised.
     account(entry) -> str or None
-        Who the login belongs to, for `atomic status`.
+        Who the login belongs to, for `atomic status` (when its record has no "identity").
+    revoke(entry, ctx)
+        End the stored login at the provider (`atomic logout --revoke`): revoke its refresh token.
+        Raise NetworkError when the provider does not confirm; atomic then keeps the entry.
+    linked(record, ctx, stale) -> Credential
+        The credential of another tool's login that `atomic login --from` linked (record: what
+        login returned with "type": "linked"), read from that tool now: never a copy, never its
+        refresh token spent, never its files written. stale: None, or a token that ran out or that
+        the provider refused; read again, and if the tool still holds it, have the tool refresh
+        its own login where it can, else raise LoginAgain saying what to run.
     headers(credential) -> [(name, value), ...] or None
         The header lines this credential travels in, replacing the wire API's key header (e.g. a
         Claude subscription token: Authorization plus anthropic-beta). None: the usual key header.
@@ -91,10 +106,12 @@ The hooks, for built-in modules and extensions alike:
     served_models(credential, ctx) -> [model record, ...]
         The models the provider's own server lists now (llama.cpp's GET /v1/models), asked of it
         with the credential: unlike models(ctx), this makes a request, so atomic calls it only
-        for `atomic models PROVIDER` and when `atomic ask -m PROVIDER[/MODEL]` needs a model the
-        catalogue lacks. Records have the catalogue's full shape (id, name, api, provider,
-        baseUrl, contextWindow, maxTokens, ...). Raise NetworkError (one line) when the server
-        does not answer.
+        where models are listed or chosen (`atomic models`, /model in chat, `atomic ask` without
+        a model or with one the catalogue lacks), and only when the provider has a credential:
+        a provider with this hook and a credential is usable with the models its server lists.
+        Records have the catalogue's full shape (id, name, api, provider, baseUrl, contextWindow,
+        maxTokens, ...); models.json's modelOverrides apply to them. Raise NetworkError (one
+        line) when the server does not answer.
     lend(credential, user_agent) -> str or None
         Whether atomic serve may send a program's request on with this credential: None when it
         may, else a sentence saying why not and what to use instead. user_agent is the program's
@@ -110,9 +127,12 @@ The hooks, for built-in modules and extensions alike:
         Raise NotLoggedIn (or MissingSetting) for a source that is there but cannot work.
 
 A credential has .value, .source, .entry, .expires_at (epoch ms or None), .signer, .settings (the
-row's `settings` names as found: the auth.json entry's env, then the environment) and .details
-(what the provider module put there). settings(ctx, provider_id) gives the same for a module's
-own use before there is a credential.
+row's `settings` names as found: the auth.json entry's env, then the environment, those in
+address_parts and url_settings already checked) and .details (what the provider module put
+there). settings(ctx, provider_id) gives the same for a module's own use before there is a
+credential. A value of the module's own that goes into an address (one read from a file, or
+another variable) is held to the same rule with check_part(value, what, provider_id, error) or
+check_address(...) (what: the value's name and where it came from; error: UsageError by default).
 
 An extension's hook that raises anything but the errors below is reported as that extension's
 failure (exit 1, naming it), as is an answer of the wrong shape; the errors below keep their
@@ -122,8 +142,8 @@ Everything a module needs is below: errors (each carries its exit code), the HTT
 OAuth and device-code helpers, and prompts. Names are loaded on first use, so importing this
 module costs almost nothing.
 """
-HOOKS = ("login", "refresh", "account", "headers", "base_url", "prepare", "error_hint", "export", "ambient",
-         "models", "wire", "served_models", "lend")
+HOOKS = ("login", "refresh", "account", "revoke", "linked", "headers", "base_url", "prepare", "error_hint", "export",
+         "ambient", "models", "wire", "served_models", "lend")
 
 ERRORS = ("AtomicError", "UsageError", "NotLoggedIn", "BadFile", "LoginAgain", "NetworkError", "Unsafe",
           "CommandFailed", "LoginFailed")
@@ -137,6 +157,7 @@ _LAZY.update({
     "token_request": ("._net.oauth", "token_request"),
     "token_fields": ("._net.oauth", "token_fields"),
     "keeping": ("._net.oauth", "keeping"),
+    "token_safe": ("._net.oauth", "token_safe"),
     "poll_device": ("._net.device", "poll"),
     "show_device_code": ("._net.device", "show_code"),
     "ask": ("._core.prompts", "ask"),
@@ -156,6 +177,8 @@ _LAZY.update({
     "ProviderError": ("._wire.common", "ProviderError"),
     "json_event": ("._wire.common", "json_event"),
     "domain_host": ("._core.text", "domain_host"),
+    "check_part": ("._net.address", "check_part"),
+    "check_address": ("._net.address", "check_address"),
 })
 
 __all__ = ["HOOKS", "settings"] + sorted(_LAZY)

@@ -1,8 +1,14 @@
-"""GitHub Copilot: GitHub's device flow (github.com or Enterprise Server), then a Copilot token.
+"""GitHub Copilot: GitHub's device flow (github.com or Enterprise Server), then a Copilot token;
+a GitHub token given as it is (--with-token); or gh's own login, linked (--from gh).
 
 The GitHub token from the device flow is long-lived and stored as `refresh`; the Copilot token
 made from it lives about 30 minutes and is stored as `access`. Refreshing is asking GitHub for a
 new Copilot token with the GitHub token, so a revoked GitHub token means logging in again.
+
+Who signed in is GitHub's GET /user (login, e-mail) with the GitHub token; the plan is the `sku`
+the Copilot token answer names. GitHub revokes an OAuth app's token only for the app's owner (its
+client secret, DELETE /applications/{client_id}/token), so `logout --revoke` is refused here:
+revoke it on github.com, Settings → Applications.
 """
 from providers import api
 
@@ -29,13 +35,21 @@ _EDITOR_HEADERS = (
     ("Copilot-Integration-Id", "vscode-chat"),
 )
 
+REVOKE_ELSEWHERE = ("GitHub lets only an app's owner revoke its tokens: revoke it on GitHub, Settings → Applications "
+                    "→ Authorized OAuth Apps")
+
 NOT_SUPPORTED_HINT = ("GitHub Copilot does not serve this model to your account until it is enabled: "
                       "open Copilot Chat in VS Code, pick the model in the model picker and enable it "
                       "(or ask your organisation's Copilot admin to allow it), then try again")
 
 
 def login(ctx, options):
-    """Device-flow sign-in; returns the auth.json record (nothing is written here)."""
+    """Device-flow sign-in; a GitHub token as it is (--with-token); or gh's login, linked (--from
+    gh). Returns the record to save (nothing is written here)."""
+    if options.get("from"):
+        return _link(options, ctx)
+    if options.get("token") is not None:
+        return _token_login(options, ctx)
     domain = _choose_domain(options, ctx)
     github_token = _device_flow(domain, ctx)
     record = {"type": "oauth"}
@@ -43,6 +57,9 @@ def login(ctx, options):
     record["refresh"] = github_token
     if domain != _GITHUB:
         record["enterpriseUrl"] = domain
+    identity = dict(_user(github_token, domain, ctx), **record.pop("identity", {}))
+    if identity:
+        record["identity"] = identity
     _enable_models(record, ctx)
     return record
 
@@ -121,7 +138,7 @@ def base_url(credential):
     """The Copilot API base URL: a stored login's (api_base), else a plain token's (token_base)."""
     if credential.is_oauth:
         return api_base(credential.entry)
-    return token_base(credential.value, credential.settings, credential.entry)
+    return token_base(credential.value, credential.settings, credential.entry or credential.details)
 
 
 def api_base(entry):
@@ -131,8 +148,7 @@ def api_base(entry):
     Enterprise Server's Copilot API is at copilot-api.<domain>; otherwise the individual endpoint.
     """
     token = entry.get("access") if isinstance(entry, dict) else None
-    domain = entry.get("enterpriseUrl") if isinstance(entry, dict) else None
-    return _proxy_host(token) or _enterprise_host(domain) or _DEFAULT_BASE
+    return _proxy_host(token) or _enterprise_host(entry) or _DEFAULT_BASE
 
 
 def token_base(token, settings, entry=None):
@@ -145,8 +161,7 @@ def token_base(token, settings, entry=None):
         given = (settings.get(name) or "").strip().rstrip("/")
         if given:
             return given if "://" in given else "https://" + given
-    domain = entry.get("enterpriseUrl") if isinstance(entry, dict) else None
-    return _proxy_host(token) or _enterprise_host(domain) or _tenant_host(settings.get("GITHUB_SERVER_URL")) \
+    return _proxy_host(token) or _enterprise_host(entry) or _tenant_host(settings.get("GITHUB_SERVER_URL")) \
         or _PUBLIC_HUB
 
 
@@ -163,8 +178,13 @@ def _proxy_host(token):
     return "https://" + host
 
 
-def _enterprise_host(domain):
-    return "https://copilot-api." + domain.strip() if isinstance(domain, str) and domain.strip() else None
+def _enterprise_host(entry):
+    """https://copilot-api.<domain> for an entry of an Enterprise Server (its domain checked as a
+    host name: a "/" or "#" in it would send the token elsewhere), else None."""
+    domain = entry.get("enterpriseUrl") if isinstance(entry, dict) else None
+    if not isinstance(domain, str) or not domain.strip():
+        return None
+    return "https://copilot-api." + _stored_domain(entry)
 
 
 def _tenant_host(server_url):
@@ -425,7 +445,113 @@ def _exchange(github_token, domain, ctx, refused, deadline=None):
             or not 0 < expires_at < _LATEST_EXPIRY):  # also rejects NaN and Infinity
         raise api.NetworkError("%s answered the Copilot token request without a usable token and expires_at"
                            % api_host)
-    return {"access": token, "expires": int(expires_at * 1000) - _EXPIRY_MARGIN_MS}
+    fresh = {"access": token, "expires": int(expires_at * 1000) - _EXPIRY_MARGIN_MS}
+    sku = doc.get("sku") if isinstance(doc.get("sku"), str) else _token_field(token, "sku")
+    if sku:
+        fresh["identity"] = {"plan": sku}
+    return fresh
+
+
+def _token_field(token, name):
+    """A `name=value` field of a Copilot token (tid=…;exp=…;sku=…;…), or None."""
+    for part in token.split(";"):
+        key, equals, value = part.partition("=")
+        if equals and key.strip() == name and value.strip():
+            return value.strip()
+    return None
+
+
+def _user(github_token, domain, ctx):
+    """{"user", "email"} of the GitHub account (GET /user); {} when it does not answer."""
+    headers = {"Accept": "application/vnd.github+json", "User-Agent": dict(_EDITOR_HEADERS)["User-Agent"]}
+    try:
+        resp = api.request("GET", "https://api.%s/user" % domain, ctx, headers=headers,
+                           secret_headers={"Authorization": "Bearer " + github_token}, deadline=_LIST_DEADLINE)
+    except api.NetworkError:
+        return {}
+    doc = resp.json_or_none() if resp.ok else None
+    if not isinstance(doc, dict):
+        return {}
+    values = {"user": doc.get("login"), "email": doc.get("email")}
+    return {k: v for k, v in values.items() if isinstance(v, str) and v}
+
+
+# A GitHub token as it is (--with-token), and gh's login (--from gh) -------------------------------
+# Such a token does not rotate: it is sent to Copilot as it is, never refreshed. A `ghr_` token is
+# a refresh token, another tool's to spend: atomic never takes one.
+
+def _token_login(options, ctx):
+    """The record of a GitHub token given on stdin: a key, with the account GitHub names for it."""
+    token = options["token"].strip()
+    domain = _normalize_domain(options.get("enterprise_domain") or "", "--enterprise-domain")
+    _check_token(token, "the token given")
+    identity = _user(token, domain, ctx)
+    if not identity:
+        raise api.LoginFailed("%s did not accept the GitHub token (GET /user); check it, and that it is for %s"
+                              % ("api." + domain, domain))
+    record = {"type": "api_key", "key": token, "identity": identity}
+    if domain != _GITHUB:
+        record["enterpriseUrl"] = domain
+    return record
+
+
+def _check_token(token, what):
+    if token.startswith("ghr_"):
+        raise api.UsageError("%s is a GitHub refresh token (ghr_), which belongs to the tool that holds it: atomic "
+                             "never spends one; give the access token instead (gh auth token)" % what)
+    if not _header_safe(token):
+        raise api.UsageError("%s has spaces or control characters; give the token alone" % what)
+
+
+def _link(options, ctx):
+    if options["from"] != "gh":
+        raise api.UsageError("--from %s: github-copilot can use gh's login: --from gh" % options["from"])
+    host = _normalize_domain(options.get("enterprise_domain") or "", "--enterprise-domain")
+    token = _gh_token(host, ctx)
+    record = {"type": "linked", "from": "gh", "host": host}
+    identity = _user(token, host, ctx)
+    if identity:
+        record["identity"] = identity
+    return record
+
+
+def linked(record, ctx, stale):
+    """The GitHub token gh holds now (`gh auth token`), read at each use and never kept. stale: a
+    token GitHub refused; gh does not rotate its tokens, so a refused one means signing gh in again."""
+    host = record.get("host") if isinstance(record.get("host"), str) and record.get("host") else _GITHUB
+    token = _gh_token(host, ctx)
+    if stale is not None and token == stale:
+        raise api.LoginAgain("GitHub refused the token gh holds for %s; sign gh in again: gh auth login --hostname %s"
+                             % (host, host))
+    details = {"identity": dict(record.get("identity") or {})}
+    if host != _GITHUB:
+        details["enterpriseUrl"] = host
+    return api.Credential(token, "from gh", details=details)
+
+
+def _gh_token(host, ctx):
+    """What `gh auth token --hostname HOST` prints (gh reads its keyring or hosts.yml itself)."""
+    import shutil
+    import subprocess
+
+    program = shutil.which("gh", path=ctx.environ.get("PATH") or None)
+    if program is None:
+        raise api.LoginAgain("gh is not on PATH here, so its login cannot be read; install gh, or sign in to atomic "
+                             "itself: atomic login github-copilot")
+    try:
+        done = subprocess.run([program, "auth", "token", "--hostname", host], stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=15, env=dict(ctx.environ))
+    except subprocess.TimeoutExpired:
+        raise api.LoginAgain("`gh auth token` did not answer within 15 s")
+    except OSError as exc:
+        raise api.LoginAgain("could not run gh (%s)" % exc.strerror)
+    token = done.stdout.decode("utf-8", "replace").strip()
+    if done.returncode != 0 or not token:
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise api.LoginAgain("gh is not signed in to %s (gh auth token: %s); run `gh auth login --hostname %s`"
+                             % (host, api.mask_text(said[0])[:200] if said else "no token", host))
+    _check_token(token, "the token gh printed")
+    return token
 
 
 def _header_safe(value):

@@ -40,8 +40,7 @@ def ambient(ctx):
     else:
         raise api.NotLoggedIn("%s holds %s credentials, which atomic cannot use for Vertex AI; use `gcloud auth "
                               "application-default login` or a service-account key file" % (path, kind or "untyped"))
-    project = (settings.get("GOOGLE_CLOUD_PROJECT") or (ctx.env("GCLOUD_PROJECT") or "").strip()
-               or info.get("project_id") or info.get("quota_project_id"))
+    project = _project(settings, info, path, ctx)
     if not project:
         raise api.MissingSetting("Vertex AI needs a project for these credentials: export GOOGLE_CLOUD_PROJECT, or "
                                  "store it: atomic login google-vertex --env GOOGLE_CLOUD_PROJECT=…")
@@ -54,6 +53,20 @@ def ambient(ctx):
     return api.Credential(None, source, fetch=fetch, note="access token, made when used",
                           details={"adc": path, "root": _root(project, location), "quota_project": quota,
                                    "project": project, "location": location, "variable": variable})
+
+
+def _project(settings, info, path, ctx):
+    """The project: GOOGLE_CLOUD_PROJECT (checked with the settings), GCLOUD_PROJECT, or the
+    credentials file's; it goes into every request's path, so it is held to the address rule."""
+    if settings.get("GOOGLE_CLOUD_PROJECT"):
+        return settings["GOOGLE_CLOUD_PROJECT"]
+    legacy = (ctx.env("GCLOUD_PROJECT") or "").strip()
+    if legacy:
+        return api.check_part(legacy, "GCLOUD_PROJECT (environment)", ID)
+    for field in ("project_id", "quota_project_id"):
+        if isinstance(info.get(field), str) and info[field].strip():
+            return api.check_part(info[field].strip(), "%s: %s" % (path, field), ID, api.BadFile)
+    return None
 
 
 def _adc_file(ctx, settings):
@@ -125,6 +138,7 @@ def _service_account_token(info, path, ctx):
     token_uri = info.get("token_uri") if isinstance(info.get("token_uri"), str) else TOKEN_URL
     if not token_uri.startswith("https://"):
         raise api.BadFile("%s: token_uri must be an https address, not %r" % (path, token_uri))
+    api.check_address(token_uri, "%s: token_uri" % path, ID, api.BadFile)  # the signed assertion goes there
     doc = api.token_request(token_uri, ctx, {"grant_type": JWT_GRANT, "assertion": assertion}, as_json=False,
                             refused=api.NotLoggedIn, what="the service account's signed token request")
     access, _refresh, expires = api.token_fields(doc, api.mask_text(token_uri.split("/")[2]), ctx, want_refresh=False)

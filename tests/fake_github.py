@@ -45,6 +45,8 @@ class FakeGitHub:
         hosts.route("POST", domain, "/login/device/code")(self._device_code)
         hosts.route("POST", domain, "/login/oauth/access_token")(self._access_token)
         hosts.route("GET", self.api, "/copilot_internal/v2/token")(self._copilot_token)
+        hosts.route("GET", self.api, "/user")(self._user)
+        self.login = "octocat"                 # the account GET /user names for a valid GitHub token
         # The Copilot API: where the issued tokens' proxy-ep points on github.com; an Enterprise
         # Server's tokens name none, so its copilot-api host.
         copilot = self.copilot_host = ("api.individual.githubcopilot.com" if domain == "github.com"
@@ -133,6 +135,12 @@ class FakeGitHub:
             return reply(200, {"error": "access_denied", "error_description": "The authorization request was denied."})
         assert answer == "ok", answer
         return reply(200, {"access_token": self.github_token, "token_type": "bearer", "scope": "read:user"})
+
+    def _user(self, req):
+        token = req.headers.get("Authorization", "")[len("Bearer "):]
+        if token not in self.valid_github_tokens:
+            return reply(401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"})
+        return reply(200, {"login": self.login, "id": 583231, "email": self.login + "@users.example.com"})
 
     def _copilot_token(self, req):
         auth = req.headers.get("Authorization", "")

@@ -319,11 +319,14 @@ class Model:
                  answers=(), headers=None):
         self.body, self.parts, self.replies = body, parts, list(replies)
         self.cut, self.between, self.answers, self.headers = cut, between, list(answers), headers
+        self.allowed = None  # a check of each request (its key); a refused one is answered 401
         self.requests = []
         net.hosts.route(method, host, path)(self._answer)
 
     def _answer(self, req):
         self.requests.append(req)
+        if self.allowed is not None and not self.allowed(req):
+            return reply(401, {"error": {"code": 401, "message": "Invalid API Key", "type": "authentication_error"}})
         if self.replies:
             answer = self.replies.pop(0)
             if answer is not None:
@@ -364,3 +367,54 @@ def exchange(net, module, model, base_url, request, headers=()):
     assert answer.finished
     answer.done()
     return answer
+
+
+class LlamaServer:
+    """llama-server on 127.0.0.1 (plain HTTP), as llama.cpp's tools/server serves it: GET /v1/models
+    (and /models) is public even when the server was started with --api-key; every other endpoint
+    (GET /props, POST /v1/chat/completions) wants `Authorization: Bearer <key>` then, and answers
+    401 {"error": {"code": 401, "message": "Invalid API Key", ...}} otherwise. /props reports the
+    context a request really gets (default_generation_settings.n_ctx, the server's -c), /v1/models
+    only the model's training context (meta.n_ctx_train)."""
+
+    MODELS = [
+        {"id": "qwen3-8b-q4_k_m.gguf", "object": "model", "created": 1760000000, "owned_by": "llamacpp",
+         "meta": {"vocab_type": 2, "n_vocab": 151936, "n_ctx_train": 40960, "n_embd": 4096, "n_params": 8190735360}},
+        {"id": "gemma-3-4b.gguf", "object": "model", "created": 1760000000, "owned_by": "llamacpp"}]
+
+    def __init__(self, key=None, models=None, n_ctx=None):
+        from netfakes import FakeHosts
+
+        self.hosts, self.key, self.n_ctx = FakeHosts(None), key, n_ctx
+        self.models = self.MODELS if models is None else models
+        self.url = self.hosts.url
+        self.hosts.route("GET", "127.0.0.1", "/v1/models")(self._models)
+        self.hosts.route("GET", "127.0.0.1", "/models")(self._models)
+        self.hosts.route("GET", "127.0.0.1", "/props")(self._props)
+        self.chat = Model(self, "POST", "127.0.0.1", "/v1/chat/completions", completions_events(
+            "Hello from llama.cpp", model="qwen3-8b-q4_k_m.gguf"))
+        self.chat.allowed = self._allowed
+
+    def _allowed(self, req):
+        return not self.key or req.headers.get("Authorization") == "Bearer " + self.key
+
+    def _refused(self):
+        return reply(401, {"error": {"code": 401, "message": "Invalid API Key", "type": "authentication_error"}})
+
+    def _models(self, req):
+        return reply(200, {"object": "list", "data": self.models})
+
+    def _props(self, req):
+        if not self._allowed(req):
+            return self._refused()
+        settings = {"id": 0, "id_task": -1, "n_ctx": self.n_ctx or 4096, "is_processing": False,
+                    "params": {"n_predict": -1, "max_tokens": -1, "temperature": 0.8}}
+        return reply(200, {"default_generation_settings": settings, "total_slots": 1,
+                           "model_path": "/models/" + self.models[0]["id"] if self.models else "",
+                           "modalities": {"vision": False, "audio": False}, "build_info": "b6000-test"})
+
+    def listings(self):
+        return self.hosts.seen(path="/v1/models")
+
+    def close(self):
+        self.hosts.close()

@@ -18,7 +18,7 @@ HOSTS = [
     "auth.openai.com", "chatgpt.com", "api.openai.com",
     "github.com", "api.github.com", "*.githubcopilot.com", "api.individual.githubcopilot.com", "api.business.githubcopilot.com",
     "ghe.example.com", "api.ghe.example.com", "copilot-api.ghe.example.com",
-    "slow.example.com", "big.example.com", "redirect.example.com", "other.example.com",
+    "slow.example.com", "big.example.com", "redirect.example.com", "other.example.com", "*.other.example.com",
     "generativelanguage.googleapis.com", "api.mistral.ai", "api.groq.com", "openrouter.ai", "api.deepseek.com",
     # The cloud providers (tests/cloudfakes.py).
     "myres.openai.azure.com", "myres.cognitiveservices.azure.com", "apim.example.com",

@@ -79,8 +79,13 @@ class _AuthServer:
             return oauth_error(400, "invalid_grant", "code_verifier does not match the code_challenge")
         return None
 
+    def extra_fields(self):
+        """What the provider's token answers carry beside the tokens (who signed in)."""
+        return {}
+
     def tokens(self, access, with_refresh=True):
         doc = {"access_token": access, "token_type": "Bearer", "expires_in": self.expires_in}
+        doc.update(self.extra_fields())
         if with_refresh:
             doc["refresh_token"] = self.add_refresh_token(self.refresh_prefix + secrets.token_urlsafe(24))
         for name in self.omit:
@@ -103,9 +108,26 @@ class FakeClaude(_AuthServer):
 
     refresh_prefix = "sk-ant-ort01-"
 
-    def __init__(self, net):
+    def __init__(self, net, email="claude-user@example.com", org="org-uuid-0001"):
         super().__init__(net)
+        self.email, self.org = email, org
         net.hosts.route("POST", "platform.claude.com", "/v1/oauth/token")(self.token)
+        net.hosts.route("GET", "api.anthropic.com", "/api/oauth/profile")(self.profile)
+
+    def profile(self, req):
+        """The OAuth profile of an issued token (beta oauth-2025-04-20): its account and organization."""
+        issued = {doc["access_token"] for doc in self.issued}
+        token = req.headers.get("Authorization", "")[len("Bearer "):]
+        if req.headers.get("anthropic-beta") != "oauth-2025-04-20" or token not in issued:
+            return reply(401, {"type": "error", "error": {"type": "authentication_error", "message": "invalid"}})
+        return reply(200, {"account": {"uuid": "acct-uuid-" + self.email, "email": self.email, "has_claude_max": True},
+                           "organization": {"uuid": self.org, "organization_type": "claude_max",
+                                            "rate_limit_tier": "default_claude_max_5x"}})
+
+    def extra_fields(self):
+        # The account and organization platform.claude.com names in every token answer.
+        return {"account": {"uuid": "acct-uuid-" + self.email, "email_address": self.email},
+                "organization": {"uuid": self.org, "name": self.email + "'s Organization"}}
 
     def authorize(self, url, state=None):
         """Approve the authorize URL as claude.ai would; the redirect URL (on 127.0.0.1)."""
@@ -165,9 +187,9 @@ class FakeOpenAI(_AuthServer):
     refresh_prefix = "rt_"
     expires_in = 864000
 
-    def __init__(self, net, account_id="acct-1234-abcd"):
+    def __init__(self, net, account_id="acct-1234-abcd", email="chatgpt-user@example.com", plan="plus"):
         super().__init__(net)
-        self.account_id = account_id
+        self.account_id, self.email, self.plan = account_id, email, plan
         self.device_script = []   # what successive device polls answer: "pending", "slow_down", "ok"
         self.poll_times = []
         self.device = None
@@ -178,8 +200,16 @@ class FakeOpenAI(_AuthServer):
     def access_token(self):
         claims = {"exp": int(time.time()) + self.expires_in, "jti": secrets.token_hex(8)}
         if self.account_id:
-            claims[AUTH_CLAIM] = {"chatgpt_account_id": self.account_id, "chatgpt_plan_type": "plus"}
+            claims[AUTH_CLAIM] = {"chatgpt_account_id": self.account_id, "chatgpt_plan_type": self.plan}
         return make_jwt(claims)
+
+    def extra_fields(self):
+        # auth.openai.com answers with an id_token too (the scope has openid): who signed in.
+        claims = {"email": self.email, "exp": int(time.time()) + 3600}
+        if self.account_id:
+            claims[AUTH_CLAIM] = {"chatgpt_account_id": self.account_id, "chatgpt_plan_type": self.plan,
+                                  "chatgpt_user_id": "user-" + self.email}
+        return {"id_token": make_jwt(claims)}
 
     def authorize(self, url, state=None):
         assert url.startswith("https://auth.openai.com/oauth/authorize?"), url

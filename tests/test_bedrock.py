@@ -246,7 +246,7 @@ def test_without_botocore_the_aws_source_is_named_with_the_extra_to_install(run,
     r = run("ask", "-m", "amazon-bedrock/" + NOVA, "hi", python=without_botocore, **env)
     assert_fails(r, 3, shown, "pip install 'atomic-cli[bedrock]'", "AWS_BEARER_TOKEN_BEDROCK")
     status = run("status", "--json", python=without_botocore, **env)
-    assert status.returncode == 0, status.stderr
+    assert status.returncode == 11, status.stderr   # the report, with this problem in it
     [row] = [row for row in json.loads(status.stdout)["providers"] if row["id"] == "amazon-bedrock"]
     assert shown in row["source"] and "atomic-cli[bedrock]" in row["problem"]
 

@@ -187,7 +187,7 @@ def test_a_models_toml_that_does_not_parse_is_reported(atomic_env):
     write_toml(atomic_env, "a = " + "[" * 5000 + "]" * 5000 + "\n")      # the parser's recursion runs out
     assert_fails(atomic_env.run("models", "--all"), 4, "models.toml", "nested too deeply")
     status = atomic_env.run("status")                                   # status reports it among the rest
-    assert status.returncode == 0 and "models.toml is nested too deeply" in status.stderr
+    assert status.returncode == 11 and "models.toml is nested too deeply" in status.stderr
     assert "Traceback" not in status.stderr
 
 

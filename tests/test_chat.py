@@ -186,7 +186,7 @@ def test_login_inside_the_session_is_used_by_the_next_message(terminal, net, ato
     t.type("n\r")
     t.expect(r"groq/[^>]+> ")
     t.type("/login groq --no-such-option\r")
-    t.expect(r"unrecognized arguments: --no-such-option")
+    t.expect(r"unknown option --no-such-option for `/login`")
     t.expect(r"groq/[^>]+> ")   # typed ahead of the prompt, readline's start could drop the Ctrl-D
     t.type("\x04")                                                 # Ctrl-D leaves
     assert t.wait() == 0

@@ -3,6 +3,7 @@ providers reached through HTTPS_PROXY; one accepts, one rejects its key, one nev
 import json
 import re
 import threading
+import time
 
 import pytest
 
@@ -10,7 +11,7 @@ from conftest import assert_fails, stderr_on_a_terminal, tree
 from fake_github import EDITOR_HEADERS
 from netfakes import reply
 
-FAR_FUTURE_MS = 4102444800000
+FAR_FUTURE_MS = int(time.time() * 1000) + 30 * 86400000   # a month on: a login that is valid (not centuries: issue 22)
 OPENAI_KEY = "sk-check-openai-000000000001"
 ANTHROPIC_KEY = "sk-ant-api03-check-rejected-0001"
 COPILOT_TOKEN = "tid=check;exp=1;proxy-ep=proxy.individual.githubcopilot.com;"
@@ -116,7 +117,8 @@ def test_each_provider_is_tried_at_once_and_marked_with_the_reason(atomic_env, n
     assert table["openai-codex"] == ("✓", "auth.json (oauth)", "ok (1 model)")
     assert table["anthropic"][0] == "✗" and table["anthropic"][2] == "rejected key (HTTP 401: invalid x-api-key)"
     assert table["slowcorp"][0] == "✗" and "network" in table["slowcorp"][2] and "1.5 s" in table["slowcorp"][2]
-    assert r.stderr == "atomic: 2 of 5 credentials failed the check: anthropic, slowcorp\n"
+    assert r.stderr == ("atomic: 1 of 5 credentials failed the check: anthropic; 1 could not be checked (network or "
+                        "provider trouble, not a refusal): slowcorp\n")
     for secret in (OPENAI_KEY, ANTHROPIC_KEY, COPILOT_TOKEN, CODEX_TOKEN, SLOW_KEY):
         assert secret not in r.stdout + r.stderr
 
@@ -208,11 +210,14 @@ def _pending_on_a_terminal(atomic_env, net):
     setup_all(atomic_env)
     env = dict(atomic_env.env, ATOMIC_CHECK_TIMEOUT="1.5", **net.env())
     code, text, stdout = stderr_on_a_terminal(["status", "--check", "slowcorp", "openai"], env)
-    assert code == 11
+    assert code == 6   # the network, not a refusal
     assert "checking slowcorp, openai (0s)" in text or "checking slowcorp (" in text, text
     assert "checking slowcorp (1s)" in text, text
-    assert text.rstrip().endswith("atomic: 1 of 2 credentials failed the check: slowcorp")
+    assert text.rstrip().endswith("atomic: 1 of 2 credentials could not be checked (network or provider trouble, not "
+                                  "a refusal): slowcorp; try again later")
     assert stdout.decode().count("\n") == 2
     # Piped, stderr has the summary line alone.
     piped = check(atomic_env, net, "slowcorp", env={"ATOMIC_CHECK_TIMEOUT": "0.5"})
-    assert piped.stderr == "atomic: 1 of 1 credential failed the check: slowcorp\n"
+    assert piped.returncode == 6 and piped.stderr == (
+        "atomic: 1 of 1 credential could not be checked (network or provider trouble, not a refusal): slowcorp; "
+        "try again later\n")

@@ -72,7 +72,10 @@ def test_login_on_github_com_stores_the_copilot_token_and_the_github_token(net, 
     entry = read_auth(home)["github-copilot"]
     token, expires_at = github.issued[-1]
     assert entry == {"type": "oauth", "access": token, "refresh": github.github_token,
-                     "expires": expires_at * 1000 - 300000, "availableModelIds": []}
+                     "expires": expires_at * 1000 - 300000, "availableModelIds": [],
+                     # who signed in (GET /user) and the plan the Copilot token names
+                     "identity": {"user": "octocat", "email": "octocat@users.example.com",
+                                  "plan": "copilot_for_individuals"}}
     assert os.stat(auth_path(home)).st_mode & 0o777 == 0o600
     assert len(github.exchanges) == 1
     assert github.exchanges[0].headers["Authorization"] == "Bearer " + github.github_token
@@ -158,7 +161,8 @@ def test_key_with_an_expired_copilot_token_exchanges_the_github_token_once(net, 
 
     saved = read_auth(home)
     assert saved["github-copilot"] == {"type": "oauth", "access": token, "refresh": GITHUB_TOKEN,
-                                       "expires": expires_at * 1000 - 300000, "extra_field": [1, 2]}
+                                       "expires": expires_at * 1000 - 300000, "extra_field": [1, 2],
+                                       "identity": {"plan": "copilot_for_individuals"}}
     assert saved["groq"] == {"type": "api_key", "key": "gsk-keep-me"}
 
     again = atomic(net, home, "key", "github-copilot")       # fresh now: no second exchange

@@ -120,3 +120,35 @@ def test_the_code_and_address_are_shown_on_stderr_only(net, home):
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     assert "https://github.com/login/device" in result.stderr and "ABCD-1234" in result.stderr
+
+
+def login_within(net, home, seconds):
+    env = clean_env(home, home / "agent", ATOMIC_LOGIN_TIMEOUT=str(seconds), **net.env())
+    return run_atomic(["login", "github-copilot"], env=env, timeout=30)
+
+
+@pytest.mark.parametrize("interval, expires_in", [(1e300, 1e300), (1, 1e9), ("1e300", "1e9"), (1, float("inf"))])
+def test_an_endless_code_life_stops_at_the_login_timeout(net, home, interval, expires_in):
+    # 1e300 s overflowed the sleep ("internal error (a bug)"); 1e9 s waited for years.
+    github = FakeGitHub(net, answers=["pending"], interval=interval, expires_in=expires_in)
+    result = login_within(net, home, 2)
+    assert_fails(result, 10, "timed out after 2 s", "ATOMIC_LOGIN_TIMEOUT")
+    assert 1 <= len(github.poll_times) <= 2  # an interval of years is 60 s at most: one poll at the end
+    assert tree(home) == set()
+
+
+def test_a_slow_down_to_an_endless_interval_polls_at_most_a_minute_apart(net, home):
+    github = FakeGitHub(net, answers=[("slow_down", 1e300), "pending"], interval=1)
+    result = login_within(net, home, 3)
+    assert_fails(result, 10, "timed out after 3 s", warnings=False)
+    assert len(github.poll_times) == 2  # the first poll, then one at the end: no overflow in between
+
+
+@pytest.mark.parametrize("field, value", [("interval", "soon"), ("interval", -5), ("interval", [5]),
+                                          ("interval", float("nan")), ("expires_in", "later"),
+                                          ("expires_in", -1), ("expires_in", True)])
+def test_a_device_answer_whose_times_are_not_seconds_is_one_line(net, home, field, value):
+    github = FakeGitHub(net, answers=["ok"], **{field: value})
+    result = login_within(net, home, 30)
+    assert_fails(result, 10, field, "not a number of seconds")
+    assert github.poll_times == [] and tree(home) == set()

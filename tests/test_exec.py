@@ -4,10 +4,11 @@ import json
 import os
 import signal
 import subprocess
+import time
 
 from conftest import PYTHON, assert_fails, start_atomic
 
-FAR_FUTURE_MS = 4102444800000      # 2100-01-01
+FAR_FUTURE_MS = int(time.time() * 1000) + 30 * 86400000   # a month on: a login that is valid (not centuries: issue 22)
 OPENAI_KEY = "sk-exec-openai-000000000001"
 GROQ_KEY = "gsk_exec-groq-000000000001"
 CLAUDE_TOKEN = "sk-ant-oat01-exec-subscription-token-0001"

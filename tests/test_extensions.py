@@ -392,7 +392,8 @@ def test_a_broken_extension_is_reported_and_stops_nothing_else(atomic_env, case)
     r = atomic_env.run("key", "openai", env=env)
     assert (r.returncode, r.stdout, r.stderr) == (0, "sk-proj-still-works-01\n", "")
     r = atomic_env.run("status", env=env)
-    assert r.returncode == 0 and "openai" in r.stdout, r.stderr
+    assert r.returncode == 11 and "openai" in r.stdout, r.stderr   # the report, whose problem is the exit status
+    assert r.stderr.endswith("atomic: status found 1 problem (above)\n")
     assert "problem: acme: " in r.stderr and path in r.stderr and needles[0] in r.stderr, r.stderr
     report = json.loads(atomic_env.run("status", "--json", env=env).stdout)
     row = next(row for row in report["providers"] if row["id"] == "acme")
@@ -438,11 +439,11 @@ def test_an_exception_from_a_hook_is_the_extension_s_error_not_atomic_s(atomic_e
     assert (r.returncode, r.stdout) == (0, "sk-proj-still-works-01\n")
     r = atomic_env.run("key", "acme", env=env)  # a hook it does not use
     assert (r.returncode, r.stdout) == (0, "acme-key-0001\n")
-    # status shows the credential, with the hook's failure as its problem, and exits 0.
+    # status shows the credential, with the hook's failure as its problem (exit 11: a problem found).
     atomic_env.write_auth({"acme": {"type": "oauth", "access": "acme-at-9", "refresh": "acme-rt-9",
                                     "expires": int(time.time() * 1000) + 3600000}})
     r = atomic_env.run("status", env=env)
-    assert r.returncode == 0 and "acme" in r.stdout and "openai" in r.stdout, r.stderr
+    assert r.returncode == 11 and "acme" in r.stdout and "openai" in r.stdout, r.stderr
     assert "problem: acme: the acme extension failed: account() raised RuntimeError: account service is down" in r.stderr
 
 

@@ -92,6 +92,13 @@ HOSTILE_AUTH = {
     "type null": ({"groq": {"type": None, "key": GROQ}}, "groq", 4, "groq.type"),
     "expires 1e308": ({"anthropic": dict(claude_entry(), expires=1e308)}, "anthropic", 4, "anthropic.expires"),
     "expires a list": ({"anthropic": dict(claude_entry(), expires=[1])}, "anthropic", 4, "anthropic.expires"),
+    # Issue 22: a date no login lasts would keep the token from ever being refreshed.
+    "expires 200 years out": ({"anthropic": dict(claude_entry(), expires=int(time.time() * 1000) + 200 * 366 * 86400000)},
+                              "anthropic", 4, "which no login lasts"),
+    # Issue 22: which of the two is meant? JSON readers would silently take the last.
+    "duplicate provider": (
+        '{"groq": {"type": "api_key", "key": "gsk-first-000000000001"}, "groq": {"type": "api_key", "key": "%s"}}' % GROQ,
+        "groq", 4, "groq: the entry is there twice"),
     "env setting a list": ({"groq": {"type": "api_key", "key": GROQ, "env": ["A=1"]}}, "groq", 4, "groq.env"),
     "placeholder setting redirects the host": (
         {"cloudflare-workers-ai": {"type": "api_key", "key": "cf-000000000001",
@@ -117,9 +124,10 @@ def test_hostile_auth_json_is_refused_and_never_printed_or_changed(atomic_env, n
 # name: (auth.json document, provider, what `key` prints)
 ODD_BUT_FINE = {
     "outer whitespace trimmed": ({"groq": {"type": "api_key", "key": " \t" + GROQ + " \n"}}, "groq", GROQ),
-    "duplicate provider, the last wins as in JavaScript": (
-        '{"groq": {"type": "api_key", "key": "gsk-first-000000000001"}, "groq": {"type": "api_key", "key": "%s"}}' % GROQ,
-        "groq", GROQ),
+    # pi's OpenRouter login: its key as an OAuth entry that never expires (reference §2.4).
+    "expires Number.MAX_SAFE_INTEGER (never)": (
+        {"openrouter": {"type": "oauth", "access": "sk-or-v1-" + "a" * 24, "refresh": "", "expires": 9007199254740991}},
+        "openrouter", "sk-or-v1-" + "a" * 24),
     "null entry is no entry": ({"groq": None}, "groq", None),
     "unknown fields kept": ({"groq": {"type": "api_key", "key": GROQ, "future": {"x": [1, None]}}}, "groq", GROQ),
     # Issue 9: read as the Atomic agent reads it (pi #8337); never written back (tests/test_pi.py).
@@ -449,6 +457,7 @@ TOKEN_ANSWERS = {
     "302 to another host": (lambda r: reply(302, "", {"Location": "https://other.example.com/steal"}), 6, REFRESH),
     "200 carrying an OAuth error": (lambda r: reply(200, {"error": "invalid_grant"}), 6, REFRESH),
     "expires_in negative": (lambda r: reply(200, {"access_token": "sk-ant-oat01-neg-0001", "expires_in": -5}), 0, REFRESH),
+    "expires_in 1e300": (lambda r: reply(200, {"access_token": "sk-ant-oat01-huge-0001", "expires_in": 1e300}), 0, REFRESH),
     "expires_in NaN text": (lambda r: reply(200, {"access_token": "sk-ant-oat01-nan-0001", "expires_in": "NaN"}), 0, REFRESH),
 }
 
@@ -922,7 +931,7 @@ def test_stdout_on_a_full_device_is_one_line_not_a_bug(atomic_env):
     assert "Traceback" not in err and len(err.splitlines()) == 1
 
 
-@pytest.mark.parametrize("args, code", [(("status",), 0), (("key", "nope"), 2), (("key", "openai"), 0)])
+@pytest.mark.parametrize("args, code", [(("status",), 11), (("key", "nope"), 2), (("key", "openai"), 0)])  # status: the warning is a problem
 def test_stderr_on_a_full_device_leaves_the_exit_code_alone(atomic_env, args, code):
     atomic_env.write_auth({"openai": {"type": "api_key", "key": "sk-0000000000000001"}}, mode=0o644)  # a warning
     with open("/dev/full", "w") as full:

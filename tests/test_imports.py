@@ -37,13 +37,22 @@ with open(sys.argv[1], "w") as f:
 KEY = "sk-import-guard-00000000001"
 
 
-def _auth_variant(home):
+def _auth_variant(home, auth='{"openai": {"type": "api_key", "key": "%s"}}' % KEY, settings=None):
     agent = os.path.join(home, "agent")
     os.mkdir(agent, 0o700)
-    with open(os.path.join(agent, "auth.json"), "w") as f:
-        f.write('{"openai": {"type": "api_key", "key": "%s"}}' % KEY)
-    os.chmod(os.path.join(agent, "auth.json"), 0o600)
+    for name, text in (("auth.json", auth), ("settings.json", settings)):
+        if text is not None:
+            with open(os.path.join(agent, name), "w") as f:
+                f.write(text)
+            os.chmod(os.path.join(agent, name), 0o600)
     return clean_env(home, agent)
+
+
+def _profile_variant(home):
+    # Named logins and a folder rule: choosing one still needs nothing heavy.
+    return _auth_variant(home, '{"openai": {"type": "api_key", "key": "sk-other"}, '
+                               '"openai:work": {"type": "api_key", "key": "%s"}}' % KEY,
+                         '{"profiles": [{"folder": "/", "use": "work"}]}')
 
 
 def _pi_variant(home):
@@ -61,6 +70,7 @@ CASES = {
     "key openai (auth.json)": (["key", "openai"], _auth_variant),
     "key openai --header (auth.json)": (["key", "openai", "--header"], _auth_variant),
     "key openai (pi's auth.json)": (["key", "openai"], _pi_variant),
+    "key openai (a named login chosen by a folder rule)": (["key", "openai"], _profile_variant),
     "key claude (an alias, env var)": (["key", "claude"], lambda home: clean_env(home, os.path.join(home, "agent"),
                                                                             ANTHROPIC_API_KEY=KEY)),
     "key openai --explain (env var)": (["key", "openai", "--explain"],
@@ -109,7 +119,8 @@ def test_without_a_project_folder_no_trust_record_is_read_and_nothing_hashed(tmp
 
 
 @pytest.mark.parametrize("case", ["key openai (env var)", "key openai (auth.json)", "key openai --header (auth.json)",
-                                  "key claude (an alias, env var)", "key openai (pi's auth.json)"])
+                                  "key claude (an alias, env var)", "key openai (pi's auth.json)",
+                                  "key openai (a named login chosen by a folder rule)"])
 def test_plain_key_needs_neither_argparse_nor_json_nor_re(tmp_path, case):
     # Measured against what this interpreter imports for `pass` (a site .pth may import re itself).
     baseline = tmp_path / "baseline.txt"
@@ -124,6 +135,9 @@ def test_plain_key_needs_neither_argparse_nor_json_nor_re(tmp_path, case):
     added = set(modules) - set(baseline.read_text().splitlines())
     assert "providers._auth.chain" in added  # the probe saw the command run
     assert sorted({"argparse", "json", "json.decoder", "re", "enum"} & added) == []
+    # Without named logins, flag or ATOMIC_PROFILE, nothing of profiles is loaded (design §8).
+    named = case == "key openai (a named login chosen by a folder rule)"
+    assert ("providers._auth.profiles" in added) == named and ("providers._config.settings" in added) == named
 
 
 @pytest.mark.parametrize("args, extra", [(["key", "openai"], {"OPENAI_API_KEY": KEY}), (["--help"], {})])

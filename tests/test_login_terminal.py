@@ -3,6 +3,7 @@ wrong answer, Ctrl-D, and the questions before a credential is replaced or a mis
 import json
 import os
 import re
+import time
 
 import pytest
 
@@ -12,7 +13,7 @@ from terminal import Terminal
 KEY = "gsk_menu-test-key-0123456789"
 PROMPT = "Sign in to which (number, id or alias)? "
 OAUTH = {"type": "oauth", "access": "sk-ant-oat01-stored-access-0001", "refresh": "rt-stored-0001",
-         "expires": 4102444800000}
+         "expires": int(time.time() * 1000) + 30 * 86400000}  # a month: valid
 
 
 def _menu_lines(screen):
@@ -23,9 +24,19 @@ def _menu_lines(screen):
     return lines[start:end + 1]
 
 
+def _cells(menu):
+    """{number: "name  id" as shown} read off the menu."""
+    return {int(n): cell for n, cell in re.findall(r"(\d+)\) (.*?)(?=\s{2,}\d+\)|$)", "\n".join(menu), re.M)}
+
+
 def _numbers(menu):
-    """{id: number} read off the menu."""
-    return {pid: int(n) for n, pid in re.findall(r"(\d+)\) .*?(\S+)(?=\s{2,}\d+\)|$)", "\n".join(menu), re.M)}
+    """{id: number} read off the menu (for the ids shown whole)."""
+    return {cell.split()[-1]: n for n, cell in _cells(menu).items()}
+
+
+def _shows(cell, text):
+    """Whether a menu cell is `text` with parts cut out (each marked …)."""
+    return re.fullmatch(".*".join(re.escape(part) for part in cell.split("…")), text) is not None
 
 
 def test_the_menu_fits_a_24_line_terminal_with_ids_beside_names(atomic_env):
@@ -41,10 +52,15 @@ def test_the_menu_fits_a_24_line_terminal_with_ids_beside_names(atomic_env):
     assert re.match(r" +2\) ChatGPT Plus/Pro .* openai-codex$", menu[2])
     assert re.match(r" +3\) GitHub Copilot .* github-copilot$", menu[3])
     assert menu[4] == "API keys:"
-    numbers = _numbers(menu[5:-1])
-    keyed = [p.id for p in builtins() if "key" in p.auth] + ["ollama"]
-    assert sorted(numbers) == sorted(keyed)                     # every one, custom ones too
-    assert sorted(numbers.values()) == list(range(4, 4 + len(keyed)))
+    cells = _cells(menu[5:-1])
+    keyed = sorted([(p.name, p.id) for p in builtins() if "key" in p.auth] + [("Ollama here", "ollama")],
+                   key=lambda row: row[0].lower())
+    assert sorted(cells) == list(range(4, 4 + len(keyed)))      # every one, custom ones too, by name
+    for n, (name, pid) in enumerate(keyed, 4):                  # what does not fit is cut out of the middle
+        assert _shows(re.sub(r"\s{2,}", "  ", cells[n].strip()), name + "  " + pid), (cells[n], name, pid)
+    assert len(set(cells.values())) == len(cells)              # look-alikes stay apart (issue 22)
+    xiaomi = [cell for cell in cells.values() if cell.startswith("Xiaomi")]
+    assert any("(Amsterdam)" in cell for cell in xiaomi) and any("(Singapore)" in cell for cell in xiaomi)
     assert "Ollama here" in "\n".join(menu)
 
 
@@ -114,7 +130,7 @@ def test_ctrl_d_at_any_question_ends_the_login(atomic_env, args, question):
 
 def test_a_login_named_with_siblings_mentions_them(atomic_env):
     with Terminal(["login", "minimax"], atomic_env.env) as term:
-        term.expect("also available: minimax-cn (MiniMax (China))")
+        term.expect("Also available: `atomic login minimax-cn` for MiniMax (China).")
         term.expect("Paste your MiniMax API key")
         term.write("mm-key-000000000000001\r")
         code, output = term.finish()

@@ -139,9 +139,9 @@ def test_providers_json_lists_every_provider_and_where_its_credential_is(atomic_
     by_id = {row["id"]: row for row in rows}
     assert by_id["anthropic"] == {
         "id": "anthropic", "name": "Anthropic", "aliases": ["claude"],
-        "env": ["ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY"], "auth": ["key", "oauth"], "custom": False,
+        "env": ["ANTHROPIC_OAUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN", "ANTHROPIC_API_KEY"], "auth": ["key", "oauth"], "custom": False,
         "source": None, "defaultModel": "claude-sonnet-4-6"}
-    assert by_id["openai-codex"]["aliases"] == ["chatgpt", "codex"] and by_id["openai-codex"]["env"] == []
+    assert by_id["openai-codex"]["aliases"] == ["chatgpt", "codex"] and by_id["openai-codex"]["env"] == ["CODEX_ACCESS_TOKEN"]
     assert by_id["openai"]["source"] == "env OPENAI_API_KEY"
     assert by_id["groq"]["source"] == "auth.json"
     assert by_id["mistral"]["source"] == "auth.json (!command, not run)"

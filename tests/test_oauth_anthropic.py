@@ -20,8 +20,12 @@ MARGIN_MS = 5 * 60 * 1000
 def check_record(record, claude, before_ms, after_ms):
     """The stored shape the Atomic agent reads: oauth, the tokens issued, expiry 5 min early."""
     issued = claude.issued[-1]
-    assert set(record) == {"type", "access", "refresh", "expires"}, record
+    assert set(record) == {"type", "access", "refresh", "expires", "identity"}, record
     assert record["type"] == "oauth"
+    # Who signed in: the account and organization the token answer names, the plan the profile's.
+    assert record["identity"] == {"email": claude.email, "user": "acct-uuid-" + claude.email, "account": claude.org,
+                                  "accountName": claude.email + "'s Organization",
+                                  "plan": "claude_max (default_claude_max_5x)"}
     assert record["access"] == issued["access_token"] and record["refresh"] == issued["refresh_token"]
     lifetime = FakeClaude.expires_in * 1000 - MARGIN_MS
     assert before_ms + lifetime - 1000 <= record["expires"] <= after_ms + lifetime + 1000, record

@@ -17,8 +17,11 @@ CODEX = ["login", "openai-codex"]
 def check_record(record, openai, before_ms, after_ms):
     """The stored shape: oauth tokens, expiry with no margin, and the ChatGPT account id."""
     issued = openai.issued[-1]
-    assert set(record) == {"type", "access", "refresh", "expires", "accountId"}, record
+    assert set(record) == {"type", "access", "refresh", "expires", "accountId", "identity"}, record
     assert record["type"] == "oauth" and record["accountId"] == openai.account_id
+    # Who signed in, from the id_token's claims, as the Codex CLI reads them.
+    assert record["identity"] == {"email": openai.email, "account": openai.account_id, "plan": openai.plan,
+                                  "user": "user-" + openai.email}
     assert record["access"] == issued["access_token"] and record["refresh"] == issued["refresh_token"]
     lifetime = FakeOpenAI.expires_in * 1000
     assert before_ms + lifetime - 1000 <= record["expires"] <= after_ms + lifetime + 1000, record

@@ -4,6 +4,7 @@ never a silent replacement. Here stdin is not a terminal (scripts); tests/test_l
 has the questions asked on one."""
 import json
 import os
+import time
 
 import pytest
 
@@ -11,7 +12,7 @@ from conftest import assert_fails
 
 KEY = "gsk_pasted-key-0123456789abcdef"
 OAUTH = {"type": "oauth", "access": "sk-ant-oat01-stored-access-0001", "refresh": "rt-stored-0001",
-         "expires": 4102444800000}
+         "expires": int(time.time() * 1000) + 30 * 86400000}  # a month: valid
 
 
 @pytest.mark.parametrize("pasted", [

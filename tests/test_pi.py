@@ -12,7 +12,7 @@ import time
 import pytest
 
 from conftest import assert_fails, clean_env, closed_port, run_atomic, tree, trust
-from llmfakes import Model, completions_events
+from llmfakes import LlamaServer, Model, completions_events
 from netfakes import FakeHosts, reply
 
 HOUR_MS = 3600 * 1000
@@ -102,7 +102,7 @@ def test_a_corrupt_pi_file_is_reported_with_its_path_and_stops_only_what_needs_i
     assert_fails(homes.run("key", "groq", GROQ_API_KEY="gsk_env-000000000000001"), 4, homes.pi_auth, "not valid JSON")
 
     r = homes.run("status", "--json")
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 11, r.stderr   # a problem found, listed in the report
     report = json.loads(r.stdout)
     assert [row["id"] for row in report["providers"]] == ["openai"]
     assert any(homes.pi_auth in p and "not valid JSON" in p for p in report["problems"])
@@ -369,34 +369,6 @@ def test_ask_with_an_environment_token_uses_the_public_hub(homes, net):
 
 
 # llama.cpp -----------------------------------------------------------------------------------
-
-class LlamaServer:
-    """llama-server on 127.0.0.1 (plain HTTP): GET /v1/models and streamed chat completions;
-    with a key, both want `Authorization: Bearer <key>`."""
-
-    MODELS = {"object": "list", "data": [
-        {"id": "qwen3-8b-q4_k_m.gguf", "object": "model", "created": 1760000000, "owned_by": "llamacpp",
-         "meta": {"vocab_type": 2, "n_vocab": 151936, "n_ctx_train": 40960, "n_embd": 4096, "n_params": 8190735360}},
-        {"id": "gemma-3-4b.gguf", "object": "model", "created": 1760000000, "owned_by": "llamacpp"}]}
-
-    def __init__(self, key=None):
-        self.hosts, self.key = FakeHosts(None), key
-        self.url = self.hosts.url
-        self.hosts.route("GET", "127.0.0.1", "/v1/models")(self._models)
-        self.chat = Model(self, "POST", "127.0.0.1", "/v1/chat/completions", completions_events(
-            "Hello from llama.cpp", model="qwen3-8b-q4_k_m.gguf"))
-
-    def _models(self, req):
-        if self.key and req.headers.get("Authorization") != "Bearer " + self.key:
-            return reply(401, {"error": {"code": 401, "message": "Invalid API Key", "type": "authentication_error"}})
-        return reply(200, self.MODELS)
-
-    def listings(self):
-        return self.hosts.seen(path="/v1/models")
-
-    def close(self):
-        self.hosts.close()
-
 
 @pytest.fixture
 def llama():

@@ -116,6 +116,51 @@ def test_twenty_processes_share_one_refresh(net, agent, tmp_path):
     assert oct((agent / "auth.json").stat().st_mode & 0o777) == "0o600"
 
 
+class FamilyTokenServer:
+    """platform.claude.com's token endpoint for several logins at once: each refresh-token family
+    rotates on its own, and a token of one family never answers for another."""
+
+    def __init__(self, net, families, delay=0.3):
+        self.current = dict(families)    # family -> its live refresh token
+        self.issued = {f: 0 for f in families}
+        self.delay, self.lock = delay, threading.Lock()
+        net.hosts.route("POST", "platform.claude.com", TOKEN_PATH)(self.handle)
+
+    def handle(self, req):
+        body = req.json()
+        time.sleep(self.delay)
+        with self.lock:
+            family = next((f for f, token in self.current.items() if token == body.get("refresh_token")), None)
+            if family is None or body.get("client_id") != ANTHROPIC_CLIENT:
+                return reply(400, {"error": "invalid_grant", "error_description": "Refresh token not found or invalid"})
+            self.issued[family] += 1
+            self.current[family] = "%s-r%d" % (family, self.issued[family])
+            return reply(200, {"token_type": "Bearer", "access_token": "sk-ant-oat01-%s-fresh-%d" % (family, self.issued[family]),
+                               "expires_in": 28800, "refresh_token": self.current[family]})
+
+
+def test_two_named_logins_refreshed_by_twenty_processes_each_refresh_once_each(net, agent, tmp_path):
+    server = FamilyTokenServer(net, {"work": "work-r0", "personal": "personal-r0"})
+    write_auth(agent, {"anthropic:work": anthropic_entry(now_ms() - 1000, refresh="work-r0", access="sk-ant-oat01-work-old"),
+                       "anthropic:personal": anthropic_entry(now_ms() - 1000, refresh="personal-r0",
+                                                             access="sk-ant-oat01-personal-old"),
+                       "anthropic": anthropic_entry(now_ms() + HOUR_MS, refresh="default-r0")})
+    env = env_for(net, agent, tmp_path)
+    names = ["work", "personal"] * 20
+    procs = [subprocess.Popen([sys.executable, ATOMIC, "key", "anthropic", "--profile", name], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for name in names]
+    results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
+    assert [r[2] for r in results] == [0] * 40, [r[1] for r in results if r[2]]
+    for name, (out, _err, _code) in zip(names, results):
+        assert out == "sk-ant-oat01-%s-fresh-1\n" % name       # each process got its own login's token
+    assert server.issued == {"work": 1, "personal": 1}          # one refresh per login
+    assert len(refresh_requests(net)) == 2
+    stored = json.loads((agent / "auth.json").read_text())
+    assert stored["anthropic:work"]["refresh"] == "work-r1" and stored["anthropic:personal"]["refresh"] == "personal-r1"
+    assert stored["anthropic:work"]["access"] == "sk-ant-oat01-work-fresh-1"
+    assert stored["anthropic"] == anthropic_entry(stored["anthropic"]["expires"], refresh="default-r0")  # untouched
+
+
 def test_a_fresh_token_is_used_without_any_request_or_write(net, agent, tmp_path):
     TokenServer(net)
     path = write_auth(agent, {"anthropic": anthropic_entry(now_ms() + HOUR_MS)})
@@ -232,40 +277,83 @@ def test_a_read_only_directory_with_a_still_valid_token_warns_and_uses_it(net, a
     assert refresh_requests(net) == []
 
 
-def test_status_refreshes_an_expired_token_and_shows_its_expiry(net, agent, tmp_path):
+def test_status_shows_an_expired_token_as_due_and_never_refreshes_or_writes(net, agent, tmp_path):
+    # status is read-only (atomic.md): the next command that uses the token refreshes it.
     TokenServer(net)
     write_auth(agent, {"anthropic": anthropic_entry(now_ms() - 1000)})
-    result = atomic(["status", "--json"], env_for(net, agent, tmp_path))
-    assert result.returncode == 0, result.stderr
-    rows = {row["id"]: row for row in json.loads(result.stdout)["providers"]}
-    assert rows["anthropic"]["source"] == "auth.json (oauth)"
-    assert "fresh-1" not in result.stdout  # masked
-    assert rows["anthropic"]["expiresIn"].startswith("7h")
-    assert len(refresh_requests(net)) == 1
-
-
-def test_status_keeps_a_row_whose_refresh_failed(net, agent, tmp_path):
-    TokenServer(net, current="some-other-token")          # the stored refresh token is refused
-    write_auth(agent, {"anthropic": anthropic_entry(now_ms() - 1000)})
+    before = open(os.path.join(agent, "auth.json"), "rb").read()
     env = env_for(net, agent, tmp_path)
     result = atomic(["status", "--json"], env)
     assert result.returncode == 0, result.stderr
     (row,) = json.loads(result.stdout)["providers"]
-    assert (row["id"], row["source"], row["expiresIn"]) == ("anthropic", "auth.json (oauth)", "expired")
-    assert "atomic login anthropic" in row["problem"]
-    result = atomic(["status"], env)
-    assert result.stdout.splitlines()[1].split() == ["anthropic", "auth.json", "(oauth)", "-", "expired",
-                                                     "problem", "(below)"]
-    assert "problem: anthropic:" in result.stderr
+    assert (row["source"], row["expiresIn"], row["refreshDue"]) == ("auth.json (oauth, refresh due)", "expired", True)
+    assert "problem" not in row
+    table = atomic(["status"], env).stdout.splitlines()
+    assert table[1].endswith("refresh due: `atomic key anthropic` refreshes it"), table
+    assert atomic(["status", "--no-refresh"], env).returncode == 0   # accepted: what plain status does anyway
+    assert refresh_requests(net) == [] and open(os.path.join(agent, "auth.json"), "rb").read() == before
+    assert atomic(["key", "anthropic"], env).returncode == 0 and len(refresh_requests(net)) == 1
+    (row,) = json.loads(atomic(["status", "--json"], env).stdout)["providers"]
+    assert (row["source"], row["expiresIn"][:2]) == ("auth.json (oauth)", "7h")
 
 
 def test_an_entry_with_no_access_token_is_refreshed_not_printed_empty(atomic_env, claude, net):
     claude.add_refresh_token("sk-ant-ort01-still-good")
     atomic_env.write_auth({"anthropic": {"type": "oauth", "access": "", "refresh": "sk-ant-ort01-still-good",
-                                         "expires": 99999999999999}})
+                                         "expires": int(time.time() * 1000) + 86400000}})
     r = atomic_env.run("key", "anthropic", env=net.env())
     assert r.returncode == 0, r.stderr
     assert r.stdout == claude.issued[-1]["access_token"] + "\n"
-    atomic_env.write_auth({"openai-codex": {"type": "oauth", "access": "", "refresh": "", "expires": 99999999999999}})
+    atomic_env.write_auth({"openai-codex": {"type": "oauth", "access": "", "refresh": "", "expires": int(time.time() * 1000) + 86400000}})
     r = atomic_env.run("key", "openai-codex", env=net.env())
     assert r.returncode in (4, 5) and r.stdout == "", r.stderr   # nothing to make one from: never an empty key
+
+
+@contextlib.contextmanager
+def stopped_holder(net, agent, tmp_path, expires):
+    """A real `atomic key anthropic` that has taken the lock to refresh, frozen with SIGSTOP while
+    the token endpoint holds its request (a hung refresh); yields its pid."""
+    import signal
+
+    arrived, released = threading.Event(), threading.Event()
+
+    @net.hosts.route("POST", "platform.claude.com", TOKEN_PATH)
+    def hang(req):
+        arrived.set()
+        released.wait(60)
+
+    write_auth(agent, {"anthropic": anthropic_entry(expires)})
+    holder = subprocess.Popen([sys.executable, ATOMIC, "key", "anthropic"], env=env_for(net, agent, tmp_path),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert arrived.wait(20), "the holder never asked for a refresh"
+        os.kill(holder.pid, signal.SIGSTOP)
+        yield holder.pid
+    finally:
+        os.kill(holder.pid, signal.SIGCONT)
+        released.set()
+        holder.kill()
+        holder.wait()
+
+
+def test_a_stopped_lock_holder_costs_a_still_valid_token_the_advisory_deadline_not_the_lock_timeout(
+        net, agent, tmp_path):
+    with stopped_holder(net, agent, tmp_path, now_ms() + 3 * 60 * 1000) as pid:
+        env = dict(env_for(net, agent, tmp_path), ATOMIC_LOCK_TIMEOUT="45")
+        started = time.monotonic()
+        result = subprocess.run([sys.executable, ATOMIC, "key", "anthropic"], env=env, capture_output=True,
+                                text=True, timeout=25)
+        elapsed = time.monotonic() - started
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "sk-ant-oat01-old-access-token\n"
+    assert "warning: could not refresh" in result.stderr and "pid %d" % pid in result.stderr, result.stderr
+    assert elapsed < 10, elapsed  # the advisory deadline is 5 s; the lock timeout 45 s
+    assert len(refresh_requests(net)) == 1  # only the holder's
+
+
+def test_an_expired_token_waits_the_lock_timeout_and_names_the_holder(net, agent, tmp_path):
+    with stopped_holder(net, agent, tmp_path, now_ms() - 1000) as pid:
+        env = dict(env_for(net, agent, tmp_path), ATOMIC_LOCK_TIMEOUT="1")
+        result = atomic(["key", "anthropic"], env)
+    assert result.returncode == 9, result.stderr
+    assert result.stdout == "" and "pid %d" % pid in result.stderr.splitlines()[-1], result.stderr

@@ -35,10 +35,10 @@ ENV_VARS = {
     "xiaomi-token-plan-sgp": ("XIAOMI_TOKEN_PLAN_SGP_API_KEY",),
     "google-vertex": ("GOOGLE_CLOUD_API_KEY",), "together": ("TOGETHER_API_KEY",),
     "amazon-bedrock": ("AWS_BEARER_TOKEN_BEDROCK",),
-    "anthropic": ("ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY"),
+    "anthropic": ("ANTHROPIC_OAUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN", "ANTHROPIC_API_KEY"),
     "github-copilot": ("COPILOT_GITHUB_TOKEN",),   # reference §11.1: GH_TOKEN / GITHUB_TOKEN no longer count
     "llama.cpp": ("LLAMA_API_KEY",),
-    "openai-codex": (),
+    "openai-codex": ("CODEX_ACCESS_TOKEN",),
 }
 
 
@@ -67,7 +67,7 @@ def test_the_33_providers_are_the_catalogue_plus_together_and_llama_cpp():
 def test_environment_variables_match_the_reference_table():
     assert {pid: p.env for pid, p in PROVIDERS.items()} == ENV_VARS
     for pid, provider in PROVIDERS.items():
-        assert bool(provider.env) == (pid != "openai-codex"), pid
+        assert provider.env, pid  # openai-codex too: CODEX_ACCESS_TOKEN, a ChatGPT personal access token
         assert all(re.match(r"[A-Z_][A-Z0-9_]*\Z", name) for name in provider.env)
 
 
@@ -83,7 +83,7 @@ def test_rows_are_well_formed():
         if p.module_name is not None:
             assert p.module_name == "providers." + re.sub(r"[-.]", "_", pid)  # id -> module at a glance
         assert all(re.match(r"[A-Z_][A-Z0-9_]*\Z", name) for name in p.settings)
-        assert set(p.login_options) <= {"device", "enterprise_domain"}
+        assert set(p.login_options) <= {"device", "enterprise_domain", "with_token", "from"}
         assert bool(p.subscription) == ("oauth" in p.auth), pid  # every OAuth login is on the menu
     assert {pid for pid, p in PROVIDERS.items() if "oauth" in p.auth} == {"anthropic", "openai-codex", "github-copilot"}
     assert PROVIDERS["openai-codex"].auth == ("oauth",)
@@ -100,6 +100,7 @@ def test_base_url_and_wire_api_are_ones_the_catalogue_uses():
 
 # The provider-module contract of providers/api.py: hook name -> its parameters.
 HOOK_PARAMETERS = {"login": ["ctx", "options"], "refresh": ["entry", "ctx"], "account": ["entry"],
+                   "revoke": ["entry", "ctx"], "linked": ["record", "ctx", "stale"],
                    "headers": ["credential"], "base_url": ["credential"],
                    "prepare": ["request", "credential", "model", "ctx"], "error_hint": ["status", "message"],
                    "export": ["credential", "ctx"], "ambient": ["ctx"], "models": ["ctx"], "wire": ["api"],

@@ -36,7 +36,8 @@ try:
     resolve(find("groq", ctx), ctx)
 except NothingFound:
     out["groq before"] = None
-args = argparse.Namespace(provider="groq", oauth=False, key=False, device=False, enterprise_domain=None, env=[])
+args = argparse.Namespace(provider="groq", oauth=False, key=False, device=False, enterprise_domain=None, env=[],
+                          with_token=False, from_tool=None, profile=None)
 login(args, ctx)
 out["groq after"] = resolve(find("groq", ctx), ctx).value
 print(json.dumps(out))

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -20,7 +21,7 @@ from conftest import NOBODY, PYTHON, REPO, AtomicEnv, as_unprivileged, assert_fa
 from llmfakes import Model, completions_events, responses_events
 from netfakes import FakeHosts, reply
 
-FAR_FUTURE_MS = 4102444800000
+FAR_FUTURE_MS = int((time.time() + 30 * 86400) * 1000)  # a month ahead: atomic refuses a decade
 OPENAI_KEY = "sk-proj-trust-openai-000000000001"
 GROQ_KEY = "gsk_trustgroqkey000000000000001"
 CLAUDE_TOKEN = "sk-ant-oat01-trust-claude-000000001"

@@ -18,15 +18,18 @@ class Credential:
     value stops working (epoch ms), when known; `signer(request)` signs an ApiRequest just before
     it is sent; `fetch()` -> (value, expires) makes the token. `settings` are the provider's
     settings (its row's `settings` names) as found for this credential; `details` are the
-    provider module's own notes. `step` is the chain step that found it.
+    provider module's own notes. `step` is the chain step that found it. A stored login also has
+    its `entry_id` (`anthropic`, `anthropic:work`), `profile` (the name of a named login, else
+    None) and, for another tool's login (`--from`), `linked` (the reference).
     """
     __slots__ = ("value", "source", "entry", "trail", "step", "expires", "signer", "fetch", "note",
-                 "settings", "details")
+                 "settings", "details", "entry_id", "profile", "linked")
 
     def __init__(self, value, source, entry=None, expires=None, signer=None, fetch=None, note=None, details=None):
         self.value, self.source, self.entry, self.trail, self.step = value, source, entry, [], None
         self.expires, self.signer, self.fetch, self.note = expires, signer, fetch, note
         self.settings, self.details = {}, dict(details or {})
+        self.entry_id = self.profile = self.linked = None
 
     @property
     def is_oauth(self):
@@ -38,16 +41,29 @@ class Credential:
         return self.entry["expires"] if self.is_oauth else self.expires
 
     @property
+    def identity(self):
+        """Who the login belongs to ({"email", "account", "plan", ...}), as stored or read; {} if unknown."""
+        found = (self.entry or {}).get("identity") or self.details.get("identity")
+        return dict(found) if isinstance(found, dict) else {}
+
+    @property
     def shown(self):
         """What a listing shows for a credential without a value: how it works instead."""
         return None if self.value is not None else (self.note or "!command")
 
 
 class Resolution:
-    """One walk down the chain: whether it may run !commands and refresh tokens, and its trail."""
+    """One walk down the chain: whether it may run !commands and refresh tokens, the named login
+    asked for (None: as --profile, ATOMIC_PROFILE and the folder rules choose), and its trail."""
 
-    def __init__(self, run_commands=True, refresh=True):
+    def __init__(self, run_commands=True, refresh=True, profile=None):
         self.run_commands, self.refresh, self.trail = run_commands, refresh, []
+        self.profile, self.choice = profile, None
+
+    @property
+    def named(self):
+        """Whether a named login was chosen (it must exist: no other source stands in for it)."""
+        return self.choice is not None and not self.choice.is_default
 
     def skip(self, why):
         self.trail.append(why)
@@ -64,14 +80,20 @@ def from_cli_option(provider, ctx, res):
 
 
 def from_auth_file(provider, ctx, res):
-    """the auth.json entry saved by `atomic login` (an API key, or an OAuth token refreshed when due)"""
+    """the login saved by `atomic login`: its auth.json entry (an API key, or an OAuth token refreshed when due), or a link to another tool's (--from)"""
     from .store import find_entry, get_entry, layers
 
-    auth, _raw = find_entry(ctx, provider.id)
-    entry = get_entry(auth, provider.id)
+    entry_id = _entry_id(provider, ctx, res)
+    auth, _raw = find_entry(ctx, entry_id)
+    entry = get_entry(auth, entry_id)
     if entry is None:
-        return res.skip("auth.json: no entry for %s in %s" % (provider.id, " or ".join(a.path for a in layers(ctx))))
-    origin = "%s: %s.%s" % (auth.path, provider.id, "access" if entry["type"] == "oauth" else "key")
+        found = _from_linked(provider, ctx, res, entry_id)
+        if found is not None:
+            return found
+        if res.named:
+            raise _no_such_login(provider, ctx, res, entry_id)
+        return res.skip("auth.json: no entry for %s in %s" % (entry_id, " or ".join(a.path for a in layers(ctx))))
+    origin = "%s: %s.%s" % (auth.path, entry_id, "access" if entry["type"] == "oauth" else "key")
     if not str(entry.get("key", "")).startswith("!"):  # a !command's refusal names the !command (keys.py)
         # Every credential, a subscription's too: another user's would carry our prompts to their account.
         refuse_if_others_control(auth.controlled_by_others(), origin, "login" if entry["type"] == "oauth" else "key")
@@ -80,24 +102,87 @@ def from_auth_file(provider, ctx, res):
 
         due = needs_refresh(entry, ctx) or not entry["access"]
         if not res.refresh and due:
-            return Credential(entry["access"], auth.named("oauth, refresh due"), entry)
+            return _stored(Credential(entry["access"], _named(auth, entry_id, "oauth, refresh due"), entry), entry_id, res)
         if not entry["access"]:
             # No token at all (a login another tool left half-written): made from the refresh token.
-            entry = refresh_now(provider, ctx, rejected="")
-        entry = ensure_fresh(provider, entry, ctx)
-        return Credential(entry["access"], auth.named("oauth"), entry)
+            entry = refresh_now(provider, ctx, rejected="", entry_id=entry_id)
+        entry = ensure_fresh(provider, entry, ctx, entry_id)
+        return _stored(Credential(entry["access"], _named(auth, entry_id, "oauth"), entry), entry_id, res)
     key = entry.get("key")
     if not key and provider.no_key:
         # A server of one's own (llama.cpp) that was set up without a key: it is sent a placeholder.
-        return Credential(provider.no_key, auth.named("no key"), entry)
+        return _stored(Credential(provider.no_key, _named(auth, entry_id, "no key"), entry), entry_id, res)
     if not key:
+        if res.named:
+            from .profiles import login_command
+
+            raise errors.NotLoggedIn("%s: the %s entry has no key; run `%s`" % (auth.path, entry_id, login_command(entry_id)))
         return res.skip("auth.json: the %s entry has no key" % provider.id)
     if key.startswith("!") and not res.run_commands:
-        return Credential(None, auth.named("!command, not run"), entry)
+        return _stored(Credential(None, _named(auth, entry_id, "!command, not run"), entry), entry_id, res)
     from .keys import resolve_key
 
-    return Credential(resolve_key(key, ctx, origin, env=entry.get("env"), allow_commands=auth.commands_allowed),
-                      auth.named(), entry)
+    value = resolve_key(key, ctx, origin, env=entry.get("env"), allow_commands=auth.commands_allowed)
+    return _stored(Credential(value, _named(auth, entry_id), entry), entry_id, res)
+
+
+def _entry_id(provider, ctx, res):
+    """The provider's id, or `provider:NAME` when a named login is chosen. profiles.py is imported
+    only when a choice can apply: asked for, ATOMIC_PROFILE set, or a named login stored."""
+    import os
+
+    from .store import LINKED_FILE, current_auth
+
+    explicit = res.profile if res.profile is not None else ctx.profile
+    if (explicit is None and not ctx.env("ATOMIC_PROFILE") and not any(":" in k for k in current_auth(ctx).data)
+            and not os.path.lexists(os.path.join(ctx.agent_dir, LINKED_FILE))):
+        return provider.id
+    from .profiles import chosen, entry_id
+
+    res.choice = chosen(provider, ctx, explicit)
+    if res.named:
+        res.skip("the default login and other sources: the login named %s is chosen (%s)" % (res.choice.name, res.choice.why))
+        return entry_id(provider.id, res.choice.name)
+    return provider.id
+
+
+def _from_linked(provider, ctx, res, entry_id):
+    """Another tool's login, when `atomic login --from` linked one under this entry id."""
+    import os
+
+    from .store import LINKED_FILE
+
+    if not os.path.lexists(os.path.join(ctx.agent_dir, LINKED_FILE)):
+        return None
+    from .linked import credential, get_link
+
+    record = get_link(ctx, entry_id)
+    if record is None:
+        return None
+    return _stored(credential(provider, ctx, entry_id, record, refresh=res.refresh), entry_id, res)
+
+
+def _stored(found, entry_id, res):
+    found.entry_id = entry_id
+    if res.named:
+        found.profile = res.choice.name
+    return found
+
+
+def _named(auth, entry_id, detail=None):
+    """How a credential from the file is named: `auth.json (oauth)`, `auth.json (anthropic:work, oauth)`."""
+    return auth.named(", ".join(w for w in (entry_id if ":" in entry_id else None, detail) if w) or None)
+
+
+def _no_such_login(provider, ctx, res, entry_id):
+    """The error for a named login that is not there: which, who chose it, and what there is."""
+    from .profiles import login_command, named
+
+    have = named(provider.id, ctx)
+    there = ("its named logins: %s" % ", ".join(have)) if have else "it has no named logins"
+    return errors.NothingFound("no %s login named %s (%s, chosen by %s); %s; run `%s` to add it"
+                               % (provider.id, res.choice.name, entry_id, res.choice.why, there,
+                                  login_command(entry_id)))
 
 
 def refuse_if_others_control(reason, origin, what="key"):
@@ -184,10 +269,21 @@ def provider_settings(provider, ctx, entry=None):
     stored = (entry or {}).get("env") or {}
     found = {}
     for name in provider.settings:
-        value = (stored.get(name) or "").strip() or (ctx.env(name) or "").strip()
+        value = (stored.get(name) or "").strip()
+        from_file = bool(value)
+        value = value or (ctx.env(name) or "").strip()
         if value:
-            found[name] = value
+            found[name] = _in_address(provider, name, value, from_file)
     return found
+
+
+def _in_address(provider, name, value, stored):
+    """value, held to the address rule (_net/address.py) if it goes into the provider's address."""
+    if name not in provider.address_parts + provider.url_settings and "{" not in provider.base_url:
+        return value
+    from .._net.address import check_setting
+
+    return check_setting(provider, name, value, stored=stored)
 
 
 def describe_order():
@@ -195,14 +291,17 @@ def describe_order():
     return "\n".join("  %d. %s" % (n, step.__doc__) for n, step in enumerate(CHAIN, 1))
 
 
-def resolve(provider, ctx, run_commands=True, refresh=True):
+def resolve(provider, ctx, run_commands=True, refresh=True, profile=None):
     """The first credential the chain finds for a provider; NothingFound if none does.
 
     run_commands=False shows a !command key as found without running it; refresh=False uses an
     OAuth token that is due without refreshing it (both for listings such as `atomic models`).
     run_commands=False also finds an ambient cloud credential without asking the cloud for a token.
+    profile: the named login to use (`default` for the unnamed one), as a caller chooses it (a
+    route of `atomic serve`); None lets --profile (ctx.profile), ATOMIC_PROFILE and the folder
+    rules choose (_auth/profiles.py). A named login that is missing is NothingFound naming it.
     """
-    res = Resolution(run_commands, refresh)
+    res = Resolution(run_commands, refresh, profile)
     for step in CHAIN:
         try:
             found = step(provider, ctx, res)
@@ -218,7 +317,7 @@ def resolve(provider, ctx, run_commands=True, refresh=True):
     hook = provider.hook("ambient") if "cloud" in provider.auth else None
     own = (hook.__doc__ or "").strip().splitlines() if hook is not None else []
     # A server of one's own is set up by its address; its key is optional.
-    variable = provider.settings[0] if provider.no_key and provider.settings else provider.env[0] if provider.env else ""
+    variable = provider.settings[0] if provider.no_key and provider.settings else " or ".join(provider.env)
     missing = errors.NothingFound("no credential for %s; run `atomic login %s`%s%s"
                                   % (provider.name, provider.id, " or set " + variable if variable else "",
                                      ", or set up " + own[0].rstrip(".") if own else ""))
@@ -254,11 +353,12 @@ def _lower_layers(provider, ctx, found):
     """pi's file, when it also holds an entry for a provider whose winning entry is atomic's."""
     from .store import find_entry, layers
 
+    entry_id = found.entry_id or provider.id
     try:
-        winner, lower = find_entry(ctx, provider.id)[0], layers(ctx)[1:]
+        winner, lower = find_entry(ctx, entry_id)[0], layers(ctx)[1:]
     except errors.AtomicError:
         return []  # a broken pi file is reported where a credential is read from it
-    return [auth.named() for auth in lower if auth is not winner and provider.id in auth.data]
+    return [auth.named() for auth in lower if auth is not winner and entry_id in auth.data]
 
 
 def warn_shadowed(provider, ctx, found):

@@ -1,7 +1,9 @@
 """OAuth tokens kept fresh: single-flight across processes, never losing a stored credential.
 
 Advisory window (under 5 minutes left): a failed refresh is a warning and the current token is
-used. Mandatory window (expired): a failed refresh is the command's error. A request the
+used, and neither the refresh nor the wait for another process's lock takes longer than
+ADVISORY_DEADLINE (a stopped or hung holder must not hold up every `atomic key`). Mandatory
+window (expired): a failed refresh is the command's error. A request the
 provider refused (HTTP 401) forces one refresh: refresh_now(..., rejected=access).
 
 Provider modules' refresh(entry, ctx) read ctx.refresh_deadline (seconds, or None for the HTTP
@@ -25,9 +27,9 @@ def can_refresh(provider):
     return module is not None and hasattr(module, "refresh")
 
 
-def ensure_fresh(provider, entry, ctx):
+def ensure_fresh(provider, entry, ctx, entry_id=None):
     """The entry itself while fresh; otherwise the entry after a refresh (or the old one, with a
-    warning, while it is still valid)."""
+    warning, while it is still valid). entry_id: the login's key (`anthropic:work`), else the provider's."""
     if not needs_refresh(entry, ctx):
         return entry
     if not can_refresh(provider):
@@ -40,7 +42,7 @@ def ensure_fresh(provider, entry, ctx):
     # `atomic key` for the full HTTP deadline before the warning and the fallback below.
     ctx.refresh_deadline = ADVISORY_DEADLINE if entry["expires"] > ctx.now() * 1000 else None
     try:
-        return refresh_now(provider, ctx)
+        return refresh_now(provider, ctx, entry_id=entry_id)
     except AtomicError as exc:
         left_ms = entry["expires"] - ctx.now() * 1000
         if left_ms <= 0 or isinstance(exc, NotLoggedIn):
@@ -52,8 +54,11 @@ def ensure_fresh(provider, entry, ctx):
         ctx.refresh_deadline = None
 
 
-def refresh_now(provider, ctx, rejected=None):
+def refresh_now(provider, ctx, rejected=None, entry_id=None):
     """Refresh under the lock: re-read the file, skip if another process already did, merge, write.
+
+    entry_id: the login to refresh (`anthropic:work`; the provider's own entry by default). Each
+    login is refreshed alone: the lock is the file's, the check and the write are the entry's.
 
     The file is the layer the entry came from (atomic's, or pi's ~/.pi/agent/auth.json under its
     own lock): a rotating refresh token is never copied into a second file.
@@ -62,24 +67,25 @@ def refresh_now(provider, ctx, rejected=None):
     The room for the new document is reserved before the provider is asked: a refresh token is
     never spent where its successor could not be saved.
     """
+    entry_id = entry_id or provider.id
     if not can_refresh(provider):
-        raise LoginAgain("%s refused the stored token and atomic cannot refresh it; run `atomic login %s`"
-                         % (provider.name, provider.id))
+        raise LoginAgain("%s refused the stored token and atomic cannot refresh it; run `%s`"
+                         % (provider.name, _login_command(entry_id)))
     module = provider.module()
     outcome = {}
 
     def change(auth):
-        current = get_entry(auth, provider.id)
+        current = get_entry(auth, entry_id)
         if current is None or current.get("type") != "oauth":
-            raise NotLoggedIn("you were logged out of %s while refreshing; run `atomic login %s`"
-                              % (provider.name, provider.id))
+            raise NotLoggedIn("you were logged out of %s while refreshing; run `%s`"
+                              % (_named(provider, entry_id), _login_command(entry_id)))
         due = needs_refresh(current, ctx) if rejected is None else current["access"] == rejected
         if not due:
             outcome["entry"] = current  # another process refreshed while we waited for the lock
             return None
         if not current["refresh"].strip():
-            raise BadFile("%s: %s.refresh is empty, so the token cannot be refreshed; run `atomic login %s` "
-                          "to log in again" % (auth.path, provider.id, provider.id))
+            raise BadFile("%s: %s.refresh is empty, so the token cannot be refreshed; run `%s` "
+                          "to log in again" % (auth.path, entry_id, _login_command(entry_id)))
         outcome["tried"] = current
         try:
             fresh = module.refresh(current, ctx)
@@ -95,34 +101,49 @@ def refresh_now(provider, ctx, rejected=None):
         merged["type"] = "oauth"
         if not fresh.get("refresh"):
             merged["refresh"] = current["refresh"]  # a response that omits it keeps the old one
+        if isinstance(current.get("identity"), dict) and isinstance(fresh.get("identity"), dict):
+            merged["identity"] = dict(current["identity"], **fresh["identity"])  # what this answer lacks stays
         data = dict(auth.data)
-        data[provider.id] = merged
+        data[entry_id] = merged
         outcome["entry"] = merged
         return data
 
     try:
-        update_auth(ctx, change, reserve=True, directory=_layer_dir(provider, ctx))
+        # While the current token works (refresh_deadline set), the lock is waited for no longer
+        # than the refresh itself may take.
+        update_auth(ctx, change, reserve=True, directory=_layer_dir(entry_id, ctx), lock_timeout=ctx.refresh_deadline)
     except LoginAgain as exc:
-        theirs = "tried" in outcome and _saved_meanwhile(provider, outcome["tried"], ctx)
+        theirs = "tried" in outcome and _saved_meanwhile(entry_id, outcome["tried"], ctx)
         if theirs:
             return theirs
-        raise _explained(exc, provider)
+        raise _explained(exc, entry_id)
     except NetworkError as exc:
-        raise _explained(exc, provider)
+        raise _explained(exc, entry_id)
     if "error" in outcome:
-        raise _explained(outcome["error"], provider)
+        raise _explained(outcome["error"], entry_id)
     return outcome["entry"]
 
 
-def _layer_dir(provider, ctx):
-    """The folder of the auth.json that holds the provider's entry now."""
+def _layer_dir(entry_id, ctx):
+    """The folder of the auth.json that holds the entry now."""
     import os
 
-    auth, _entry = find_entry(ctx, provider.id)
+    auth, _entry = find_entry(ctx, entry_id)
     return os.path.dirname(auth.path)
 
 
-def ensure_valid_for(provider, entry, seconds, ctx):
+def _login_command(entry_id):
+    from .profiles import login_command  # error messages only: not on the way of a fresh token
+
+    return login_command(entry_id)
+
+
+def _named(provider, entry_id):
+    """The provider's name, with the login's name when it is a named one: `Anthropic (work)`."""
+    return provider.name if ":" not in entry_id else "%s (%s)" % (provider.name, entry_id.partition(":")[2])
+
+
+def ensure_valid_for(provider, entry, seconds, ctx, entry_id=None):
     """The entry, refreshed first if it would expire within `seconds` (`atomic key --min-valid`);
     TooShort if even a refresh cannot make it last that long."""
     from .._core.text import format_duration
@@ -136,7 +157,7 @@ def ensure_valid_for(provider, entry, seconds, ctx):
     if can_refresh(provider):
         try:
             # Forced, as for a token the provider refused: unless another process refreshed meanwhile.
-            entry = refresh_now(provider, ctx, rejected=entry["access"])
+            entry = refresh_now(provider, ctx, rejected=entry["access"], entry_id=entry_id)
             why = "a fresh token from %s lasts only that long" % provider.name
         except AtomicError as exc:
             why = "could not refresh it: " + exc.message
@@ -159,12 +180,12 @@ def ensure_lasts(provider, credential, seconds, ctx):
                               % (provider.id, credential.source, format_duration(max(left, 0)) if left > 0 else "no time",
                                  format_duration(seconds)))
 
-def _saved_meanwhile(provider, tried, ctx):
+def _saved_meanwhile(entry_id, tried, ctx):
     """After a refused refresh: the entry another program saved meanwhile, if it holds other,
     still valid tokens (rule 5: re-read before telling the user to log in again); else None."""
     ctx.auth = ctx.lower_auth = None  # every layer read again: pi may have refreshed its own entry
     try:
-        entry = get_entry(find_entry(ctx, provider.id)[0], provider.id)
+        entry = get_entry(find_entry(ctx, entry_id)[0], entry_id)
     except AtomicError:
         return None
     if entry is None or entry.get("type") != "oauth":
@@ -174,12 +195,12 @@ def _saved_meanwhile(provider, tried, ctx):
     return entry if entry["expires"] > ctx.now() * 1000 else None
 
 
-def _explained(exc, provider):
+def _explained(exc, entry_id):
     """The error of a failed refresh, saying what the user can do."""
     if isinstance(exc, LoginAgain) and "atomic login" not in exc.message:
-        return LoginAgain("%s; run `atomic login %s`" % (exc.message, provider.id))
+        return LoginAgain("%s; run `%s`" % (exc.message, _login_command(entry_id)))
     if isinstance(exc, NetworkError) and getattr(exc, "answer_lost", False):
         # The server may have rotated the refresh token and the answer with its successor is gone.
         return NetworkError("%s; the answer to the refresh was lost, so the refresh token may be used up: "
-                            "if the next try fails too, run `atomic login %s`" % (exc.message, provider.id))
+                            "if the next try fails too, run `%s`" % (exc.message, _login_command(entry_id)))
     return exc

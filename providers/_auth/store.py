@@ -18,6 +18,7 @@ from .._core import errors
 from .._core.files import commands_allowed, controlled_by_others, json_type, parse_json_object, read_capped
 
 AUTH_FILE = "auth.json"
+LINKED_FILE = "linked-logins.json"  # references to other tools' logins (_auth/linked.py): not credentials
 FIX = "fix it by hand, or move it aside and run `atomic login` again; atomic has not changed it"
 PI_LAYER = "~/.pi/agent"  # how a source in pi's file is named: `auth.json (~/.pi/agent)`
 
@@ -30,6 +31,7 @@ class AuthFile:
         self.path, self.data, self.exists, self.uid, self.mode = path, data, exists, uid, mode
         self.size = size  # bytes, as read
         self.layer = None
+        self.repeated = {}  # {provider id given twice in the file: the line of the later one, or None}
 
     def named(self, detail=None):
         """How a credential from this file is named: `auth.json`, `auth.json (oauth)`, and for
@@ -63,8 +65,10 @@ def read_auth(ctx, directory=None):
     if raw is None:
         auth = AuthFile(path, {}, exists=False)
     else:
-        data = parse_json_object(raw, path, FIX)
+        repeated = []
+        data = parse_json_object(raw, path, FIX, repeated)
         auth = AuthFile(path, data, exists=True, uid=st.st_uid, mode=stat.S_IMODE(st.st_mode), size=len(raw))
+        auth.repeated = dict(repeated)
     if directory is not None and directory == ctx.pi_agent_dir:
         auth.layer = PI_LAYER
     return auth
@@ -119,6 +123,10 @@ def get_entry(auth, provider_id):
         return None
     where = "%s: %s" % (auth.path, provider_id)
     fix = "; run `atomic login %s` to replace it, or fix the file by hand" % provider_id
+    if provider_id in auth.repeated:
+        raise errors.BadFile("%s: the entry is there twice%s, and JSON readers would take only the last one; keep "
+                             "the one you mean and remove the other (atomic has not changed the file)"
+                             % (where, _again(auth.repeated[provider_id])))
     if not isinstance(entry, dict):
         raise errors.BadFile("%s: expected an object like {\"type\": \"api_key\", \"key\": \"…\"}, found %s%s"
                       % (where, json_type(entry), fix))
@@ -136,17 +144,43 @@ def get_entry(auth, provider_id):
         problem = entry["access"] and key_problem(entry["access"])
         if problem:
             raise errors.BadFile("%s.access: the token %s%s" % (where, problem, fix))
-        expires = entry.get("expires")
-        # The bounds (year ±33000) reject 1e999, which parses as infinity, and NaN-like junk.
-        if isinstance(expires, bool) or not isinstance(expires, (int, float)):
-            raise errors.BadFile("%s.expires: expected a number (epoch milliseconds)%s" % (where, fix))
-        if not -1e15 < expires < 1e15:
-            raise errors.BadFile("%s.expires: %r is out of range for epoch milliseconds (years beyond ±33000)%s"
-                                 % (where, expires, fix))
+        _check_expires(entry.get("expires"), where, fix)
     else:
         raise errors.BadFile("%s.type: expected \"api_key\" or \"oauth\", found %s%s"
                       % (where, json_type(kind) if not isinstance(kind, str) else repr(kind), fix))
     return entry
+
+
+def _again(line):
+    return " (again on line %d)" % line if line else ""
+
+
+# pi's OpenRouter login keeps its API key as an OAuth entry that never expires, with JavaScript's
+# Number.MAX_SAFE_INTEGER as `expires` (reference-pi.md §2.4); any other date this far out is junk.
+NEVER_EXPIRES = 9007199254740991
+LONGEST_LOGIN_MS = 10 * 365 * 86400 * 1000  # the longest-lived tokens (a year, Claude's setup-token) with room
+
+
+def _check_expires(expires, where, fix):
+    """`expires` of an OAuth entry: epoch milliseconds, at most ten years from now (or pi's
+    never-expiring mark): a date centuries away would keep a token from ever being refreshed."""
+    import time
+
+    if isinstance(expires, bool) or not isinstance(expires, (int, float)) or expires != expires:
+        raise errors.BadFile("%s.expires: expected a number (epoch milliseconds)%s" % (where, fix))
+    if expires == NEVER_EXPIRES:
+        return
+    now_ms = time.time() * 1000
+    if expires > now_ms + LONGEST_LOGIN_MS or expires < -1e15:
+        years = (expires - now_ms) / (365.25 * 86400 * 1000)
+        raise errors.BadFile("%s.expires: %s is %s, which no login lasts; it is not a real expiry (epoch "
+                             "milliseconds)%s" % (where, _short_number(expires),
+                                                  "%.0f years from now" % years if years > 0 else "long past", fix))
+
+
+def _short_number(value):
+    text = repr(value)
+    return text if len(text) <= 24 else text[:20] + "…"
 
 
 def _check_field(entry, name, where, fix, required=True):
@@ -158,13 +192,14 @@ def _check_field(entry, name, where, fix, required=True):
                       % (where, name, "nothing" if value is None else json_type(value), fix))
 
 
-def update_auth(ctx, change, reserve=False, directory=None):
+def update_auth(ctx, change, reserve=False, directory=None, lock_timeout=None):
     """Apply change(auth) -> new data (or None: no write) to the freshly read file, under the lock.
 
     directory: the layer to write (its folder; the agent directory unless given), e.g. pi's
     for an entry refreshed where it came from. Returns what change returned. The file is re-read
     under the lock so a concurrent writer's update is never lost, and a file that does not parse
     is never overwritten. Afterwards ctx.auth (or ctx.lower_auth) is what the file now holds.
+    lock_timeout: seconds to wait for the lock (None: ATOMIC_LOCK_TIMEOUT's).
     reserve=True takes the room for the new document on disk before change runs (a refresh
     spends its token in there): a full disk fails first.
     """
@@ -178,7 +213,7 @@ def update_auth(ctx, change, reserve=False, directory=None):
         directory = ensure_private_dir(ctx.agent_dir, ctx, ctx.agent_dir_base)
     else:
         directory = ensure_private_dir(directory, ctx, directory)  # pi's folder: never created here
-    with FileLock(directory, AUTH_FILE, ctx):
+    with FileLock(directory, AUTH_FILE, ctx, timeout=lock_timeout):
         auth = _read_own_auth(ctx, directory)
         with PendingWrite(auth.path, auth.size + RESERVE_EXTRA) if reserve else contextlib.nullcontext() as reserved:
             new_data = change(auth)
@@ -218,4 +253,9 @@ def _read_own_auth(ctx, directory=None):
     auth = read_auth(ctx, directory)
     if not auth.ours:
         raise errors.Unsafe("%s belongs to uid %d, not you; atomic will not write it" % (auth.path, auth.uid))
+    if auth.repeated:  # rewriting it would keep only the last of each: a credential lost without a word
+        pid = sorted(auth.repeated)[0]
+        raise errors.BadFile("%s: the %s entry is there twice%s; atomic will not rewrite the file, which would keep "
+                             "only the last one: keep the one you mean and remove the other by hand"
+                             % (auth.path, pid, _again(auth.repeated[pid])))
     return auth

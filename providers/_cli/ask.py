@@ -21,15 +21,20 @@ def ask(args, ctx):
     asked_fast = fast.applies(ctx, model, "workflow" if args.workflow else "chat")
     turn = Turn(args.system, [{"role": "user", "content": prompt}], fast=asked_fast, session_id=new_session_id())
     printer = None if args.json else Printer(sys.stdout, show_thinking=args.show_thinking)
-    answer = Answer(on_text=printer.text if printer else None, on_reasoning=printer.reasoning if printer else None)
+    waiting = Waiting(ctx, "%s/%s" % (provider.id, model["id"]))
+    answer = Answer(on_text=waiting.then(printer.text if printer else None),
+                    on_reasoning=waiting.then(printer.reasoning if printer else None))
+    waiting.start()
     try:
         send(ctx, provider, model, turn, answer)
     except (StreamCut, ProviderError) as exc:
+        waiting.stop()
         if not printer and (answer.text_parts or answer.reasoning_parts or isinstance(exc, StreamCut)):
             # What arrived, for a script, with the reason it stopped.
             print_json(record(provider, model, answer, asked_fast, error=exc.message))
         raise
     finally:
+        waiting.stop()
         if printer:
             printer.finish()
     shown_fast = is_fast(answer, asked_fast, model.get("api"))
@@ -84,3 +89,43 @@ def _read_stdin(ctx):
     return raw.decode("utf-8", "replace")
 
 
+class Waiting:
+    """On a terminal, `waiting for MODEL (3s)` on stderr from the first second until the first
+    token arrives (a slow model, a long prompt), then gone; nothing when stderr is piped."""
+
+    def __init__(self, ctx, label):
+        import threading
+
+        from .._core.progress import StatusLine
+
+        self.line, self.label = StatusLine(ctx), label
+        self.done, self.lock = threading.Event(), threading.Lock()
+
+    def start(self):
+        import threading
+
+        if self.line.live:
+            threading.Thread(target=self._run, name="atomic-waiting", daemon=True).start()
+
+    def _run(self):
+        import time
+
+        started = time.monotonic()
+        while not self.done.wait(1.0):
+            with self.lock:
+                if not self.done.is_set():
+                    self.line.show("waiting for %s (%ds)" % (self.label, time.monotonic() - started))
+
+    def stop(self):
+        if not self.done.is_set():
+            with self.lock:
+                self.done.set()
+                self.line.clear()
+
+    def then(self, sink):
+        """sink, called once the line is gone (it shares the terminal with the answer)."""
+        def shown(delta):
+            self.stop()
+            if sink is not None:
+                sink(delta)
+        return shown

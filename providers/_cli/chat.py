@@ -8,18 +8,20 @@ the next message.
 import sys
 
 from .._client import fast
-from .._core.errors import AtomicError, NotLoggedIn, UsageError
+from .._core.errors import AtomicError, NetworkError, NotLoggedIn, UsageError
 
 LIST_LIMIT = 40  # models shown by /model before asking for a search word
 
 HELP = """\
   /model [TEXT]     choose a model: a numbered list of those you have a credential for (TEXT searches)
   /models [TEXT]    list those models
-%s  /login [PROVIDER] sign in (the next message uses it)
+%s  /login [PROVIDER] sign in, then talk to that provider's everyday model
   /logout PROVIDER  remove a stored credential
+  /profile [NAME]   show which login each message uses, or use the login NAME from now on (default: the unnamed one)
   /help             this list
   /quit             leave (or Ctrl-D); Ctrl-C stops an answer and keeps the conversation"""
-FAST_HELP = "  /fast [on|off] [chat|workflow]  Codex fast mode; bare /fast toggles chat\n"
+FAST_HELP = ("  /fast [on|off] [chat|workflow]  Codex fast mode, saved in settings.json for every session; bare "
+             "/fast toggles chat\n")
 
 
 class _Quit(Exception):
@@ -53,10 +55,14 @@ class Session:
         _use_readline()
         try:
             self.provider, self.model = choose(self.ctx, target)
-        except (UsageError, NotLoggedIn) as exc:
+        except (UsageError, NotLoggedIn, NetworkError) as exc:
             if target:
                 raise
-            self.ctx.say("%s.\nType /login to sign in." % exc.message.split(":")[0].capitalize())
+            if isinstance(exc, NotLoggedIn):
+                self.ctx.say("%s.\nType /login to sign in." % exc.message.split(":")[0].capitalize())
+            else:  # a credential there is, but no model to talk to yet (a server that is not running)
+                _report(exc)
+                self.ctx.say("Type /model to choose a model, or /login to sign in to another provider.")
         self.ctx.say("Talking to %s. /help lists the commands; Ctrl-D leaves." % self.label() if self.model
                      else "/help lists the commands; Ctrl-D leaves.")
 
@@ -146,7 +152,7 @@ class Session:
         handler = {
             "quit": self._quit, "exit": self._quit, "q": self._quit, "help": self._help,
             "model": self._model, "models": self._models, "fast": self._fast,
-            "login": self._login, "logout": self._logout,
+            "login": self._login, "logout": self._logout, "profile": self._profile,
         }.get(name.lower())
         if handler is None:
             self.ctx.say("Unknown command /%s; /help lists them." % name)
@@ -221,19 +227,41 @@ class Session:
         self.ctx.say(set_fast_mode(self.ctx, words))
 
     def _login(self, words):
-        from .login import login
+        """Sign in, then talk to that provider's everyday model (what people expect of /login groq)."""
+        from .login import sign_in
+        from .._models.choose import choose
 
         args = _command_line("login", words)
         if args is None:
             return
-        login(args, self.ctx)
+        provider = sign_in(args, self.ctx)
         self.ctx.forget_files()
-        if self.model is None:
-            from .._models.choose import choose
-            try:
-                self._switch(*choose(self.ctx, None))
-            except (UsageError, NotLoggedIn) as exc:
-                self.ctx.say(exc.message)
+        try:
+            self._switch(*choose(self.ctx, provider.id))
+        except AtomicError as exc:
+            _report(exc)
+            self.ctx.say("Still talking to %s; /model chooses another." % self.label() if self.model
+                         else "/model chooses a model.")
+
+    def _profile(self, words):
+        """/profile: which login the next message uses and why; /profile NAME: that login from now on,
+        in this conversation only (nothing is stored, other terminals are not affected)."""
+        from .._auth.profiles import DEFAULT, check_name, chosen
+
+        if len(words) > 1:
+            self.ctx.say("usage: /profile [NAME]")
+            return
+        if words:
+            self.ctx.profile = check_name(words[0], "/profile")
+        self.ctx.forget_files()
+        if self.provider is None:
+            self.ctx.say("Profile: %s (no model yet)." % (self.ctx.profile or "as ATOMIC_PROFILE and the folder rules choose"))
+            return
+        choice = chosen(self.provider, self.ctx, self.ctx.profile)
+        if choice is None or choice.name == DEFAULT:
+            self.ctx.say("%s: the default login%s." % (self.provider.id, " (%s)" % choice.why if choice else ""))
+        else:
+            self.ctx.say("%s: the login named %s (%s)." % (self.provider.id, choice.name, choice.why))
 
     def _logout(self, words):
         from .login import logout
@@ -249,11 +277,11 @@ class Session:
 def _command_line(command, words):
     """/login and /logout take what `atomic login` / `atomic logout` take, parsed by the same
     parser (a usage error is the caller's to show); None when --help printed its text."""
-    from .parser import build_parser
+    from .parser import parse_args
 
     argv = [command] + list(words)
     try:
-        return build_parser(argv).parse_args(argv)
+        return parse_args(argv)
     except SystemExit:  # --help: the text is shown, the conversation goes on
         return None
 
@@ -271,12 +299,21 @@ def set_fast_mode(ctx, words):
 
 
 def _store(ctx, scope, on):
-    """Store the flag; say so when the environment or a project's settings win over it here."""
-    fast.store(ctx, scope, on)
+    """Store the flag; say where (the global settings.json: every session's), when the environment
+    or a project's settings win over it here, and when the other scope stays on."""
+    from .._config.settings import global_path
+
+    flags = fast.store(ctx, scope, on)
+    ctx.say("Saved in %s: every new atomic and Atomic agent session uses it." % global_path(ctx))
     if fast.state(ctx)[scope] != on:
         ctx.warn("%s is %s here all the same: %s overrides it" % (
             scope, "on" if not on else "off",
             fast.ENV if scope in fast.overrides(ctx) else "the project's .atomic/settings.json"))
+    other = [name for name in fast.SCOPES if name != scope][0]
+    if not on and flags[other]:
+        ctx.say("Fast mode for %s stays on (%s); `atomic fast off --%s` turns it off."
+                % ("workflow stages" if other == "workflow" else "chat",
+                   "every stage on the priority tier" if other == "workflow" else "/fast in chat", other))
     return fast.describe(ctx)
 
 
@@ -292,9 +329,14 @@ def fast_command(args, ctx):
 
 
 def _report(exc):
+    """An error inside the conversation, whose fixes are its own commands (/login groq, not
+    `atomic login groq`, which would mean leaving it)."""
+    import re
+
     from .._core.mask import mask_text
 
-    print("atomic: " + mask_text(exc.message), file=sys.stderr, flush=True)
+    message = re.sub(r"`atomic (login|logout)\b", r"`/\1", exc.message)
+    print("atomic: " + mask_text(message), file=sys.stderr, flush=True)
 
 
 def _use_readline():

@@ -12,8 +12,13 @@ from .. import all_providers, find_each
 from .._core.errors import AtomicError, Exit, NetworkError, NotLoggedIn
 
 DEFAULT_TIMEOUT = 10.0  # seconds for all the requests together (ATOMIC_CHECK_TIMEOUT)
+NO_KEY = "no key needed"  # the source shown for a server of one's own that takes none
+
+
 def check(names, ctx, json_output=False, refresh=True):
-    """Check the named providers' credentials (or every one there is); the exit code."""
+    """Check the named providers' credentials (or every one there is); the exit code: 0 when
+    every one passed, 11 when one was refused (or is missing, expired, broken), else 6 when some
+    could not be checked for network or provider trouble."""
     from .._auth.chain import resolve
     from .._core.errors import NothingFound
 
@@ -25,11 +30,14 @@ def check(names, ctx, json_output=False, refresh=True):
         try:
             credential = resolve(provider, ctx, refresh=refresh)
         except NothingFound as exc:
-            if named:
+            if provider.takes_no_key(ctx):  # a server of one's own: does it answer, with its model list?
+                checks.append(Check(provider, None, keyless=True))
+            elif named:
                 checks.append(Check(provider, None, reason=exc.message))
             continue
         except AtomicError as exc:
-            checks.append(Check(provider, None, reason=exc.message))
+            checks.append(Check(provider, None, reason=exc.message,
+                                failure="network" if isinstance(exc, NetworkError) else "credential"))
             continue
         checks.append(Check(provider, credential))
     if not checks:
@@ -40,7 +48,7 @@ def check(names, ctx, json_output=False, refresh=True):
     if refresh:
         for item in checks:
             item.retry_after_refresh(ctx, timeout)
-    rows = [item.row() for item in checks]
+    rows = [item.row(ctx.now()) for item in checks]
     if json_output:
         import json
 
@@ -48,21 +56,29 @@ def check(names, ctx, json_output=False, refresh=True):
                                     ensure_ascii=False) + "\n")
     else:
         _render(rows)
-    failed = [r["id"] for r in rows if not r["ok"]]
-    if failed:
-        ctx.say("atomic: %d of %d credential%s failed the check: %s"
-                % (len(failed), len(rows), "s" if len(rows) > 1 else "", ", ".join(failed)))
+    refused = [r["id"] for r in rows if r["failure"] == "credential"]
+    unreachable = [r["id"] for r in rows if r["failure"] == "network"]
+    of = "%d credential%s" % (len(rows), "s" if len(rows) > 1 else "")
+    untold = "could not be checked (network or provider trouble, not a refusal): %s" % ", ".join(unreachable)
+    if refused:
+        ctx.say("atomic: %d of %s failed the check: %s%s" % (len(refused), of, ", ".join(refused),
+                                                          "; %d %s" % (len(unreachable), untold) if unreachable else ""))
         return Exit.CHECK_FAILED
+    if unreachable:
+        ctx.say("atomic: %d of %s %s; try again later" % (len(unreachable), of, untold))
+        return Exit.NETWORK
     return Exit.OK
 
 
 class Check:
     """One provider's check: the request to make, then its outcome."""
 
-    def __init__(self, provider, credential, reason=None):
-        self.provider, self.credential = provider, credential
-        self.url, self.request = None, None
+    def __init__(self, provider, credential, reason=None, keyless=False, failure="credential"):
+        self.provider, self.credential, self.keyless = provider, credential, keyless
+        self.url, self.request, self.key_field = None, None, None
         self.ok, self.status, self.reason = False, None, reason
+        self.usage = []  # the usage windows the answer reported (_wire/limits.py)
+        self.failure = failure  # why it did not pass: "credential" (exit 11) or "network" (exit 6)
 
     def plan(self, ctx, refresh):
         """Work out the request, or the reason there is none."""
@@ -71,7 +87,7 @@ class Check:
         if self.reason is not None:
             return
         credential, provider = self.credential, self.provider
-        if credential.is_oauth and credential.entry["expires"] <= ctx.now() * 1000:
+        if credential is not None and credential.is_oauth and credential.entry["expires"] <= ctx.now() * 1000:
             self.reason = ("expired login, not refreshed (--no-refresh); `atomic key %s` refreshes it" % provider.id
                            if not refresh else "expired login; run `atomic login %s`" % provider.id)
             return
@@ -88,6 +104,8 @@ class Check:
             else:
                 self.request = _probe_request(provider, credential, base.rstrip("/") + path, ctx)
                 self.url = self.request.url
+                if credential is not None and credential.source == "models.json":
+                    self.key_field = "providers.%s.apiKey in %s" % (provider.id, provider.config_file(ctx, "apiKey"))
         except AtomicError as exc:
             self.reason = exc.message
 
@@ -104,32 +122,60 @@ class Check:
             return False, None, "network: " + exc.message
         except Exception as exc:  # a bug must not hang the others; it is reported on the row
             return False, None, "internal error (a bug): %s: %s" % (type(exc).__name__, exc)
-        return _judge(response, self.credential)
+        from .._wire.limits import windows
+
+        self.usage = windows(response.headers)
+        return _judge(response, self.credential, self.keyless, self.key_field)
 
     def record(self, outcome):
         self.ok, self.status, self.reason = outcome
+        # Nothing came back, or the provider could not tell (no model list, busy, rate limited):
+        # not a verdict on the credential.
+        self.failure = "network" if self.status is None or self.status in (404, 408, 429) or self.status >= 500 \
+            else "credential"
 
     def retry_after_refresh(self, ctx, timeout):
         """An OAuth token the provider refused gets one forced refresh and one more try."""
         from .._auth.refresh import can_refresh, refresh_now
 
-        if self.status != 401 or not self.credential.is_oauth or not can_refresh(self.provider):
+        if self.status != 401 or self.credential is None:
             return
-        try:
-            entry = refresh_now(self.provider, ctx, rejected=self.credential.value)
-        except AtomicError as exc:
-            self.reason += "; refreshing it failed: " + exc.message
+        if self.credential.linked is not None:  # another tool's login: read it again, or have it refreshed
+            from .._auth.linked import renew
+
+            try:
+                self.credential = renew(self.provider, ctx, self.credential)
+            except AtomicError as exc:
+                self.reason += "; " + exc.message
+                return
+        elif not self.credential.is_oauth or not can_refresh(self.provider):
             return
-        self.credential.entry, self.credential.value = entry, entry["access"]
+        else:
+            try:
+                entry = refresh_now(self.provider, ctx, rejected=self.credential.value,
+                                    entry_id=self.credential.entry_id)
+            except AtomicError as exc:
+                self.reason += "; refreshing it failed: " + exc.message
+                return
+            self.credential.entry, self.credential.value = entry, entry["access"]
         self.url, self.reason = None, None
         self.plan(ctx, True)
         if self.url:
             self.record(self.probe(ctx, timeout))
 
-    def row(self):
-        return {"id": self.provider.id, "name": self.provider.name,
-                "source": self.credential.source if self.credential else None,
-                "ok": self.ok, "status": self.status, "reason": self.reason}
+    def row(self, now):
+        from .._wire.limits import describe
+
+        row = {"id": self.provider.id, "name": self.provider.name,
+               "source": self.credential.source if self.credential else NO_KEY if self.keyless else None,
+               "ok": self.ok, "status": self.status, "reason": self.reason,
+               "failure": None if self.ok else self.failure}
+        if self.credential is not None and self.credential.profile is not None:
+            row["profile"] = self.credential.profile
+        if self.usage:
+            row["usage"] = self.usage
+            row["reason"] = "%s; %s" % (self.reason, describe(self.usage, now))
+        return row
 
 
 def _probe_request(provider, credential, url, ctx):
@@ -139,16 +185,17 @@ def _probe_request(provider, credential, url, ctx):
     from .._wire.request import ApiRequest
 
     probe = ApiRequest("GET", url, HeaderList(credential_headers(provider, credential, ctx)))
-    hook = provider.hook("prepare")
+    hook = provider.hook("prepare") if credential is not None else None
     if hook is not None:
         hook(probe, credential, None, ctx)
-    if credential.signer is not None:
+    if credential is not None and credential.signer is not None:
         credential.signer(probe)
     return probe
 
 
-def _judge(response, credential):
-    """(ok, status, reason) for the answer to a model-list request."""
+def _judge(response, credential, keyless=False, key_field=None):
+    """(ok, status, reason) for the answer to a model-list request; key_field: where the key is
+    written, when it comes from a file the person edits (models.json)."""
     status = response.status
     if response.ok:
         doc = response.json_or_none()
@@ -159,7 +206,11 @@ def _judge(response, credential):
             return True, status, "ok"
         return True, status, "ok (%d model%s)" % (len(models), "" if len(models) == 1 else "s")
     text = "HTTP %d: %s" % (status, response.error_text())
-    if status == 401:
+    if status == 401 and keyless:
+        reason = ("the server wants a key (%s); set apiKey for it in models.json, or `atomic login` it" % text)
+    elif status == 401 and key_field:
+        reason = "rejected key: fix %s (%s)" % (key_field, text)
+    elif status == 401:
         reason = ("expired or revoked login (%s)" if credential.is_oauth else "rejected key (%s)") % text
     elif status == 403:
         reason = "refused: no such account, or no access (%s)" % text
@@ -208,7 +259,8 @@ def _run_all(checks, ctx, timeout):
 
 def _render(rows):
     good, bad = _marks(sys.stdout)
-    table = [(good if r["ok"] else bad, r["id"], r["source"] or "-", r["reason"] or "") for r in rows]
+    table = [(good if r["ok"] else bad, r["id"] + (":" + r["profile"] if r.get("profile") else ""), r["source"] or "-",
+              r["reason"] or "") for r in rows]
     widths = [max(len(r[i]) for r in table) for i in range(3)]
     for r in table:
         sys.stdout.write("  ".join(c.ljust(w) for c, w in zip(r[:3], widths)) + "  " + r[3] + "\n")

@@ -27,15 +27,20 @@ def cmd_status(args, ctx):
         from providers._cli.check import check
         return check(args.providers, ctx, json_output=args.json, refresh=not args.no_refresh)
     from providers._cli.status import collect_status, render_status
-    if args.providers or args.no_refresh:
+    if args.providers:  # (--no-refresh is what plain status does anyway: it refreshes and writes nothing)
         from providers._core.errors import UsageError
-        raise UsageError("PROVIDER names and --no-refresh go with --check: atomic status --check %s"
-                         % " ".join(args.providers or ["--no-refresh"]))
+        raise UsageError("PROVIDER names go with --check: atomic status --check %s" % " ".join(args.providers))
     report = collect_status(ctx)
     if args.json:
         print_json(report)
     else:
         render_status(report, ctx)
+    found = len(report["problems"]) + sum(1 for row in report["providers"] if row.get("problem"))
+    if found:  # the report is the answer, printed whatever it holds; the exit status says it has problems
+        from providers._core.errors import Exit
+        ctx.say("atomic: status found %d problem%s%s" % (found, "" if found == 1 else "s",
+                                                          " (in the report)" if args.json else " (above)"))
+        return Exit.CHECK_FAILED
     return 0
 
 
@@ -51,20 +56,25 @@ def cmd_models(args, ctx):
         write_lines(detail_lines(public_records(models)[0]))
     else:
         write_lines(table_lines(models, output_width(ctx, sys.stdout)))
-    if models and not args.json:
+    if models and not args.json:  # said only where it is news: a provider several files define
         from providers._models.catalog import custom_origins
         for pid, files in custom_origins(models, ctx):
-            ctx.say("%s is defined in %s" % (pid, " over ".join(files)))
+            if len(files) > 1:
+                ctx.say("%s is defined in %s" % (pid, " over ".join(files)))
     return 0
 
 
 def cmd_providers(args, ctx):
     from providers._cli.provider_list import collect_providers, provider_lines
+    from providers._models.table import output_width
     rows = collect_providers(ctx)
     if args.json:
         print_json(rows)
-    else:
-        write_lines(provider_lines(rows))
+        return 0
+    lines, dropped = provider_lines(rows, output_width(ctx, sys.stdout))
+    write_lines(lines)
+    if dropped:
+        ctx.say("(%s left out to fit; `| cat` or --json shows all)" % ", ".join(dropped))
     return 0
 
 

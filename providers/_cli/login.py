@@ -3,16 +3,22 @@ saving or removing entries, never replacing one silently."""
 import os
 
 from .. import builtin, builtins, extension_providers, find, key_owner, siblings
-from .._core.errors import BadFile, LoginFailed, UsageError
+from .._core.errors import BadFile, LoginAgain, LoginFailed, NetworkError, UsageError
 from .._auth.keys import is_variable_name
-from .._auth.store import check_writable, current_auth, get_entry, read_auth, update_auth
+from .._auth.store import LINKED_FILE, check_writable, current_auth, get_entry, read_auth, update_auth
 from .._core.prompts import ask, confirm, interactive, read_secret
 
 
 def login(args, ctx):
-    """Sign in to one provider (or pick one from the menu) and save the credential."""
+    """Sign in to one provider (or pick one from the menu) and save the credential; exit 0."""
+    sign_in(args, ctx)
+    return 0
+
+
+def sign_in(args, ctx):
+    """login()'s work; the provider signed in to."""
     if args.provider:
-        provider = find(args.provider, ctx)
+        provider = _named(args, ctx)
         _mention_siblings(provider, ctx)
         method = _choose_method(provider, args, ctx)
     else:
@@ -23,30 +29,35 @@ def login(args, ctx):
                              "there is no menu); `atomic login --help` shows examples")
         provider, method = choose(ctx)
         method = method or _choose_method(provider, args, ctx)
+    entry_id = _entry_id(provider, args)
     _check_login_flags(provider, method, args, ctx)
     settings = _parse_settings(args.env)
     _check_settings(provider, settings)
     check_writable(ctx)  # before the browser or the prompt: a login that cannot be saved is wasted
-    _check_replacing(provider, method, args, ctx)
+    _check_replacing(provider, method, args, ctx, entry_id)
     options = {"device": args.device, "enterprise_domain": args.enterprise_domain, "settings": settings}
+    if method in ("token", "from"):
+        return _login_elsewhere(provider, method, args, ctx, entry_id, options)
     if method == "oauth":
         if settings:
             raise UsageError("--env is for API-key logins; %s signs in with OAuth" % provider.id)
         record = provider.module().login(ctx, options)
-        old = _save(ctx, provider, lambda old: record)
-        ctx.say("Signed in to %s; saved to %s%s" % (provider.name, os.path.join(ctx.agent_dir, "auth.json"),
-                                                    _replaced(old)))
-        return 0
+        saved = _save(ctx, entry_id, lambda old: record)
+        ctx.say("Signed in to %s%s; saved to %s%s%s" % (provider.name, _as_who(record.get("identity")),
+                                                       os.path.join(ctx.agent_dir, "auth.json"), _under(entry_id),
+                                                       _replaced(saved)))
+        return provider
     own = provider.hook("login") if "oauth" not in provider.auth else None
     if own is not None:  # a provider that asks its own questions (llama.cpp: where its server is)
         record = own(ctx, options)
         if isinstance(record.get("key"), str):
             record["key"] = stored_form(record["key"], ctx)
-        old = _save(ctx, provider, lambda old: record)
+        saved = _save(ctx, entry_id, lambda old: record)
         what = ", ".join(sorted(record.get("env") or {})) or "entry"
-        ctx.say("Saved the %s %s%s to %s%s" % (provider.name, what, " and API key" if "key" in record else "",
-                                               os.path.join(ctx.agent_dir, "auth.json"), _replaced(old)))
-        return 0
+        ctx.say("Saved the %s %s%s to %s%s%s" % (provider.name, what, " and API key" if "key" in record else "",
+                                                 os.path.join(ctx.agent_dir, "auth.json"), _under(entry_id),
+                                                 _replaced(saved)))
+        return provider
     pasted = _read_key(provider, settings, ctx)
     if pasted is not None:
         _check_shape(provider, pasted, args, ctx)
@@ -65,50 +76,132 @@ def login(args, ctx):
             record["env"] = env
         return record
 
-    old = _save(ctx, provider, entry)
+    saved = _save(ctx, entry_id, entry)
     what = "API key" if key is not None else "settings (%s)" % ", ".join(sorted(settings))
-    ctx.say("Saved the %s %s to %s%s" % (provider.name, what, os.path.join(ctx.agent_dir, "auth.json"), _replaced(old)))
-    return 0
+    ctx.say("Saved the %s %s to %s%s%s" % (provider.name, what, os.path.join(ctx.agent_dir, "auth.json"),
+                                          _under(entry_id), _replaced(saved)))
+    return provider
+
+
+def _named(args, ctx):
+    """The provider named on the command line; a key given there instead (`login --key sk-…`)
+    is refused without being repeated."""
+    try:
+        return find(args.provider, ctx)
+    except UsageError as exc:
+        # A misspelt provider has a near name (did you mean); a key has none, or a key's shape.
+        if key_owner(args.provider) or ((args.key or len(args.provider) >= 20) and "did you mean" not in exc.message):
+            from .parser import login_takes_no_key
+            raise UsageError(login_takes_no_key())
+        raise
+
+
+def _entry_id(provider, args):
+    """Where the login goes: the provider's own entry, or `provider:NAME` with --profile NAME."""
+    if args.profile is None:
+        return provider.id
+    from .._auth.profiles import check_name, entry_id
+
+    return entry_id(provider.id, check_name(args.profile))
+
+
+def _under(entry_id):
+    return " as %s" % entry_id if ":" in entry_id else ""
+
+
+def _as_who(identity):
+    """` as alice@example.com (workspace acct-1, plus)` for the message after a login, or ""."""
+    shown = describe_identity(identity)
+    return " as " + shown if shown else ""
+
+
+def describe_identity(identity):
+    """Who a login belongs to, in words: `alice@example.com (account acct-1, plan plus)`; "" if unknown."""
+    if not isinstance(identity, dict):
+        return ""
+    who = identity.get("email") or identity.get("user") or ""
+    more = ["%s %s" % (label, identity[name]) for name, label in (("accountName", "org"), ("account", "account"),
+                                                                  ("plan", "plan")) if identity.get(name)]
+    if not who:
+        return ", ".join(more)
+    return "%s (%s)" % (who, ", ".join(more)) if more else who
+
+
+def _login_elsewhere(provider, method, args, ctx, entry_id, options):
+    """--with-token (a non-rotating token on stdin, stored as a key) or --from TOOL (a link to the
+    tool's own login, kept in linked-logins.json: never a copy of its tokens)."""
+    if method == "token":
+        options["token"] = read_secret(ctx, "Paste the %s token (input is hidden): " % provider.name,
+                                       pipe="atomic login %s --with-token" % provider.id)
+        record = provider.module().login(ctx, options)
+        saved = _save(ctx, entry_id, lambda old: record)
+        ctx.say("Saved the %s token%s to %s%s%s; it does not rotate, and atomic never refreshes it"
+                % (provider.name, _as_who(record.get("identity")), os.path.join(ctx.agent_dir, "auth.json"),
+                   _under(entry_id), _replaced(saved)))
+        return provider
+    from .._auth.linked import credential, linked_path, update_linked
+
+    options["from"] = args.from_tool
+    record = {k: v for k, v in provider.module().login(ctx, options).items() if k != "type"}
+    shown = credential(provider, ctx, entry_id, record, refresh=False)  # read once: who it is, and that it works
+    update_linked(ctx, lambda data: dict(data, **{entry_id: record}))
+    old = _remove_stored(ctx, entry_id)
+    ctx.say("Linked %s%s to %s's own login%s (read at each use, never copied); saved in %s%s%s"
+            % (provider.name, _under(entry_id), record["from"], _as_who(shown.identity),
+               linked_path(ctx), "" if old is None else "; removed %s stored before" % (_kind(old) or "the entry"),
+               "" if old is None or old.get("type") != "oauth" else
+               " (still valid at the provider: log in again and `atomic logout --revoke` ends it there)"))
+    return provider
+
+
+def _remove_stored(ctx, entry_id):
+    """Take the entry out of atomic's auth.json (a link replaced it); the entry removed, or None."""
+    removed = []
+
+    def change(auth):
+        if entry_id not in auth.data:
+            return None
+        removed.append(auth.data[entry_id])
+        return {k: v for k, v in auth.data.items() if k != entry_id}
+    update_auth(ctx, change)
+    return removed[0] if removed and isinstance(removed[0], dict) else None
 
 
 def _read_key(provider, settings, ctx):
     """The pasted key; for a cloud provider, None when nothing is pasted and settings are given:
     its own credentials (ADC, the AWS chain) are used, with the settings stored."""
+    pipe = "atomic login %s" % provider.id
     if "cloud" not in provider.auth:
-        return read_secret(ctx, "Paste your %s API key (input is hidden): " % provider.name)
+        return read_secret(ctx, "Paste your %s API key (input is hidden): " % provider.name, pipe=pipe)
     ambient = provider.hook("ambient")
     what = (ambient.__doc__ or "its own credentials").strip().splitlines()[0] if ambient else "its own credentials"
-    try:
-        return read_secret(ctx, "Paste your %s API key (input is hidden), or press Enter to use %s: "
-                           % (provider.name, what))
-    except UsageError as exc:
-        if "is empty" not in exc.message:
-            raise
-        if not settings and not interactive(ctx):
-            raise UsageError("nothing to save: give a key on stdin, or settings for %s's own credentials with "
-                             "--env (e.g. %s=…)" % (provider.id, provider.settings[0]))
-        return None
+    key = read_secret(ctx, "Paste your %s API key (input is hidden), or press Enter to use %s: "
+                      % (provider.name, what), optional=True, pipe=pipe)
+    if key is None and not settings and not interactive(ctx):
+        raise UsageError("nothing to save: give a key on stdin, or settings for %s's own credentials with "
+                         "--env (e.g. %s=…)" % (provider.id, provider.settings[0]))
+    return key
 
 
 def _ask_settings(provider, given, ctx):
     """On a terminal, ask for each setting the provider's address needs ({NAME} in it) that is
     neither given with --env nor stored, as the reference's /login does (Cloudflare's account and
     gateway ids); elsewhere, warn about each one set nowhere."""
-    import re
+    from .._net.address import check_setting, placeholders
 
     try:
         stored = (get_entry(current_auth(ctx), provider.id) or {}).get("env") or {}
     except BadFile:
         stored = {}
     asked = {}
-    for name in re.findall(r"\{([A-Z_][A-Z0-9_]*)\}", provider.base_url):
+    for name in placeholders(provider.base_url):
         if name in given:
             continue
         have = stored.get(name) or ctx.env(name)
         if interactive(ctx):
             answer = ask(ctx, "%s for %s%s: " % (name, provider.name, " [%s]" % have if have else ""))
             if answer:
-                asked[name] = answer
+                asked[name] = check_setting(provider, name, answer.strip(), what="the %s typed" % name, whole=False)
             elif not have:
                 raise UsageError("%s is needed to reach %s; run `atomic login %s` again and give it"
                                  % (name, provider.name, provider.id))
@@ -148,34 +241,65 @@ def _variable_named(key):
     return name if is_variable_name(name) or (name is not key and name.isidentifier()) else None
 
 
-def _save(ctx, provider, make_entry):
-    """Write the provider's new entry under the lock; returns the entry it replaced, or None."""
+def _save(ctx, entry_id, make_entry):
+    """Write the login's new entry under the lock; returns (the entry it replaced or None, the new
+    one), which `_replaced` words. The same entry again writes nothing. A link to another tool's
+    login under the same name goes: the entry replaces it."""
     replaced = []
 
     def change(auth):
-        old = auth.data.get(provider.id)
+        old = auth.data.get(entry_id)
         old = old if isinstance(old, dict) else None
-        replaced.append(old)
         data = dict(auth.data)
-        data[provider.id] = make_entry(old)
-        return data
+        data[entry_id] = make_entry(old)
+        replaced.append((old, data[entry_id]))
+        return None if old == data[entry_id] else data  # the same entry again: nothing to write
     update_auth(ctx, change)
-    return replaced[-1]
+    old, new = replaced[-1]
+    if old is None and _unlink(ctx, entry_id):
+        return {"from": True}, new
+    return old, new
+
+
+def _unlink(ctx, entry_id):
+    """Remove the link stored under entry_id, if there is one; whether there was."""
+    from .._auth.linked import get_link, update_linked
+
+    if not os.path.lexists(os.path.join(ctx.agent_dir, LINKED_FILE)) or get_link(ctx, entry_id) is None:
+        return False
+    gone = []
+
+    def change(data):
+        gone.append(data.pop(entry_id, None))
+        return data if gone[-1] is not None else None
+    update_linked(ctx, change)
+    return gone[-1] is not None
 
 
 def _kind(entry):
-    """What an auth.json entry is, in words, or None for an entry of no known type."""
+    """What an auth.json entry (or a link) is, in words, or None for an entry of no known type."""
+    if isinstance(entry, dict) and entry.get("from"):
+        return "a link to another tool's login"
     kind = entry.get("type") if isinstance(entry, dict) else None
     return {"oauth": "a subscription (OAuth) login", "api_key": "an API key"}.get(kind)
 
 
-def _replaced(old):
-    """`, replacing ...` for the message after a save, so a replaced credential is never silent."""
+def _replaced(saved):
+    """`, replacing ...` for the message after a save, so a replaced credential is never silent
+    (saved: what _save returned, the old entry and the new)."""
+    old, new = saved
     if old is None:
         return ""
+    if old == new:
+        return " (it was stored already: nothing changed)"
     if old.get("type") == "api_key" and isinstance(old.get("key"), str):
+        if old["key"] == new.get("key"):
+            return ", keeping the same API key; its settings changed"
         return ", replacing the API key stored before (%s)" % _shown_key(old["key"])
-    return ", replacing %s stored before" % (_kind(old) or "the entry")
+    if old.get("type") == "api_key" and "key" not in old:
+        return ", replacing the settings stored before"
+    who = describe_identity(old.get("identity"))  # another workspace of the same e-mail, say
+    return ", replacing %s stored before%s" % (_kind(old) or "the entry", " (%s)" % who if who else "")
 
 
 def _shown_key(key):
@@ -188,21 +312,25 @@ def _shown_key(key):
     return mask_value(key)
 
 
-def _check_replacing(provider, method, args, ctx):
-    """A subscription login replaced by an API key, or the reverse, is asked about on a terminal
-    and needs --force otherwise; checked before any browser or prompt."""
+def _check_replacing(provider, method, args, ctx, entry_id):
+    """A subscription login replaced by an API key, a link by a login, or the reverse, is asked
+    about on a terminal and needs --force otherwise; checked before any browser or prompt."""
+    from .._auth.linked import get_link
+
     try:
-        old = get_entry(current_auth(ctx), provider.id)
+        old = get_entry(current_auth(ctx), entry_id) or get_link(ctx, entry_id)
     except BadFile:
         return  # a malformed entry: replacing it is the fix its error message gives
-    new = "oauth" if method == "oauth" else "api_key"
-    if _kind(old) is None or old.get("type") == new or args.force:
+    new = {"oauth": "oauth", "from": "linked"}.get(method, "api_key")
+    was = "linked" if old and old.get("from") else (old or {}).get("type")
+    if _kind(old) is None or was == new or args.force:
         return
-    what, instead = _kind(old), "a subscription login" if method == "oauth" else "an API key"
+    what = "%s in %s" % (_kind(old), LINKED_FILE if was == "linked" else "auth.json")
+    instead = {"oauth": "a subscription login", "linked": "a link to %s's login" % args.from_tool}.get(new, "an API key")
     if not interactive(ctx):
-        raise UsageError("%s already has %s in auth.json; add --force to replace it with %s, or run "
-                         "`atomic logout %s` first" % (provider.id, what, instead, provider.id))
-    ctx.say("%s already has %s in auth.json." % (provider.name, what))
+        raise UsageError("%s already has %s; add --force to replace it with %s, or run `atomic logout %s` first"
+                         % (entry_id, what, instead, _logout_args(entry_id)))
+    ctx.say("%s already has %s." % (provider.name + ("" if entry_id == provider.id else " (%s)" % args.profile), what))
     if not confirm(ctx, "Replace it with %s?" % instead):
         raise LoginFailed("not replaced; auth.json is unchanged")
 
@@ -231,22 +359,34 @@ def _mention_siblings(provider, ctx):
     """On a terminal, name the providers easily taken for this one (minimax and minimax-cn)."""
     others = siblings(provider)
     if others and interactive(ctx):
-        ctx.say("Signing in to %s (%s); also available: %s (`atomic login ID` for one of those)."
-                % (provider.name, provider.id, ", ".join("%s (%s)" % (p.id, p.name) for p in others)))
+        ctx.say("Signing in to %s (%s). Also available: %s."
+                % (provider.name, provider.id, "; ".join("`atomic login %s` for %s" % (p.id, p.name) for p in others)))
 
 
 def _check_login_flags(provider, method, args, ctx):
-    """--device and --enterprise-domain only where they do something: ignored, they mislead."""
+    """--device, --enterprise-domain, --with-token and --from only where they do something: ignored, they mislead."""
+    def takers(option):
+        return ", ".join(p.id for p in builtins() + extension_providers(ctx, warn=False) if option in p.login_options)
+
+    for option, given in (("with_token", args.with_token), ("from", args.from_tool is not None)):
+        if given and option not in provider.login_options:
+            raise UsageError("--%s is only for %s; %s takes %s" % (option.replace("_", "-"), takers(option), provider.id,
+                                                                  "an API key" if "key" in provider.auth else "its own login"))
     if args.enterprise_domain is not None and "enterprise_domain" not in provider.login_options:
-        takers = [p.id for p in builtins() + extension_providers(ctx, warn=False) if "enterprise_domain" in p.login_options]
-        raise UsageError("--enterprise-domain is only for %s; leave it out for %s" % (", ".join(takers), provider.id))
+        raise UsageError("--enterprise-domain is only for %s; leave it out for %s" % (takers("enterprise_domain"), provider.id))
     if args.device and method != "oauth":
-        takers = [p.id for p in builtins() + extension_providers(ctx, warn=False) if "device" in p.login_options]
-        raise UsageError("--device is only for subscription logins (%s); the %s login takes an API key"
-                         % (", ".join(takers), provider.id))
+        raise UsageError("--device is only for subscription logins (%s); the %s login %s"
+                         % (takers("device"), provider.id, "takes an API key" if method == "key" else
+                            "goes without a browser"))
+    if args.env and method in ("token", "from"):
+        raise UsageError("--env is for API-key logins; leave it out with --with-token and --from")
 
 
 def _choose_method(provider, args, ctx):
+    if args.with_token:
+        return "token"
+    if args.from_tool is not None:
+        return "from"
     if args.oauth and "oauth" not in provider.auth:
         raise UsageError("%s has no subscription login; run `atomic login %s` for an API key" % (provider.id, provider.id))
     if args.key and "key" not in provider.auth:
@@ -268,13 +408,17 @@ def _choose_method(provider, args, ctx):
 
 def logout(args, ctx):
     """Remove stored entries only, from every auth.json atomic reads (atomic's, and pi's
-    ~/.pi/agent one below it); the environment and models.json keep working."""
+    ~/.pi/agent one below it) and the links to other tools' logins; the environment and
+    models.json keep working. --revoke ends the login at the provider first."""
     if args.all == bool(args.provider):
         raise UsageError("name one provider, or use --all; see `atomic logout --help`")
+    if args.all and (args.profile is not None or args.revoke):
+        raise UsageError("--%s goes with one PROVIDER, not --all" % ("revoke" if args.revoke else "profile"))
     files = [read_auth(ctx)]
     if ctx.pi_agent_dir is not None and os.path.lexists(os.path.join(ctx.pi_agent_dir, "auth.json")):
         files.append(read_auth(ctx, ctx.pi_agent_dir))  # a broken pi file stops here, before anything is removed
-    stored = [pid for auth in files for pid in auth.data]
+    links = _links(ctx)
+    stored = [eid for auth in files for eid in auth.data] + list(links)
     if args.all:
         targets = list(dict.fromkeys(stored))
         if targets and not args.yes and not _confirm_all(targets, files, ctx):
@@ -282,14 +426,60 @@ def logout(args, ctx):
             return 0
     else:
         pid = args.provider if args.provider in stored else find(args.provider, ctx).id
+        if args.profile is not None:
+            from .._auth.profiles import check_name, entry_id
+
+            pid = entry_id(pid, check_name(args.profile))
         targets = [pid] if pid in stored else []
     if not targets:
-        ctx.say("No stored credential%s to remove. logout only removes what `atomic login` saved; "
+        ctx.say("No stored credential%s to remove%s. logout only removes what `atomic login` saved; "
                 "environment variables and models.json are unchanged."
-                % ("" if args.all else " for " + pid))
+                % ("" if args.all else " for " + pid, "" if args.all else _named_hint(pid, stored)))
         return 0
+    if args.revoke:
+        return _revoke(targets[0], files, links, ctx)
+    changed = _remove(targets, files, links, ctx)
+    for pid in targets:
+        provider = builtin(pid.partition(":")[0])
+        still = [name for name in (provider.env if provider else ()) if ctx.env(name)]
+        name = (provider.name if provider else pid) + (" (%s)" % pid.partition(":")[2] if ":" in pid else "")
+        if pid in links and changed.get(pid):
+            done = ("Removed the link to %s's login for %s; %s's own login is unchanged."
+                    % (links[pid].get("from"), name, links[pid].get("from")))
+        else:
+            done = ("Removed the stored credential for %s from %s." % (name, " and ".join(changed[pid]))
+                    if changed.get(pid) else "The stored credential for %s was already gone (another "
+                                             "program removed it meanwhile)." % name)
+        ctx.say(done + (" %s is still set and will be used." % still[0] if still and ":" not in pid else ""))
+    ctx.say("Environment variables and models.json are unchanged.%s" % (
+        "" if args.revoke or not any(_was_oauth(files, pid) for pid in targets) else
+        " A subscription login removed this way stays valid at the provider until it expires; "
+        "`atomic logout PROVIDER --revoke` ends it there."))
+    return 0
 
-    changed = {}  # provider id -> the files it was removed from
+
+def _links(ctx):
+    """{entry id: link} of linked-logins.json ({} without one)."""
+    if not os.path.lexists(os.path.join(ctx.agent_dir, LINKED_FILE)):
+        return {}
+    from .._auth.linked import read_linked
+
+    return dict(read_linked(ctx).data)
+
+
+def _named_hint(pid, stored):
+    provider_id = pid.partition(":")[0]
+    names = sorted(eid.partition(":")[2] for eid in stored if eid.startswith(provider_id + ":"))
+    return "; its named logins: %s (--profile NAME)" % ", ".join(names) if names else ""
+
+
+def _was_oauth(files, pid):
+    return any(isinstance(auth.data.get(pid), dict) and auth.data[pid].get("type") == "oauth" for auth in files)
+
+
+def _remove(targets, files, links, ctx):
+    """Take the targets out of every file that holds them; {entry id: [files it left]}."""
+    changed = {}  # entry id -> the files it was removed from
     for auth in files:
         if any(pid in auth.data for pid in targets):
             removed = []
@@ -302,16 +492,63 @@ def logout(args, ctx):
             update_auth(ctx, change, directory=os.path.dirname(auth.path))
             for pid in removed:
                 changed.setdefault(pid, []).append(auth.path)
-    for pid in targets:
-        provider = builtin(pid)
-        still = [name for name in (provider.env if provider else ()) if ctx.env(name)]
-        name = provider.name if provider else pid
-        done = ("Removed the stored credential for %s from %s." % (name, " and ".join(changed[pid]))
-                if changed.get(pid) else "The stored credential for %s was already gone (another "
-                                         "program removed it meanwhile)." % name)
-        ctx.say(done + (" %s is still set and will be used." % still[0] if still else ""))
-    ctx.say("Environment variables and models.json are unchanged.")
+    if any(pid in links for pid in targets):
+        from .._auth.linked import linked_path, update_linked
+
+        gone = []
+
+        def unlink(data):
+            gone.extend(pid for pid in targets if pid in data)
+            return {n: e for n, e in data.items() if n not in targets} if gone else None
+        update_linked(ctx, unlink)
+        for pid in gone:
+            changed.setdefault(pid, []).append(linked_path(ctx))
+    return changed
+
+
+def _revoke(entry_id, files, links, ctx):
+    """End the login at the provider (its revoke hook), then remove it: only after the provider
+    confirmed, and in the same hold of the lock, so no refresh can slip in between."""
+    provider = find(entry_id.partition(":")[0], ctx)
+    if entry_id in links:
+        raise UsageError("%s is a link to %s's own login: atomic only removes its link (`atomic logout %s` without "
+                         "--revoke); ending that login is %s's to do" % (entry_id, links[entry_id].get("from"),
+                                                                         _logout_args(entry_id), links[entry_id].get("from")))
+    hook = provider.hook("revoke")
+    if hook is None:
+        elsewhere = getattr(provider.module(), "REVOKE_ELSEWHERE", None) if provider.module_name else None
+        raise UsageError("%s offers no way for atomic to revoke a login%s; `atomic logout %s` removes it here, and the "
+                         "token stays valid at %s until it expires" % (provider.name, "; " + elsewhere if elsewhere
+                                                                       else "", _logout_args(entry_id), provider.name))
+    auth = next(a for a in files if entry_id in a.data)
+    done = []
+
+    def change(fresh):
+        entry = get_entry(fresh, entry_id)
+        if entry is None:
+            return None
+        if entry["type"] != "oauth":
+            raise UsageError("%s is %s, not a subscription login: revoke a key in the provider's console, then run "
+                             "`atomic logout %s`" % (entry_id, _kind(entry), _logout_args(entry_id)))
+        hook(entry, ctx)  # a provider that does not confirm raises: the entry stays
+        done.append(entry_id)
+        return {n: e for n, e in fresh.data.items() if n != entry_id}
+
+    try:
+        update_auth(ctx, change, directory=os.path.dirname(auth.path))
+    except (NetworkError, LoginAgain) as exc:
+        raise type(exc)("%s; nothing was removed: try again, or `atomic logout %s` without --revoke removes it here "
+                        "only" % (exc.message, _logout_args(entry_id)))
+    if not done:
+        ctx.say("The login %s was already gone (another program removed it meanwhile); nothing was revoked." % entry_id)
+        return 0
+    ctx.say("Revoked the %s login at %s and removed it from %s." % (entry_id, provider.name, auth.path))
     return 0
+
+
+def _logout_args(entry_id):
+    provider_id, _colon, name = entry_id.partition(":")
+    return provider_id + (" --profile " + name if name else "")
 
 
 def _confirm_all(targets, files, ctx):
@@ -336,11 +573,10 @@ _STEERING_PREFIXES = ("LD_", "DYLD_", "PYTHON", "GIT_", "SSL_", "HTTP_PROXY", "H
 def _check_settings(provider, settings):
     """Refuse --env settings that are not the provider's to keep: ones that steer programs, another
     provider's key, control characters, or an address part that would re-route the request."""
-    from .._client.authorize import placeholders, url_safe
+    from .._net.address import check_setting
     from .._core.text import has_control_chars
 
     own = set(provider.settings) | set(provider.env)
-    in_address = set(placeholders(provider.base_url))
     others = {name: p.id for p in builtins() if p.id != provider.id for name in p.env}
     for name, value in settings.items():
         if name not in own and (name in _STEERING or name.startswith(_STEERING_PREFIXES)):
@@ -352,9 +588,7 @@ def _check_settings(provider, settings):
         if has_control_chars(value, c1=True):
             raise UsageError("--env %s: the value holds a control character (a line break?); give it on one "
                              "line" % name)
-        if name in in_address and not url_safe(value.strip()):
-            raise UsageError("--env %s: may hold only letters, digits and . _ ~ -, as it becomes part of the %s "
-                             "address" % (name, provider.id))
+        check_setting(provider, name, value.strip(), what="--env " + name)  # one that goes into its address
 
 
 def _parse_settings(pairs):

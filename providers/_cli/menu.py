@@ -54,7 +54,7 @@ def menu_lines(subscriptions, keyed, width, height):
     lines = ["Subscriptions:"]
     label_width = max(len(label) for _p, _m, label in subscriptions)
     for n, (provider, _method, label) in enumerate(subscriptions, 1):
-        lines.append(_cell(n, digits, label, provider.id, width - 1, pad=label_width))
+        lines.append(_cell(n, digits, label, provider.id, width - 1, pad=label_width, label=True))
     lines.append("API keys:")
     free = max(1, height - SPARE_LINES)
     most = max(1, width // MIN_CELL)
@@ -68,16 +68,38 @@ def menu_lines(subscriptions, keyed, width, height):
     return lines
 
 
-def _cell(n, digits, name, pid, width, pad=0):
-    """`  N) name  id` in at most width characters (name padded to `pad`): the name gives way,
-    never the id."""
+ID_MIN = 10  # what a shortened id keeps at least: its first and last parts tell look-alikes apart
+
+
+def _cell(n, digits, name, pid, width, pad=0, label=False):
+    """`  N) name  id` in at most width characters (name padded to `pad`). What does not fit is
+    cut out of the middle, keeping each one's first word and as many of its last as fit (the name
+    first: "Xiaomi…(Amsterdam)  xiaomi…ams"), so look-alikes stay apart; a number answers too.
+    label: a subscription's label, whose start says what it is: its end gives way, the id stays."""
     head = "  %*d) " % (digits, n)
-    room = width - len(head) - 2 - len(pid)
-    if len(name) > room:
-        name = name[:room - 1].rstrip() + "…" if room > 3 else ""
-    if not name:
-        return head + pid
-    return head + name.ljust(min(pad, room)) + "  " + pid
+    room = width - len(head) - 2
+    if len(name) + len(pid) > room and label:
+        name = name[:room - len(pid) - 1].rstrip() + "…" if room - len(pid) > 3 else ""
+    elif len(name) + len(pid) > room:
+        name = shorten(name, max(room - min(len(pid), ID_MIN), 1))
+        pid = shorten(pid, max(room - len(name), 1), sep="-")
+    return head + name.ljust(min(pad, room - len(pid))) + "  " + pid if name else head + pid
+
+
+def shorten(text, limit, sep=" "):
+    """text in at most `limit` characters: its first word, "…" and its last words, or failing
+    that, its first and last characters."""
+    if len(text) <= limit:
+        return text
+    words = text.split(sep)
+    for k in range(1, len(words)):
+        cut = words[0] + "…" + sep.join(words[k:])
+        if k > 1 and len(cut) <= limit:
+            return cut
+    if limit < 3:
+        return text[:limit]
+    tail = (limit - 1) // 2
+    return text[:limit - 1 - tail] + "…" + text[len(text) - tail:]
 
 
 def terminal_size(ctx):

@@ -33,4 +33,5 @@ def lasting(found, ctx):
         return ""
     from providers._core.text import format_duration
     left = found.expires_at / 1000.0 - ctx.now()
-    return ", expired" if left <= 0 else ", valid for " + format_duration(left)
+    shown = format_duration(left)
+    return ", expired" if left <= 0 else ", " + shown if shown == "never expires" else ", valid for " + shown

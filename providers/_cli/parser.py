@@ -22,13 +22,15 @@ def examples(*lines):
 
 
 EPILOG = ("Exit codes: 0 ok, 1 bug, 2 usage, 3 no credential, 4 bad auth.json/models.json/settings.json, "
-          "5 log in again, 6 network, 7 refused for safety, 8 !command failed, 9 lock busy, 10 login failed "
-          "or no answer, 11 status --check found a credential that does not work, 12 key --min-valid cannot "
-          "be met, 126 exec cannot run the command, 127 exec found no such command, 130 interrupted, "
-          "141 stdout closed.\n"
+          "5 log in again, 6 network (status --check: some could not be checked, none was refused), 7 refused "
+          "for safety, 8 !command failed, 9 lock busy, 10 login failed or no answer, 11 status found a problem "
+          "(with --check: a credential that does not work), 12 key --min-valid cannot be met, 126 exec cannot "
+          "run the command, 127 exec found no such command, 130 interrupted, 141 stdout closed.\n"
           "Files: $ATOMIC_CODING_AGENT_DIR (or $PI_CODING_AGENT_DIR), else ~/.atomic/agent (auth.json, "
           "models.json), with pi's ~/.pi/agent read below it and, once you trust its folder (atomic trust), "
-          "a project's .atomic/models.json above it.\n\n"
+          "a project's .atomic/models.json above it.\n"
+          "More: `atomic help COMMAND` (or `atomic COMMAND --help`) shows one command's options and examples; "
+          "`atomic version` the version.\n\n"
           + examples(("atomic status --check", "does every credential really work?"),
                      "atomic key openai --header | curl -H @- https://api.openai.com/v1/models",
                      ("atomic exec anthropic -- ./agent.sh", "the key in its variable, not argv")))
@@ -72,6 +74,7 @@ def add_key(commands):
     p.add_argument("--min-valid", metavar="DURATION", type=_duration,
                    help="refresh an OAuth token that would expire within DURATION (90s, 30m, 2h); exit 12 "
                         "if it still would")
+    _add_profile_option(p)
     _add_api_key_options(p)
 
 
@@ -97,6 +100,14 @@ def add_login(commands):
     p.add_argument("--force", action="store_true",
                    help="replace a stored login of the other kind, and store a key shaped like another "
                         "provider's, without asking")
+    p.add_argument("--profile", metavar="NAME", help="store it as the named login NAME (PROVIDER:NAME in auth.json); "
+                                                     "the default login stays as it is")
+    how.add_argument("--with-token", action="store_true",
+                     help="a non-rotating token on stdin, never refreshed: `claude setup-token`'s (anthropic), a "
+                          "ChatGPT access token at-… (openai-codex), a GitHub token (github-copilot)")
+    how.add_argument("--from", dest="from_tool", metavar="TOOL",
+                     help="use another tool's login where it is, never a copy: codex (openai-codex), gh "
+                          "(github-copilot)")
 
 
 def add_logout(commands):
@@ -105,8 +116,13 @@ def add_logout(commands):
         description="Remove PROVIDER's entry from auth.json. Environment variables and models.json "
                     "are not changed, and keep working.",
         epilog=examples(("atomic logout openai", "remove the stored OpenAI key"),
+                        ("atomic logout codex --profile work --revoke", "end the work login at OpenAI too"),
                         ("atomic logout --all --yes", "remove every stored credential, no question")))
     p.add_argument("provider", metavar="PROVIDER", nargs="?", help="provider id or alias")
+    p.add_argument("--profile", metavar="NAME", help="the named login NAME instead of the default one")
+    p.add_argument("--revoke", action="store_true",
+                   help="revoke the login at the provider first (openai-codex); without it the token stays valid "
+                        "there until it expires")
     p.add_argument("--all", action="store_true", help="remove every stored credential (asks first)")
     p.add_argument("--yes", action="store_true", help="do not ask before --all (needed without a terminal)")
 
@@ -115,9 +131,12 @@ def add_status(commands):
     p = commands.add_parser(
         "status", help=SUMMARY["status"],
         description="List every provider that has a credential: the source that wins, the "
-                    "credential masked, OAuth expiry, and any problem found. With --check, also "
+                    "credential masked, OAuth expiry, and any problem found; nothing is refreshed or "
+                    "written (a token due for refresh is marked so). With --check, also "
                     "make one cheap authenticated request per provider (listing its models), all "
-                    "at once, and mark each credential as working or not (exit 11 if any is not).",
+                    "at once, and mark each credential as working or not. Exit 11 when a problem is "
+                    "found or a credential is refused; 6 when some could not be checked (network "
+                    "or provider trouble) and none was refused.",
         epilog=_order_epilog() + "\n\n" + examples(
             ("atomic status", "what you are signed in to, and from where"),
             ("atomic status --check", "does every credential really work?"),
@@ -126,7 +145,10 @@ def add_status(commands):
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--check", action="store_true",
                    help="try each credential with one request to the provider (ATOMIC_CHECK_TIMEOUT, default 10 s)")
-    p.add_argument("--no-refresh", action="store_true", help="use OAuth tokens as stored: refresh nothing, write nothing")
+    p.add_argument("--no-refresh", action="store_true",
+                   help="with --check, use OAuth tokens as stored: refresh nothing, write nothing (plain "
+                        "status never refreshes)")
+    _add_profile_option(p, "only the logins named NAME (with --check: check those)")
 
 
 def add_models(commands):
@@ -175,6 +197,7 @@ def add_exec(commands):
         epilog=examples(("atomic exec openai -- python3 summarise.py", "the OpenAI SDK finds its key"),
                         ("atomic exec anthropic github-copilot -- ./agent.sh", "two providers"),
                         ("atomic exec -- make eval", "every credential you have")))
+    _add_profile_option(p)
     p.add_argument("words", metavar="[PROVIDER…] -- COMMAND [ARG…]", nargs=argparse.REMAINDER,
                    help="providers, then -- and the command to run")
 
@@ -326,6 +349,7 @@ def add_ask(commands):
                    help="print one JSON object (text, reasoning, usage, cost, stop reason) instead of streaming")
     p.add_argument("--show-thinking", action="store_true",
                    help="print the model's reasoning when stdout is not a terminal (it is shown dimmed on one)")
+    _add_profile_option(p)
 
 
 def add_chat(commands):
@@ -338,6 +362,7 @@ def add_chat(commands):
                         ("atomic chat -m openai-codex/gpt-5.2-codex", "start with this model")))
     p.add_argument("-m", "--model", metavar="PROVIDER/MODEL", help="the model to start with")
     p.add_argument("--system", metavar="TEXT", help="a system prompt for the whole conversation")
+    _add_profile_option(p)
 
 
 def add_fast(commands):
@@ -355,6 +380,71 @@ def add_fast(commands):
     scope.add_argument("--workflow", dest="scope", action="store_const", const="workflow",
                        help="the setting for workflow stages (atomic ask --workflow)")
     p.set_defaults(scope=None)
+
+
+TOP_OPTIONS = ("-h", "--help", "--version")
+WORDS = ("help", "version")  # `atomic help [COMMAND]` and `atomic version`: atomic.py reads them as the options
+# What people try when they mean to hand login a key; it never takes one on the command line.
+KEY_OPTIONS = ("--api-key", "--apikey", "--key", "--token")
+
+
+def parse_args(argv):
+    """The arguments of a command line; UsageError for an unknown command or option (with the
+    closest ones) or a word too many, never repeating a word that may be a key."""
+    _check_command(argv)
+    parser = build_parser(argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        raise _unexpected(args, extras, parser.subcommands.choices[args.command])
+    return args
+
+
+def _check_command(argv):
+    """The command word must be a command, and only atomic's own options may come before it."""
+    from providers._core.errors import UsageError
+    from providers._core.text import did_you_mean
+
+    for word in argv:
+        if word == "--":
+            return
+        if not word.startswith("-"):
+            if word not in COMMANDS:
+                raise UsageError("unknown command %r%s; `atomic --help` lists the commands"
+                                 % (word, did_you_mean(word, COMMANDS + WORDS)))
+            return
+        name = word.split("=", 1)[0]
+        if name not in TOP_OPTIONS:
+            raise UsageError("unknown option %s%s; `atomic --help` lists the options and commands"
+                             % (name, did_you_mean(name, TOP_OPTIONS + COMMANDS)))
+
+
+def _unexpected(args, extras, command):
+    """The error for what a command did not take: its unknown options (named, with the closest
+    of its own), or words it has no place for (counted, not shown: they may be keys)."""
+    from providers._core.errors import UsageError
+    from providers._core.text import did_you_mean
+
+    names = [word.split("=", 1)[0] for word in extras if word.startswith("-") and word != "-"]
+    if args.command == "login" and (len(names) < len(extras) or any(n in KEY_OPTIONS for n in names)):
+        return UsageError(login_takes_no_key(getattr(args, "provider", None)))
+    if names:
+        own = [option for action in command._actions for option in action.option_strings if option not in TOP_OPTIONS]
+        return UsageError("unknown option %s for `atomic %s`%s; `atomic %s --help` lists its options"
+                          % (names[0], args.command, did_you_mean(names[0], own), args.command))
+    return UsageError("%d word%s too many for `atomic %s` (not repeated here, in case one is a key); `atomic %s "
+                      "--help` shows what it takes" % (len(extras), "" if len(extras) == 1 else "s", args.command,
+                                                       args.command))
+
+
+def login_takes_no_key(name=None):
+    """Why `atomic login` refused a key on its command line, and the way to give it instead."""
+    from providers import aliased, builtin
+
+    known = name and (builtin(name) or aliased(name))
+    pid = known.id if known else "PROVIDER"
+    return ("atomic login never takes a key on the command line, where other users can read it (ps) and the shell "
+            "keeps it in its history; pipe it in: printf %%s \"$KEY\" | atomic login %s (or run `atomic login %s` "
+            "on a terminal and paste it at the hidden prompt)" % (pid, pid))
 
 
 def build_parser(argv=None, every_command=False):
@@ -380,6 +470,7 @@ def build_parser(argv=None, every_command=False):
     parser.add_argument("--version", action="version", version="atomic " + __version__)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
+    parser.subcommands = commands
     words = [w for w in (sys.argv[1:] if argv is None else argv) if not w.startswith("-")]
     wanted = words[0] if words else None
     for name in COMMANDS:
@@ -402,6 +493,11 @@ def help_width():
         except (AttributeError, ValueError, OSError):
             columns = 0
     return (columns or 80) - 2
+
+
+def _add_profile_option(p, text="use the login named NAME (`atomic login P --profile NAME`); before ATOMIC_PROFILE "
+                                "and the folder rules of settings.json"):
+    p.add_argument("--profile", metavar="NAME", help=text)
 
 
 def _add_api_key_options(p):

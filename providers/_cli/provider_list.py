@@ -41,12 +41,36 @@ def collect_providers(ctx):
     return rows
 
 
-def provider_lines(rows):
-    """The rows as an aligned table."""
+DROP_ORDER = ("AUTH", "ALIASES", "ENVIRONMENT")  # given up, in this order, on a narrow terminal
+MIN_NAME = 12
+
+
+def provider_lines(rows, width=None):
+    """(the rows as an aligned table, the columns left out): with a width (a terminal's), columns
+    are left out, then names shortened, until every line fits."""
     table = [HEADERS] + [(r["id"], r["name"], ", ".join(r["aliases"]), ", ".join(r["env"]),
                           ",".join(r["auth"]), _credential(r)) for r in rows]
-    widths = [max(len(r[i]) for r in table) for i in range(len(HEADERS))]
-    return ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in table]
+    columns = list(range(len(HEADERS)))
+    widths = [max(len(r[i]) for r in table) for i in columns]
+    dropped = []
+    for name in DROP_ORDER:
+        if not width or _total(widths, columns) <= width:
+            break
+        columns.remove(HEADERS.index(name))
+        dropped.append(name)
+    name_column = HEADERS.index("NAME")
+    if width and _total(widths, columns) > width:
+        widths[name_column] = max(MIN_NAME, widths[name_column] - (_total(widths, columns) - width))
+    lines = ["  ".join(_cut(r[c], widths[c]).ljust(widths[c]) for c in columns).rstrip() for r in table]
+    return lines, dropped
+
+
+def _total(widths, columns):
+    return sum(widths[c] for c in columns) + 2 * (len(columns) - 1)
+
+
+def _cut(text, width):
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def _credential(row):

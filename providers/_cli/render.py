@@ -79,8 +79,10 @@ def summary(provider, model, answer, fast):
     parts.append("$%s" % _money(cost(model, usage, fast)["total"]))
     if answer.time_to_first_token is not None:
         parts.append("first token %.2f s" % answer.time_to_first_token)
-    if answer.stop_reason not in (None, "stop"):
-        parts.append("stopped: %s" % (answer.raw_stop or answer.stop_reason))
+    if answer.stop_reason not in (None, "stop"):  # the word --json gives, and why where the server says
+        why = ("the output token limit" if answer.stop_reason == "length"
+               else answer.raw_stop if answer.raw_stop and answer.raw_stop != answer.stop_reason else None)
+        parts.append("stopped: %s%s" % (answer.stop_reason, " (%s)" % why if why else ""))
     return "  ".join(parts)
 
 

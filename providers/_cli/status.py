@@ -35,22 +35,26 @@ def collect_status(ctx):
         providers = builtins() + extension_providers(ctx, warn=False)
     rows = []
     for provider in providers:
-        try:
-            # A token due for refresh is refreshed, as by `atomic key` (issue 3).
-            found = resolve(provider, ctx, run_commands=False)
-        except NothingFound:
-            if provider.takes_no_key(ctx):
-                rows.append({"id": provider.id, "name": provider.name, "source": None, "credential": None,
-                             "noKeyNeeded": True, "shadowed": []})
-            continue
-        except AtomicError as exc:
-            if exc.message in problems:
-                continue  # a broken models.json, already reported once above
-            rows.append(_problem_row(provider, exc, auth, ctx))
-            continue
-        row = _row(provider, found, ctx)
-        row["shadowed"] = shadowed(provider, ctx, found)
-        rows.append(row)
+        names = _logins(provider, ctx)
+        for name in names:
+            try:
+                # Read-only: a token due for refresh is shown as due, never refreshed (issue 22).
+                found = resolve(provider, ctx, run_commands=False, refresh=False, profile=name or "default")
+            except NothingFound:
+                if provider.takes_no_key(ctx) and name is None:
+                    rows.append({"id": provider.id, "name": provider.name, "source": None, "credential": None,
+                                 "noKeyNeeded": True, "shadowed": []})
+                continue
+            except AtomicError as exc:
+                if exc.message in problems:
+                    continue  # a broken models.json, already reported once above
+                rows.append(_problem_row(provider, exc, auth, ctx, name))
+                continue
+            row = _row(provider, found, ctx)
+            row["shadowed"] = shadowed(provider, ctx, found)
+            rows.append(row)
+        if len(names) > 1:
+            _mark_chosen([r for r in rows if r["id"] == provider.id], provider, ctx)
     for ext, exc in broken_extensions(ctx):
         rows.append({"id": ext.id, "name": ext.id, "source": None, "credential": None, "problem": shown(exc.message),
                      "shadowed": [], "extension": ext.where, "broken": True})
@@ -90,13 +94,53 @@ def _defined_in(pid, ctx):
         return []  # a broken models file is reported once, as a problem
 
 
+def _logins(provider, ctx):
+    """The logins of a provider to list: None (its default one) and the names of its named logins;
+    with --profile NAME only that one."""
+    from .._auth.profiles import any_named, check_name, named
+
+    if ctx.profile is not None:
+        return [None] if ctx.profile == "default" else [check_name(ctx.profile)]
+    return [None] + (named(provider.id, ctx) if any_named(ctx) else [])
+
+
+def _mark_chosen(rows, provider, ctx):
+    """Mark the row of the login this terminal uses now for the provider, and what chose it."""
+    from .._auth.profiles import chosen
+
+    try:
+        choice = chosen(provider, ctx, ctx.profile)
+    except AtomicError as exc:
+        for row in rows:
+            row.setdefault("problem", shown(exc.message))
+        return
+    name = None if choice is None or choice.is_default else choice.name
+    for row in rows:
+        if row.get("profile") == name:
+            row["usedHere"] = choice.why if choice is not None else "the default"
+
+
 def _row(provider, found, ctx):
     row = {"id": provider.id, "name": provider.name, "source": found.source,
            "credential": found.shown if found.value is None else mask_value(found.value)}
+    if provider.no_key and found.value == provider.no_key and found.source.endswith("(no key)"):
+        row.update(credential=None, noKeyNeeded=True)  # a server of one's own set up without a key
+    if found.profile is not None:
+        row["profile"] = found.profile
+    if found.linked is not None:
+        row["from"] = found.linked["from"]
+    identity = found.identity
+    if identity:
+        row["identity"] = identity
+        row["account"] = _who(identity)
+    if _non_rotating(provider, found):
+        row["nonRotating"] = True
     if found.expires_at is not None:
         row["expires"] = found.expires_at
         row["expiresIn"] = _duration(found.expires_at / 1000 - ctx.now())
-    if found.is_oauth:
+    if found.is_oauth and found.source.endswith("refresh due)"):
+        _due(row, provider, found, ctx)
+    if found.is_oauth and not identity:
         hook = provider.hook("account")
         try:
             account = hook(found.entry) if hook is not None else None
@@ -107,18 +151,48 @@ def _row(provider, found, ctx):
     return row
 
 
-def _problem_row(provider, exc, auth, ctx):
+def _who(identity):
+    from .login import describe_identity
+
+    return describe_identity(identity)
+
+
+def _non_rotating(provider, found):
+    """A subscription token given as it is (CLAUDE_CODE_OAUTH_TOKEN, CODEX_ACCESS_TOKEN, a GitHub
+    token; or stored with --with-token): atomic never refreshes it."""
+    if "oauth" not in provider.auth or found.is_oauth or found.linked is not None or found.value is None:
+        return False
+    subscription = getattr(provider.module(), "is_subscription", None)
+    return subscription(found) if subscription is not None else True
+
+
+def _due(row, provider, found, ctx):
+    """A token due for refresh: the next command that uses it refreshes it (status does not:
+    it writes nothing), unless atomic cannot, and then an expired one is a problem."""
+    from .._auth.refresh import can_refresh
+
+    if can_refresh(provider):
+        row["refreshDue"] = True
+    elif found.entry["expires"] <= ctx.now() * 1000:
+        row["problem"] = ("the stored %s token has expired and atomic cannot refresh it; sign in again with the "
+                          "tool that stored it" % provider.id)
+
+
+def _problem_row(provider, exc, auth, ctx, name=None):
     """The row of a credential that is there but does not work: where it is, and the problem."""
     from .._auth.store import get_entry
 
+    entry_id = provider.id if name is None else "%s:%s" % (provider.id, name)
     row = {"id": provider.id, "name": provider.name, "source": getattr(exc, "source", None),
            "credential": None, "problem": shown(exc.message), "shadowed": []}
+    if name is not None:
+        row["profile"] = name
     if row["source"] == "auth.json":
         from .._auth.store import find_entry
 
         try:
-            holder = find_entry(ctx, provider.id)[0]
-            entry = get_entry(holder, provider.id)
+            holder = find_entry(ctx, entry_id)[0]
+            entry = get_entry(holder, entry_id)
         except AtomicError:
             holder, entry = auth, None  # the malformed entry (or pi's broken file) is the problem itself
         if entry and entry["type"] == "oauth":
@@ -145,7 +219,7 @@ def render_status(report, ctx):
                 % " or ".join(report["authFiles"]))
     table = [("PROVIDER", "SOURCE", "CREDENTIAL", "EXPIRES", "ACCOUNT", "NOTE")]
     for row in rows:
-        table.append((row["id"], row["source"] or "-", _shown_credential(row), row.get("expiresIn", ""),
+        table.append((_login_name(row), row["source"] or "-", _shown_credential(row), row.get("expiresIn", ""),
                       row.get("account", ""), _note(row)))
     if len(table) > 1:
         if not any(r[-1] for r in table[1:]):
@@ -155,7 +229,7 @@ def render_status(report, ctx):
             sys.stdout.write(printable("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()) + "\n")
     for row in rows:
         if row.get("problem"):
-            ctx.say("problem: %s: %s" % (row["id"], row["problem"]))
+            ctx.say("problem: %s: %s" % (_login_name(row), row["problem"]))
     if report["projectAddresses"]:
         from .._config.models_files import address_notes
 
@@ -175,10 +249,21 @@ def _shown_credential(row):
     return row["credential"] or "-"
 
 
+def _login_name(row):
+    """`anthropic`, or `anthropic:work` for a named login."""
+    return row["id"] + (":" + row["profile"] if row.get("profile") else "")
+
+
 def _note(row):
     notes = []
+    if row.get("usedHere"):
+        notes.append("used here (%s)" % row["usedHere"])
+    if row.get("nonRotating"):
+        notes.append("non-rotating, never refreshed")
     if row.get("problem"):
         notes.append("problem (below)")
+    elif row.get("refreshDue"):
+        notes.append("refresh due: `atomic key %s` refreshes it" % row["id"])
     elif row.get("shadowed"):
         notes.append("shadowed: " + ", ".join(row["shadowed"]))
     if row.get("definedIn"):

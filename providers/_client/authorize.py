@@ -79,20 +79,7 @@ def model_headers(model, provider, ctx):
         out.append((name, value))
     return out
 
-_URL_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-")
 
-
-def url_safe(value):
-    """Whether a setting may become part of an address: "/", "?", "#", "@" or a line break would
-    change where the request (and the key) goes."""
-    return all(ch in _URL_SAFE for ch in value)
-
-
-def placeholders(url):
-    """The upper-case {NAME}s an address is filled in from."""
-    import re
-
-    return re.findall(r"\{([A-Z_][A-Z0-9_]*)\}", url or "")
 _TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
@@ -146,6 +133,8 @@ def fill_placeholders(url, provider, ctx, credential=None):
         return url
     import re
 
+    from .._net.address import check_setting
+
     env = (credential.entry or {}).get("env") if credential is not None else None
 
     def value(match):
@@ -156,11 +145,6 @@ def fill_placeholders(url, provider, ctx, credential=None):
             raise errors.MissingSetting("%s is not set, and the %s address needs it: run `atomic login %s "
                                  "--env %s=…` to store it with the key, or export %s"
                                  % (name, provider.id, provider.id, name, name))
-        if not url_safe(found):
-            error = errors.BadFile if stored else errors.UsageError
-            raise error("%s (%s) may hold only letters, digits and . _ ~ -, as it becomes part of the %s "
-                        "address; fix it" % (name, "stored with the %s key" % provider.id if stored
-                                                  else "environment", provider.id))
-        return found
+        return check_setting(provider, name, found, stored=bool(stored), whole=False)
 
     return re.sub(r"\{([A-Z_][A-Z0-9_]*)\}", value, url)

@@ -85,7 +85,7 @@ def _read(ctx):
                     origin.project_files.add(path)
             else:
                 raw, _st = read_capped(path, ctx, CONFIG_FIX, private=False)
-            sections = _sections(raw, path, name)
+            sections = _sections(raw, path, ctx)
             origin.sections.append((path, dict(sections)))
             for pid, config in sections:
                 if pid in here:
@@ -96,10 +96,14 @@ def _read(ctx):
     return providers, origin
 
 
-def _sections(raw, path, name):
+def _sections(raw, path, ctx):
     if raw is None:
         return []
     doc = parse_config(raw, path, CONFIG_FIX)
+    for field in doc:
+        if field not in ("providers", "$schema"):  # the file has nothing else: a misspelling changes nothing
+            from .._core.text import did_you_mean
+            ctx.warn("%s: %s: unknown top-level field, ignored%s" % (path, field, did_you_mean(field, ["providers"])))
     section = doc.get("providers", {})
     if not isinstance(section, dict):
         raise BadFile("%s: providers: expected an object of provider ids" % path)

@@ -23,10 +23,12 @@ class Context:
         # With stderr closed, sys.stderr is None and print() would write to stdout, which is data.
         self.stderr = stderr or sys.stderr or open(os.devnull, "w")
         self.cli_key = cli_key        # (value, source) from --api-key / --api-key-file, or None
+        self.profile = None           # --profile: the named login this command uses (_auth/profiles.py)
         self.warnings = []            # every warning given, for `atomic status`
         self.refresh_deadline = None  # seconds for a refresh request; refresh.py shortens it while the token works
         self.auth = None              # store.AuthFile: auth.json as this command last read or wrote it
         self.lower_auth = None        # store.AuthFile of ~/.pi/agent/auth.json (or the BadFile it raised); store.py
+        self.linked = None            # linked-logins.json as read (logins of other tools); _auth/linked.py
         self.models_files = None      # models files as read (or the BadFile they raised); see _models/files.py
         self.settings = None          # settings.json merged with the project's; see settings.py
         self.command_results = {}     # !command -> its output: a command runs once per process
@@ -38,7 +40,7 @@ class Context:
 
     def forget_files(self):
         """Read auth.json, models files and settings again at their next use."""
-        self.auth = self.lower_auth = self.models_files = self.settings = self.project = None
+        self.auth = self.lower_auth = self.linked = self.models_files = self.settings = self.project = None
 
     def forget_commands(self):
         """Run !commands again at their next use (a chat session whose key was refused)."""
@@ -79,7 +81,8 @@ class Context:
 
     def seconds(self, name, default):
         """A duration setting from the environment: a number of seconds above 0, at most a day
-        (beyond that, timers and thread waits overflow, and no wait of atomic's needs more)."""
+        (beyond that, timers and thread waits overflow, and no wait of atomic's needs more);
+        `default` (None: no limit) when it is unset."""
         raw = self.env(name)
         if raw is None:
             return default
@@ -90,7 +93,8 @@ class Context:
             value = float("nan")
         if not 0 < value <= MAX_SECONDS:
             raise errors.UsageError("%s=%s: expected a number of seconds greater than 0 and at most %d (a day), "
-                                    "e.g. %g; or unset it" % (name, raw.strip()[:40], MAX_SECONDS, default))
+                                    "e.g. %g; or unset it" % (name, raw.strip()[:40], MAX_SECONDS,
+                                                               600 if default is None else default))
         return value
 
     @property

@@ -20,7 +20,7 @@ class Exit:
     COMMAND_FAILED = 8
     LOCK_TIMEOUT = 9
     LOGIN_FAILED = 10
-    CHECK_FAILED = 11     # `status --check`: a credential did not pass its check
+    CHECK_FAILED = 11     # `status`: a problem found; with --check, a credential did not pass
     TOO_SHORT = 12        # `key --min-valid`: the token cannot be made to last that long
     CANNOT_RUN = 126      # `exec`: the command is there but cannot be run (as the shell says)
     NOT_FOUND = 127       # `exec`: no such command (as the shell says)

@@ -119,19 +119,19 @@ def check_private(path, st, ctx, private=True):
                  % (path, stat.S_IMODE(st.st_mode), path))
 
 
-def parse_json_object(raw, path, fix):
-    """Parse bytes as a JSON object, naming the file, the place and the fix on failure."""
+def parse_json_object(raw, path, fix, repeated=None):
+    """Parse bytes as a JSON object, naming the file, the place and the fix on failure.
+    repeated: a list to which {top-level name: its line} is added for each name given twice
+    (JSON readers silently keep the last one, so the file would not mean what it seems to)."""
     from .jsonread import loads
 
     raw = strip_bom(raw)
     if not raw.strip():
         raise errors.BadFile("%s is empty: %s" % (path, fix))
+    text = decode_utf8(raw, path, fix)
+    found = [] if repeated is not None else None
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise errors.BadFile("%s is not valid UTF-8 (byte %d): %s" % (path, exc.start, fix))
-    try:
-        data = loads(text)
+        data = loads(text, repeated=found)
     except ValueError as exc:
         detail = ("line %d, column %d: %s" % (exc.lineno, exc.colno, exc.msg)) if hasattr(exc, "lineno") else str(exc)
         raise errors.BadFile("%s is not valid JSON (%s): %s" % (path, detail, fix))
@@ -139,6 +139,8 @@ def parse_json_object(raw, path, fix):
         raise errors.BadFile("%s is nested too deeply to be ours: %s" % (path, fix))
     if not isinstance(data, dict):
         raise errors.BadFile("%s must hold a JSON object, not %s: %s" % (path, json_type(data), fix))
+    for name, offset in found or ():
+        repeated.append((name, text.count("\n", 0, offset) + 1 if offset is not None else None))
     return data
 
 
@@ -157,14 +159,29 @@ def parse_toml(raw, path):
         except ImportError:
             raise errors.BadFile("%s needs the tomli package on Python < 3.11: pip install tomli "
                                  "(or use models.json)" % path)
+    text = decode_utf8(strip_bom(raw), path, "fix it or move it aside")
     try:
-        return tomllib.loads(strip_bom(raw).decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise errors.BadFile("%s is not valid UTF-8 (byte %d); fix it or move it aside" % (path, exc.start))
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise errors.BadFile("%s is not valid TOML (%s); fix it or move it aside" % (path, exc))
     except RecursionError:  # thousands of nested brackets: the parser gives up, and no models file needs them
         raise errors.BadFile("%s is nested too deeply to be a models file; fix it or move it aside" % path)
+
+
+def decode_utf8(raw, path, fix):
+    """raw as UTF-8 text; BadFile naming where it is not (line, column and byte, counted from 1),
+    or that the file is UTF-16, as some Windows editors save it."""
+    # UTF-16 has a byte order mark, or a NUL beside each ASCII character, which no JSON or TOML has.
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw[:4]:
+        raise errors.BadFile("%s is saved as UTF-16; save it as UTF-8 (in Notepad: Save As, Encoding UTF-8): %s"
+                             % (path, fix))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise errors.BadFile("%s is not valid UTF-8 (line %d, column %d: byte %d of the file): %s"
+                             % (path, line, column, exc.start + 1, fix))
 
 
 def strip_bom(raw):

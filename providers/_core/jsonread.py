@@ -19,9 +19,13 @@ _HEX = "0123456789abcdefABCDEF"
 _WORDS = (("true", True), ("false", False), ("null", None))
 
 
-def loads(text, trusted=False):
+def loads(text, trusted=False, repeated=None):
     """Strict json.loads: no NaN or Infinity, no number that overflows to infinity. Importing
-    json only to report an error. trusted=True (data we ship) skips the per-number check."""
+    json only to report an error. trusted=True (data we ship) skips the per-number check.
+    repeated: a list to which the names the top-level object holds twice are added (with the
+    offset of the later one), which json.loads would take silently, the last one winning."""
+    if repeated is not None:
+        return _loads_noting_repeats(text, repeated)
     try:
         if len(text) < SMALL and not trusted:
             value, end = _value(text, _skip_space(text, 0), 0)
@@ -40,6 +44,35 @@ def loads(text, trusted=False):
     return json.loads(text, parse_float=_finite, parse_constant=_not_json)
 
 
+def _loads_noting_repeats(text, repeated):
+    """loads() for a document whose top-level names must be told apart (auth.json)."""
+    start = _skip_space(text, 0)
+    if len(text) < SMALL and text[start:start + 1] == "{":
+        try:
+            value, end = _object(text, start, 0, repeated)
+            if _skip_space(text, end) == len(text):
+                return value
+        except (ValueError, IndexError, RecursionError):
+            pass
+        del repeated[:]
+    import json  # a large document, or one with a fault for json.loads to describe
+
+    seen = []  # the hook sees the innermost objects first and the whole document last
+
+    def pairs(items):
+        names = set()
+        seen[:] = []
+        for name, _value_ in items:
+            if name in names:
+                seen.append((name, None))
+            names.add(name)
+        return dict(items)
+    value = json.loads(text, parse_float=_finite, parse_constant=_not_json, object_pairs_hook=pairs)
+    if isinstance(value, dict):
+        repeated.extend(seen)
+    return value
+
+
 def _value(text, at, depth):
     char = text[at]
     if char == '"':
@@ -54,7 +87,7 @@ def _value(text, at, depth):
     return _number(text, at)
 
 
-def _object(text, at, depth):
+def _object(text, at, depth, repeated=None):
     result = {}
     at = _skip_space(text, at + 1)
     if text[at] == "}":
@@ -62,7 +95,11 @@ def _object(text, at, depth):
     while True:
         if text[at] != '"':
             raise ValueError("expected a name")
+        if repeated is not None:
+            begin = at
         name, at = _string(text, at)
+        if repeated is not None and name in result:
+            repeated.append((name, begin))
         at = _skip_space(text, at)
         if text[at] != ":":
             raise ValueError("expected ':'")

@@ -101,10 +101,30 @@ class FileLock:
                     raise _refused(self.flock_path, "cannot be locked on this file system (%s)" % exc.strerror,
                                    "set ATOMIC_CODING_AGENT_DIR to a folder on a local disk")
             if time.monotonic() >= deadline:
+                holder = self._holder()
                 self._drop_flock()
-                raise LockTimeout("another atomic process has held %s for %.0f s; try again when it "
-                                  "finishes" % (self.flock_path, self.timeout))
+                who = "another atomic process (pid %d)" % holder if holder else "another atomic process"
+                stuck = "; if it is stuck (stopped, or hung), end it: kill %d" % holder if holder else ""
+                raise LockTimeout("%s held %s for the whole %g s atomic waited; try again when it finishes%s"
+                                  % (who, self.flock_path, self.timeout, stuck))
             time.sleep(0.01)
+
+    def _holder(self):
+        """The pid of the atomic that holds the flock, as far as it says: the mark in the lock
+        folder it made, else the note it keeps while making or removing that folder; or None."""
+        try:
+            fd = os.open(os.path.join(self.dir_path, MARKER), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                         | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+            try:
+                words = os.read(fd, 32).split()
+            finally:
+                os.close(fd)
+        except OSError:
+            words = os.pread(self._fd, 64, 0).split() if self._fd is not None and hasattr(os, "pread") else []
+        try:
+            return int(words[0]) if words else None
+        except ValueError:
+            return None
 
     def _drop_flock(self):
         if self._fd is not None:

@@ -8,6 +8,7 @@ _SHAPES = re.compile(
     r"|gh[pousr]_[A-Za-z0-9]{20,}"
     r"|github_pat_[A-Za-z0-9_]{20,}"
     r"|glpat-[A-Za-z0-9_-]{20,}"
+    r"|(?<![A-Za-z0-9-])at-[A-Za-z0-9_-]{24,}"  # a ChatGPT personal access token (CODEX_ACCESS_TOKEN)
     r"|(?:gsk|hf|r8)_[A-Za-z0-9]{20,}|(?:xai|csk)-[A-Za-z0-9]{20,}|AIza[0-9A-Za-z_-]{30,}|AKIA[0-9A-Z]{16}"
     r"|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
     r"|(?<=Bearer )\S+"
@@ -18,8 +19,10 @@ SECRET_NAMES = ("access", "refresh", "key", "token", "code", "code_verifier", "c
                 "refresh_token", "id_token", "device_code", "authorization_code", "apiKey", "api_key",
                 "password", "client_assertion", "assertion")
 _SECRET_FIELDS = "(?:%s)" % "|".join(sorted(SECRET_NAMES, key=len, reverse=True))
-# Secret-named fields in JSON ("token": "…") and in forms or URLs (token=…).
-_FIELDS = re.compile(r'("%s"\s*:\s*"|\b%s=)([^"&\s,}]+)' % (_SECRET_FIELDS, _SECRET_FIELDS), re.IGNORECASE)
+# Secret-named fields in JSON ("token": "…") and in forms or URLs (token=…). A value starts the
+# way tokens do, so atomic's own hints (`it contains code=)`, `key=…`) are left as written.
+_FIELDS = re.compile(r'("%s"\s*:\s*"|\b%s=)([A-Za-z0-9_.~+/%%-][^"&\s,}]*)' % (_SECRET_FIELDS, _SECRET_FIELDS),
+                     re.IGNORECASE)
 
 
 def is_secret_name(name):

@@ -12,12 +12,14 @@ def read_secret(ctx, prompt, optional=False, pipe="atomic login PROVIDER"):
     if ctx.stdin is None:  # started with stdin closed (`<&-`)
         raise UsageError("stdin is closed; pipe the key in: printf %%s \"$KEY\" | %s" % pipe)
     if interactive(ctx):
-        import getpass
-        try:
-            value = getpass.getpass(prompt, stream=ctx.stderr)
-        except EOFError:  # Ctrl-D: as at the menu, not an internal error
-            ctx.stderr.write("\n")
-            raise LoginFailed("no answer (end of input)")
+        while True:  # an empty answer or a bad paste is said, and asked again, as the menu does
+            value = _hidden(ctx, prompt)
+            if optional and not value.strip():
+                return None
+            try:
+                return check_key(value, "the key", pipe)
+            except UsageError as exc:
+                ctx.say("%s; paste it again, or press Ctrl-C to stop." % exc.message.split("; paste")[0])
     else:
         raw = ctx.stdin.buffer.read(MAX_KEY_BYTES + 1) if hasattr(ctx.stdin, "buffer") else ctx.stdin.read().encode()
         if len(raw) > MAX_KEY_BYTES:
@@ -28,7 +30,20 @@ def read_secret(ctx, prompt, optional=False, pipe="atomic login PROVIDER"):
             raise UsageError("the key on stdin is not UTF-8 text")
     if optional and not value.strip():
         return None
-    return check_key(value, "the key on stdin" if not interactive(ctx) else "the key", pipe)
+    return check_key(value, "the key on stdin", pipe)
+
+
+def _hidden(ctx, prompt):
+    """One answer typed at a hidden prompt; Ctrl-D is LoginFailed, and Ctrl-C ends the line first."""
+    import getpass
+    try:
+        return getpass.getpass(prompt, stream=ctx.stderr)
+    except EOFError:  # Ctrl-D: as at the menu, not an internal error
+        ctx.stderr.write("\n")
+        raise LoginFailed("no answer (end of input)")
+    except KeyboardInterrupt:  # "interrupted" goes on a line of its own, not after the prompt
+        ctx.stderr.write("\n")
+        raise
 
 
 def read_key_file(path):
@@ -104,7 +119,11 @@ def ask(ctx, question):
     """One line typed in answer to question (stripped); Ctrl-D is LoginFailed, exit 10."""
     ctx.stderr.write(question)
     ctx.stderr.flush()
-    line = ctx.stdin.readline()
+    try:
+        line = ctx.stdin.readline()
+    except KeyboardInterrupt:  # "interrupted" goes on a line of its own, not after the question
+        ctx.stderr.write("\n")
+        raise
     if not line:
         if interactive(ctx):
             ctx.stderr.write("\n")  # the error goes on a line of its own, not after the question

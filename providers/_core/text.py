@@ -65,7 +65,10 @@ def parse_duration(text):
 
 
 def format_duration(seconds):
-    """`45s`, `12m`, `3h 05m`, `4d`: a remaining lifetime as people read it."""
+    """`45s`, `12m`, `3h 05m`, `4d`: a remaining lifetime as people read it (`never expires` for
+    a lifetime of centuries: pi's mark for a key that does not expire)."""
+    if seconds > 100 * 365 * 86400:
+        return "never expires"
     seconds = int(seconds)
     if seconds < 60:
         return "%ds" % max(seconds, 0)

@@ -75,7 +75,11 @@ def load_catalog(ctx, only=None, extensions=True):
         if problems:
             raise errors.BadFile(_summary(problems, origin))
     for pid, config in configs.items():
-        catalog[pid] = apply_config(pid, config, catalog.get(pid, ()), row=rows.get(pid))
+        before = catalog.get(pid, ())
+        catalog[pid] = apply_config(pid, config, before, row=rows.get(pid))
+        row = rows.get(pid) or builtin(pid)
+        if isinstance(config, dict) and config.get("modelOverrides") and not (row and serves_models(row)):
+            warn_unknown_overrides(pid, config, before, ctx)  # a server's models are checked once listed
     return catalog
 
 
@@ -131,7 +135,7 @@ def apply_config(pid, config, builtin, row=None):
                 model[name] = dict(shared[name], **model.get(name, {}))
     overrides = config.get("modelOverrides") or {}
     for model in models:
-        if model["id"] in overrides:  # ids not in the catalogue are ignored, as the reference does
+        if model["id"] in overrides:  # other ids change nothing, as in the reference (load_catalog warns)
             patch_model(model, overrides[model["id"]])
     index = {m["id"]: n for n, m in enumerate(models)}
     for raw in config.get("models") or ():
@@ -181,11 +185,14 @@ def custom_model(pid, config, raw, row=None):
     return model
 
 
-def usable_catalog(catalog, ctx):
+def usable_catalog(catalog, ctx, ask_servers=True):
     """{provider id: the models its account may use} for the providers that have a credential,
     found without running commands or refreshing tokens, in the catalogue's order.
 
-    A custom provider without an apiKey (Ollama, LM Studio, vLLM on this machine) needs none.
+    A custom provider without an apiKey (Ollama, LM Studio, vLLM on this machine) needs none. A
+    provider whose models come from its own server (llama.cpp) is there whenever it has a
+    credential, with the models its server lists now when ask_servers (one that does not answer
+    is named in a warning), else with what the files say so far (often none).
     """
     from .._auth.chain import resolve
     from .._auth.store import current_auth
@@ -193,7 +200,7 @@ def usable_catalog(catalog, ctx):
     current_auth(ctx)  # a corrupt auth.json is this command's error, not one per provider
     providers = {p.id: p for p in all_providers(ctx)}
     found = {}
-    for pid in catalog:
+    for pid in list(catalog) + [pid for pid in providers if pid not in catalog]:
         provider = providers.get(pid) or custom_provider(pid, {})
         if provider.takes_no_key(ctx):
             found[pid] = catalog[pid]
@@ -205,8 +212,31 @@ def usable_catalog(catalog, ctx):
         except errors.AtomicError as exc:
             ctx.warn("%s: %s" % (pid, exc.message))
             continue
-        found[pid] = account_models(pid, catalog[pid], credential.entry)
+        models = account_models(pid, catalog.get(pid, []), credential.entry)
+        if serves_models(provider):
+            if ask_servers:
+                models = _with_served(models, provider, credential, ctx)
+            found[pid] = models
+        elif models:
+            found[pid] = models
     return found
+
+
+def serves_models(provider):
+    """Whether the provider's models come from its own server (its `served_models` hook)."""
+    return (provider.module_name is not None or provider.extension is not None) and \
+        provider.hook("served_models") is not None
+
+
+def _with_served(models, provider, credential, ctx):
+    """models plus the ones the provider's server lists now; a server that does not answer is
+    named in a warning, and its models are left out."""
+    catalog = {provider.id: models}
+    try:
+        add_served_models(catalog, provider, ctx, credential)
+    except errors.NetworkError as exc:
+        ctx.warn("%s (its models are left out)" % exc.message)
+    return catalog[provider.id]
 
 
 def stored_entry(pid, ctx):
@@ -232,18 +262,45 @@ def account_models(pid, models, entry):
     return [m for m in models if m["id"] in allowed or m["id"] not in shipped]
 
 
-def add_served_models(catalog, provider, ctx):
+def add_served_models(catalog, provider, ctx, credential=None):
     """Add the models the provider's own server lists now (its `served_models` hook: llama.cpp)
-    after those models.json defines; False, and nothing asked, for a provider without the hook."""
+    after those models.json defines, with models.json's modelOverrides applied to them; False,
+    and nothing asked, for a provider without the hook. credential: the one to ask with (else
+    the chain's, resolved now)."""
     hook = provider.hook("served_models")
     if hook is None:
         return False
     from .._auth.chain import resolve
 
-    served = hook(resolve(provider, ctx), ctx)
+    served = [dict(m) for m in hook(credential or resolve(provider, ctx), ctx)]
+    config, _path = provider.config(ctx)
+    overrides = (config or {}).get("modelOverrides") or {}
+    for model in served:
+        if model["id"] in overrides:
+            patch_model(model, overrides[model["id"]])
     have = {m["id"] for m in catalog.get(provider.id, ())}
     catalog[provider.id] = list(catalog.get(provider.id, ())) + [m for m in served if m["id"] not in have]
+    warn_unknown_overrides(provider.id, config, catalog[provider.id], ctx)
     return True
+
+
+def warn_unknown_overrides(pid, config, models, ctx):
+    """A modelOverrides entry for a model the provider does not have changes nothing: most often
+    a misspelt id, so say so (with the closest ids)."""
+    overrides = (config or {}).get("modelOverrides") if isinstance(config, dict) else None
+    if not isinstance(overrides, dict):
+        return
+    ids = [m["id"] for m in models]
+    missing = [model_id for model_id in overrides if model_id not in ids]
+    if not missing:
+        return
+    from .._core.text import did_you_mean
+    from .._config.models_files import field_file
+
+    where = field_file(ctx, pid, "modelOverrides") or "models.json"
+    for model_id in missing:
+        ctx.warn("%s: providers.%s.modelOverrides: %s has no model %r to override, so this entry changes "
+                 "nothing%s" % (where, pid, pid, model_id, did_you_mean(model_id, ids)))
 
 
 def custom_origins(models, ctx):
@@ -277,14 +334,25 @@ def select_models(ctx, target=None, every=False, search=None, reasoning=False, i
         models = [m for pid in catalog for m in catalog[pid]]
         empty = "the catalogue is empty"
     else:
-        models = [m for found in usable_catalog(catalog, ctx).values() for m in found]
-        empty = ("no provider has a credential yet: run `atomic login` to sign in, "
-                 "or `atomic models --all` to see every known model")
+        usable = usable_catalog(catalog, ctx)
+        models = [m for found in usable.values() for m in found]
+        empty = no_models_reason(usable)
     chosen = [m for m in models if matches(m, search, reasoning, images)]
     if models and not chosen:
         empty = "no model matches %s; try fewer filters%s" % (
             _describe_filters(search, reasoning, images), "" if every or target else ", or --all")
     return chosen, empty
+
+
+def no_models_reason(usable):
+    """Why a list of the usable models is empty: no credential at all, or credentials whose
+    servers list no models now (never the first when there is one)."""
+    if usable:
+        return ("%s, which you have a credential for, %s no models now; load one into %s, or see every "
+                "known model with `atomic models --all`" % (", ".join(usable), "lists" if len(usable) == 1 else "list",
+                                                             "its server" if len(usable) == 1 else "their servers"))
+    return ("no provider has a credential yet: run `atomic login` to sign in, "
+            "or `atomic models --all` to see every known model")
 
 
 def split_target(target, catalog, ctx=None):

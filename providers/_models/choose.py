@@ -2,12 +2,12 @@
 defaultModel, else the first provider with a credential (in login-menu order) and its default model.
 """
 from .. import all_providers, find, in_menu_order
-from .._core.errors import BadFile, NotLoggedIn, UsageError
+from .._core.errors import BadFile, NetworkError, NotLoggedIn, UsageError
 
 
 def choose(ctx, target=None, catalog=None):
     """(provider, model record) for a target such as "openai/gpt-4o", "anthropic" or None."""
-    from .catalog import load_catalog
+    from .catalog import add_served_models, load_catalog, no_models_reason, serves_models
 
     if target:
         name, _slash, model_id = target.partition("/")
@@ -29,10 +29,19 @@ def choose(ctx, target=None, catalog=None):
         except UsageError as exc:
             raise BadFile("%s: defaultProvider: %s" % (_holding(ctx, "defaultProvider"), exc.message))
         return _pick(ctx, catalog, provider, model_id, where="settings.json defaultModel")
-    providers, have = _usable(ctx, catalog)
+    providers, have = _usable(ctx, catalog, ask_servers=False)
     for provider in providers:
-        if have[provider.id]:
-            return provider, default_model(provider, have[provider.id])
+        models = have[provider.id]
+        if not models and serves_models(provider):  # asked only now: a server of one's own lists its models
+            try:
+                add_served_models(catalog, provider, ctx)
+            except NetworkError as exc:  # the first choice is not there: said, never skipped for another
+                raise NetworkError("%s; or name a model with -m PROVIDER/MODEL" % exc.message)
+            models = catalog[provider.id]
+        if models:
+            return provider, default_model(provider, models)
+    if have:
+        raise UsageError("%s; or name a model with -m PROVIDER/MODEL" % no_models_reason(have))
     raise NotLoggedIn("no provider has a credential yet: run `atomic login`, or name a model with "
                      "-m PROVIDER/MODEL (`atomic models --all` lists them)")
 
@@ -74,13 +83,13 @@ def default_model(provider, models):
     return chosen[0] if chosen else models[0]
 
 
-def _usable(ctx, catalog):
+def _usable(ctx, catalog, ask_servers=True):
     """(providers that have a credential now, in the login menu's order: subscriptions, then the
     others by name; {their id: the models their accounts may use}), found without running
-    commands or refreshing tokens."""
+    commands or refreshing tokens (servers of one's own asked for theirs when ask_servers)."""
     from .catalog import usable_catalog
 
-    have = usable_catalog(catalog, ctx)
+    have = usable_catalog(catalog, ctx, ask_servers)
     subscriptions, others = in_menu_order(p for p in all_providers(ctx) if p.id in have)
     return subscriptions + others, have
 

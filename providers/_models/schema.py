@@ -277,7 +277,9 @@ def _api(value, apis):
     if not isinstance(value, str):
         return "expected one of %s, found %s" % (", ".join(apis), _kind(value))
     if value not in apis:
-        return "%r is not a wire API atomic knows here; use one of %s" % (value, ", ".join(apis))
+        from .._core.text import did_you_mean
+        return "%r is not a wire API atomic knows here%s; use one of %s" % (value, did_you_mean(value, apis),
+                                                                           ", ".join(apis))
     return None
 
 

@@ -1,19 +1,23 @@
 """The device-authorization grant's waiting part (RFC 8628 §3.4-3.5), shared by every device login.
 
 The provider module talks to its own endpoints; this module only decides when to ask again and
-when to give up: never faster than the server's interval, slower after each slow_down, and not
-after the device code has expired.
+when to give up: never faster than the server's interval (nor more than a minute apart), slower
+after each slow_down, and not after the device code has expired or ATOMIC_LOGIN_TIMEOUT (1 h unless
+set) has passed. A server's times that are not numbers of seconds end the login with one line.
 """
 import time
 
+from .._core.context import setting_name
 from .._core.errors import LoginFailed
 from .._core.progress import StatusLine, countdown
-from .._core.text import has_control_chars
+from .._core.text import has_control_chars, printable
 
 DEFAULT_INTERVAL = 5      # seconds, when the server names none (RFC 8628 §3.2)
 SLOW_DOWN_STEP = 5        # seconds added by each slow_down (RFC 8628 §3.5)
 DEFAULT_EXPIRES = 900     # seconds the user has to enter the code, when the server names none
 MIN_INTERVAL = 1          # never hammer a server that answers "interval": 0
+MAX_INTERVAL = 60         # a longer wait between polls would only make the person wait
+MAX_LIFETIME = 3600       # the longest atomic waits for a code, unless ATOMIC_LOGIN_TIMEOUT says
 
 
 def poll(attempt, interval, expires_in, ctx):
@@ -21,13 +25,16 @@ def poll(attempt, interval, expires_in, ctx):
 
     attempt() returns ("ok", value) | ("pending", None) | ("slow_down", new_interval_or_None);
     terminal failures raise LoginFailed (exit 10) from inside attempt().
-    Waits `interval` seconds before each poll (at least 1 s; 5 s when interval is None/invalid),
-    slow_down uses the server's new interval if given else +5 s (RFC 8628 §3.5),
-    deadline = expires_in seconds (default 900) -> LoginFailed naming the timeout
-    (mention clock drift in a VM/WSL if any slow_down was seen). Ctrl-C propagates.
+    Waits `interval` seconds before each poll (1 to 60 s; 5 s when the server names none),
+    slow_down uses the server's new interval if given else +5 s (RFC 8628 §3.5); gives up after
+    expires_in seconds (default 900), or ATOMIC_LOGIN_TIMEOUT (default 1 h) when that is sooner,
+    with LoginFailed naming the timeout (and clock drift in a VM/WSL if any slow_down was seen).
+    A time that is not a number of seconds is LoginFailed. Ctrl-C propagates.
     """
-    wait = _seconds(interval, DEFAULT_INTERVAL)
-    lifetime = _seconds(expires_in, DEFAULT_EXPIRES)
+    wait = _seconds(interval, DEFAULT_INTERVAL, "interval", MAX_INTERVAL)
+    limit = ctx.seconds("ATOMIC_LOGIN_TIMEOUT", MAX_LIFETIME)
+    lifetime = _seconds(expires_in, DEFAULT_EXPIRES, "expires_in", limit)
+    ours = setting_name(ctx.environ, "ATOMIC_LOGIN_TIMEOUT") if lifetime >= limit else None
     # A monotonic clock: a wall clock stepped by NTP must not end (or stretch) the wait.
     deadline = time.monotonic() + lifetime
     slowed = 0
@@ -36,7 +43,7 @@ def poll(attempt, interval, expires_in, ctx):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             line.clear()
-            raise LoginFailed(_timeout_message(lifetime, slowed))
+            raise LoginFailed(_timeout_message(lifetime, slowed, ours))
         _wait(min(wait, remaining), deadline, line)  # KeyboardInterrupt from here reaches the one catcher
         line.clear()  # attempt() may warn, on a line of its own
         status, value = attempt()
@@ -46,8 +53,8 @@ def poll(attempt, interval, expires_in, ctx):
             slowed += 1
             # The server's new interval if it gave one (GitHub does), else the RFC's +5 s; and
             # never faster than we were already going.
-            given = _seconds(value, None)
-            wait = max(wait + SLOW_DOWN_STEP if given is None else given, wait)
+            given = _seconds(value, None, "interval", MAX_INTERVAL)
+            wait = min(max(wait + SLOW_DOWN_STEP if given is None else given, wait), MAX_INTERVAL)
         elif status != "pending":
             raise ValueError("attempt() returned %r" % (status,))
 
@@ -80,22 +87,40 @@ def show_code(ctx, verification_uri, user_code, service):
     ctx.say("Waiting for you to approve the sign-in (Ctrl-C to cancel)...")
 
 
-def _seconds(value, default):
-    """A positive number of seconds from a server field (int, float or numeric string)."""
-    if isinstance(value, bool):
+def _seconds(value, default, field, longest):
+    """A number of seconds from a server field (int, float or numeric string) between
+    MIN_INTERVAL and `longest`; `default` when the field is absent; LoginFailed when it is there
+    and not a number of seconds (text, negative, NaN, true)."""
+    if value is None or value == "":
         return default
     try:
-        number = float(value)
+        number = float(value) if not isinstance(value, bool) else float("nan")
     except (TypeError, ValueError):
-        return default
-    if number != number or number < 0 or number == float("inf"):  # NaN, negative, infinite
-        return default
-    return max(number, MIN_INTERVAL)  # "interval": 0 still waits a second
+        number = float("nan")
+    if number != number or number < 0:  # NaN (and what is not a number), or negative
+        raise LoginFailed("the sign-in server sent %s %s, which is not a number of seconds; try again later, "
+                          "and if it persists the server is at fault" % (field, _shown(value)))
+    return min(max(number, MIN_INTERVAL), longest)  # "interval": 0 still waits a second; 1e300 does not overflow
 
 
-def _timeout_message(lifetime, slowed):
-    text = ("timed out: the sign-in code expired after %d s without being approved; run the login again and "
-            "enter the code sooner" % lifetime)
+def _shown(value):
+    import json
+
+    try:
+        text = json.dumps(value)
+    except ValueError:
+        text = repr(value)
+    return printable(text[:40])
+
+
+def _timeout_message(lifetime, slowed, ours):
+    """ours: the variable whose limit ended the wait, when it was atomic's and not the code's."""
+    if ours:
+        text = ("timed out after %d s (%s) without the code being approved; run the login again and enter "
+                "the code sooner, or raise %s" % (lifetime, ours, ours))
+    else:
+        text = ("timed out: the sign-in code expired after %d s without being approved; run the login again and "
+                "enter the code sooner" % lifetime)
     if slowed:
         text += ("; the server asked us %d time(s) to poll more slowly, which often means this "
                  "machine's clock drifts (common in VMs and WSL): sync it, e.g. `sudo hwclock -s`"

@@ -1,14 +1,18 @@
 """The one HTTP helper every provider uses (urllib only), in two halves.
 
 open_stream() sends a request and returns as soon as the status and headers arrive; the body is
-then read as it comes (read1, one chunk at a time), with a first-byte deadline and an idle timeout
-that each chunk resets. request() is the whole-body form built on it: an overall deadline and a
-size cap. Both honour HTTPS_PROXY / HTTP_PROXY / NO_PROXY, verify TLS against SSL_CERT_FILE,
+then read as it comes (read1, one chunk at a time), with a first-byte deadline, an idle timeout
+that each chunk resets (each event, read through Stream.events: keep-alives do not) and, if
+asked, a limit for the whole exchange. request() is the whole-body form built on it: an overall
+deadline and a size cap. Both honour HTTPS_PROXY / HTTP_PROXY / NO_PROXY, verify TLS against SSL_CERT_FILE,
 REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE or certifi plus the system store, bound the connection, the
 proxy's CONNECT and the TLS handshake by the same deadline (urllib's timeout is per socket
-operation: a trickling server defeats it), send credentials with add_unredirected_header so a
-redirect never carries them, and turn every failure into a NetworkError that names the host and
-never the secret.
+operation: a trickling server defeats it), follow no redirect (a 3xx is the answer, reported as a
+redirect: no header, whatever its name, reaches another host or plain HTTP), and turn every
+failure into a NetworkError that names the host and never the secret. One reaper thread keeps the
+deadlines of every request in the process (deadline.py), so N requests in flight cost N + 1 threads;
+the openers are made once, and a connection whose answer was read whole is kept for the next
+request to the same host (pool.py).
 
 Every secret a request carries (secret headers, secret-named form, JSON or query fields, and any
 the caller names) is masked by its exact value in all text derived from the answer: a server that
@@ -22,6 +26,7 @@ from .._core.version import __version__
 from .._core.errors import NetworkError
 from .._core.mask import excerpt, is_secret_name, mask_text
 from .._core.text import printable
+from .deadline import Deadline
 
 DEADLINE = 30.0          # seconds for a whole request: connect, send, headers and body
 CONNECT_TIMEOUT = 10.0   # seconds for any single socket operation of a whole-body request
@@ -76,6 +81,8 @@ class Response(_Exchange):
 
     def error_text(self):
         """A short, masked description of an error response, for messages."""
+        if 300 <= self.status < 400:
+            return self._redirect_text()
         doc = self.json_or_none()
         if isinstance(doc, dict):
             err = doc.get("error")
@@ -85,6 +92,15 @@ class Response(_Exchange):
             if parts:
                 return excerpt(": ".join(parts), secrets=self.secrets)
         return self.body_excerpt() or "(empty body)"
+
+    def _redirect_text(self):
+        import urllib.parse
+
+        location = self.headers.get("location") or ""
+        target = urllib.parse.urljoin(self.url, location.strip()).split("#")[0].split("?")[0] if location else ""
+        if not target:
+            return "a redirect without a Location, which atomic does not follow: check the address"
+        return "a redirect to %s, which atomic does not follow: check the address" % excerpt(target, secrets=self.secrets)
 
 
 _NOT_JSON = object()  # tells a body that is not JSON from one that is JSON null
@@ -105,7 +121,25 @@ class Stream(_Exchange):
         self._whole = False  # every byte of the body was read: the connection may serve another request
 
     def chunks(self, size=65536):
-        """The body, one chunk per read: whatever the server has sent, never waiting for `size`."""
+        """The body, one chunk per read: whatever the server has sent, never waiting for `size`.
+        Each chunk is progress: the idle time starts again."""
+        return self._chunks(size, True)
+
+    def events(self, framing, keepalive=None):
+        """The body as events, framing(chunks) making them (SSE, the AWS event-stream). Only an
+        event is progress, and not one that keepalive(event) calls a keep-alive: a server that
+        sends nothing but SSE comments or pings still meets the first-byte and idle deadlines."""
+        for event in framing(self._chunks(65536, False)):
+            if keepalive is None or not keepalive(event):
+                self._progress()
+            yield event
+
+    def _progress(self):
+        self._started = True
+        if self._idle:
+            self._watchdog.extend(self._idle)
+
+    def _chunks(self, size, progress):
         reader = getattr(self._resp, "read1", None) or self._resp.read
         try:
             while True:
@@ -113,9 +147,8 @@ class Stream(_Exchange):
                 if not chunk:
                     self._whole = not self._watchdog.fired
                     break
-                self._started = True
-                if self._idle:
-                    self._watchdog.extend(self._idle)
+                if progress:
+                    self._progress()
                 yield chunk
         except NetworkError:
             raise
@@ -144,7 +177,7 @@ class Stream(_Exchange):
 
     def _failure(self, exc):
         if self._watchdog.fired:
-            error = self._watchdog.error(self.url, self._started and bool(self._idle))
+            error = self._watchdog.error(self.host, self._started and bool(self._idle))
         else:
             error = describe(exc, self.url, None, self._secrets)
         error.answer_lost = True  # the status came, the rest of the answer did not
@@ -168,19 +201,20 @@ class Stream(_Exchange):
 
 
 def open_stream(method, url, ctx, headers=None, secret_headers=None, json_body=None, form=None, body=None,
-                first_byte=None, idle=None, accept="application/json", secrets=()):
+                first_byte=None, idle=None, accept="application/json", secrets=(), total=None):
     """Send one request; the Stream as soon as the status and headers have arrived.
 
     first_byte: seconds for connecting, the proxy, TLS, sending, the headers and the first body
-    chunk; idle: seconds allowed between chunks after that. `body` is ready-made bytes (a signed
-    request), sent as they are. `secret_headers` carry credentials: masked in messages and never
-    sent on to a redirect's target. `secrets`: more values to mask (the secret fields of the
-    form, JSON body and query are found by name).
+    chunk (or event: see Stream.events); idle: seconds allowed between them after that; total:
+    seconds for all of it (None: no such limit; its error has `whole` set). `body` is ready-made
+    bytes (a signed request), sent as they are. `secret_headers` carry credentials: masked in
+    messages. `secrets`: more values to mask (the secret fields of the form, JSON body and query
+    are found by name).
     """
     first_byte = first_byte or FIRST_BYTE
     idle = idle or IDLE
     return _open(method, url, ctx, headers, secret_headers, json_body, form, body, accept, secrets,
-                 deadline=first_byte, op_timeout=max(first_byte, idle, CONNECT_TIMEOUT), idle=idle)
+                 deadline=first_byte, op_timeout=max(first_byte, idle, CONNECT_TIMEOUT), idle=idle, total=total)
 
 
 def request(method, url, ctx, headers=None, secret_headers=None, json_body=None, form=None, body=None,
@@ -194,7 +228,7 @@ def request(method, url, ctx, headers=None, secret_headers=None, json_body=None,
 
 
 def _open(method, url, ctx, headers, secret_headers, json_body, form, body, accept, extra_secrets,
-          deadline, op_timeout, idle):
+          deadline, op_timeout, idle, total=None):
     import urllib.error
     import urllib.request
 
@@ -206,8 +240,8 @@ def _open(method, url, ctx, headers, secret_headers, json_body, form, body, acce
     for name, value in (secret_headers or {}).items():
         req.add_unredirected_header(name, value)
     secrets = request_secrets(url, secret_headers, json_body, form, extra_secrets)
-    watchdog = _Deadline(deadline)
-    _current.watchdog, _current.op_timeout = watchdog, op_timeout  # for the connections (redirects too)
+    watchdog = Deadline(deadline, total)
+    _current.watchdog, _current.op_timeout = watchdog, op_timeout  # for the connections it opens
     opener = _opener(url, ctx)
     watchdog.start()  # after the opener: loading the CA bundle is not the server's time
     try:
@@ -217,7 +251,7 @@ def _open(method, url, ctx, headers, secret_headers, json_body, form, body, acce
             resp = err
     except Exception as exc:  # URLError, ssl errors, socket errors, http.client errors
         watchdog.cancel()
-        error = watchdog.error(url, False) if watchdog.fired else describe(exc, url, ctx, secrets)
+        error = watchdog.error(host_of(url), False) if watchdog.fired else describe(exc, url, ctx, secrets)
         error.answer_lost = watchdog.sent  # sent, and then no answer came: the server may have acted
         raise error
     return Stream(resp, url, watchdog, idle, secrets)  # idle None: one overall deadline, never extended
@@ -266,125 +300,10 @@ def _encode_body(json_body, form, body):
     return None, headers
 
 
-class _Deadline:
-    """Shuts the request's sockets down when its time is up; extend() moves the time (streams).
-    Every deadline of the process is watched by one thread (_Reaper), not a thread each: a
-    gateway has many requests at once."""
-
-    def __init__(self, seconds):
-        self.fired = False
-        self.sent = False  # the whole request went out (urllib asked for the response)
-        self.seconds = seconds
-        self.stopped = False
-        self.until = None
-        self._sockets = []
-
-    def start(self):
-        import time
-
-        self.until = time.monotonic() + self.seconds
-        _reaper().watch(self, self.until)
-
-    def extend(self, seconds):
-        """The time is now `seconds` from now. Called per chunk: a later time needs no lock (the
-        reaper, when the old time comes, finds the new one and waits on), an earlier one is told."""
-        import time
-
-        until = time.monotonic() + seconds
-        self.seconds = seconds
-        later = until >= self.until
-        self.until = until
-        if not later:
-            _reaper().watch(self, until)
-
-    def watch(self, sock):
-        self._sockets.append(sock)
-        if self.fired:
-            self._fire()
-
-    def _fire(self):
-        import socket
-
-        self.fired = True
-        for sock in self._sockets:
-            try:
-                # The plain socket's shutdown, even for TLS: it wakes a blocked read in the other
-                # thread without touching the TLS object that thread is using.
-                socket.socket.shutdown(sock, socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def cancel(self):
-        self.stopped = True
-        self._sockets = []  # the reaper's entry, until its time comes, holds nothing of the request
-
-    def error(self, url, started):
-        if started:
-            return NetworkError("%s stopped sending for %g s in the middle of its answer; try again later"
-                                % (host_of(url), self.seconds))
-        return NetworkError("%s did not finish answering within %g s; try again later" % (host_of(url), self.seconds))
-
-
-class _Reaper:
-    """The one thread that fires deadlines: a heap of (time, n, deadline). A deadline whose time
-    moved later is put back when its old time comes; a cancelled one is dropped."""
-
-    def __init__(self):
-        import threading
-
-        self.heap = []
-        self.count = 0
-        self.wake = threading.Condition()
-        threading.Thread(target=self._run, name="atomic-deadlines", daemon=True).start()
-
-    def watch(self, deadline, until):
-        import heapq
-
-        with self.wake:
-            self.count += 1
-            heapq.heappush(self.heap, (until, self.count, deadline))
-            if self.heap[0][2] is deadline:
-                self.wake.notify()
-
-    def _run(self):
-        import heapq
-        import time
-
-        with self.wake:
-            while True:
-                if not self.heap:
-                    self.wake.wait()
-                    continue
-                until, _n, deadline = self.heap[0]
-                now = time.monotonic()
-                if until > now:
-                    self.wake.wait(until - now)
-                    continue
-                heapq.heappop(self.heap)
-                if deadline.stopped or deadline.fired:
-                    continue
-                if deadline.until > now:  # extended meanwhile: wait for the new time
-                    self.count += 1
-                    heapq.heappush(self.heap, (deadline.until, self.count, deadline))
-                    continue
-                deadline._fire()
-
-
-_reapers = []
-_reaper_lock = _thread.allocate_lock()
-
-
-def _reaper():
-    if not _reapers:
-        with _reaper_lock:
-            if not _reapers:
-                _reapers.append(_Reaper())
-    return _reapers[0]
-
-
 def _opener(url, ctx):
-    """The urllib opener for this URL's proxy and TLS context, made once and kept (the request's
-    deadline is the thread's: _current.watchdog, _current.op_timeout)."""
+    """The urllib opener for this URL's proxy and TLS context, made once and kept: the request's
+    deadline is the thread's (_current.watchdog, _current.op_timeout), and its connections are
+    kept alive between requests (pool.py)."""
     import urllib.request
 
     proxies = proxies_for(url, ctx)
@@ -392,9 +311,10 @@ def _opener(url, ctx):
     key = (tuple(sorted(proxies.items())), id(tls))
     opener = _openers.get(key)
     if opener is None:
-        handlers = [urllib.request.ProxyHandler(proxies), _handlers().Plain()]
+        kinds = _handlers()
+        handlers = [urllib.request.ProxyHandler(proxies), kinds.Plain(), kinds.NoRedirect()]
         if tls is not None:
-            handlers.append(_handlers().TLS(context=tls))
+            handlers.append(kinds.TLS(context=tls))
         opener = _openers[key] = urllib.request.build_opener(*handlers)
     return opener
 
@@ -405,7 +325,7 @@ _current = _thread._local()  # the request this thread is opening: its deadline 
 
 
 def _handlers():
-    """The HTTP(S) handler classes, made once: connections bounded by the request's deadline."""
+    """The handler classes, made once: connections bounded by the request's deadline, kept alive."""
     if _classes:
         return _classes[0]
     import http.client
@@ -420,6 +340,12 @@ def _handlers():
         sock.settimeout(_current.op_timeout)
         _current.watchdog.watch(sock)
         return sock
+
+    def reuse(conn):
+        """A kept connection taken for this thread's request: its deadline and timeout."""
+        conn.watchdog = _current.watchdog
+        conn.sock.settimeout(_current.op_timeout)
+        _current.watchdog.watch(conn.sock)
 
     class Connection(http.client.HTTPConnection):
         def __init__(self, *args, **kwargs):
@@ -448,12 +374,6 @@ def _handlers():
             self.watchdog.watch(self.sock)
             self.sock.do_handshake()
 
-    def reuse(conn):
-        """A kept connection (pool.py) taken for this thread's request: its deadline and timeout."""
-        conn.watchdog = _current.watchdog
-        conn.sock.settimeout(_current.op_timeout)
-        _current.watchdog.watch(conn.sock)
-
     class Plain(urllib.request.HTTPHandler):
         def http_open(self, req):
             return pool.open_response(Connection, req, req.timeout, reuse)
@@ -462,12 +382,13 @@ def _handlers():
         def https_open(self, req):
             return pool.open_response(TLSConnection, req, req.timeout, reuse, context=self._context)
 
-    class Handlers:
-        pass
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None  # the 3xx comes back as the answer, as it is
 
-    Handlers.Plain, Handlers.TLS = Plain, TLS
-    _classes.append(Handlers)
-    return Handlers
+    kinds = type("Handlers", (), {"Plain": Plain, "TLS": TLS, "NoRedirect": NoRedirect})
+    _classes.append(kinds)
+    return kinds
 
 
 def proxies_for(url, ctx):

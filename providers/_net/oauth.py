@@ -37,12 +37,15 @@ def _b64url(raw):
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-def browser_login(ctx, service, make_url, port, path, ssh_hint=None, host="localhost"):
+def browser_login(ctx, service, make_url, port, path, ssh_hint=None, host="localhost", note=None):
     """(code, verifier, state) of a PKCE sign-in in the browser; make_url(challenge, state) is the
     provider's authorize address, and the callback comes to http://HOST:port/path (host: as the
     registered redirect URI names it; the server listens on loopback either way) or is pasted.
-    The whole wait ends after ATOMIC_LOGIN_TIMEOUT seconds (default 600)."""
+    The whole wait ends after ATOMIC_LOGIN_TIMEOUT seconds (default 600). note: what people
+    should know before they sign in (a subscription's billing), said before the address."""
     deadline = time.monotonic() + ctx.seconds("ATOMIC_LOGIN_TIMEOUT", LOGIN_TIMEOUT)
+    if note:
+        ctx.say(note)
     verifier, challenge = pkce()
     state = new_state()
     code = wait_for_code(ctx, service, make_url(challenge, state), port, path, state, deadline, ssh_hint, host)
@@ -108,15 +111,19 @@ def wait_for_code(ctx, service, authorize_url, port, path, state, deadline, ssh_
                 "(for example on another machine), copy its full address from the address bar and paste it "
                 "here, then press Enter." % (host, port, path))
         _start_paste_reader(ctx.stdin, events, stop)
-        return _first_answer(events, state, deadline, server, port, service)
+        return _first_answer(ctx, events, state, deadline, server, service, port, "http://%s:%d%s" % (host, port, path))
     finally:
         stop.set()
         if server is not None:
             server.close()
 
 
-def _first_answer(events, state, deadline, server, port, service):
+def _first_answer(ctx, events, state, deadline, server, service, port, callback):
+    """The code from whichever comes first; on a terminal, a paste that is not the right address
+    is said and asked for again, as the menu does (elsewhere it ends the login: nobody to ask)."""
     import queue
+
+    from .._core.prompts import interactive
 
     while True:
         remaining = deadline - time.monotonic()
@@ -132,12 +139,33 @@ def _first_answer(events, state, deadline, server, port, service):
         if kind == "denied":
             raise LoginFailed("%s did not grant access (%s); run the login again to retry" % (service, value))
         if kind == "paste":
-            code = parse_pasted(value, state, service)
+            try:
+                code = parse_pasted(value, state, service)
+            except LoginFailed as exc:
+                if not (getattr(exc, "again", False) and interactive(ctx)):
+                    raise
+                ctx.say("atomic: %s.\nPaste the address again (or approve in the browser); Ctrl-C stops." % exc.message)
+                continue
             if code is not None:
                 return code
         elif kind == "eof" and server is None:
             raise LoginFailed("nothing was pasted (end of input) and port %d was not available for the "
                               "browser's callback; free the port or paste the redirect address" % port)
+        elif kind == "eof":
+            ctx.say("Nothing can be pasted here (stdin is at its end), so atomic waits for the browser's return to "
+                    "%s only, for up to %s (ATOMIC_LOGIN_TIMEOUT); Ctrl-C stops."
+                    % (callback, _minutes(deadline - time.monotonic())))
+
+
+def _minutes(seconds):
+    return "%d min" % round(seconds / 60.0) if seconds >= 90 else "%d s" % max(1, round(seconds))
+
+
+def _paste_again(message):
+    """LoginFailed for a paste that is not the address: on a terminal, asked for again."""
+    error = LoginFailed(message)
+    error.again = True
+    return error
 
 
 def parse_pasted(text, state, service):
@@ -164,18 +192,18 @@ def parse_pasted(text, state, service):
                               % (service, excerpt(" ".join(filter(None, (error, first_value(params, "error_description")))))))
         code, pasted_state = first_value(params, "code"), first_value(params, "state")
         if pasted_state is None:
-            raise LoginFailed("the pasted address has no state=, so it cannot be told apart from another "
-                              "sign-in's; paste the full address the browser was sent to after you approved")
+            raise _paste_again("the pasted address has no state=, so it cannot be told apart from another "
+                               "sign-in's; paste the full address the browser was sent to after you approved")
     elif "#" in text:
         code, pasted_state = text.split("#", 1)
     else:
         code, pasted_state = text, None
     if pasted_state is not None and not same_secret(pasted_state, state):
-        raise LoginFailed("state mismatch: the pasted address belongs to a different sign-in attempt; "
-                          "run the login again and paste the address from this attempt")
+        raise _paste_again("state mismatch: the pasted address belongs to a different sign-in attempt; paste "
+                           "the address of this one (or run the login again)")
     if not code or any(ch.isspace() for ch in code) or has_control_chars(code):
-        raise LoginFailed("the pasted text has no authorization code; paste the full address the browser "
-                          "was sent to (it contains code=)")
+        raise _paste_again("the pasted text has no authorization code; paste the full address the browser "
+                           "was sent to (it contains code=)")
     return code
 
 

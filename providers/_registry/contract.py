@@ -52,6 +52,9 @@ def row_problems(row, module=None):
         bad = [n for n in names if not _variable_name(n)]
         if bad:
             problems.append("%s: %r are not environment variable names (A_NAME_LIKE_THIS)" % (field, bad))
+    stray = [n for n in row.address_parts + row.url_settings if n not in row.settings]
+    if stray:
+        problems.append("address_parts, url_settings: %r are not among its settings" % stray)
     if not row.auth or not set(row.auth) <= {"key", "oauth", "cloud"}:
         problems.append("auth: %r; use \"key\", \"oauth\", \"cloud\" or several, space-separated" % " ".join(row.auth))
     if not isinstance(row.base_url, str) or (row.base_url and not row.base_url.startswith(("https://", "http://"))):
@@ -64,8 +67,9 @@ def row_problems(row, module=None):
             isinstance(row.key_header, tuple) and len(row.key_header) == 2
             and all(isinstance(part, str) for part in row.key_header) and "{key}" in row.key_header[1]):
         problems.append("key_header: (header name, template with {key}), e.g. (\"Authorization\", \"Bearer {key}\")")
-    if not set(row.login_options) <= {"device", "enterprise_domain"}:
-        problems.append("login_options: only \"device\" and \"enterprise_domain\" (the `atomic login` options)")
+    if not set(row.login_options) <= {"device", "enterprise_domain", "with_token", "from"}:
+        problems.append("login_options: only \"device\", \"enterprise_domain\", \"with_token\" and \"from\" (the `atomic "
+                        "login` options)")
     if bool(row.subscription) != ("oauth" in row.auth):
         problems.append("subscription: the login menu's label, given exactly when auth includes \"oauth\"")
     bad = [a for a in row.aliases if not valid_id(a)]
@@ -160,6 +164,8 @@ def _number(value):
 
 
 def _record(value):
+    if isinstance(value, dict) and value.get("type") == "linked":  # another tool's login (--from)
+        return isinstance(value.get("from"), str) and bool(value["from"])
     if isinstance(value, dict) and value.get("type") == "api_key":  # a login of its own questions (llama.cpp's)
         return (value.get("key") is None or isinstance(value.get("key"), str)) and _variables(value.get("env"))
     return (isinstance(value, dict) and value.get("type") == "oauth" and isinstance(value.get("access"), str)
@@ -194,7 +200,8 @@ def _wire(value):
 
 _ANSWERS = {"login": _record, "refresh": _fields, "account": _text_or_none, "headers": _pairs,
             "base_url": _text_or_none, "error_hint": _text_or_none, "export": _variables, "models": _models,
-            "wire": _wire, "served_models": _models, "ambient": _credential, "fetch": _token}
+            "wire": _wire, "served_models": _models, "ambient": _credential, "fetch": _token,
+            "linked": lambda value: value is not None and _credential(value)}
 _EXPECTED = {"login": "the auth.json record {\"type\": \"oauth\", \"access\", \"refresh\", \"expires\"} "
                       "(or {\"type\": \"api_key\", ...} for a provider without OAuth)",
              "refresh": "{\"access\", \"expires\", ...}", "account": "a string or None",
@@ -203,5 +210,5 @@ _EXPECTED = {"login": "the auth.json record {\"type\": \"oauth\", \"access\", \"
              "models": "a list of model records, each with an \"id\"",
              "served_models": "a list of model records, each with an \"id\"",
              "wire": "an object with build() and read(), or None",
-             "ambient": "an api.Credential or None",
+             "ambient": "an api.Credential or None", "linked": "an api.Credential",
              "fetch": "a (token, expires epoch ms or None) pair"}

@@ -80,6 +80,25 @@ def _without_bom(chunks):
         yield chunk
 
 
+KEEPALIVES = ("ping", "keepalive")  # Anthropic's `event: ping`; OpenAI Responses' {"type": "keepalive"}
+
+
+def is_keepalive(event):
+    """Whether an event only keeps the connection open (a ping), so is no progress of the answer."""
+    if getattr(event, "event", None) in KEEPALIVES:
+        return True
+    data = getattr(event, "data", "")
+    if len(data) > 200 or not any(word in data for word in KEEPALIVES):
+        return False
+    import json
+
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        return False
+    return isinstance(doc, dict) and doc.get("type") in KEEPALIVES
+
+
 def _too_big(what):
     from .._core.errors import NetworkError
 
