@@ -37,10 +37,17 @@ def build_parser(argv=None, every_command=False):
     return build_parser(argv, every_command)
 
 
+# The Python API for scripts (providers/client.py): `import atomic; atomic.ask(...)`.
+PUBLIC = ("ask", "stream", "key", "headers", "credential", "AtomicError", "Login", "Reply")
+
+
 def __getattr__(name):
-    # atomic.SUMMARY, atomic.COMMANDS, ...: the command table's names, as before it moved.
     if name.startswith("_"):
         raise AttributeError(name)
+    if name in PUBLIC:
+        from providers import client
+        return getattr(client, name)
+    # atomic.SUMMARY, atomic.COMMANDS, ...: the command table's names, as before it moved.
     from providers._cli import parser
     return getattr(parser, name)
 
@@ -269,7 +276,7 @@ def _no_command():
     if sys.stdin is not None and sys.stdin.isatty() and sys.stdout.isatty():  # None: started with <&-
         from providers._core.context import Context
         from providers._cli.commands import cmd_chat
-        return cmd_chat(_Arguments(model=None, system=None), Context())
+        return cmd_chat(_Arguments(model=None, system=None, max_tokens=None), Context())
     from providers._cli.parser import DESCRIPTION
     sys.stderr.write("usage: atomic COMMAND ...\n\n" + DESCRIPTION + "\n")
     return _fail("name a command (`atomic --help` lists them all), or run `atomic` on a terminal to talk "
@@ -290,8 +297,9 @@ class _Stdout:
         return self._call("flush")
 
     def _call(self, name, *args):
-        from providers._core.errors import AtomicError
+        # Called for every piece of a streamed answer: nothing is imported unless it fails.
         if self._stream is None:  # descriptor 1 was closed when atomic started
+            from providers._core.errors import AtomicError
             raise AtomicError("cannot write to stdout: it is closed; run atomic with stdout open")
         try:
             return getattr(self._stream, name)(*args)
@@ -302,6 +310,7 @@ class _Stdout:
                 os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
             except (OSError, ValueError):
                 pass
+            from providers._core.errors import AtomicError
             raise AtomicError("cannot write to stdout (%s); the output is lost" % (exc.strerror or exc))
 
     def __getattr__(self, name):

@@ -7,15 +7,23 @@ import pytest
 from conftest import ATOMIC_PY, PYTHON, REPO, clean_env
 
 from providers import builtins
+from providers._wire.apis import APIS
 
 HEAVY = {"ssl", "urllib.request", "http.client", "tomllib", "tomli", "subprocess",
          "providers._models.catalog", "providers._net.http", "providers._net.oauth"}
 HEAVY |= {p.module_name for p in builtins() if p.module_name}
 HEAVY |= {"botocore", "boto3", "json"}  # json: the cloud modules read their files only when there are some
-# The IR and the faces (what `atomic serve` translates with) are not on key's or --help's path.
-HEAVY |= {"providers._wire.ir", "providers._wire.sse_write", "providers._wire.faces",
-          "providers._wire.faces.common", "providers._wire.faces.openai_completions",
-          "providers._wire.faces.openai_responses", "providers._wire.faces.anthropic_messages"}
+# The conversation pipeline: the IR, the readers (wire modules, framings) and the client layer's
+# exchange are not on `key`'s path; `key --header` needs the header code alone (_client.authorize).
+HEAVY |= {"providers._wire.ir", "providers._wire.sse", "providers._wire.common", "providers._wire.eventstream",
+          "providers._client.exchange", "providers._client.answer", "providers._client.route",
+          "providers._client.passthrough", "providers._client.credentials", "providers.client",
+          "providers._core.flight"}
+HEAVY |= {row.module for row in APIS.values()}
+# The faces (what `atomic serve` translates with) are not on key's or --help's path either.
+HEAVY |= {"providers._wire.sse_write", "providers._wire.faces", "providers._wire.faces.common",
+          "providers._wire.faces.openai_completions", "providers._wire.faces.openai_responses",
+          "providers._wire.faces.anthropic_messages"}
 # `atomic status` asks each cloud provider's module whether its own credentials are set up (files
 # and variables only: no network, no botocore), so those small modules are imported there.
 CLOUD_MODULES = {p.module_name for p in builtins() if "cloud" in p.auth}
@@ -95,6 +103,8 @@ def test_nothing_heavy_is_imported(tmp_path, case):
         assert KEY in r.stdout.decode()
     heavy = HEAVY - CLOUD_MODULES - {"json"} if args[0] == "status" else HEAVY
     assert sorted(heavy & set(modules)) == []
+    if "--help" in args:
+        assert sorted(m for m in modules if m.startswith("providers._client")) == []
 
 
 # The trust gate costs two lstat calls when the start folder has no .atomic or .pi: the record is

@@ -19,13 +19,13 @@ PROVIDER_MODULES = {p.module_name for p in builtins() if p.module_name}
 
 # The floor of each part of the house. The registry is providers/__init__.py (the rows) with _registry/.
 FLOOR = {"_core": 1, "_net": 2, "_wire": 2, "_config": 2, "_auth": 3, "_registry": 3, "_models": 4,
-         "_client": 5, "api": 5, "provider": 6, "_serve": 7, "_cli": 8}
+         "_client": 5, "api": 5, "provider": 6, "_serve": 7, "client": 7, "_cli": 8}
 # The one import that runs back up: the registry split in two for start-up (`atomic key openai`
 # must not load lookup), so that find() reaches lookup and lookup the rows.
 ALLOWED_UP = {("providers", "providers._registry.lookup")}
 # Parts on one floor that never import each other, in either direction.
 SIBLINGS_APART = [("_net", "_wire"), ("_net", "_config"), ("_wire", "_config"), ("_auth", "_registry"),
-                  ("_client", "api")]
+                  ("_client", "api"), ("client", "_serve")]
 # What the registry (floor 3) may read of the floor below besides _core and _config: the wire table.
 REGISTRY_READS = {"providers._wire.apis"}
 
@@ -99,6 +99,8 @@ def part(module):
         return "_registry"
     if module == "providers.api":
         return "api"
+    if module == "providers.client":  # the Python API for scripts: a front door, as serve is
+        return "client"
     if module in PROVIDER_MODULES:
         return "provider"
     name = module.split(".")[1]
@@ -218,3 +220,66 @@ def test_only_the_trust_gate_reads_the_start_folder():
                 if allowed.get(module) != node.attr:
                     readers.add("%s: .%s (line %d)" % (module, node.attr, node.lineno))
     assert readers == set()
+
+
+# Single owners: each step that must happen one way has one module that does it (docs/design.md §11) --
+
+def _calls(module):
+    """[(callee name, first argument if a string constant, enclosing function)] of every call in a module."""
+    with open(MODULES[module], encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    found = []
+
+    def visit(node, function):
+        for child in ast.iter_child_nodes(node):
+            inner = child.name if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
+            if isinstance(child, ast.Call):
+                func = child.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+                first = child.args[0].value if child.args and isinstance(child.args[0], ast.Constant) else None
+                found.append((name, first, inner))
+            visit(child, inner)
+
+    visit(tree, None)
+    return found
+
+
+def _modules_calling(predicate):
+    return sorted(m for m in MODULES if any(predicate(name, first) for name, first, _f in _calls(m)))
+
+
+def test_the_graph_of_calls_is_read():
+    assert ("open_stream", "POST", None) not in _calls("providers._client.exchange")  # the method is a variable
+    assert any(name == "open_stream" for name, _a, _f in _calls("providers._client.exchange"))
+
+
+def test_only_authorize_calls_prepare_and_the_signer():
+    prepare = _modules_calling(lambda name, first: name == "hook" and first == "prepare")
+    assert prepare == ["providers._client.authorize"]
+    assert _modules_calling(lambda name, first: name == "signer") == ["providers._client.authorize"]
+
+
+def test_only_the_exchange_opens_a_stream_to_a_model():
+    # Provider modules may stream their own login or refresh traffic; the HTTP layer defines it.
+    callers = _modules_calling(lambda name, first: name == "open_stream")
+    others = [m for m in callers if part(m) not in ("_net", "provider")]
+    assert others == ["providers._client.exchange"]
+
+
+def test_only_refresh_calls_a_module_s_refresh_hook():
+    assert _modules_calling(lambda name, first: name == "refresh" or (name == "hook" and first == "refresh")) == [
+        "providers._auth.refresh"]
+
+
+def test_only_the_store_writes_auth_json():
+    writers = _modules_calling(lambda name, first: name in ("write_json_atomic", "PendingWrite"))
+    assert "providers._auth.store" in writers
+    # In the store, only update_auth writes (under the lock, re-read first).
+    assert {f for name, _a, f in _calls("providers._auth.store") if name in ("write_json_atomic", "PendingWrite")} == {
+        "update_auth"}
+    for module in writers:
+        if module in ("providers._auth.store", "providers._core.writes"):  # the store; how any file is written
+            continue
+        with open(MODULES[module], encoding="utf-8") as f:
+            source = f.read()
+        assert "auth.json" not in source and "AUTH_FILE" not in source and "auth_path" not in source, module

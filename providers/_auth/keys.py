@@ -96,9 +96,12 @@ def _variable(name, ctx, origin, env):
 
 def run_command(command, ctx, origin):
     """Run a key command with /bin/sh; its trimmed stdout is the key. Kept in ctx.command_results,
-    so it runs once per process (a chat session forgets it when the key is refused)."""
-    if command in ctx.command_results:
-        return ctx.command_results[command]
+    so it runs once per process, however many threads ask at once (a chat session forgets it
+    when the key is refused)."""
+    return ctx.command_results.once(command, lambda: _run_command(command, ctx, origin))
+
+
+def _run_command(command, ctx, origin):
     import signal
     import subprocess
 
@@ -123,9 +126,7 @@ def run_command(command, ctx, origin):
     except BaseException:  # Ctrl-C: take the whole group down with us
         _kill_group(proc, signal)
         raise
-    value = _check_output(proc.returncode, out, err, origin, shown)
-    ctx.command_results[command] = value
-    return value
+    return _check_output(proc.returncode, out, err, origin, shown)
 
 
 MAX_OUTPUT = 64 * 1024  # bytes of stdout; a key is far shorter, and `yes` must not fill the memory

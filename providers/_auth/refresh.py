@@ -10,6 +10,8 @@ Provider modules' refresh(entry, ctx) read ctx.refresh_deadline (seconds, or Non
 helper's default) for their requests, and return the fields to update; a "refresh" that is
 missing or None keeps the stored refresh token.
 """
+import _thread
+
 from .._core import errors
 from .._core.errors import AtomicError, BadFile, LoginAgain, NetworkError, NotLoggedIn
 from .store import find_entry, get_entry, update_auth
@@ -59,6 +61,9 @@ def refresh_now(provider, ctx, rejected=None, entry_id=None):
 
     entry_id: the login to refresh (`anthropic:work`; the provider's own entry by default). Each
     login is refreshed alone: the lock is the file's, the check and the write are the entry's.
+    Threads of one process wait for each other in front of the file lock (an in-process lock per
+    entry): twenty requests on one expired token make one refresh and wait for it, instead of
+    polling the file lock in turn; across processes the file lock does the same.
 
     The file is the layer the entry came from (atomic's, or pi's ~/.pi/agent/auth.json under its
     own lock): a rotating refresh token is never copied into a second file.
@@ -71,6 +76,39 @@ def refresh_now(provider, ctx, rejected=None, entry_id=None):
     if not can_refresh(provider):
         raise LoginAgain("%s refused the stored token and atomic cannot refresh it; run `%s`"
                          % (provider.name, _login_command(entry_id)))
+    with _entry_lock(provider, ctx, entry_id):
+        return _refresh_locked(provider, ctx, rejected, entry_id)
+
+
+_entry_locks = {}                 # (agent directory, entry id) -> its threading.Lock
+_guard = _thread.allocate_lock()  # guards the table
+
+
+def _entry_lock(provider, ctx, entry_id):
+    """The in-process lock of one stored entry, taken within the lock timeout as the file lock is."""
+    import threading
+
+    from .._core.lock import DEFAULT_TIMEOUT
+
+    with _guard:
+        lock = _entry_locks.setdefault((ctx.agent_dir, entry_id), threading.Lock())
+    return _Held(lock, ctx.seconds("ATOMIC_LOCK_TIMEOUT", DEFAULT_TIMEOUT), entry_id)
+
+
+class _Held:
+    def __init__(self, lock, timeout, entry_id):
+        self.lock, self.timeout, self.entry_id = lock, timeout, entry_id
+
+    def __enter__(self):
+        if not self.lock.acquire(timeout=self.timeout):
+            raise errors.LockTimeout("another request of this process has been refreshing the %s token for %g s; "
+                                     "try again later" % (self.entry_id, self.timeout))
+
+    def __exit__(self, *exc_info):
+        self.lock.release()
+
+
+def _refresh_locked(provider, ctx, rejected, entry_id):
     module = provider.module()
     outcome = {}
 

@@ -8,40 +8,64 @@ MAX_PROMPT_BYTES = 8 << 20
 
 def ask(args, ctx):
     from .._client import fast
-    from .._models.choose import choose
     from .._client.answer import Answer
-    from .._wire.ir import Turn
+    from .._client.attach import attachment
+    from .._client.exchange import StreamCut, new_session_id, send
+    from .._client.route import route
+    from .._wire import ir
+    from .._wire.common import ProviderError
     from .output import print_json
     from .render import Printer, is_fast, record, summary
-    from .._wire.common import ProviderError
-    from .talk import StreamCut, new_session_id, send
 
     prompt = read_prompt(args.prompt, ctx)
-    provider, model = choose(ctx, args.model)
-    asked_fast = fast.applies(ctx, model, "workflow" if args.workflow else "chat")
-    turn = Turn(args.system, [{"role": "user", "content": prompt}], fast=asked_fast, session_id=new_session_id())
+    target = route(ctx, args.model)
+    blocks = [attachment(path) for path in args.attach or ()] + [ir.Text(prompt)]
+    asked_fast = fast.applies(ctx, target.model, "workflow" if args.workflow else "chat")
+    options = ir.Options(max_tokens=answer_cap(args.max_tokens, ctx))
+    request = ir.Request(args.system, [ir.Message("user", blocks)], options=options, fast=asked_fast,
+                         session_id=new_session_id())
     printer = None if args.json else Printer(sys.stdout, show_thinking=args.show_thinking)
-    waiting = Waiting(ctx, "%s/%s" % (provider.id, model["id"]))
+    waiting = Waiting(ctx, target.label)
+    # Printed as it comes, an answer is not kept: a long one would otherwise stay in memory whole.
     answer = Answer(on_text=waiting.then(printer.text if printer else None),
-                    on_reasoning=waiting.then(printer.reasoning if printer else None))
+                    on_reasoning=waiting.then(printer.reasoning if printer else None), keep=printer is None)
     waiting.start()
     try:
-        send(ctx, provider, model, turn, answer)
+        send(ctx, target, request, answer)
     except (StreamCut, ProviderError) as exc:
         waiting.stop()
-        if not printer and (answer.text_parts or answer.reasoning_parts or isinstance(exc, StreamCut)):
+        if not printer and (answer.text_parts or answer.reasoning_parts or answer.tool_calls
+                            or isinstance(exc, StreamCut)):
             # What arrived, for a script, with the reason it stopped.
-            print_json(record(provider, model, answer, asked_fast, error=exc.message))
+            print_json(record(target.provider, target.model, answer, asked_fast, error=exc.message))
         raise
     finally:
         waiting.stop()
         if printer:
             printer.finish()
-    shown_fast = is_fast(answer, asked_fast, model.get("api"))
+    shown_fast = is_fast(answer, asked_fast, target.api)
     if args.json:
-        print_json(record(provider, model, answer, shown_fast))
-    ctx.say(summary(provider, model, answer, shown_fast))
+        print_json(record(target.provider, target.model, answer, shown_fast))
+    ctx.say(summary(target.provider, target.model, answer, shown_fast))
     return 0
+
+
+def answer_cap(given, ctx):
+    """The most tokens an answer may take: `given` (--max-tokens), else settings.json maxTokens,
+    else None (the model's own limit, as the wire module sends it)."""
+    if given is not None:
+        return given
+    from .._config.settings import read_settings, setting_files
+    from .._core.errors import BadFile
+
+    value = read_settings(ctx).get("maxTokens")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        path = next((path for path, data in setting_files(ctx) if "maxTokens" in data), "settings.json")
+        raise BadFile("%s: maxTokens: expected a whole number of tokens above 0, found %r; fix it, or remove it to "
+                      "let each model use its own limit" % (path, value))
+    return value
 
 
 def read_prompt(words, ctx):

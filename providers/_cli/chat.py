@@ -1,9 +1,10 @@
 """The interactive mode (`atomic` on a terminal, `atomic chat`), and `atomic fast`.
 
 A plain line-based loop (input(), with readline's editing and history where it exists; no
-curses, so it works over SSH in any terminal). Each message is one turn of providers._cli.talk;
-the files are read again before each turn, so a /login here or in another terminal is used by
-the next message.
+curses, so it works over SSH in any terminal). Each message is one request through the client
+layer (providers._client: route, send); the files are read again before each turn, so a /login
+here or in another terminal is used by the next message. The conversation keeps the text of each
+answer (the history the next turn sends), nothing more.
 """
 import sys
 
@@ -35,26 +36,34 @@ def chat(args, ctx):
     if not interactive(ctx):
         raise UsageError("atomic chat needs a terminal; for a script, use `atomic ask` (it reads the prompt "
                          "from stdin)")
-    session = Session(ctx, args.system)
+    session = Session(ctx, args.system, args.max_tokens)
     session.start(args.model)
     return session.run()
 
 
 class Session:
-    def __init__(self, ctx, system):
-        from .talk import new_session_id
+    def __init__(self, ctx, system, max_tokens=None):
+        from .._client.exchange import new_session_id
 
-        self.ctx, self.system = ctx, system
-        self.provider = self.model = None
-        self.messages = []
+        self.ctx, self.system, self.max_tokens = ctx, system, max_tokens
+        self.route = None
+        self.messages = []  # ir.Message: the conversation so far
         self.session_id = new_session_id()
 
+    @property
+    def provider(self):
+        return self.route.provider if self.route else None
+
+    @property
+    def model(self):
+        return self.route.model if self.route else None
+
     def start(self, target):
-        from .._models.choose import choose
+        from .._client.route import route
 
         _use_readline()
         try:
-            self.provider, self.model = choose(self.ctx, target)
+            self.route = route(self.ctx, target)
         except (UsageError, NotLoggedIn, NetworkError) as exc:
             if target:
                 raise
@@ -108,21 +117,23 @@ class Session:
 
     def turn(self, text):
         from .._client.answer import Answer
-        from .._wire.ir import Turn
+        from .._client.exchange import send
+        from .._wire import ir
+        from .ask import answer_cap
         from .render import Printer, is_fast, summary
-        from .talk import send
 
         if self.model is None:
             self.ctx.say("No model yet: /login to sign in, or /model to choose one.")
             return
         self.ctx.forget_files()  # what another atomic or the Atomic agent wrote meanwhile
         asked_fast = fast.applies(self.ctx, self.model, "chat")
-        self.messages.append({"role": "user", "content": text})
+        self.messages.append(ir.Message("user", [ir.Text(text)]))
         printer = Printer(sys.stdout, tty=True)
         answer = Answer(on_text=printer.text, on_reasoning=printer.reasoning)
-        turn = Turn(self.system, list(self.messages), fast=asked_fast, session_id=self.session_id)
+        request = ir.Request(self.system, list(self.messages), fast=asked_fast, session_id=self.session_id,
+                             options=ir.Options(max_tokens=answer_cap(self.max_tokens, self.ctx)))
         try:
-            send(self.ctx, self.provider, self.model, turn, answer)
+            send(self.ctx, self.route, request, answer)
         except KeyboardInterrupt:
             printer.finish()
             self._keep(answer)
@@ -135,12 +146,15 @@ class Session:
             return
         printer.finish()
         self._keep(answer)
-        self.ctx.say(summary(self.provider, self.model, answer, is_fast(answer, asked_fast, self.model.get("api"))))
+        self.ctx.say(summary(self.provider, self.model, answer, is_fast(answer, asked_fast, self.route.api)))
 
     def _keep(self, answer):
-        """The answer joins the conversation, even a part of one; a turn with none is forgotten."""
+        """The answer's text joins the conversation, even a part of one; a turn with none is
+        forgotten. Only text: the next turn may go to a model whose API carries nothing else."""
+        from .._wire import ir
+
         if answer.full_text:
-            self.messages.append({"role": "assistant", "content": answer.full_text})
+            self.messages.append(ir.Message("assistant", [ir.Text(answer.full_text)]))
         else:
             self.messages.pop()
 
@@ -184,11 +198,11 @@ class Session:
         sys.stdout.write("".join(line + "\n" for line in table_lines(models, output_width(self.ctx, sys.stdout))))
 
     def _model(self, words):
-        from .._models.choose import choose
+        from .._client.route import route
         from .._core.prompts import ask
 
         if len(words) == 1 and "/" in words[0]:
-            self._switch(*choose(self.ctx, words[0]))
+            self._switch(route(self.ctx, words[0]))
             return
         models, search = self._candidates(words)
         if not models:
@@ -209,14 +223,15 @@ class Session:
         if answer.isdigit() and 1 <= int(answer) <= len(shown):
             model = shown[int(answer) - 1]
             from .. import find
-            self._switch(find(model["provider"], self.ctx), model)
+            from .._client.route import for_model
+            self._switch(for_model(find(model["provider"], self.ctx), model))
         elif "/" in answer:
-            self._switch(*choose(self.ctx, answer))
+            self._switch(route(self.ctx, answer))
         else:
             self.ctx.say("%r is not on the list; nothing changed." % answer)
 
-    def _switch(self, provider, model):
-        self.provider, self.model = provider, model
+    def _switch(self, target):
+        self.route = target
         self.ctx.say("Now talking to %s." % self.label())
 
     def _fast(self, words):
@@ -229,7 +244,7 @@ class Session:
     def _login(self, words):
         """Sign in, then talk to that provider's everyday model (what people expect of /login groq)."""
         from .login import sign_in
-        from .._models.choose import choose
+        from .._client.route import route
 
         args = _command_line("login", words)
         if args is None:
@@ -237,7 +252,7 @@ class Session:
         provider = sign_in(args, self.ctx)
         self.ctx.forget_files()
         try:
-            self._switch(*choose(self.ctx, provider.id))
+            self._switch(route(self.ctx, provider.id))
         except AtomicError as exc:
             _report(exc)
             self.ctx.say("Still talking to %s; /model chooses another." % self.label() if self.model

@@ -3,7 +3,9 @@
 The credentials are resolved one by one (a refresh takes the lock, a !command may be slow, and
 both may talk to the person), then every provider gets one cheap authenticated request at the
 same time: its model list, with exactly the header lines `atomic key --header` prints, to the
-address `atomic key --json` names. Each answer becomes ✓ or ✗ with the reason.
+address `atomic key --json` names. Each answer becomes ✓ or ✗ with the reason. The credential,
+the request's headers (the provider's prepare() and the signer included) and the renewal of a
+refused token are the client layer's, as for every request (providers._client).
 """
 import sys
 import threading
@@ -19,7 +21,7 @@ def check(names, ctx, json_output=False, refresh=True):
     """Check the named providers' credentials (or every one there is); the exit code: 0 when
     every one passed, 11 when one was refused (or is missing, expired, broken), else 6 when some
     could not be checked for network or provider trouble."""
-    from .._auth.chain import resolve
+    from .._client.credentials import credential_for
     from .._core.errors import NothingFound
 
     named = bool(names)
@@ -28,7 +30,7 @@ def check(names, ctx, json_output=False, refresh=True):
     checks = []
     for provider in providers:
         try:
-            credential = resolve(provider, ctx, refresh=refresh)
+            credential = credential_for(provider, ctx, refresh=refresh, keyless=False, warn=False)
         except NothingFound as exc:
             if provider.takes_no_key(ctx):  # a server of one's own: does it answer, with its model list?
                 checks.append(Check(provider, None, keyless=True))
@@ -82,7 +84,7 @@ class Check:
 
     def plan(self, ctx, refresh):
         """Work out the request, or the reason there is none."""
-        from .._client.authorize import base_url
+        from .._client.authorize import base_url, prepares
 
         if self.reason is not None:
             return
@@ -99,10 +101,10 @@ class Check:
             base = base_url(provider, ctx, credential)
             if path is None:
                 self.reason = "not checked: atomic knows no cheap request for the %s API" % provider.api
-            elif not base and provider.hook("prepare") is None:  # a module may know the address (Azure's settings)
+            elif not base and not prepares(provider):  # a module may know the address (Azure's settings)
                 self.reason = "not checked: no address for %s; set its baseUrl in models.json" % provider.id
             else:
-                self.request = _probe_request(provider, credential, base.rstrip("/") + path, ctx)
+                self.request = _probe_request(provider, credential, path, ctx)
                 self.url = self.request.url
                 if credential is not None and credential.source == "models.json":
                     self.key_field = "providers.%s.apiKey in %s" % (provider.id, provider.config_file(ctx, "apiKey"))
@@ -135,29 +137,20 @@ class Check:
             else "credential"
 
     def retry_after_refresh(self, ctx, timeout):
-        """An OAuth token the provider refused gets one forced refresh and one more try."""
-        from .._auth.refresh import can_refresh, refresh_now
+        """A credential the provider refused gets one renewal (an OAuth token refreshed, a !command
+        key run again) and one more try."""
+        from .._client.credentials import renew
 
         if self.status != 401 or self.credential is None:
             return
-        if self.credential.linked is not None:  # another tool's login: read it again, or have it refreshed
-            from .._auth.linked import renew
-
-            try:
-                self.credential = renew(self.provider, ctx, self.credential)
-            except AtomicError as exc:
-                self.reason += "; " + exc.message
-                return
-        elif not self.credential.is_oauth or not can_refresh(self.provider):
+        try:
+            fresh = renew(ctx, self.provider, self.credential)
+        except AtomicError as exc:
+            self.reason += "; refreshing it failed: " + exc.message
             return
-        else:
-            try:
-                entry = refresh_now(self.provider, ctx, rejected=self.credential.value,
-                                    entry_id=self.credential.entry_id)
-            except AtomicError as exc:
-                self.reason += "; refreshing it failed: " + exc.message
-                return
-            self.credential.entry, self.credential.value = entry, entry["access"]
+        if fresh is None:
+            return
+        self.credential = fresh
         self.url, self.reason = None, None
         self.plan(ctx, True)
         if self.url:
@@ -178,19 +171,14 @@ class Check:
         return row
 
 
-def _probe_request(provider, credential, url, ctx):
+def _probe_request(provider, credential, path, ctx):
     """The check's request with the credential's header lines (those `atomic key --header` prints),
     as the provider module prepares it and the credential signs it."""
-    from .._client.authorize import HeaderList, credential_headers
+    from .._client.authorize import prepared
     from .._wire.request import ApiRequest
 
-    probe = ApiRequest("GET", url, HeaderList(credential_headers(provider, credential, ctx)))
-    hook = provider.hook("prepare") if credential is not None else None
-    if hook is not None:
-        hook(probe, credential, None, ctx)
-    if credential is not None and credential.signer is not None:
-        credential.signer(probe)
-    return probe
+    return prepared(ctx, provider, None, credential,
+                    lambda base, headers: ApiRequest("GET", base.rstrip("/") + path, headers))
 
 
 def _judge(response, credential, keyless=False, key_field=None):

@@ -339,10 +339,14 @@ def add_ask(commands):
                "have a credential for (in login-menu order) and its everyday model.\n\n" + examples(
                    ("atomic ask \"What is a monad?\"", "the default model"),
                    "git diff | atomic ask -m anthropic/claude-sonnet-4-5 \"Review this change\"",
-                   ("atomic ask --json \"2+2?\" | jq -r .text", "one JSON object")))
+                   ("atomic ask --json -a chart.png \"What does it show?\"", "an image; one JSON object")))
     p.add_argument("prompt", metavar="PROMPT", nargs="*", help="the question (several words are joined); - for stdin")
     p.add_argument("-m", "--model", metavar="PROVIDER/MODEL", help="the model, e.g. openai/gpt-4o (see `atomic models`)")
     p.add_argument("--system", metavar="TEXT", help="a system prompt")
+    p.add_argument("-a", "--attach", metavar="FILE", action="append",
+                   help="attach a file: an image (PNG, JPEG, GIF, WebP; for a model with image input, see "
+                        "`atomic models --images`) or a text file; repeat for more")
+    _add_max_tokens(p)
     p.add_argument("--workflow", action="store_true",
                    help="run as a workflow stage: Codex fast mode follows its workflow setting, not chat's")
     p.add_argument("--json", action="store_true",
@@ -363,6 +367,12 @@ def add_chat(commands):
     p.add_argument("-m", "--model", metavar="PROVIDER/MODEL", help="the model to start with")
     p.add_argument("--system", metavar="TEXT", help="a system prompt for the whole conversation")
     _add_profile_option(p)
+    _add_max_tokens(p)
+
+
+def _add_max_tokens(p):
+    p.add_argument("--max-tokens", metavar="N", type=_count,
+                   help="cap each answer at N tokens (default: settings.json maxTokens, else the model's own)")
 
 
 def add_fast(commands):
@@ -538,6 +548,14 @@ def _positive(text):
 
     if not text.isdigit() or not 0 < int(text) <= 100000:
         raise argparse.ArgumentTypeError("%r: give a whole number from 1 to 100000" % text)
+    return int(text)
+
+
+def _count(text):
+    """--max-tokens's value: a whole number above 0 (argparse type)."""
+    import argparse
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError("expected a whole number of tokens above 0, e.g. 1024; found %r" % text[:20])
     return int(text)
 
 

@@ -93,7 +93,8 @@ def _money(value):
 
 
 def record(provider, model, answer, fast, error=None):
-    """The --json object for an answer (error: the message when it was cut off)."""
+    """The --json object for an answer (error: the message when it was cut off): its text,
+    reasoning, tool calls (id, name, arguments as the JSON text sent), usage and cost."""
     usage = dict(answer.usage)
     usage["total"] = usage["input"] + usage["cacheRead"] + usage["cacheWrite"] + usage["output"]
     doc = {
@@ -101,6 +102,7 @@ def record(provider, model, answer, fast, error=None):
         "model": model["id"],
         "text": answer.full_text,
         "reasoning": answer.full_reasoning,
+        "toolCalls": [{"id": call.id, "name": call.name, "arguments": call.arguments} for call in answer.tool_calls],
         "usage": usage,
         "cost": cost(model, answer.usage, fast),
         "stopReason": answer.stop_reason,

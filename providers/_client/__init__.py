@@ -1,2 +1,3 @@
-"""The client layer: how a request with a credential is addressed and authorized, and fast mode.
-Every front door (ask, chat, status --check) talks to models through it."""
+"""The client layer: the one pipeline every front door (ask, chat, status --check, the gateway,
+scripts through `import atomic`) talks to models through: route, credentials, authorize, the
+exchange loop with its policy, the relay of same-family bodies, and fast mode."""

@@ -15,6 +15,13 @@ from .._wire.request import HeaderList
 def credential_headers(provider, credential, ctx, api=None):
     """[(name, value), ...] for a request to provider with this credential (None: a server that
     takes no key, so only the API's and models.json's headers)."""
+    return header_lines(provider, credential, ctx, api)[0].items()
+
+
+def header_lines(provider, credential, ctx, api=None):
+    """(HeaderList, names of the lines that carry a credential) for credential_headers. Secret:
+    the credential's own lines, `authHeader`, and models.json headers whose value is a
+    reference ($VAR, !command): a name such as X-Gateway-Credential need not look secret."""
     wire = APIS.get(api or provider.api) or APIS[DEFAULT_API]
     hook = provider.hook("headers") if credential is not None else None
     lines = hook(credential) if hook is not None else None
@@ -24,15 +31,63 @@ def credential_headers(provider, credential, ctx, api=None):
         name, template = provider.key_header or wire.key_header
         lines = [(name, template.replace("{key}", credential.value))]
     headers = HeaderList(lines)
+    secret = set(name.lower() for name, _value in lines)
     for name, value in wire.headers:
         headers.setdefault(name, value)
     config, _path = provider.config(ctx)
     if config:
         for name, value in configured_headers(config, provider.config_file(ctx, "headers"), provider.id, ctx):
             headers.set(name, value)
+        secret.update(_references(config.get("headers")))
         if config.get("authHeader") is True and credential is not None and credential.value is not None:
             headers.set("Authorization", "Bearer " + credential.value)
-    return headers.items()
+            secret.add("authorization")
+    return headers, secret
+
+
+def _references(headers):
+    """The lower-case names of the header values that stand for a value kept elsewhere."""
+    from .._auth.keys import is_variable_name
+
+    if not isinstance(headers, dict):
+        return set()
+    return set(name.lower() for name, value in headers.items()
+               if isinstance(value, str) and (value.startswith("!") or "$" in value or is_variable_name(value)))
+
+
+def prepared(ctx, provider, model, credential, build):
+    """The request build(base_url, headers) makes, with all a credential brings: the credential's
+    header lines, the API's and models.json's headers and the model's, then authorize(). model
+    None: a request that is no model's (the check's model list)."""
+    headers, secret = header_lines(provider, credential, ctx, api=(model or {}).get("api"))
+    if model is not None:
+        for name, value in model_headers(model, provider, ctx):
+            headers.set(name, value)
+        secret.update(_references(model.get("headers")))
+    request = build(base_url(provider, ctx, credential, url=(model or {}).get("baseUrl") or None), headers)
+    request.secret_names |= secret
+    authorize(request, provider, model, credential, ctx)
+    return request
+
+
+def prepares(provider):
+    """Whether the provider's module changes requests (has a prepare() hook): such a module may
+    know an address that models.json does not give (Azure's from its settings)."""
+    return provider.hook("prepare") is not None
+
+
+def authorize(request, provider, model, credential, ctx):
+    """The last changes to a request before it is sent: the provider's prepare() hook (what is
+    special to it), then the credential's signer, whose signature covers the final URL, headers
+    and body. The only caller of either (docs/design.md: one owner)."""
+    if credential is None:
+        return request  # a server that takes no key: nothing of a credential to add
+    hook = provider.hook("prepare")
+    if hook is not None:
+        hook(request, credential, model, ctx)
+    if credential.signer is not None:
+        credential.signer(request)
+    return request
 
 
 def configured_headers(config, path, pid, ctx, where="headers"):

@@ -1,4 +1,5 @@
 """The world a command runs in, injected so tests and callers can replace any part of it."""
+import _thread
 import os
 import sys
 import time
@@ -13,7 +14,8 @@ class Context:
 
     Everything a command carries is declared here. The file snapshots (auth, models, settings)
     are read on first use and replaced when atomic writes the file; a long-lived process (chat)
-    calls forget_files() between turns to see what other programs wrote meanwhile.
+    calls forget_files() between turns to see what other programs wrote meanwhile, and a
+    process that serves requests in threads gives each its own fork().
     """
 
     def __init__(self, environ=None, now=None, stdin=None, stderr=None, cli_key=None, cwd=None):
@@ -31,12 +33,45 @@ class Context:
         self.linked = None            # linked-logins.json as read (logins of other tools); _auth/linked.py
         self.models_files = None      # models files as read (or the BadFile they raised); see _models/files.py
         self.settings = None          # settings.json merged with the project's; see settings.py
-        self.command_results = {}     # !command -> its output: a command runs once per process
-        self.extensions = None        # {id: Extension} as discovered; see extensions.py
         self.project = None           # what the trust gate found in the start folder; _config/project.py
         self._cwd = cwd
         self._warned = set()
         self._agent_dir = None
+        # What every fork shares: the discovered extensions, the !command results, their lock.
+        self._shared = {"extensions": None, "commands": None, "lock": _thread.allocate_lock()}
+
+    @property
+    def command_results(self):
+        """!command -> its output (flight.CommandResults: a command runs once per process, however
+        many threads ask), shared by every fork; made when a command first runs."""
+        shared = self._shared
+        if shared["commands"] is None:
+            from .flight import CommandResults
+
+            with shared["lock"]:
+                if shared["commands"] is None:
+                    shared["commands"] = CommandResults()
+        return shared["commands"]
+
+    @property
+    def extensions(self):
+        """{id: Extension} as discovered (extensions.py), shared by every fork; None until then."""
+        return self._shared["extensions"]
+
+    @extensions.setter
+    def extensions(self, found):
+        self._shared["extensions"] = found
+
+    def fork(self):
+        """A context for one request of a long-lived process (a gateway's thread): its own file
+        snapshots and refresh deadline; the environment, the clock, the streams, the warned-once
+        set, the discovered extensions and the !command results shared with this one (the
+        results under a lock, each command run once however many threads want it)."""
+        child = object.__new__(Context)
+        child.__dict__.update(self.__dict__)
+        child.forget_files()
+        child.refresh_deadline = None
+        return child
 
     def forget_files(self):
         """Read auth.json, models files and settings again at their next use."""
@@ -44,14 +79,17 @@ class Context:
 
     def forget_commands(self):
         """Run !commands again at their next use (a chat session whose key was refused)."""
-        self.command_results.clear()
+        if self._shared["commands"] is not None:
+            self._shared["commands"].forget()
 
     def warn(self, message):
         """Print a warning to stderr once per process."""
-        if message not in self._warned:
+        with self._shared["lock"]:
+            first = message not in self._warned
+            self._warned.add(message)
+        if first:
             from .mask import shown
 
-            self._warned.add(message)
             text = shown(message)      # a message may quote what a server or an extension said
             self.warnings.append(text)  # `atomic status --json` puts these on stdout
             print("atomic: warning: " + text, file=self.stderr)

@@ -289,9 +289,15 @@ class Sink:
     properly (after finished), which closes the open block.
 
     A subclass overrides the hooks: opened(block), added(block, delta) (text, thinking text or
-    argument fragments), closed(block), ended(). `started` turns true at the first content: after
-    that nothing may be retried, because the caller may already have it.
+    argument fragments), closed(block), ended(), and raw(chunk) for the bytes of an answer passed
+    through unchanged (the client's relay; `started` is then set by the relay before the first
+    chunk). `started` turns true at the first content: after that nothing may be retried, because
+    the caller may already have it.
+
+    keeps_text = False: an open block's text is not kept (a sink that shows each delta and needs
+    nothing after, as `atomic ask` printing to a terminal): the block's text stays "".
     """
+    keeps_text = True
 
     def __init__(self):
         self.usage = {"input": 0, "output": 0, "cacheRead": 0, "cacheWrite": 0, "reasoning": 0}
@@ -364,6 +370,9 @@ class Sink:
     def ended(self):
         pass
 
+    def raw(self, chunk):
+        pass
+
     # -- the bookkeeping ------------------------------------------------------------------------------
     def _open(self, block):
         self.block_end()
@@ -376,17 +385,18 @@ class Sink:
         delta = self._whole(delta)
         if not delta:
             return
-        if self.block is None or not isinstance(self.block.block, kind):
+        if self.block is None or not isinstance(self.block.kind_of, kind):
             self._open(kind(""))
-        self.block.text += delta
+        if self.keeps_text:
+            self.block.keep(delta)
         self.added(self.block, delta)
 
     def _whole(self, delta):
         """delta with UTF-16 surrogates made whole: a server that escapes JSON as UTF-16 may split a
         pair across two deltas (the high half is held for the next one), and a lone half, which no
         output can carry, becomes U+FFFD."""
-        if not delta:
-            return delta
+        if not delta or (not self._held and delta.isascii()):
+            return delta  # the common case, at once
         delta, self._held = self._held + delta, ""
         if not any("\ud800" <= ch <= "\udfff" for ch in delta):
             return delta
@@ -397,15 +407,40 @@ class Sink:
 
 class _Open:
     """A block while it streams: the block itself, its index in the answer, and pass-through
-    attributes (kind, text, signature, id, name, arguments, ...)."""
-    __slots__ = ("block", "index")
+    attributes (kind, text, signature, id, name, arguments, ...).
+
+    Text deltas are kept as a list and joined when the text is read: `text += delta` on an
+    attribute copies the whole text at every delta, which is quadratic in a long answer."""
+    __slots__ = ("_block", "index", "_parts")
 
     def __init__(self, block, index):
-        object.__setattr__(self, "block", block)
+        object.__setattr__(self, "_block", block)
         object.__setattr__(self, "index", index)
+        object.__setattr__(self, "_parts", [])
+
+    @property
+    def block(self):
+        """The block, its text up to date."""
+        parts = self._parts
+        if parts:
+            self._block.text += "".join(parts)
+            del parts[:]
+        return self._block
+
+    @property
+    def kind_of(self):
+        """The block, for an isinstance() test (its text may lag behind)."""
+        return self._block
+
+    @property
+    def kind(self):
+        return self._block.kind
+
+    def keep(self, delta):
+        self._parts.append(delta)
 
     def __getattr__(self, name):
-        return getattr(object.__getattribute__(self, "block"), name)
+        return getattr(self.block, name)
 
     def __setattr__(self, name, value):
         setattr(self.block, name, value)

@@ -68,3 +68,35 @@ def build(model, base_url, headers, request):
         headers.set("originator", ORIGINATOR)
         headers.remove(ROUTING_HEADER)
     return ApiRequest("POST", url(base_url), headers, json=body)
+
+
+# A Responses body from a caller of the same family (a gateway's relay), as the backend takes it
+# (docs/gateway.md §2.1): it refuses these parameters by name, and requires store false, stream
+# true and instructions.
+REFUSED = ("temperature", "top_p", "max_output_tokens", "max_completion_tokens", "presence_penalty",
+           "frequency_penalty", "seed", "metadata", "top_logprobs", "truncation", "previous_response_id",
+           "prompt_cache_retention", "safety_identifier", "stream_options", "user", "context_management")
+
+
+def adapt(model, request):
+    """The backend's rules applied to a caller's Responses body in request.json (and the headers
+    that follow from it): what it refuses removed, what it requires set; nothing else changed."""
+    body = request.json
+    for name in REFUSED:
+        body.pop(name, None)
+    if body.get("service_tier") not in PRIORITY_TIERS:
+        body.pop("service_tier", None)
+    body["store"], body["stream"] = False, True
+    if not isinstance(body.get("instructions"), str) or not body["instructions"]:
+        body["instructions"] = DEFAULT_INSTRUCTIONS
+    include = body.get("include") if isinstance(body.get("include"), list) else []
+    body["include"] = include + [i for i in ("reasoning.encrypted_content",) if i not in include]
+    if isinstance(body.get("input"), str):
+        body["input"] = [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": body["input"]}]}]
+    if isinstance(body.get("input"), list):  # the backend takes no system items
+        body["input"] = [dict(item, role="developer") if isinstance(item, dict) and item.get("role") == "system"
+                         else item for item in body["input"]]
+    if body.get("service_tier") in PRIORITY_TIERS:
+        request.headers.set("originator", FAST_ORIGINATOR)
+        request.headers.set(ROUTING_HEADER, "model=%s;tier=priority" % body.get("model", model["id"]))
+    return request
