@@ -4,6 +4,7 @@
     text, call, usage, done = ask(gw, "messages", "openai/gpt-4o", stream=True)
 """
 import json
+import os
 
 import anthropic
 import openai
@@ -11,7 +12,7 @@ import openai
 from conftest import AtomicEnv
 from netfakes import Network
 from serving import Served, make_token
-from upstreams import Upstreams, auth_json
+from upstreams import SECRETS, Upstreams, auth_json
 
 INBOUND = ("chat", "responses", "messages")
 UPSTREAM = tuple(Upstreams.MODELS)
@@ -31,7 +32,9 @@ class Gateway:
         self.env = AtomicEnv(root)
         self.env.write_auth(auth_json())
         self.token = make_token(self.env, "sdk")
-        self.served = Served(dict(self.env.env, **dict(self.net.env(), **env)), *args)
+        aws = {"AWS_BEARER_TOKEN_BEDROCK": SECRETS["bedrock"], "AWS_CONFIG_FILE": os.devnull,
+               "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_EC2_METADATA_DISABLED": "true"}
+        self.served = Served(dict(self.env.env, **dict(self.net.env(), **dict(aws, **env))), *args)
 
     def openai(self, **options):
         return openai.OpenAI(base_url=self.served.url + "/v1", api_key=self.token, max_retries=0, **options)

@@ -64,7 +64,7 @@ def test_a_turn_with_a_tool_call_and_its_result(gw, inbound, api, stream):
 
 
 @pytest.mark.parametrize("api", ["openai-responses", "anthropic-messages", "google-generative-ai",
-                                 "openai-codex-responses"])
+                                 "openai-codex-responses", "bedrock-converse-stream"])
 @pytest.mark.parametrize("inbound", INBOUND)
 def test_an_image_reaches_every_upstream_that_takes_images(gw, inbound, api):
     image = png()

@@ -74,10 +74,10 @@ class Upstream:
         refused = REFUSALS.get(self.kind, lambda b, h: None)(body, req.headers)
         if refused is not None:
             return reply(400, refused)
-        streamed = self.kind in ("google", "codex") or bool(body.get("stream"))
+        streamed = self.kind in ("google", "codex", "bedrock") or bool(body.get("stream"))
         seen = SEEN[self.kind](body)
         call = seen["tools"] and not seen["tool"]
-        text = describe(seen, body.get("model") or req.path.split("/models/")[-1].split(":")[0])
+        text = describe(seen, body.get("model") or _model_of_path(req.path))
         if kind == "stall":  # the head, then nothing until the test ends
             return stream(req, [": stalled\n\n"], between=lambda n: self.released.wait(60))
         if kind == "reset":
@@ -99,12 +99,22 @@ class Upstream:
             events = _slowed(self.kind, pieces, seen)
         with self.lock:
             self.open_streams += 1
+        kind_headers = {"Content-Type": "application/vnd.amazon.eventstream"} if self.kind == "bedrock" else None
         try:
-            return stream(req, [e.encode("utf-8") if isinstance(e, str) else e for e in events],
+            return stream(req, [e.encode("utf-8") if isinstance(e, str) else e for e in events], headers=kind_headers,
                           between=(lambda n: time.sleep(gap)) if gap else None)
         finally:
             with self.lock:
                 self.open_streams -= 1
+
+
+def _model_of_path(path):
+    """The model a Gemini or Bedrock address names (it is not in the body there)."""
+    import urllib.parse
+
+    if "/models/" in path:
+        return path.split("/models/")[-1].split(":")[0]
+    return urllib.parse.unquote(path.split("/model/")[-1].split("/")[0])
 
 
 def describe(seen, model):
@@ -211,7 +221,21 @@ def _google_seen(body):
     return seen
 
 
-SEEN = {"completions": _completions_seen, "responses": _responses_seen, "codex": _responses_seen,
+def _bedrock_seen(body):
+    seen = _seen(tools=[t["toolSpec"]["name"] for t in (body.get("toolConfig") or {}).get("tools", []) if "toolSpec" in t],
+                 system="".join(b.get("text", "") for b in body.get("system") or []))
+    for message in body.get("messages", []):
+        for block in message["content"]:
+            if "toolResult" in block:
+                seen["tool"] = "".join(part.get("text", "") for part in block["toolResult"]["content"])
+            elif "image" in block:
+                seen["image"] = "image/%s/%d" % (block["image"]["format"], len(block["image"]["source"]["bytes"]))
+            elif "text" in block and message["role"] == "user":
+                seen["said"] = block["text"]
+    return seen
+
+
+SEEN = {"completions": _completions_seen, "bedrock": _bedrock_seen, "responses": _responses_seen, "codex": _responses_seen,
         "anthropic": _anthropic_seen, "google": _google_seen}
 
 
@@ -364,7 +388,27 @@ def google_stream(text, call, seen, size=None):
                  "usageMetadata": usage, "modelVersion": "up-model"}) for n, piece in enumerate(pieces)]
 
 
-STREAMS = {"completions": completions_stream, "responses": responses_stream, "codex": responses_stream,
+def bedrock_stream(text, call, seen, size=None):
+    from cloudfakes import event
+
+    frames = [event("messageStart", {"role": "assistant"})]
+    if call:
+        frames.append(event("contentBlockStart", {"contentBlockIndex": 0, "start": {
+            "toolUse": {"toolUseId": "tooluse_up1", "name": seen_tool_name(seen)}}}))
+        frames += [event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"toolUse": {"input": piece}}})
+                   for piece in _split(tool_args(seen), 9)]
+    else:
+        frames += [event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": piece}})
+                   for piece in _split(text, size)]
+    frames.append(event("contentBlockStop", {"contentBlockIndex": 0}))
+    frames.append(event("messageStop", {"stopReason": "tool_use" if call else "end_turn"}))
+    frames.append(event("metadata", {"usage": {"inputTokens": 20, "outputTokens": 7, "totalTokens": 37,
+                                               "cacheReadInputTokens": 10, "cacheWriteInputTokens": 0},
+                                     "metrics": {"latencyMs": 5}}))
+    return frames
+
+
+STREAMS = {"completions": completions_stream, "bedrock": bedrock_stream, "responses": responses_stream, "codex": responses_stream,
            "anthropic": anthropic_stream, "google": google_stream}
 
 
@@ -420,6 +464,8 @@ class Upstreams:
         self.google = Upstream(net, "google", "generativelanguage.googleapis.com",
                                "/v1beta/models/gemini-2.5-flash:streamGenerateContent")
         self.codex = Upstream(net, "codex", "chatgpt.com", "/backend-api/codex/responses")
+        self.bedrock = Upstream(net, "bedrock", "bedrock-runtime.us-east-1.amazonaws.com",
+                                "/model/anthropic.claude-haiku-4-5-20251001-v1%3A0/converse-stream")
         copilot = "api.individual.githubcopilot.com"
         self.copilot_chat = Upstream(net, "completions", copilot, "/chat/completions")
         self.copilot_messages = Upstream(net, "anthropic", copilot, "/v1/messages")
@@ -428,7 +474,8 @@ class Upstreams:
     # A model of each upstream wire API, and who answers it.
     MODELS = {"openai-completions": "groq/llama-3.3-70b-versatile", "openai-responses": "openai/gpt-4o",
               "anthropic-messages": "anthropic/claude-sonnet-4-5", "google-generative-ai": "google/gemini-2.5-flash",
-              "openai-codex-responses": "openai-codex/gpt-5.2-codex"}
+              "openai-codex-responses": "openai-codex/gpt-5.2-codex",
+              "bedrock-converse-stream": "amazon-bedrock/anthropic.claude-haiku-4-5-20251001-v1:0"}
 
     def clear(self):
         """No fault left for the next test."""
@@ -437,27 +484,30 @@ class Upstreams:
 
     def of(self, api):
         return {"openai-completions": self.groq, "openai-responses": self.openai, "anthropic-messages": self.anthropic,
-                "google-generative-ai": self.google, "openai-codex-responses": self.codex}[api]
+                "google-generative-ai": self.google, "openai-codex-responses": self.codex,
+                "bedrock-converse-stream": self.bedrock}[api]
 
 
 SECRETS = {"openai": "sk-proj-upstreamOPENAIsecret0000000001", "groq": "gsk_upstreamGROQsecret000000000000001",
            "anthropic": "sk-ant-api03-upstreamANTHROPICsecret00001", "google": "AIzaUpstreamGOOGLEsecret000000000000001",
-           "codex_refresh": "rt_upstreamCODEXrefresh0000000001", "copilot": "ghu_upstreamCOPILOTgithubToken000001",
-           "copilot_access": "tid=upstreamCOPILOTaccess0001;exp=9999999999;proxy-ep=proxy.individual.githubcopilot.com;"}
+           "codex_refresh": "rt_upstreamCODEXrefresh0000000001", "bedrock": "ABSKupstreamBEDROCKbearerKey000000001", "copilot": "ghu_upstreamCOPILOTgithubToken000001",
+           "copilot_access": "tid=upstreamCOPILOTaccess0001;exp=%d;proxy-ep=proxy.individual.githubcopilot.com;"
+                      % (int(time.time()) + 30 * 86400)}
 
 
 def auth_json():
     from oauthfakes import make_jwt
 
-    access = make_jwt({"https://api.openai.com/auth": {"chatgpt_account_id": "acct-42"}, "exp": 9999999999})
+    month = int(time.time()) + 30 * 86400
+    access = make_jwt({"https://api.openai.com/auth": {"chatgpt_account_id": "acct-42"}, "exp": month})
     return {"openai": {"type": "api_key", "key": SECRETS["openai"]},
             "groq": {"type": "api_key", "key": SECRETS["groq"]},
             "anthropic": {"type": "api_key", "key": SECRETS["anthropic"]},
             "google": {"type": "api_key", "key": SECRETS["google"]},
             "openai-codex": {"type": "oauth", "access": access, "refresh": SECRETS["codex_refresh"],
-                             "expires": 9999999999000, "accountId": "acct-42"},
+                             "expires": month * 1000, "accountId": "acct-42"},
             "github-copilot": {"type": "oauth", "access": SECRETS["copilot_access"], "refresh": SECRETS["copilot"],
-                               "expires": 9999999999000}}
+                               "expires": month * 1000}}
 
 
 def png(size=64):

@@ -256,6 +256,7 @@ def refusal(exc, passthrough):
     no credential             503 naming `atomic login PROVIDER`
     a dead login              502 upstream_auth naming `atomic login PROVIDER`
     the lock is busy          503 with Retry-After
+    a broken file of atomic's 500, naming the file and the fix
     anything else (network)   502
     """
     from .._client.exchange import UpstreamError
@@ -271,6 +272,8 @@ def refusal(exc, passthrough):
         return Refusal(503, "overloaded", exc.message, retry_after=1)
     if isinstance(exc, errors.LoginAgain):
         return Refusal(502, "api_error", "upstream_auth: " + exc.message)
+    if isinstance(exc, (errors.BadFile, errors.Unsafe)):
+        return Refusal(500, "api_error", exc.message)  # atomic's own files: the message names the one and the fix
     return Refusal(502, "api_error", exc.message)
 
 
