@@ -8,18 +8,42 @@ import os
 
 import anthropic
 import openai
+import pytest
 
 from conftest import AtomicEnv
 from netfakes import Network
 from serving import Served, make_token
 from upstreams import SECRETS, Upstreams, auth_json
 
+# What the SDKs read from the environment (and this machine may export): never the tests'.
+SDK_VARIABLES = ("OPENAI_BASE_URL", "OPENAI_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN",
+                 "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 INBOUND = ("chat", "responses", "messages")
 UPSTREAM = tuple(Upstreams.MODELS)
 SYSTEM = "Be brief."
 QUESTION = "What is the weather in Paris?"
 RESULT = "sunny in Paris"
 SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+
+
+@pytest.fixture(autouse=True)
+def no_sdk_variables(monkeypatch):
+    """Imported by each test module of atomic serve: the SDK clients there see none of SDK_VARIABLES."""
+    for name in SDK_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+def gateway_fixture(name, *args, **env):
+    """A module-scoped fixture: a Gateway (atomic serve with those arguments and variables) shared
+    by the module's tests; at the end, stalled upstreams are let go and everything stops."""
+    @pytest.fixture(scope="module")
+    def fixture(tmp_path_factory):
+        gateway = Gateway(tmp_path_factory.mktemp(name), *args, **env)
+        yield gateway
+        for upstream in vars(gateway.up).values():
+            upstream.released.set()
+        gateway.close()
+    return fixture
 
 
 class Gateway:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import ATOMIC_PY, PYTHON, assert_fails
+from conftest import assert_fails, atomic_command
 
 import atomic
 
@@ -19,11 +19,7 @@ MODELS = {"providers": {"ollama": {"baseUrl": "http://localhost:11434/v1", "api"
 @pytest.fixture
 def shell_env(atomic_env, tmp_path):
     """atomic_env.env with an `atomic` command on PATH (this checkout) and a models.json."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    wrapper = bin_dir / "atomic"
-    wrapper.write_text('#!/bin/sh\nexec %s %s "$@"\n' % (PYTHON, ATOMIC_PY))
-    wrapper.chmod(0o755)
+    bin_dir = atomic_command(tmp_path / "bin")
     atomic_env.write_models(MODELS)
     env = dict(atomic_env.env, PATH="%s:%s" % (bin_dir, atomic_env.env.get("PATH", "/usr/bin:/bin")),
                XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "data"))

@@ -13,8 +13,8 @@ import subprocess
 
 import pytest
 
-from conftest import ATOMIC_PY, PYTHON, REPO
-from gateway import Gateway
+from conftest import REPO, atomic_command
+from gateway import gateway_fixture, no_sdk_variables  # noqa: F401 (an autouse fixture)
 
 PEERS = os.environ.get("ATOMIC_TEST_PEERS") or os.path.join(REPO, ".ci", "peers", "node_modules", ".bin")
 VERSIONS = {"codex": "codex-cli 0.169.0", "claude": "2.1.328 (Claude Code)"}
@@ -32,21 +32,13 @@ def client(name):
     return path
 
 
-@pytest.fixture(scope="module")
-def gw(tmp_path_factory):
-    gateway = Gateway(tmp_path_factory.mktemp("clients"))
-    yield gateway
-    gateway.close()
+gw = gateway_fixture("clients")
 
 
 @pytest.fixture
 def home(tmp_path, gw):
     """A fresh HOME for the client, with `atomic` on PATH (this checkout, the gateway's agent dir)."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    wrapper = bin_dir / "atomic"
-    wrapper.write_text('#!/bin/sh\nexec %s %s "$@"\n' % (PYTHON, ATOMIC_PY))
-    wrapper.chmod(0o755)
+    bin_dir = atomic_command(tmp_path / "bin")
     env = {"HOME": str(tmp_path), "PATH": "%s:%s" % (bin_dir, os.environ.get("PATH", "/usr/bin:/bin")),
            "ATOMIC_CODING_AGENT_DIR": gw.env.agent_dir, "ATOMIC_SERVE_TOKEN": gw.token, "LANG": "C.UTF-8"}
     env.update(QUIET)

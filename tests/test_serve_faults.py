@@ -9,35 +9,20 @@ import time
 
 import pytest
 
-from gateway import Gateway, ask
+from gateway import ask, gateway_fixture, no_sdk_variables  # noqa: F401 (an autouse fixture)
 from serving import Served, raw_socket
 
 anthropic = pytest.importorskip("anthropic")
 openai = pytest.importorskip("openai")
 
 
-@pytest.fixture(scope="module")
-def gw(tmp_path_factory):
-    gateway = Gateway(tmp_path_factory.mktemp("faults"))
-    yield gateway
-    gateway.close()
-
-
-@pytest.fixture(scope="module")
-def short(tmp_path_factory):
-    """A gateway that gives an upstream 2 s to start answering and 2 s between its events."""
-    gateway = Gateway(tmp_path_factory.mktemp("short"), ATOMIC_FIRST_BYTE_TIMEOUT="2", ATOMIC_IDLE_TIMEOUT="2")
-    yield gateway
-    for upstream in vars(gateway.up).values():
-        upstream.released.set()
-    gateway.close()
+gw = gateway_fixture("faults")
+# A gateway that gives an upstream 2 s to start answering and 2 s between its events.
+short = gateway_fixture("short", ATOMIC_FIRST_BYTE_TIMEOUT="2", ATOMIC_IDLE_TIMEOUT="2")
 
 
 @pytest.fixture(autouse=True)
-def _fresh(request, monkeypatch):
-    for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_API_KEY",
-                 "ANTHROPIC_AUTH_TOKEN", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
+def _fresh(request):
     yield
     for name in ("gw", "short"):
         if name in request.fixturenames:
@@ -117,8 +102,11 @@ def test_more_than_max_concurrent_gets_503_with_retry_after(gw):
         assert caught.value.status_code == 503 and caught.value.response.headers["retry-after"] == "1"
         assert caught.value.body["error"]["type"] == "overloaded_error"
         first.read()
-        assert client.messages.create(model="anthropic/claude-sonnet-4-5", max_tokens=5,
-                                      messages=[{"role": "user", "content": "y"}]).content
+        # The place is given back just after the answer's last byte went: the SDK's own retry
+        # (Retry-After: 1) finds it free.
+        patient = anthropic.Anthropic(base_url="http://127.0.0.1:%d" % full.port, api_key=gw.token, max_retries=2)
+        assert patient.messages.create(model="anthropic/claude-sonnet-4-5", max_tokens=5,
+                                       messages=[{"role": "user", "content": "y"}]).content
     finally:
         full.kill()
 

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from conftest import ATOMIC_PY, PYTHON
-from gateway import Gateway
+from gateway import Gateway, no_sdk_variables  # noqa: F401 (an autouse fixture)
 from oauthfakes import FakeOpenAI, make_jwt
 
 openai = pytest.importorskip("openai")

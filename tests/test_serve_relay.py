@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from gateway import INBOUND, QUESTION, RESULT, SYSTEM, UPSTREAM, Gateway, ask, last_line, passes_through
+from gateway import INBOUND, QUESTION, RESULT, SYSTEM, UPSTREAM, ask, gateway_fixture, last_line, passes_through
+from gateway import no_sdk_variables  # noqa: F401 (an autouse fixture)
 from serving import make_token
 from upstreams import SECRETS, Upstreams, png
 
@@ -15,24 +16,13 @@ anthropic = pytest.importorskip("anthropic")
 openai = pytest.importorskip("openai")
 
 
-@pytest.fixture(scope="module")
-def gw(tmp_path_factory):
-    gateway = Gateway(tmp_path_factory.mktemp("gateway"))
-    yield gateway
-    gateway.close()
+gw = gateway_fixture("gateway")
 
 
 @pytest.fixture(autouse=True)
 def _fresh(gw):
     yield
     gw.up.clear()
-
-
-@pytest.fixture(autouse=True)
-def _quiet(monkeypatch):
-    for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_API_KEY",
-                 "ANTHROPIC_AUTH_TOKEN", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
 
 
 # -- the matrix ----------------------------------------------------------------------------------------------

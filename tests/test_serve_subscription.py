@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from gateway import Gateway
+from gateway import Gateway, no_sdk_variables  # noqa: F401 (an autouse fixture)
 
 anthropic = pytest.importorskip("anthropic")
 openai = pytest.importorskip("openai")
