@@ -190,3 +190,21 @@ def test_sigterm_lets_a_running_stream_finish_and_refuses_new_connections(gw):
     finally:
         gw.served = kept
         served.kill()
+
+
+def test_a_token_revoked_while_its_stream_runs_is_refused_at_its_next_request(gw):
+    from serving import make_token
+
+    token = make_token(gw.env, "brief")
+    gw.up.groq.slow(pieces=20, gap=0.05)
+    conn = http.client.HTTPConnection("127.0.0.1", gw.served.port, timeout=30)
+    conn.request("POST", "/v1/chat/completions", json.dumps({"model": "groq/llama-3.3-70b-versatile", "stream": True,
+                                                             "messages": [{"role": "user", "content": "x"}]}),
+                 {"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    resp = conn.getresponse()
+    assert resp.status == 200 and resp.read1(10)
+    assert gw.env.run("serve", "token", "revoke", "brief").returncode == 0
+    client = openai.OpenAI(base_url=gw.served.url + "/v1", api_key=token, max_retries=0)
+    with pytest.raises(openai.AuthenticationError):
+        client.chat.completions.create(model="groq/llama-3.3-70b-versatile", messages=[{"role": "user", "content": "y"}])
+    assert "[DONE]" in resp.read().decode()  # the answer that had begun ends as it should
