@@ -37,7 +37,7 @@ def build_parser(argv=None, every_command=False):
     return build_parser(argv, every_command)
 
 
-# The Python API for scripts (providers/client.py): `import atomic; atomic.ask(...)`.
+# The Python API for scripts (providers/_client/python_api.py): `import atomic; atomic.ask(...)`.
 PUBLIC = ("ask", "stream", "key", "headers", "credential", "AtomicError", "Login", "Reply")
 
 
@@ -45,7 +45,7 @@ def __getattr__(name):
     if name.startswith("_"):
         raise AttributeError(name)
     if name in PUBLIC:
-        from providers import client
+        from providers._client import python_api as client
         return getattr(client, name)
     # atomic.SUMMARY, atomic.COMMANDS, ...: the command table's names, as before it moved.
     from providers._cli import parser

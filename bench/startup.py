@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Start-up time of atomic's commands as a user sees them, as ratios to a bare interpreter.
 
-    python3 bench/startup.py [--runs N] [--keep-venv DIR]
+    python3 bench/startup.py [--runs N]
 
 atomic is installed (not editable) into a fresh venv, so this machine's own site-packages (which
 import certifi at every start here) do not distort either side. Every command runs with -E in that

@@ -309,8 +309,9 @@ def test_a_text_file_rides_along_on_any_model(run, net, tmp_path):
     api = Model(net, "POST", "api.openai.com", "/v1/responses", responses_events("ok"))
     r = run("ask", "-m", "openai/gpt-4o", "-a", str(notes), "Summarise", OPENAI_API_KEY="sk-test-openai-000001")
     assert r.returncode == 0, r.stderr
-    assert api.body_of()["input"][-1]["content"][0]["text"] == (
-        '<file name="%s">\n# Plan\nship it\n</file>\nSummarise' % notes)
+    parts = api.body_of()["input"][-1]["content"]  # the file, then the question: text parts of one message
+    assert [p["type"] for p in parts] == ["input_text", "input_text"]
+    assert "".join(p["text"] for p in parts) == '<file name="%s">\n# Plan\nship it\n</file>\nSummarise' % notes
 
 
 # --max-tokens and settings.json maxTokens -----------------------------------------------------------------

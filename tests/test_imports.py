@@ -17,7 +17,7 @@ HEAVY |= {"botocore", "boto3", "json"}  # json: the cloud modules read their fil
 # exchange are not on `key`'s path; `key --header` needs the header code alone (_client.authorize).
 HEAVY |= {"providers._wire.ir", "providers._wire.sse", "providers._wire.common", "providers._wire.eventstream",
           "providers._client.exchange", "providers._client.answer", "providers._client.route",
-          "providers._client.passthrough", "providers._client.credentials", "providers.client",
+          "providers._client.passthrough", "providers._client.credentials", "providers._client.python_api",
           "providers._core.flight"}
 HEAVY |= {row.module for row in APIS.values()}
 # The faces (what `atomic serve` translates with) are not on key's or --help's path either.

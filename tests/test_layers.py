@@ -19,13 +19,13 @@ PROVIDER_MODULES = {p.module_name for p in builtins() if p.module_name}
 
 # The floor of each part of the house. The registry is providers/__init__.py (the rows) with _registry/.
 FLOOR = {"_core": 1, "_net": 2, "_wire": 2, "_config": 2, "_auth": 3, "_registry": 3, "_models": 4,
-         "_client": 5, "api": 5, "provider": 6, "_serve": 7, "client": 7, "_cli": 8}
+         "_client": 5, "api": 5, "provider": 6, "_serve": 7, "_cli": 8}
 # The one import that runs back up: the registry split in two for start-up (`atomic key openai`
 # must not load lookup), so that find() reaches lookup and lookup the rows.
 ALLOWED_UP = {("providers", "providers._registry.lookup")}
 # Parts on one floor that never import each other, in either direction.
 SIBLINGS_APART = [("_net", "_wire"), ("_net", "_config"), ("_wire", "_config"), ("_auth", "_registry"),
-                  ("_client", "api"), ("client", "_serve")]
+                  ("_client", "api")]
 # What the registry (floor 3) may read of the floor below besides _core and _config: the wire table.
 REGISTRY_READS = {"providers._wire.apis"}
 
@@ -99,8 +99,6 @@ def part(module):
         return "_registry"
     if module == "providers.api":
         return "api"
-    if module == "providers.client":  # the Python API for scripts: a front door, as serve is
-        return "client"
     if module in PROVIDER_MODULES:
         return "provider"
     name = module.split(".")[1]
@@ -281,5 +279,10 @@ def test_only_the_store_writes_auth_json():
         if module in ("providers._auth.store", "providers._core.writes"):  # the store; how any file is written
             continue
         with open(MODULES[module], encoding="utf-8") as f:
-            source = f.read()
-        assert "auth.json" not in source and "AUTH_FILE" not in source and "auth_path" not in source, module
+            tree = ast.parse(f.read())
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and node.body
+                      and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+        code = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                and id(n) not in docstrings] + [n.id for n in ast.walk(tree) if isinstance(n, ast.Name)]
+        assert not [c for c in code if "auth.json" in c or c in ("AUTH_FILE", "auth_path")], module

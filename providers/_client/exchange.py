@@ -14,7 +14,7 @@ import time
 
 from .._core.errors import AtomicError, NetworkError, UsageError
 from .._net.retry import RETRYABLE, retry_after
-from .policy import CLI, AnswerLimit, backoff, seconds_text
+from .policy import CLI, backoff, seconds_text
 
 MAX_ERROR_BODY = 64 * 1024  # bytes of an error answer read for its message
 _SECRET_NAME = ("auth", "key", "token", "secret", "cookie")
@@ -35,6 +35,37 @@ class UpstreamError(NetworkError):
         super().__init__(message)
         self.status, self.headers, self.body = status, headers or {}, body
         self.retry_after, self.host = retry_after, host
+
+
+class AnswerLimit:
+    """ATOMIC_TIMEOUT (or PI_TIMEOUT): seconds for a whole answer, every try and every wait between
+    them included; unset, no limit."""
+
+    def __init__(self, ctx):
+        from .._core.context import setting_name
+
+        self.name = setting_name(ctx.environ, "ATOMIC_TIMEOUT")
+        self.seconds = ctx.seconds("ATOMIC_TIMEOUT", None)
+        self.end = time.monotonic() + self.seconds if self.seconds else None
+
+    def left(self):
+        """Seconds left (at least a little: the try itself then says it is too late), or None."""
+        return None if self.end is None else max(self.end - time.monotonic(), 0.001)
+
+    def allows(self, wait):
+        """Whether a wait of that many seconds still fits."""
+        return self.end is None or wait < self.left()
+
+    def passed(self, host, sink):
+        """The error for an answer that took longer than the limit (what arrived is the sink's)."""
+        from .._core.errors import NetworkError
+
+        if sink.started:
+            return StreamCut("the answer from %s took longer than %s allows; what arrived was kept" % (host, self))
+        return NetworkError("%s did not answer within %s; try again, or allow more time" % (host, self))
+
+    def __str__(self):
+        return "%s (%g s)" % (self.name, self.seconds)
 
 
 class Outcome:

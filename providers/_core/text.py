@@ -9,6 +9,8 @@ Kept apart from mask.py, whose patterns are compiled on import: `atomic key` che
 def has_control_chars(text, c1=False):
     """True if text holds a C0 control character or DEL (and, with c1=True, a C1 control
     U+0080-U+009F, which terminals also obey): nothing a key, token or address may contain."""
+    if text.isascii() and text.isprintable():  # the common case, at C speed: a listing checks 100k characters
+        return False
     return any(ord(ch) < 32 or ord(ch) == 127 or (c1 and 127 < ord(ch) < 160) for ch in text)
 
 

@@ -20,7 +20,7 @@ that is due is refreshed once (one thread refreshes, the others wait for it, and
 """
 import threading
 
-from ._core.errors import AtomicError  # noqa: F401  (atomic.AtomicError: what every failure is)
+from .._core.errors import AtomicError  # noqa: F401  (atomic.AtomicError: what every failure is)
 
 _base = []      # the one Context the calls of this process fork from, made on first use
 _made = threading.Lock()
@@ -49,7 +49,7 @@ class Reply:
     __slots__ = ("provider", "model", "text", "reasoning", "tool_calls", "usage", "cost", "stop_reason")
 
     def __init__(self, route, answer):
-        from ._models.pricing import cost
+        from .._models.pricing import cost
 
         self.provider, self.model = route.provider.id, route.model["id"]
         self.text, self.reasoning = answer.full_text, answer.full_reasoning
@@ -64,9 +64,9 @@ class Reply:
 def credential(provider):
     """The Login for a provider (an id or alias), as `atomic key PROVIDER --json` finds it: the
     first source of the resolution order, an OAuth token refreshed when due."""
-    from . import find
-    from ._client.authorize import base_url, credential_headers
-    from ._client.credentials import credential_for
+    from .. import find
+    from .authorize import base_url, credential_headers
+    from .credentials import credential_for
 
     ctx = _context()
     row = find(provider, ctx)
@@ -79,7 +79,7 @@ def key(provider):
     """A working key or token for a provider; AtomicError when there is none (or none as text)."""
     found = credential(provider)
     if found.key is None:
-        from ._core.errors import NotLoggedIn
+        from .._core.errors import NotLoggedIn
 
         raise NotLoggedIn("the %s credential (%s) signs each request and has no key to hand out; use "
                           "atomic.ask, or the provider's own SDK" % (found.provider, found.source))
@@ -96,8 +96,8 @@ def ask(target, prompt, system=None, attach=(), max_tokens=None, on_text=None, o
     everyday model), a model id, or None (settings.json's default, else the first provider with
     a credential). attach: paths of images or text files. on_text(chunk) / on_reasoning(chunk):
     called with each piece as it arrives."""
-    from ._client.answer import Answer
-    from ._client.exchange import send
+    from .answer import Answer
+    from .exchange import send
 
     ctx = _context()
     route, request = _request(ctx, target, prompt, system, attach, max_tokens)
@@ -168,10 +168,10 @@ class _Stopped(BaseException):
 
 
 def _request(ctx, target, prompt, system, attach, max_tokens):
-    from ._client.attach import attachment
-    from ._client.exchange import new_session_id
-    from ._client.route import route
-    from ._wire import ir
+    from .attach import attachment
+    from .exchange import new_session_id
+    from .route import route
+    from .._wire import ir
 
     chosen = route(ctx, target)
     blocks = [attachment(path) for path in attach] + [ir.Text(prompt)]
@@ -183,7 +183,7 @@ def _context():
     """A fork of the process's Context: the environment as it is now, and the files read afresh."""
     with _made:
         if not _base:
-            from ._core.context import Context
+            from .._core.context import Context
 
             _base.append(Context())
     return _base[0].fork()
