@@ -208,3 +208,23 @@ def test_a_token_revoked_while_its_stream_runs_is_refused_at_its_next_request(gw
     with pytest.raises(openai.AuthenticationError):
         client.chat.completions.create(model="groq/llama-3.3-70b-versatile", messages=[{"role": "user", "content": "y"}])
     assert "[DONE]" in resp.read().decode()  # the answer that had begun ends as it should
+
+
+def test_a_provider_connection_is_kept_for_the_next_request_and_replaced_once_closed(gw):
+    """Whole answers leave the connection open: the next request goes on it (one CONNECT through
+    the proxy for three requests). A streamed answer here ends with the server closing the
+    connection without saying so: the next request finds it closed and goes on a new one."""
+    def connects():
+        return len([t for t in gw.net.proxy.targets if t.startswith("api.groq.com")])
+
+    client = gw.openai()
+    chat = dict(model="groq/llama-3.3-70b-versatile", messages=[{"role": "user", "content": "kept"}])
+    client.chat.completions.create(**chat)
+    before = connects()
+    for _ in range(3):
+        assert client.chat.completions.create(**chat).choices[0].message.content.endswith("said=kept")
+    assert connects() == before
+    assert "".join(c.choices[0].delta.content or "" for c in client.chat.completions.create(stream=True, **chat)
+                   if c.choices).endswith("said=kept")
+    assert client.chat.completions.create(**chat).choices[0].message.content.endswith("said=kept")
+    assert connects() == before + 1

@@ -20,18 +20,12 @@ _lock = _thread.allocate_lock()
 def open_response(http_class, req, timeout, reuse, **conn_args):
     """What urllib's do_open does, keeping the connection: the response, with `.pooled` set to
     (key, connection) for give_back(). reuse(conn): readies a kept connection for this request."""
-    import http.client
     import urllib.error
 
     if not req.host:
         raise urllib.error.URLError("no host given")
     key = (http_class, req.host, req._tunnel_host, id(conn_args.get("context")))
-    headers = dict(req.unredirected_hdrs)
-    headers.update({k: v for k, v in req.headers.items() if k not in headers})
-    headers = {name.title(): value for name, value in headers.items()}
-    tunnel = {}
-    if req._tunnel_host and "Proxy-Authorization" in headers:
-        tunnel["Proxy-Authorization"] = headers.pop("Proxy-Authorization")  # for the proxy alone
+    headers, tunnel = _headers(req)
     while True:
         conn = _take(key)
         kept = conn is not None
@@ -42,29 +36,47 @@ def open_response(http_class, req, timeout, reuse, **conn_args):
             if req._tunnel_host:
                 conn.set_tunnel(req._tunnel_host, headers=tunnel)
         try:
-            try:
-                conn.request(req.get_method(), req.selector, req.data, headers,
-                             encode_chunked=req.has_header("Transfer-encoding"))
-            except OSError as exc:
-                if kept:
-                    raise _Stale()
-                raise urllib.error.URLError(exc)
-            try:
-                resp = conn.getresponse()
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                if kept:
-                    raise _Stale()
-                raise
+            resp = _ask(conn, req, headers, kept)
         except _Stale:
             conn.close()
             continue  # the server had closed it while it waited: once more, on a new one
         except BaseException:
             conn.close()
             raise
-        resp.url = req.get_full_url()
-        resp.msg = resp.reason
-        resp.pooled = (key, conn)
+        resp.url, resp.msg, resp.pooled = req.get_full_url(), resp.reason, (key, conn)
         return resp
+
+
+def _headers(req):
+    """(the request's headers, as urllib sends them but for Connection: close; the proxy's own)."""
+    headers = dict(req.unredirected_hdrs)
+    headers.update({k: v for k, v in req.headers.items() if k not in headers})
+    headers = {name.title(): value for name, value in headers.items()}
+    tunnel = {}
+    if req._tunnel_host and "Proxy-Authorization" in headers:
+        tunnel["Proxy-Authorization"] = headers.pop("Proxy-Authorization")  # for the proxy alone
+    return headers, tunnel
+
+
+def _ask(conn, req, headers, kept):
+    """Send the request and read the answer's head; _Stale when a kept connection had been closed
+    (nothing can have been answered on it)."""
+    import http.client
+    import urllib.error
+
+    try:
+        conn.request(req.get_method(), req.selector, req.data, headers,
+                     encode_chunked=req.has_header("Transfer-encoding"))
+    except OSError as exc:
+        if kept:
+            raise _Stale()
+        raise urllib.error.URLError(exc)
+    try:
+        return conn.getresponse()
+    except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+        if kept:
+            raise _Stale()
+        raise
 
 
 def give_back(resp, whole):

@@ -73,17 +73,7 @@ def answer(app, conn, request, family, body, entry):
     ctx = app.fork()
     route = _route(ctx, body, request.client, entry)
     _lend(ctx, route, request)
-    if _passes_through(face, route, body):
-        entry.mode = "pass"
-        reply = Reply(conn, entry, bool(body.get("stream")))
-        sink = _raw_sink(reply)
-        call = _relay(ctx, route, body, sink, _caller_headers(request))
-    else:
-        entry.mode = "translate"
-        inbound = _parse(face, body)
-        reply = Reply(conn, entry, inbound.stream)
-        sink = face.Renderer(reply.write, inbound.stream, inbound.model, inbound)
-        call = _send(ctx, route, inbound, sink)
+    reply, sink, call = _exchange(face, ctx, route, conn, request, body, entry)
     try:
         call()
     except AtomicError as exc:
@@ -97,6 +87,21 @@ def answer(app, conn, request, family, body, entry):
         _tally(entry, sink)
     reply.end()
     entry.status = 200
+
+
+def _exchange(face, ctx, route, conn, request, body, entry):
+    """(the Reply, the sink the answer goes into, the call that sends the request): passed
+    through as it came, or translated through the caller's face."""
+    if _passes_through(face, route, body):
+        entry.mode = "pass"
+        reply = Reply(conn, entry, bool(body.get("stream")))
+        sink = _raw_sink(reply)
+        return reply, sink, _relay(ctx, route, body, sink, _caller_headers(request))
+    entry.mode = "translate"
+    inbound = _parse(face, body)
+    reply = Reply(conn, entry, inbound.stream)
+    sink = face.Renderer(reply.write, inbound.stream, inbound.model, inbound)
+    return reply, sink, _send(ctx, route, inbound, sink)
 
 
 def count_tokens(app, conn, request, body, entry):
