@@ -33,6 +33,7 @@ SETUP_TOKEN_PREFIX = "sk-ant-oat"
 OAUTH_BETAS = "claude-code-20250219,oauth-2025-04-20"
 # What the Messages API expects of a request made with a subscription token (reference §2.1).
 CLAUDE_CODE_USER_AGENT = "claude-cli/2.1.75"
+CLAUDE_CODE_AGENTS = ("claude-cli/", "claude-code/")   # how Claude Code names itself
 CLAUDE_CODE_SYSTEM = "You are Claude Code, Anthropic's official CLI for Claude."
 
 BILLING_NOTE = ("Note: third-party use of a Claude Pro/Max subscription (atomic's too) draws from the account's "
@@ -155,8 +156,13 @@ def headers(credential):
 
 def prepare(request, credential, model, ctx):
     """A subscription token is served only to requests that look like Claude Code's: its
-    identity headers, and a system prompt whose first block is Claude Code's line."""
+    identity headers, and a system prompt whose first block is Claude Code's line. A request that
+    is Claude Code's own already (atomic serve passing it on) is left as it came: serve never
+    presents one program as another."""
     if not is_subscription(credential):
+        return
+    agent = next((value for name, value in request.headers.items() if name.lower() == "user-agent"), "")
+    if agent.startswith(CLAUDE_CODE_AGENTS):
         return
     request.headers.set("user-agent", CLAUDE_CODE_USER_AGENT)
     request.headers.set("x-app", "cli")
@@ -168,6 +174,16 @@ def prepare(request, credential, model, ctx):
         if not (blocks and blocks[0].get("text") == CLAUDE_CODE_SYSTEM):
             blocks.insert(0, {"type": "text", "text": CLAUDE_CODE_SYSTEM})
         body["system"] = [b for b in blocks if b.get("text")]
+
+
+def lend(credential, user_agent):
+    """atomic serve lends a subscription token to Claude Code's own requests alone; an API key to
+    anyone the client token allows."""
+    if not is_subscription(credential) or user_agent.startswith(CLAUDE_CODE_AGENTS):
+        return None
+    return ("it is signed in with a Claude subscription, which atomic serve lends to Claude Code alone (another "
+            "program would have to pass as Claude Code, and Anthropic bills such use as extra usage): use an "
+            "Anthropic API key (`atomic login anthropic --key`) or a model of another provider")
 
 
 def export(credential, ctx):

@@ -112,6 +112,11 @@ The hooks, for built-in modules and extensions alike:
         Records have the catalogue's full shape (id, name, api, provider, baseUrl, contextWindow,
         maxTokens, ...); models.json's modelOverrides apply to them. Raise NetworkError (one
         line) when the server does not answer.
+    lend(credential, user_agent) -> str or None
+        Whether atomic serve may send a program's request on with this credential: None when it
+        may, else a sentence saying why not and what to use instead. user_agent is the program's
+        own User-Agent. (A Claude subscription is lent to Claude Code alone: any other program
+        would have to be presented as Claude Code, which atomic serve never does.)
     ambient(ctx) -> Credential or None
         A credential from the cloud's own chain, for a provider whose row lists "cloud" in its
         auth (Google Application Default Credentials, the AWS chain): asked after every other
@@ -138,7 +143,7 @@ OAuth and device-code helpers, and prompts. Names are loaded on first use, so im
 module costs almost nothing.
 """
 HOOKS = ("login", "refresh", "account", "revoke", "linked", "headers", "base_url", "prepare", "error_hint", "export",
-         "ambient", "models", "wire", "served_models")
+         "ambient", "models", "wire", "served_models", "lend")
 
 ERRORS = ("AtomicError", "UsageError", "NotLoggedIn", "BadFile", "LoginAgain", "NetworkError", "Unsafe",
           "CommandFailed", "LoginFailed")

@@ -96,12 +96,29 @@ def prepare(request, credential, model, ctx):
     """Copilot wants to know who started the turn and what the request is for; a raw GitHub
     token (not one made by the Copilot exchange) is accepted from the Copilot CLI's integration."""
     body = request.json if isinstance(request.json, dict) else {}
-    messages = body.get("messages") or body.get("input") or body.get("contents") or []
-    last = messages[-1] if isinstance(messages, list) and messages else {}
-    request.headers.set("X-Initiator", "user" if isinstance(last, dict) and last.get("role") == "user" else "agent")
+    request.headers.set("X-Initiator", _initiator(body))
     request.headers.set("Openai-Intent", "conversation-edits")
     if not credential.is_oauth and not any(p.startswith("tid=") for p in (credential.value or "").split(";")):
         request.headers.set("Copilot-Integration-Id", "copilot-developer-cli")
+
+
+def _initiator(body):
+    """X-Initiator, which is billing (a `user` turn costs a premium request, an `agent` one does not),
+    from the conversation itself, never from a caller's header: `user` when the turn starts with
+    the person's message, `agent` when it follows a tool's result (the model asked for the tool,
+    the tool answered). The body is any of the APIs Copilot takes: Chat Completions messages,
+    Responses input, Anthropic messages (whose tool results sit in a user message)."""
+    turns = body.get("messages") or body.get("input") or []
+    if isinstance(turns, str):
+        return "user"  # Responses' input as one string: the person's message
+    last = turns[-1] if isinstance(turns, list) and turns else None
+    if not isinstance(last, dict) or last.get("role") != "user":
+        return "agent"  # a tool message, a function_call_output item, or nothing the person said
+    content = last.get("content")
+    results = ("tool_result", "function_call_output")
+    if isinstance(content, list) and any(isinstance(part, dict) and part.get("type") in results for part in content):
+        return "agent"
+    return "user"
 
 
 def export(credential, ctx):

@@ -118,6 +118,17 @@ def assert_fails(result, code, *needles, warnings=False):
     return line
 
 
+def atomic_command(folder):
+    """folder (created) holding an `atomic` command that runs this checkout: for PATH, where a
+    shell or another program runs `atomic` by name."""
+    os.makedirs(str(folder), exist_ok=True)
+    wrapper = os.path.join(str(folder), "atomic")
+    with open(wrapper, "w") as f:
+        f.write('#!/bin/sh\nexec %s %s "$@"\n' % (PYTHON, ATOMIC_PY))
+    os.chmod(wrapper, 0o755)
+    return str(folder)
+
+
 def closed_port():
     """A port on 127.0.0.1 that nothing listens on (bound, then released)."""
     import socket

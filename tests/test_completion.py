@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import ATOMIC_PY, PYTHON, assert_fails
+from conftest import assert_fails, atomic_command
 
 import atomic
 
@@ -19,11 +19,7 @@ MODELS = {"providers": {"ollama": {"baseUrl": "http://localhost:11434/v1", "api"
 @pytest.fixture
 def shell_env(atomic_env, tmp_path):
     """atomic_env.env with an `atomic` command on PATH (this checkout) and a models.json."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    wrapper = bin_dir / "atomic"
-    wrapper.write_text('#!/bin/sh\nexec %s %s "$@"\n' % (PYTHON, ATOMIC_PY))
-    wrapper.chmod(0o755)
+    bin_dir = atomic_command(tmp_path / "bin")
     atomic_env.write_models(MODELS)
     env = dict(atomic_env.env, PATH="%s:%s" % (bin_dir, atomic_env.env.get("PATH", "/usr/bin:/bin")),
                XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "data"))
@@ -60,6 +56,12 @@ def test_words_offered_at_each_place(atomic_env):
     assert ask(atomic_env, "trust", "--") == ["--help", "--yes", "--list", "--json"]
     assert ask(atomic_env, "trust", "") == [":files"] == ask(atomic_env, "untrust", "")  # DIR
     assert ask(atomic_env, "nosuch", "") == []
+    assert ask(atomic_env, "serve", "") == ["token", "env"]                   # commands within a command
+    assert ask(atomic_env, "serve", "token", "") == ["create", "list", "revoke"]
+    assert ask(atomic_env, "serve", "token", "create", "ci", "--provider", "anth") == ["anthropic"]
+    assert "--expires" in ask(atomic_env, "serve", "token", "create", "ci", "--")
+    assert ask(atomic_env, "serve", "env", "c") == ["codex", "claude"]
+    assert "--max-concurrent" in ask(atomic_env, "serve", "--")
     assert "--complete" not in ask(atomic_env, "completion", "--")            # internal, not offered
 
 

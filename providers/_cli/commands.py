@@ -120,3 +120,8 @@ def cmd_chat(args, ctx):
 def cmd_fast(args, ctx):
     from providers._cli.chat import fast_command
     return fast_command(args, ctx)
+
+
+def cmd_serve(args, ctx):
+    from providers._cli.serve import serve
+    return serve(args, ctx)

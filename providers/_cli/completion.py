@@ -78,7 +78,11 @@ def candidates(parser, done, partial, ctx):
             if action is not None and action.nargs != 0 and not eq:
                 expect = action
         else:
-            positionals += 1
+            nested = _commands(sub).get(word, (None, None))[1] if positionals == 0 else None
+            if nested is not None:  # `serve token create`: the words that follow are that command's
+                sub = nested
+            else:
+                positionals += 1
     if sub is None:
         if partial.startswith("-"):
             return _matching(_option_words(parser), partial)

@@ -39,7 +39,7 @@ EPILOG = ("Exit codes: 0 ok, 1 bug, 2 usage, 3 no credential, 4 bad auth.json/mo
 # cmd_NAME (its body) below. One line each for `atomic --help`; a command's full parser is built
 # only when it runs.
 COMMANDS = ("login", "logout", "key", "status", "models", "providers", "ask", "chat", "fast", "exec", "trust",
-            "untrust", "completion")
+            "untrust", "serve", "completion")
 SUMMARY = {
     "login": "sign in to a provider (subscription or API key)",
     "logout": "remove a stored credential",
@@ -53,6 +53,7 @@ SUMMARY = {
     "exec": "run a command with your credentials in the variables its tools read",
     "trust": "review a project folder's .atomic and .pi files, and let atomic use them",
     "untrust": "stop using a project folder's files",
+    "serve": "a local gateway: Codex CLI, Claude Code and the SDKs use your logins through it",
     "completion": "print a shell completion script (bash, zsh, fish)",
 }
 
@@ -228,6 +229,85 @@ def add_untrust(commands):
                     ".atomic and .pi files. The files are not changed.",
         epilog=examples(("atomic untrust", "this folder"), ("atomic untrust ~/src/app", "another one")))
     p.add_argument("folder", metavar="DIR", nargs="?", help="the project folder (default: the current one)")
+
+
+def add_serve(commands):
+    from providers._serve.clients import CLIENTS, DEFAULT_PORT
+
+    p = commands.add_parser(
+        "serve", help=SUMMARY["serve"],
+        description="Answer the OpenAI and Anthropic APIs on this machine (POST /v1/chat/completions, "
+                    "/v1/responses, /v1/messages; GET /v1/models) with the models of every provider you "
+                    "are signed in to: model ids are PROVIDER/MODEL, as in `atomic ask -m`. Listens on "
+                    "127.0.0.1 and ::1 only, port %d unless --port says otherwise. Every request needs a "
+                    "client token (`atomic serve token create NAME`); requests from web pages and for other "
+                    "host names are refused. One line per request goes to stderr; Ctrl-C (or SIGTERM) "
+                    "stops it, letting running answers finish for a few seconds." % DEFAULT_PORT,
+        epilog="Billing: a Claude subscription serves Claude Code's own requests only (any other program "
+               "gets an error that says so), and may draw extra usage; GitHub Copilot watches for automated use."
+               "\n\n" + examples(("atomic serve token create codex", "make a client token (shown once)"),
+                                  ("atomic serve env codex > ~/.codex/atomic.config.toml", "codex --profile atomic"),
+                                  ("atomic serve", "start the gateway on 127.0.0.1:%d" % DEFAULT_PORT)))
+    p.add_argument("--port", type=_port, default=DEFAULT_PORT, metavar="PORT",
+                   help="the TCP port (default %d; 0 for any free one)" % DEFAULT_PORT)
+    p.add_argument("--socket", metavar="PATH", help="listen on a Unix socket (made 0600) instead of TCP")
+    p.add_argument("--host", metavar="HOST", help="one address to listen on instead of 127.0.0.1 and ::1; one "
+                   "that is not loopback also needs --expose-logins")
+    p.add_argument("--expose-logins", action="store_true",
+                   help="allow a --host other machines can reach: anyone there with a client token uses your "
+                        "logins, over plain HTTP (warned about at every start)")
+    p.add_argument("--max-concurrent", type=_positive, default=128, metavar="N",
+                   help="requests answered at once; more get 503 with Retry-After (default 128)")
+    p.add_argument("--log-json", action="store_true", help="each request's log line as one JSON object")
+    what = p.add_subparsers(dest="serve_command", metavar="token|env")
+    token = what.add_parser("token", help="make, list and revoke client tokens",
+                            description="Client tokens let programs use atomic serve. A token is shown once "
+                                        "when made; only its hash is kept, in serve-tokens.json in the agent "
+                                        "directory. A token may be limited to providers and models, and expire.",
+                            epilog=examples(("atomic serve token create claude-code --provider anthropic",
+                                             "only Anthropic's models"),
+                                            ("atomic serve token list", "names, scopes, expiry"),
+                                            ("atomic serve token revoke claude-code", "refused from the next request")))
+    tokens = token.add_subparsers(dest="token_command", metavar="create|list|revoke")
+    tokens.required = True
+    create = tokens.add_parser("create", help="make a token and print it (once)",
+                               description="Make a client token named NAME and print it on stdout. It is "
+                                           "never shown again: put it where the program reads it "
+                                           "(`atomic serve env CLIENT` says where).",
+                               epilog=examples(("atomic serve token create codex", "every provider and model"),
+                                               ("atomic serve token create ci --model openai/gpt-4o-mini "
+                                                "--expires 30d", "one model, for 30 days")))
+    create.add_argument("name", metavar="NAME", help="what the token is for, e.g. codex (letters, digits, . _ -)")
+    create.add_argument("--provider", metavar="PROVIDER", action="append", default=[],
+                        help="only this provider's models (repeatable)")
+    create.add_argument("--model", metavar="MODEL", action="append", default=[],
+                        help="only this model, as PROVIDER/MODEL or MODEL (repeatable)")
+    create.add_argument("--expires", metavar="DURATION", type=_duration, help="stop working after DURATION (30d, 12h)")
+    create.add_argument("--json", action="store_true", help="print {name, token, providers, models, expires}")
+    listing = tokens.add_parser("list", help="list the tokens (never their values)",
+                                description="List client tokens: name, the first characters, scope, expiry.",
+                                epilog=examples(("atomic serve token list", "a table"),
+                                                ("atomic serve token list --json", "for a script")))
+    listing.add_argument("--json", action="store_true", help="the same as JSON")
+    revoke = tokens.add_parser("revoke", help="delete a token: refused from the next request on",
+                               description="Delete the client token NAME. A running atomic serve refuses it "
+                                           "from the next request on.",
+                               epilog=examples(("atomic serve token revoke codex", "Codex CLI loses access"),
+                                               ("atomic serve token list", "what is left")))
+    revoke.add_argument("name", metavar="NAME", help="the token's name")
+    env = what.add_parser("env", help="print what a client needs to use atomic serve",
+                          description="Print the settings CLIENT needs: for codex a profile file "
+                                      "(~/.codex/atomic.config.toml, used by `codex --profile atomic`); for claude, "
+                                      "openai and anthropic the variables to export. The token itself comes from "
+                                      "$ATOMIC_SERVE_TOKEN.",
+                          epilog=examples(("atomic serve env codex -m openai-codex/gpt-5.2-codex > "
+                                           "~/.codex/atomic.config.toml", "then codex --profile atomic"),
+                                          ("eval \"$(atomic serve env claude)\"", "then claude"),
+                                          ("atomic serve env openai --port 9000", "for a server on port 9000")))
+    env.add_argument("client", metavar="CLIENT", choices=CLIENTS, help=", ".join(CLIENTS))
+    env.add_argument("--port", type=_port, default=DEFAULT_PORT, metavar="PORT",
+                     help="the port atomic serve listens on (default %d)" % DEFAULT_PORT)
+    env.add_argument("-m", "--model", metavar="PROVIDER/MODEL", help="the model the client asks for by default")
 
 
 def add_completion(commands):
@@ -453,6 +533,22 @@ def _duration(text):
         return parse_duration(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc))
+
+
+def _port(text):
+    import argparse
+
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError("%r is not a port; give a number from 0 to 65535" % text)
+    return int(text)
+
+
+def _positive(text):
+    import argparse
+
+    if not text.isdigit() or not 0 < int(text) <= 100000:
+        raise argparse.ArgumentTypeError("%r: give a whole number from 1 to 100000" % text)
+    return int(text)
 
 
 def _count(text):

@@ -15,8 +15,18 @@ DEFAULT_MAX_TOKENS = 16384
 _MERGED_FIELDS = ("headers", "compat", "thinkingLevelMap", "samplingParams")
 
 
+_SHIPPED = []  # the catalogue as parsed, once per process: a gateway routes every request through it
+
+
 def builtin_catalog():
-    """{provider id: [model, ...]} as shipped in providers/_models/catalog.json."""
+    """{provider id: [model, ...]} as shipped in providers/_models/catalog.json: a new dict of new
+    lists at each call, the model records shared (apply_config copies one before changing it)."""
+    if not _SHIPPED:
+        _SHIPPED.append(_read_catalog())
+    return {pid: list(models) for pid, models in _SHIPPED[0].items()}
+
+
+def _read_catalog():
     import os
 
     from .._core.jsonread import loads  # the C scanner alone: neither json nor re is imported

@@ -10,13 +10,16 @@ proxy's CONNECT and the TLS handshake by the same deadline (urllib's timeout is 
 operation: a trickling server defeats it), follow no redirect (a 3xx is the answer, reported as a
 redirect: no header, whatever its name, reaches another host or plain HTTP), and turn every
 failure into a NetworkError that names the host and never the secret. One reaper thread keeps the
-deadlines of every request in the process (deadline.py), so N requests in flight cost N + 1 threads.
+deadlines of every request in the process (deadline.py), so N requests in flight cost N + 1 threads;
+the openers are made once, and a connection whose answer was read whole is kept for the next
+request to the same host (pool.py).
 
 Every secret a request carries (secret headers, secret-named form, JSON or query fields, and any
 the caller names) is masked by its exact value in all text derived from the answer: a server that
 quotes the refresh token, code or verifier back in an error does not get it printed. A failure
 after the request was sent is marked `answer_lost` (the server may have acted on it).
 """
+import _thread
 import os
 
 from .._core.version import __version__
@@ -118,6 +121,7 @@ class Stream(_Exchange):
         self.headers = {k.lower(): v for k, v in resp.headers.items()}
         self._started = False
         self.on_wait = None
+        self._whole = False  # every byte of the body was read: the connection may serve another request
 
     def chunks(self, size=65536):
         """The body, one chunk per read: whatever the server has sent, never waiting for `size`.
@@ -146,6 +150,7 @@ class Stream(_Exchange):
                     self.on_wait()
                 chunk = reader(size)
                 if not chunk:
+                    self._whole = not self._watchdog.fired
                     break
                 if progress:
                     self._progress()
@@ -199,11 +204,14 @@ class Stream(_Exchange):
         return error
 
     def close(self):
+        from . import pool
+
         self._watchdog.cancel()
         try:
             self._resp.close()
         except Exception:
             pass
+        pool.give_back(self._resp, self._whole)
 
     def __enter__(self):
         return self
@@ -253,7 +261,8 @@ def _open(method, url, ctx, headers, secret_headers, json_body, form, body, acce
         req.add_unredirected_header(name, value)
     secrets = request_secrets(url, secret_headers, json_body, form, extra_secrets)
     watchdog = Deadline(deadline, total)
-    opener = _opener(url, ctx, watchdog, op_timeout)
+    _current.watchdog, _current.op_timeout = watchdog, op_timeout  # for the connections it opens
+    opener = _opener(url, ctx)
     watchdog.start()  # after the opener: loading the CA bundle is not the server's time
     try:
         try:
@@ -311,59 +320,95 @@ def _encode_body(json_body, form, body):
     return None, headers
 
 
-def _opener(url, ctx, watchdog, op_timeout):
+def _opener(url, ctx):
+    """The urllib opener for this URL's proxy and TLS context, made once and kept: the request's
+    deadline is the thread's (_current.watchdog, _current.op_timeout), and its connections are
+    kept alive between requests (pool.py)."""
+    import urllib.request
+
+    proxies = proxies_for(url, ctx)
+    tls = ssl_context(ctx) if url.startswith("https:") else None
+    key = (tuple(sorted(proxies.items())), id(tls))
+    opener = _openers.get(key)
+    if opener is None:
+        kinds = _handlers()
+        handlers = [urllib.request.ProxyHandler(proxies), kinds.Plain(), kinds.NoRedirect()]
+        if tls is not None:
+            handlers.append(kinds.TLS(context=tls))
+        opener = _openers[key] = urllib.request.build_opener(*handlers)
+    return opener
+
+
+_openers = {}
+_classes = []
+_current = _thread._local()  # the request this thread is opening: its deadline and socket timeout
+
+
+def _handlers():
+    """The handler classes, made once: connections bounded by the request's deadline, kept alive."""
+    if _classes:
+        return _classes[0]
     import http.client
     import socket
     import urllib.request
 
-    def create_connection(address, timeout=None, source_address=None, *rest):
+    from . import pool
+
+    def connected(address, *rest):
         # Watched from the start, so the proxy's CONNECT answer and the TLS handshake are bounded too.
-        sock = socket.create_connection(address, min(op_timeout, CONNECT_TIMEOUT), source_address)
-        sock.settimeout(op_timeout)
-        watchdog.watch(sock)
+        sock = socket.create_connection(address, min(_current.op_timeout, CONNECT_TIMEOUT))
+        sock.settimeout(_current.op_timeout)
+        _current.watchdog.watch(sock)
         return sock
+
+    def reuse(conn):
+        """A kept connection taken for this thread's request: its deadline and timeout."""
+        conn.watchdog = _current.watchdog
+        conn.sock.settimeout(_current.op_timeout)
+        _current.watchdog.watch(conn.sock)
 
     class Connection(http.client.HTTPConnection):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            self._create_connection = create_connection
+            self._create_connection = connected
+            self.watchdog = _current.watchdog
 
         def getresponse(self):
-            watchdog.sent = True  # urllib asks for the answer once the request is written
+            self.watchdog.sent = True  # urllib asks for the answer once the request is written
             return super().getresponse()
 
     class TLSConnection(http.client.HTTPSConnection):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            self._create_connection = create_connection
+            self._create_connection = connected
+            self.watchdog = _current.watchdog
 
         def getresponse(self):
-            watchdog.sent = True
+            self.watchdog.sent = True
             return super().getresponse()
 
         def connect(self):
             http.client.HTTPConnection.connect(self)  # TCP, and the proxy's CONNECT tunnel
             host = self._tunnel_host or self.host
             self.sock = self._context.wrap_socket(self.sock, server_hostname=host, do_handshake_on_connect=False)
-            watchdog.watch(self.sock)
+            self.watchdog.watch(self.sock)
             self.sock.do_handshake()
 
     class Plain(urllib.request.HTTPHandler):
         def http_open(self, req):
-            return self.do_open(Connection, req)
+            return pool.open_response(Connection, req, req.timeout, reuse)
 
     class TLS(urllib.request.HTTPSHandler):
         def https_open(self, req):
-            return self.do_open(TLSConnection, req, context=self._context)
+            return pool.open_response(TLSConnection, req, req.timeout, reuse, context=self._context)
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
             return None  # the 3xx comes back as the answer, as it is
 
-    handlers = [urllib.request.ProxyHandler(proxies_for(url, ctx)), Plain(), NoRedirect()]
-    if url.startswith("https:"):
-        handlers.append(TLS(context=ssl_context(ctx)))
-    return urllib.request.build_opener(*handlers)
+    kinds = type("Handlers", (), {"Plain": Plain, "TLS": TLS, "NoRedirect": NoRedirect})
+    _classes.append(kinds)
+    return kinds
 
 
 def proxies_for(url, ctx):

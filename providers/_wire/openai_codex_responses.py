@@ -20,6 +20,7 @@ from .request import ApiRequest
 FAMILY = "openai-responses"
 CARRIES = frozenset(FEATURES)
 DEFAULT_INSTRUCTIONS = "You are a helpful assistant."
+STREAMS_ONLY = True                 # it answers only in a stream: a caller wanting one answer has it gathered
 ORIGINATOR = "pi"                   # what the Atomic agent sends outside fast mode
 FAST_ORIGINATOR = "codex_cli_rs"
 ROUTING_HEADER = "x-codex-routing-hint"

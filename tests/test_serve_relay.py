@@ -1,0 +1,254 @@
+"""atomic serve answering the official SDKs: every inbound API (Chat Completions, Responses,
+Messages) to every upstream wire API (Chat Completions, Responses, the ChatGPT backend, Messages,
+Gemini), streamed and whole, with a tool call and its result, images and errors. One real
+`atomic serve` process, the SDKs as its clients, the providers' hosts played by tests/upstreams.py
+behind the suite's proxy and test CA. What is asserted is what each SDK returns."""
+import json
+
+import pytest
+
+from gateway import INBOUND, QUESTION, RESULT, SYSTEM, UPSTREAM, ask, gateway_fixture, last_line, passes_through
+from gateway import no_sdk_variables  # noqa: F401 (an autouse fixture)
+from serving import make_token
+from upstreams import SECRETS, Upstreams, png
+
+anthropic = pytest.importorskip("anthropic")
+openai = pytest.importorskip("openai")
+
+
+gw = gateway_fixture("gateway")
+
+
+@pytest.fixture(autouse=True)
+def _fresh(gw):
+    yield
+    gw.up.clear()
+
+
+# -- the matrix ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "whole"])
+@pytest.mark.parametrize("api", UPSTREAM)
+@pytest.mark.parametrize("inbound", INBOUND)
+def test_a_turn_with_a_tool_call_and_its_result(gw, inbound, api, stream):
+    model = Upstreams.MODELS[api]
+    upstream = gw.up.of(api)
+    before = len(upstream.requests)
+    text, call, usage, _done = ask(gw, inbound, model, stream)
+    assert call is not None and call["name"] == "get_weather", (text, call)
+    assert json.loads(call["arguments"]) == {"city": "Paris"}
+    if inbound == "messages":
+        assert call["id"].startswith("toolu_")       # never an OpenAI call_ id in Anthropic's shape (§3.11 #10)
+    text, again, usage, _done = ask(gw, inbound, model, stream, result=RESULT, call=call)
+    assert again is None
+    upstream_model = model.split("/", 1)[1]
+    assert text == "model=%s; tool=%s; system=%s; said=%s" % (upstream_model, RESULT, SYSTEM, QUESTION), text
+    assert len(upstream.requests) == before + 2
+    # Usage converted, not copied (§3.9): OpenAI counts cached tokens inside its input; Anthropic does not.
+    if inbound == "messages":
+        assert usage == {"in": 20, "cached": 10, "out": 7}
+    else:
+        assert usage == {"in": 30, "cached": 10, "out": 7}
+    line = last_line(gw, inbound, model)
+    assert (" pass " in line) == passes_through(inbound, api, stream), line
+
+
+@pytest.mark.parametrize("api", ["openai-responses", "anthropic-messages", "google-generative-ai",
+                                 "openai-codex-responses", "bedrock-converse-stream"])
+@pytest.mark.parametrize("inbound", INBOUND)
+def test_an_image_reaches_every_upstream_that_takes_images(gw, inbound, api):
+    image = png()
+    text, _call, _usage, _done = ask(gw, inbound, Upstreams.MODELS[api], stream=True, image=image, tools=False)
+    assert "image=image/png/%d" % len(image) in text, text
+
+
+@pytest.mark.parametrize("inbound", ["responses", "messages"])
+def test_an_image_for_a_model_without_image_input_is_refused_in_the_caller_s_shape(gw, inbound):
+    before = len(gw.up.groq.requests)
+    error = openai.BadRequestError if inbound != "messages" else anthropic.BadRequestError
+    with pytest.raises(error) as caught:
+        ask(gw, inbound, "groq/llama-3.3-70b-versatile", stream=False, image=png(), tools=False)
+    assert "takes no images" in str(caught.value)
+    assert len(gw.up.groq.requests) == before
+
+
+def test_an_image_passed_through_is_the_upstream_s_to_judge(gw):
+    # Same family: the body goes on as it came; the server (which may know better than the
+    # catalogue) says whether it takes images.
+    image = png()
+    text, _call, _usage, _done = ask(gw, "chat", "groq/llama-3.3-70b-versatile", stream=False, image=image, tools=False)
+    assert "image=image/png/%d" % len(image) in text
+
+
+# -- the ChatGPT backend's own rules ----------------------------------------------------------------------------
+
+def test_a_responses_body_reaches_the_chatgpt_backend_as_it_takes_it(gw):
+    client = gw.openai()
+    done = client.responses.create(model="openai-codex/gpt-5.2-codex", input=[
+        {"role": "system", "content": "Sys"}, {"role": "user", "content": "Hi"}],
+        max_output_tokens=32000, temperature=0.2, store=False)  # what opencode sends (§0 fact 8)
+    assert done.output_text.endswith("said=Hi")
+    body = gw.up.codex.body_of()
+    assert body["store"] is False and body["stream"] is True and body["instructions"]
+    assert "max_output_tokens" not in body and "temperature" not in body
+    assert all(item.get("role") != "system" for item in body["input"])
+    assert gw.up.codex.headers_of()["chatgpt-account-id"] == "acct-42"
+
+
+# -- errors in each caller's shape ---------------------------------------------------------------------------
+
+def _raises(gw, inbound, model, **options):
+    try:
+        ask(gw, inbound, model, stream=options.pop("stream", False), tools=False)
+    except (openai.APIStatusError, anthropic.APIStatusError) as exc:
+        return exc
+    raise AssertionError("no error")
+
+
+@pytest.mark.parametrize("inbound", INBOUND)
+def test_a_429_stays_a_429_with_its_retry_after(gw, inbound):
+    gw.up.anthropic.fail(429, {"type": "error", "error": {"type": "rate_limit_error", "message": "slow down"}},
+                         {"Retry-After": "7"})
+    exc = _raises(gw, inbound, "anthropic/claude-sonnet-4-5")
+    assert exc.status_code == 429 and exc.response.headers["retry-after"] == "7"
+    assert isinstance(exc, openai.RateLimitError if inbound != "messages" else anthropic.RateLimitError)
+
+
+def test_an_upstream_error_passes_through_unchanged_to_a_caller_of_its_api(gw):
+    doc = {"type": "error", "error": {"type": "invalid_request_error", "message": "messages.0: exact wording"}}
+    gw.up.anthropic.fail(400, doc)
+    exc = _raises(gw, "messages", "anthropic/claude-sonnet-4-5")
+    assert isinstance(exc, anthropic.BadRequestError) and exc.body == doc
+
+
+@pytest.mark.parametrize("inbound", ["chat", "responses"])
+def test_an_upstream_error_is_reshaped_for_a_caller_of_another_api(gw, inbound):
+    gw.up.anthropic.fail(400, {"type": "error", "error": {"type": "invalid_request_error", "message": "bad thing"}})
+    exc = _raises(gw, inbound, "anthropic/claude-sonnet-4-5")
+    assert isinstance(exc, openai.BadRequestError) and "bad thing" in exc.message
+
+
+@pytest.mark.parametrize("inbound", INBOUND)
+def test_an_upstream_500_is_a_server_error(gw, inbound):
+    gw.up.openai.fail(500, {"error": {"message": "boom", "type": "server_error"}})
+    exc = _raises(gw, inbound, "openai/gpt-4o")
+    assert exc.status_code == 500
+    assert isinstance(exc, openai.InternalServerError if inbound != "messages" else anthropic.InternalServerError)
+
+
+@pytest.mark.parametrize("inbound", INBOUND)
+def test_an_upstream_that_refuses_its_key_is_a_502_upstream_auth_not_a_401(gw, inbound):
+    gw.up.groq.fail(401, {"error": {"message": "Invalid API Key", "type": "invalid_request_error"}})
+    before = len(gw.up.groq.requests)
+    exc = _raises(gw, inbound, "groq/llama-3.3-70b-versatile")
+    assert exc.status_code == 502 and "upstream_auth" in str(exc)
+    assert len(gw.up.groq.requests) == before + 1  # a key has nothing to renew: no second try
+
+
+@pytest.mark.parametrize("inbound", INBOUND)
+def test_a_provider_without_a_login_is_a_503_naming_the_command(gw, inbound):
+    exc = _raises(gw, inbound, "mistral/mistral-large-latest")
+    assert exc.status_code == 503 and "atomic login mistral" in str(exc)
+
+
+@pytest.mark.parametrize("inbound", INBOUND)
+def test_an_unknown_model_is_404(gw, inbound):
+    exc = _raises(gw, inbound, "openai/no-such-model")
+    assert exc.status_code == 404
+    assert isinstance(exc, openai.NotFoundError if inbound != "messages" else anthropic.NotFoundError)
+
+
+@pytest.mark.parametrize("inbound", INBOUND)
+def test_a_field_atomic_cannot_carry_is_a_400_naming_it(gw, inbound):
+    client_call = {"chat": lambda: gw.openai().chat.completions.create(
+                       model="anthropic/claude-sonnet-4-5", n=2, messages=[{"role": "user", "content": "hi"}]),
+                   "responses": lambda: gw.openai().responses.create(
+                       model="anthropic/claude-sonnet-4-5", input="hi", previous_response_id="resp_1"),
+                   "messages": lambda: gw.anthropic().messages.create(
+                       model="groq/llama-3.3-70b-versatile", max_tokens=10, messages=[{"role": "user", "content": "hi"}],
+                       tools=[{"type": "web_search_20250305", "name": "web_search"}])}[inbound]
+    with pytest.raises((openai.BadRequestError, anthropic.BadRequestError)) as caught:
+        client_call()
+    assert any(word in str(caught.value) for word in ("n", "previous_response_id", "web_search"))
+
+
+def test_no_secret_reaches_a_client_or_the_log(gw):
+    import http.client
+
+    received = []
+    for path, body in [("/v1/chat/completions", {"model": "groq/llama-3.3-70b-versatile", "stream": True,
+                                                 "messages": [{"role": "user", "content": "hi"}]}),
+                       ("/v1/messages", {"model": "anthropic/claude-sonnet-4-5", "max_tokens": 5,
+                                         "messages": [{"role": "user", "content": "hi"}]}),
+                       ("/v1/responses", {"model": "openai-codex/gpt-5.2-codex", "input": "hi", "stream": True}),
+                       ("/v1/models", None), ("/health", None), ("/v1/chat/completions", {"model": "google/nope"})]:
+        conn = http.client.HTTPConnection("127.0.0.1", gw.served.port, timeout=30)
+        conn.request("POST" if body else "GET", path, json.dumps(body) if body else None,
+                     {"Authorization": "Bearer " + gw.token, "Content-Type": "application/json",
+                      "anthropic-version": "2023-06-01"})
+        resp = conn.getresponse()
+        received.append(repr(resp.getheaders()).encode() + resp.read())
+    # An upstream that quotes the key back in its error.
+    gw.up.groq.fail(400, {"error": {"message": "key %s is bad" % SECRETS["groq"]}})
+    exc = _raises(gw, "chat", "groq/llama-3.3-70b-versatile")
+    received.append(exc.response.content)
+    everything = b"".join(received) + gw.served.stderr().encode()
+    for name, secret in SECRETS.items():
+        assert secret.encode() not in everything, name
+        assert secret[8:-6].encode() not in everything, name
+
+
+# -- scope --------------------------------------------------------------------------------------------------
+
+def test_a_scoped_token_reaches_its_providers_and_models_only(gw):
+    narrow = make_token(gw.env, "narrow", "--provider", "anthropic")
+    one = make_token(gw.env, "one", "--model", "groq/llama-3.3-70b-versatile")
+    chat = [{"role": "user", "content": "hi"}]
+    anthropic_only = openai.OpenAI(base_url=gw.served.url + "/v1", api_key=narrow, max_retries=0)
+    assert anthropic_only.chat.completions.create(model="anthropic/claude-sonnet-4-5", messages=chat).choices
+    with pytest.raises(openai.PermissionDeniedError) as caught:
+        anthropic_only.chat.completions.create(model="openai/gpt-4o", messages=chat)
+    assert "narrow" in caught.value.message and "anthropic" in caught.value.message
+    just_one = openai.OpenAI(base_url=gw.served.url + "/v1", api_key=one, max_retries=0)
+    assert just_one.chat.completions.create(model="groq/llama-3.3-70b-versatile", messages=chat).choices
+    with pytest.raises(openai.PermissionDeniedError):
+        just_one.chat.completions.create(model="groq/llama-3.1-8b-instant", messages=chat)
+    # A bare id, an alias or the default do not widen the scope either.
+    for model in ("gpt-4o", "claude/claude-sonnet-4-5", "openai"):
+        with pytest.raises((openai.PermissionDeniedError, openai.NotFoundError, openai.BadRequestError)):
+            just_one.chat.completions.create(model=model, messages=chat)
+    assert [m.id for m in just_one.models.list()] == ["groq/llama-3.3-70b-versatile"]
+
+
+# -- count_tokens ---------------------------------------------------------------------------------------------
+
+def test_count_tokens_is_anthropic_s_for_its_models_and_an_estimate_elsewhere(gw):
+    gw.up.anthropic_count.fail(200, {"input_tokens": 42})
+    client = gw.anthropic()
+    messages = [{"role": "user", "content": "hello there, how are you today?"}]
+    assert client.messages.count_tokens(model="anthropic/claude-sonnet-4-5", messages=messages).input_tokens == 42
+    sent = gw.up.anthropic_count.body_of()
+    assert sent["model"] == "claude-sonnet-4-5" and sent["messages"] == messages
+    assert gw.up.anthropic_count.headers_of()["x-api-key"] == SECRETS["anthropic"]
+    estimate = client.messages.count_tokens(model="openai/gpt-4o", messages=messages).input_tokens
+    assert 5 <= estimate <= 40
+    assert "estimate" in last_line(gw, "count_tokens", "openai/gpt-4o")
+
+
+# -- GitHub Copilot's billing header ---------------------------------------------------------------------------
+
+def test_copilot_s_x_initiator_comes_from_the_conversation_never_from_the_caller(gw):
+    """`user` (a premium request) when the turn starts with the person's message, `agent` for a
+    tool-result follow-up; a caller's own X-Initiator changes nothing either way."""
+    def sent(upstream):
+        return upstream.headers_of()["X-Initiator"]
+
+    cheat = {"X-Initiator": "agent"}
+    for inbound, model, upstream in [("chat", "github-copilot/gpt-4o", gw.up.copilot_chat),
+                                     ("messages", "github-copilot/claude-sonnet-4.5", gw.up.copilot_messages),
+                                     ("responses", "github-copilot/gpt-5.2", gw.up.copilot_responses)]:
+        _text, call, _usage, _done = ask(gw, inbound, model, stream=True, headers=cheat)
+        assert sent(upstream) == "user", inbound
+        ask(gw, inbound, model, stream=True, result=RESULT, call=call, headers={"X-Initiator": "user"})
+        assert sent(upstream) == "agent", inbound
+    assert gw.up.copilot_chat.headers_of()["Authorization"] == "Bearer " + SECRETS["copilot_access"]
