@@ -220,6 +220,42 @@ def test_a_scoped_token_reaches_its_providers_and_models_only(gw):
     assert [m.id for m in just_one.models.list()] == ["groq/llama-3.3-70b-versatile"]
 
 
+def test_a_token_may_name_the_login_its_requests_use(gw):
+    # `serve token create --profile work`: that token's requests use the logins named work, the
+    # others the server's own choice; a provider with no such login is an error naming the fix,
+    # never another account's key.
+    before = gw.env.read_auth()
+    gw.env.write_auth(dict(before, **{"groq:work": {"type": "api_key", "key": "gsk_workGROQsecret00000000000001"}}))
+    try:
+        work = make_token(gw.env, "work-tool", "--profile", "work")
+        chat = [{"role": "user", "content": "hi"}]
+        client = openai.OpenAI(base_url=gw.served.url + "/v1", api_key=work, max_retries=0)
+        assert client.chat.completions.create(model="groq/llama-3.3-70b-versatile", messages=chat).choices
+        assert gw.up.groq.headers_of()["Authorization"] == "Bearer gsk_workGROQsecret00000000000001"
+        assert gw.openai().chat.completions.create(model="groq/llama-3.3-70b-versatile", messages=chat).choices
+        assert gw.up.groq.headers_of()["Authorization"] == "Bearer " + SECRETS["groq"]
+        with pytest.raises(openai.APIStatusError) as caught:
+            client.chat.completions.create(model="anthropic/claude-sonnet-4-5", messages=chat)
+        assert caught.value.status_code == 503
+        assert "work" in caught.value.message and "atomic login anthropic --profile work" in caught.value.message
+        assert not gw.up.anthropic.requests
+        listed = json.loads(gw.env.run("serve", "token", "list", "--json").stdout)
+        assert [t["profile"] for t in listed if t["name"] == "work-tool"] == ["work"]
+    finally:
+        gw.env.write_auth(before)
+
+
+gw_work = gateway_fixture("gateway-work", "--profile", "work")
+
+
+def test_serve_profile_chooses_the_login_for_every_token_that_names_none(gw_work):
+    gw_work.env.write_auth(dict(gw_work.env.read_auth(), **{"groq:work": {"type": "api_key",
+                                                                       "key": "gsk_workGROQsecret00000000000002"}}))
+    chat = [{"role": "user", "content": "hi"}]
+    assert gw_work.openai().chat.completions.create(model="groq/llama-3.3-70b-versatile", messages=chat).choices
+    assert gw_work.up.groq.headers_of()["Authorization"] == "Bearer gsk_workGROQsecret00000000000002"
+
+
 # -- count_tokens ---------------------------------------------------------------------------------------------
 
 def test_count_tokens_is_anthropic_s_for_its_models_and_an_estimate_elsewhere(gw):

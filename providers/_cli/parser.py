@@ -259,6 +259,8 @@ def add_serve(commands):
     p.add_argument("--max-concurrent", type=_positive, default=128, metavar="N",
                    help="requests answered at once; more get 503 with Retry-After (default 128)")
     p.add_argument("--log-json", action="store_true", help="each request's log line as one JSON object")
+    _add_profile_option(p, "requests use the logins named NAME (`atomic login P --profile NAME`), unless a "
+                           "client token names its own; before ATOMIC_PROFILE and the folder rules")
     what = p.add_subparsers(dest="serve_command", metavar="token|env")
     token = what.add_parser("token", help="make, list and revoke client tokens",
                             description="Client tokens let programs use atomic serve. A token is shown once "
@@ -283,6 +285,9 @@ def add_serve(commands):
     create.add_argument("--model", metavar="MODEL", action="append", default=[],
                         help="only this model, as PROVIDER/MODEL or MODEL (repeatable)")
     create.add_argument("--expires", metavar="DURATION", type=_duration, help="stop working after DURATION (30d, 12h)")
+    create.add_argument("--profile", metavar="NAME", dest="token_profile",
+                        help="its requests use the logins named NAME (`atomic login P --profile NAME`; default: "
+                             "the unnamed ones), whatever the server's own choice")
     create.add_argument("--json", action="store_true", help="print {name, token, providers, models, expires}")
     listing = tokens.add_parser("list", help="list the tokens (never their values)",
                                 description="List client tokens: name, the first characters, scope, expiry.",

@@ -105,11 +105,12 @@ def _token_create(args, ctx):
     from providers._serve import tokens
 
     providers = [find(name, ctx).id for name in args.provider]
-    token = tokens.create(ctx, args.name, providers, args.model, args.expires)
+    token = tokens.create(ctx, args.name, providers, args.model, args.expires, args.token_profile)
     record = tokens.read(ctx).get(args.name, {})
     if args.json:
         print_json({"name": args.name, "token": token, "providers": record.get("providers", []),
-                    "models": record.get("models", []), "expires": record.get("expires")})
+                    "models": record.get("models", []), "expires": record.get("expires"),
+                    "profile": record.get("profile")})
     else:
         sys.stdout.write(token + "\n")
         sys.stdout.flush()
@@ -124,16 +125,17 @@ def _token_list(args, ctx):
     table = tokens.read(ctx)
     if args.json:
         print_json([dict({"name": name}, **{k: record.get(k) for k in ("prefix", "providers", "models", "expires",
-                                                                        "created")})
+                                                                        "created", "profile")})
                     for name, record in sorted(table.items())])
         return 0
     if not table:
         ctx.say("No client tokens; `atomic serve token create NAME` makes one")
         return 0
-    rows = [("NAME", "TOKEN", "PROVIDERS", "MODELS", "EXPIRES")]
+    rows = [("NAME", "TOKEN", "PROVIDERS", "MODELS", "LOGIN", "EXPIRES")]
     for name, record in sorted(table.items()):
         rows.append((name, str(record.get("prefix", "")) + "…", ", ".join(record.get("providers") or ["any"]),
-                     ", ".join(record.get("models") or ["any"]), _expiry(record.get("expires"), ctx)))
+                     ", ".join(record.get("models") or ["any"]), record.get("profile") or "server's",
+                     _expiry(record.get("expires"), ctx)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     write_lines(["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1] for row in rows])
     return 0
@@ -148,9 +150,10 @@ def _token_revoke(args, ctx):
 
 
 def _scope(record, ctx):
-    return "providers: %s; models: %s; %s" % (", ".join(record.get("providers") or ["any"]),
-                                              ", ".join(record.get("models") or ["any"]),
-                                              _expiry(record.get("expires"), ctx, "expires "))
+    login = "; login: %s" % record["profile"] if record.get("profile") else ""
+    return "providers: %s; models: %s%s; %s" % (", ".join(record.get("providers") or ["any"]),
+                                                ", ".join(record.get("models") or ["any"]), login,
+                                                _expiry(record.get("expires"), ctx, "expires "))
 
 
 def _expiry(expires, ctx, prefix=""):

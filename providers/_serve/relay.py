@@ -141,7 +141,7 @@ def _route(ctx, body, client, entry):
                       "lists the ones this client token may use)", field="model")
     entry.model = target[:200]
     try:
-        found = route(ctx, target, scope=client)
+        found = route(ctx, target, scope=client, profile=client.profile)
     except AtomicError as exc:
         if "may use" in exc.message:
             raise Refusal(403, "permission", "%s; the client token %s may use %s" % (exc.message, client.name,

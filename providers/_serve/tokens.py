@@ -51,8 +51,10 @@ def check_name(name):
                          "or digit, e.g. codex or claude-code" % name[:80])
 
 
-def create(ctx, name, providers=(), models=(), lifetime=None):
-    """Make the token NAME with its scope, store its hash, and return the token (shown once)."""
+def create(ctx, name, providers=(), models=(), lifetime=None, profile=None):
+    """Make the token NAME with its scope, store its hash, and return the token (shown once).
+    profile: the named login (`atomic login P --profile NAME`) its requests use, whatever the
+    server's own choice; None: the server's (--profile, ATOMIC_PROFILE, its folder rules)."""
     import secrets
 
     from .._core.errors import UsageError
@@ -64,6 +66,10 @@ def create(ctx, name, providers=(), models=(), lifetime=None):
     record = {"sha256": digest(token), "prefix": token[:SHOWN], "providers": sorted(set(providers)),
               "models": sorted(set(models)), "expires": None if lifetime is None else now + int(lifetime * 1000),
               "created": now}
+    if profile is not None:
+        from .._auth.profiles import check_name as check_profile
+
+        record["profile"] = check_profile(profile, "--profile")
 
     def add(doc):
         table = _table(doc, tokens_path(ctx))
@@ -122,7 +128,8 @@ def _usable(name, record, path, ctx):
           and set(record["sha256"]) <= _HEX
           and all(isinstance(record.get(k, []), list) and all(isinstance(v, str) for v in record.get(k, []))
                   for k in ("providers", "models"))
-          and (record.get("expires") is None or isinstance(record.get("expires"), (int, float))))
+          and (record.get("expires") is None or isinstance(record.get("expires"), (int, float)))
+          and (record.get("profile") is None or isinstance(record.get("profile"), str)))
     if not ok:
         ctx.warn("%s: the token %r is not one atomic made (no digest, or a scope of the wrong kind): it matches "
                  "nothing; revoke it with `atomic serve token revoke %s`" % (path, name, name))
@@ -130,14 +137,16 @@ def _usable(name, record, path, ctx):
 
 
 class Client:
-    """Who a request comes from: the token's name and scope."""
-    __slots__ = ("name", "providers", "models", "expires")
+    """Who a request comes from: the token's name and scope (providers, models, expiry), and the
+    named login its requests use (profile; None: the server's choice)."""
+    __slots__ = ("name", "providers", "models", "expires", "profile")
 
     def __init__(self, name, record):
         self.name = name
         self.providers = frozenset(record.get("providers") or ())
         self.models = frozenset(record.get("models") or ())
         self.expires = record.get("expires")
+        self.profile = record.get("profile")
 
     def expired(self, now):
         return self.expires is not None and now * 1000 >= self.expires
@@ -154,6 +163,8 @@ class Client:
     def scope_text(self):
         parts = ["providers: " + (", ".join(sorted(self.providers)) or "any"),
                  "models: " + (", ".join(sorted(self.models)) or "any")]
+        if self.profile is not None:
+            parts.append("login: " + self.profile)
         return "; ".join(parts)
 
 
