@@ -227,7 +227,8 @@ def _once(ctx, request, plain, secret, secrets, wire, read, sink, outcome, limit
                          idle=ctx.seconds("ATOMIC_IDLE_TIMEOUT", 120.0),
                          accept=getattr(wire, "ACCEPT", "text/event-stream"), secrets=secrets, total=limit.left())
     with stream:
-        stream.on_wait = sink.flush  # what the sink holds back is shown before each wait for more
+        if type(sink).flush is not _sink_flush():  # one that holds output back shows it before each wait
+            stream.on_wait = sink.flush
         outcome.host, outcome.status, outcome.headers = stream.host, stream.status, stream.headers
         outcome.upstream_request_id = next((stream.headers[n] for n in _REQUEST_ID if stream.headers.get(n)), None)
         if not stream.ok:  # a proxy's 503 page may be large: its start is enough for the message
@@ -235,6 +236,12 @@ def _once(ctx, request, plain, secret, secrets, wire, read, sink, outcome, limit
             return resp.status, resp.headers, resp.error_text(), _masked_bytes(resp.body, secrets)
         read(stream, sink, outcome)
     return None
+
+
+def _sink_flush():
+    from .._wire.ir import Sink
+
+    return Sink.flush
 
 
 def timed(stream, outcome):
