@@ -117,7 +117,7 @@ def from_auth_file(provider, ctx, res):
             from .profiles import login_command
 
             raise errors.NotLoggedIn("%s: the %s entry has no key; run `%s`" % (auth.path, entry_id, login_command(entry_id)))
-        return res.skip("auth.json: the %s entry has no key" % provider.id)
+        return res.skip("auth.json: the %s entry has no key" % entry_id)
     if key.startswith("!") and not res.run_commands:
         return _stored(Credential(None, _named(auth, entry_id, "!command, not run"), entry), entry_id, res)
     from .keys import resolve_key
@@ -198,7 +198,7 @@ def from_environment(provider, ctx, res):
     for name in _set_variables(provider, ctx):
         value = ctx.env(name).strip()
         if not plain_key(value):
-                raise errors.UsageError("the environment variable %s: the key %s; export the key alone"
+            raise errors.UsageError("the environment variable %s: the key %s; export the key alone"
                                     % (name, key_problem(value)))
         return Credential(value, "env " + name)
     if provider.no_key:

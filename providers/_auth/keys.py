@@ -41,6 +41,7 @@ def variables_read(value):
     import re
     return [m.group(1) or m.group(2) for m in re.finditer(_REFERENCE_PATTERN, value) if m.group(0) != "$$"]
 
+
 def resolve_key(value, ctx, origin, env=None, allow_commands=True):
     """resolve_value for a key: surrounding whitespace trimmed; whitespace inside, or a control
     character (which could end a header line and start another), makes it a bad entry."""

@@ -218,6 +218,7 @@ def ensure_lasts(provider, credential, seconds, ctx):
                               % (provider.id, credential.source, format_duration(max(left, 0)) if left > 0 else "no time",
                                  format_duration(seconds)))
 
+
 def _saved_meanwhile(entry_id, tried, ctx):
     """After a refused refresh: the entry another program saved meanwhile, if it holds other,
     still valid tokens (rule 5: re-read before telling the user to log in again); else None."""
