@@ -90,8 +90,11 @@ class Check:
             return
         credential, provider = self.credential, self.provider
         if credential is not None and credential.is_oauth and credential.entry["expires"] <= ctx.now() * 1000:
-            self.reason = ("expired login, not refreshed (--no-refresh); `atomic key %s` refreshes it" % provider.id
-                           if not refresh else "expired login; run `atomic login %s`" % provider.id)
+            from .._auth.profiles import command
+
+            login = credential.entry_id or provider.id
+            self.reason = ("expired login, not refreshed (--no-refresh); `%s` refreshes it" % command("key", login)
+                           if not refresh else "expired login; run `%s`" % command("login", login))
             return
         from .._wire.apis import APIS
 

@@ -5,6 +5,7 @@ import os
 from .. import builtin, builtins, extension_providers, find, key_owner, siblings
 from .._core.errors import BadFile, LoginAgain, LoginFailed, NetworkError, UsageError
 from .._auth.keys import is_variable_name
+from .._auth.profiles import command
 from .._auth.store import LINKED_FILE, check_writable, current_auth, get_entry, read_auth, update_auth
 from .._core.prompts import ask, confirm, interactive, read_secret
 
@@ -328,8 +329,8 @@ def _check_replacing(provider, method, args, ctx, entry_id):
     what = "%s in %s" % (_kind(old), LINKED_FILE if was == "linked" else "auth.json")
     instead = {"oauth": "a subscription login", "linked": "a link to %s's login" % args.from_tool}.get(new, "an API key")
     if not interactive(ctx):
-        raise UsageError("%s already has %s; add --force to replace it with %s, or run `atomic logout %s` first"
-                         % (entry_id, what, instead, _logout_args(entry_id)))
+        raise UsageError("%s already has %s; add --force to replace it with %s, or run `%s` first"
+                         % (entry_id, what, instead, command("logout", entry_id)))
     ctx.say("%s already has %s." % (provider.name + ("" if entry_id == provider.id else " (%s)" % args.profile), what))
     if not confirm(ctx, "Replace it with %s?" % instead):
         raise LoginFailed("not replaced; auth.json is unchanged")
@@ -511,15 +512,15 @@ def _revoke(entry_id, files, links, ctx):
     confirmed, and in the same hold of the lock, so no refresh can slip in between."""
     provider = find(entry_id.partition(":")[0], ctx)
     if entry_id in links:
-        raise UsageError("%s is a link to %s's own login: atomic only removes its link (`atomic logout %s` without "
-                         "--revoke); ending that login is %s's to do" % (entry_id, links[entry_id].get("from"),
-                                                                         _logout_args(entry_id), links[entry_id].get("from")))
+        tool = links[entry_id].get("from")
+        raise UsageError("%s is a link to %s's own login: atomic only removes its link (`%s` without --revoke); "
+                         "ending that login is %s's to do" % (entry_id, tool, command("logout", entry_id), tool))
     hook = provider.hook("revoke")
     if hook is None:
         elsewhere = getattr(provider.module(), "REVOKE_ELSEWHERE", None) if provider.module_name else None
-        raise UsageError("%s offers no way for atomic to revoke a login%s; `atomic logout %s` removes it here, and the "
+        raise UsageError("%s offers no way for atomic to revoke a login%s; `%s` removes it here, and the "
                          "token stays valid at %s until it expires" % (provider.name, "; " + elsewhere if elsewhere
-                                                                       else "", _logout_args(entry_id), provider.name))
+                                                                       else "", command("logout", entry_id), provider.name))
     auth = next(a for a in files if entry_id in a.data)
     done = []
 
@@ -529,7 +530,7 @@ def _revoke(entry_id, files, links, ctx):
             return None
         if entry["type"] != "oauth":
             raise UsageError("%s is %s, not a subscription login: revoke a key in the provider's console, then run "
-                             "`atomic logout %s`" % (entry_id, _kind(entry), _logout_args(entry_id)))
+                             "`%s`" % (entry_id, _kind(entry), command("logout", entry_id)))
         hook(entry, ctx)  # a provider that does not confirm raises: the entry stays
         done.append(entry_id)
         return {n: e for n, e in fresh.data.items() if n != entry_id}
@@ -537,18 +538,13 @@ def _revoke(entry_id, files, links, ctx):
     try:
         update_auth(ctx, change, directory=os.path.dirname(auth.path))
     except (NetworkError, LoginAgain) as exc:
-        raise type(exc)("%s; nothing was removed: try again, or `atomic logout %s` without --revoke removes it here "
-                        "only" % (exc.message, _logout_args(entry_id)))
+        raise type(exc)("%s; nothing was removed: try again, or `%s` without --revoke removes it here "
+                        "only" % (exc.message, command("logout", entry_id)))
     if not done:
         ctx.say("The login %s was already gone (another program removed it meanwhile); nothing was revoked." % entry_id)
         return 0
     ctx.say("Revoked the %s login at %s and removed it from %s." % (entry_id, provider.name, auth.path))
     return 0
-
-
-def _logout_args(entry_id):
-    provider_id, _colon, name = entry_id.partition(":")
-    return provider_id + (" --profile " + name if name else "")
 
 
 def _confirm_all(targets, files, ctx):

@@ -263,7 +263,9 @@ def _note(row):
     if row.get("problem"):
         notes.append("problem (below)")
     elif row.get("refreshDue"):
-        notes.append("refresh due: `atomic key %s` refreshes it" % row["id"])
+        from .._auth.profiles import command
+
+        notes.append("refresh due: `%s` refreshes it" % command("key", _login_name(row)))
     elif row.get("shadowed"):
         notes.append("shadowed: " + ", ".join(row["shadowed"]))
     if row.get("definedIn"):
