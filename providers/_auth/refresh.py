@@ -29,6 +29,12 @@ def can_refresh(provider):
     return module is not None and hasattr(module, "refresh")
 
 
+def stored_elsewhere_expired(provider):
+    """What is wrong with an expired token that another tool stored for a provider atomic cannot refresh."""
+    return ("the stored %s token has expired and atomic cannot refresh it; sign in again with the tool that "
+            "stored it" % provider.id)
+
+
 def ensure_fresh(provider, entry, ctx, entry_id=None):
     """The entry itself while fresh; otherwise the entry after a refresh (or the old one, with a
     warning, while it is still valid). entry_id: the login's key (`anthropic:work`), else the provider's."""
@@ -37,8 +43,7 @@ def ensure_fresh(provider, entry, ctx, entry_id=None):
     if not can_refresh(provider):
         # An entry another tool stored for a provider atomic cannot refresh: use it while it lasts.
         if entry["expires"] <= ctx.now() * 1000:
-            raise LoginAgain("the stored %s token has expired and atomic cannot refresh it; sign in "
-                             "again with the tool that stored it" % provider.id)
+            raise LoginAgain(stored_elsewhere_expired(provider))
         return entry
     # While the current token works, a server that does not answer must not hold every
     # `atomic key` for the full HTTP deadline before the warning and the fallback below.

@@ -249,9 +249,11 @@ def _run_all(checks, ctx, timeout):
 
 
 def _render(rows):
+    from .._auth.profiles import entry_id
+
     good, bad = _marks(sys.stdout)
-    table = [(good if r["ok"] else bad, r["id"] + (":" + r["profile"] if r.get("profile") else ""), r["source"] or "-",
-              r["reason"] or "") for r in rows]
+    table = [(good if r["ok"] else bad, entry_id(r["id"], r.get("profile")), r["source"] or "-", r["reason"] or "")
+             for r in rows]
     widths = [max(len(r[i]) for r in table) for i in range(3)]
     for r in table:
         sys.stdout.write("  ".join(c.ljust(w) for c, w in zip(r[:3], widths)) + "  " + r[3] + "\n")
