@@ -70,10 +70,14 @@ def resolve_header_value(value, ctx, origin, allow_commands=True):
 def is_reference(value):
     """Whether a stored value stands for a key kept elsewhere: a !command, or a whole $NAME,
     ${NAME} or upper-case NAME (a key to check must be resolved first, not sent as it is)."""
-    if value.startswith("!"):
-        return True
+    return value.startswith("!") or variable_named(value) is not None
+
+
+def variable_named(value):
+    """The environment variable a whole value stands for ($NAME, ${NAME} or an upper-case NAME),
+    or None when it stands for no variable."""
     name = value[2:-1] if value.startswith("${") and value.endswith("}") else value[1:] if value.startswith("$") else value
-    return is_variable_name(name) or (name is not value and name.isidentifier())
+    return name if is_variable_name(name) or (name is not value and name.isidentifier()) else None
 
 
 _NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ_")

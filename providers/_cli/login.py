@@ -4,7 +4,7 @@ import os
 
 from .. import builtin, builtins, extension_providers, find, key_owner, siblings
 from .._core.errors import BadFile, LoginAgain, LoginFailed, NetworkError, UsageError
-from .._auth.keys import is_variable_name
+from .._auth.keys import is_reference, is_variable_name, variable_named
 from .._auth.profiles import command
 from .._auth.store import LINKED_FILE, check_writable, current_auth, get_entry, read_auth, update_auth
 from .._core.prompts import ask, confirm, interactive, read_secret
@@ -221,7 +221,7 @@ def stored_form(key, ctx):
     if key.startswith("!"):
         ctx.say("Saving a command: atomic will run it (once per process) to get the key.")
         return key
-    name = _variable_named(key)
+    name = variable_named(key)
     if name:
         if not ctx.env(name):
             # Not echoed: an all-capitals key would be the secret itself.
@@ -233,13 +233,6 @@ def stored_form(key, ctx):
         ctx.say("The $ in the key is stored as typed; `$NAME` references are written as `$NAME` in "
                 "auth.json by hand.")
     return key.replace("$", "$$")
-
-
-def _variable_named(key):
-    """The environment variable a whole value stands for ($NAME, ${NAME} or an upper-case NAME),
-    or None when it is a key (see _core/keys.py)."""
-    name = key[2:-1] if key.startswith("${") and key.endswith("}") else key[1:] if key.startswith("$") else key
-    return name if is_variable_name(name) or (name is not key and name.isidentifier()) else None
 
 
 def _save(ctx, entry_id, make_entry):
@@ -307,7 +300,7 @@ def _shown_key(key):
     """A stored key as it may be shown: a reference as written, a literal masked."""
     if key.startswith("!"):
         return "a !command"
-    if _variable_named(key):
+    if variable_named(key):
         return key
     from .._core.mask import mask_value
     return mask_value(key)
@@ -340,7 +333,7 @@ def _check_shape(provider, key, args, ctx):
     """A key shaped like another provider's (sk-ant- given to openai) is a mistake more often than
     not: asked about on a terminal, refused otherwise unless --force. Custom providers (proxies
     that take anyone's keys) and references are not checked."""
-    hit = None if provider.custom or key.startswith("!") or _variable_named(key) else key_owner(key)
+    hit = None if provider.custom or is_reference(key) else key_owner(key)
     if hit is None or hit[0] is provider or key.startswith(provider.key_prefixes):
         return
     owner, prefix = hit
