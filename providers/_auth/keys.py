@@ -30,6 +30,12 @@ def resolve_value(value, ctx, origin, env=None, allow_commands=True):
     return value
 
 
+def needs_resolving(value):
+    """Whether resolve_value may change a stored value: a !command, a $ (a reference, or $$), or
+    a bare upper-case NAME. Anything else is used as it is written."""
+    return value.startswith("!") or "$" in value or is_variable_name(value)
+
+
 def variables_read(value):
     """The environment variables a value reads when resolved: a bare NAME, or each $NAME / ${NAME}."""
     if value.startswith("!"):
