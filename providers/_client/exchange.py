@@ -17,7 +17,6 @@ from .._net.retry import RETRYABLE, retry_after
 from .policy import CLI, backoff, seconds_text
 
 MAX_ERROR_BODY = 64 * 1024  # bytes of an error answer read for its message
-_SECRET_NAME = ("auth", "key", "token", "secret", "cookie")
 _REQUEST_ID = ("request-id", "x-request-id", "x-amzn-requestid", "x-goog-request-id", "x-github-request-id")
 _FEATURE_WORDS = {"tools": "tool definitions, calls or results", "images": "images", "thinking": "signed thinking"}
 
@@ -205,13 +204,13 @@ def _may_retry(policy, outcome, sink):
 def split_headers(request, credential):
     """(plain headers, secret headers, every secret value the request carries) of a request: a
     header is secret when it was marked so, its name says so, or it holds the credential."""
+    from .._core.mask import is_secret_header
     from .._net.http import request_secrets
 
     plain, secret = {}, {}
     value = credential.value if credential is not None else None
     for name, line in request.headers.items():
-        lower = name.lower()
-        is_secret = lower in request.secret_names or any(w in lower for w in _SECRET_NAME) or (value and value in line)
+        is_secret = name.lower() in request.secret_names or is_secret_header(name) or (value and value in line)
         (secret if is_secret else plain)[name] = line
     extra = [value] if value else []
     return plain, secret, request_secrets(request.url, secret, request.json, None, extra)

@@ -25,6 +25,17 @@ _FIELDS = re.compile(r'("%s"\s*:\s*"|\b%s=)([A-Za-z0-9_.~+/%%-][^"&\s,}]*)' % (_
                      re.IGNORECASE)
 
 
+# Words in a header's name that say its value is a credential, as APIs, proxies and gateways name
+# them (x-api-key, X-Auth-Token, Cookie, x-gateway-credential, ...).
+SECRET_HEADER_WORDS = ("auth", "key", "token", "secret", "cookie", "credential", "password", "session", "signature")
+
+
+def is_secret_header(name):
+    """Whether a header of this name carries a credential, by its name alone."""
+    lowered = name.lower()
+    return any(word in lowered for word in SECRET_HEADER_WORDS)
+
+
 def is_secret_name(name):
     """Whether a form, JSON or query field of this name holds a secret (google-auth's _SENSITIVE_FIELDS idea)."""
     return name.lower() in _LOWER_NAMES
