@@ -336,11 +336,8 @@ def _masked_bytes(body, secrets):
     """An error body with every secret of the request masked (it may be handed on as it is)."""
     if not secrets or not body:
         return body
-    text = body.decode("utf-8", "replace")
-    if not any(s in text for s in secrets):
-        return body
-    from .._core.mask import mask_value
+    from .._core.mask import mask_values
 
-    for value in secrets:
-        text = text.replace(value, mask_value(value))
-    return text.encode("utf-8")
+    text = body.decode("utf-8", "replace")
+    masked = mask_values(text, secrets)
+    return body if masked == text else masked.encode("utf-8")

@@ -64,12 +64,18 @@ _VENDOR_PREFIX = re.compile(
     r"|gh[pousr]_|glpat-|gsk[-_]|csk-|xai-|hf_|pypi-|xox[abpr]-)(?=.{16})")
 
 
-def mask_text(text, secrets=()):
-    """Redact the given secrets, then anything shaped like one, then secret-named fields."""
-    text = str(text)
+def mask_values(text, secrets):
+    """text with each of the given secrets masked wherever it stands (one under 4 characters would
+    mask ordinary words: it is left)."""
     for secret in secrets:
         if secret and len(secret) >= 4:
             text = text.replace(secret, mask_value(secret))
+    return text
+
+
+def mask_text(text, secrets=()):
+    """Redact the given secrets, then anything shaped like one, then secret-named fields."""
+    text = mask_values(str(text), secrets)
     text = _SHAPES.sub(lambda m: mask_value(m.group(0)), text)
     text = _USERINFO.sub("****", text)
     return _FIELDS.sub(lambda m: m.group(1) + mask_value(m.group(2)), text)
