@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import ATOMIC_PY, PYTHON, assert_fails, run_atomic
+from conftest import ATOMIC_PY, NOBODY, PYTHON, assert_fails, run_atomic
 from llmfakes import Model, responses_events
 from netfakes import reply
 from oauthfakes import AUTH_CLAIM, make_jwt
@@ -379,6 +379,19 @@ def test_a_link_others_could_have_written_is_not_followed(atomic_env, codex, net
     os.chmod(os.path.join(atomic_env.agent_dir, "linked-logins.json"), 0o666)
     r = run_atomic(["key", "openai-codex"], env=env)
     assert r.returncode == 7 and r.stdout == "" and "can be changed by other users" in r.stderr, r.stderr
+
+
+def test_a_link_file_of_another_user_is_never_written(atomic_env, codex, net):
+    # The rule of every small file of atomic's own (settings.json, trust.json): read, but not written.
+    if os.geteuid() != 0:
+        pytest.skip("needs root to give the file to another user")
+    codex.write(codex_tokens(int(time.time()) + 3600))
+    env, _r = linked_env(atomic_env, codex, net)
+    path = os.path.join(atomic_env.agent_dir, "linked-logins.json")
+    os.chown(path, NOBODY, NOBODY)
+    before = open(path, "rb").read()
+    assert_fails(run_atomic(["logout", "openai-codex"], env=env), 7, path, "belongs to uid %d" % NOBODY, warnings=True)
+    assert open(path, "rb").read() == before
 
 
 def test_min_valid_has_codex_refresh_and_says_when_even_that_is_too_short(atomic_env, codex, net, openai):

@@ -66,17 +66,12 @@ def get_link(ctx, entry_id):
 
 
 def update_linked(ctx, change):
-    """Apply change(data) -> new data (or None: no write) to the freshly read file, under its lock."""
-    from .._core.lock import FileLock
-    from .._core.writes import ensure_private_dir, write_json_atomic
+    """Apply change(data) -> new data (or None: no write) to the file as read again under its lock,
+    as every small file of atomic's own is written (_core/jsonfile.py); the next read sees the result."""
+    from .._core.jsonfile import update_json
 
-    directory = ensure_private_dir(ctx.agent_dir, ctx, ctx.agent_dir_base)
-    with FileLock(directory, LINKED_FILE, ctx):
-        ctx.linked = None
-        new = change(dict(read_linked(ctx).data))
-        if new is not None:
-            write_json_atomic(linked_path(ctx), new)
-            ctx.linked = LinkedFile(linked_path(ctx), new)
+    new = update_json(ctx, LINKED_FILE, change, FIX)
+    ctx.linked = None
     return new
 
 

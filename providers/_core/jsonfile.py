@@ -1,5 +1,6 @@
-"""A small JSON file of atomic's own in the agent directory (settings.json, trust.json), changed
-the way auth.json is: under its lock, read again there, written atomically, 0600.
+"""A small JSON file of atomic's own in the agent directory (settings.json, trust.json,
+linked-logins.json), changed the way auth.json is: under its lock, read again there, written
+atomically, 0600.
 
 auth.json keeps a writer of its own (_auth/store.update_auth): it has layers, and reserves room
 on disk before a refresh token is spent.
