@@ -84,10 +84,7 @@ class Context:
 
     def warn(self, message):
         """Print a warning to stderr once per process."""
-        with self._shared["lock"]:
-            first = message not in self._warned
-            self._warned.add(message)
-        if first:
+        if self._first(message):
             from .mask import shown
 
             text = shown(message)      # a message may quote what a server or an extension said
@@ -97,12 +94,19 @@ class Context:
     def notice(self, message):
         """Print a line about what atomic leaves out to stderr, once per process, as `atomic: ...`
         (no "warning:": nothing is wrong, a folder is just not trusted yet)."""
-        if message not in self._warned:
+        if self._first(message):
             from .text import printable
 
-            self._warned.add(message)
             self.warnings.append(message)
             print("atomic: " + printable(message), file=self.stderr)
+
+    def _first(self, message):
+        """Whether message is said now for the first time in this process (the forks of a gateway's
+        threads share the set: one line, however many threads meet it)."""
+        with self._shared["lock"]:
+            first = message not in self._warned
+            self._warned.add(message)
+        return first
 
     def say(self, message):
         """Tell the person something (stderr; stdout is for data), at once: a login may wait next.
