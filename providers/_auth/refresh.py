@@ -186,44 +186,6 @@ def _named(provider, entry_id):
     return provider.name if ":" not in entry_id else "%s (%s)" % (provider.name, entry_id.partition(":")[2])
 
 
-def ensure_valid_for(provider, entry, seconds, ctx, entry_id=None):
-    """The entry, refreshed first if it would expire within `seconds` (`atomic key --min-valid`);
-    TooShort if even a refresh cannot make it last that long."""
-    from .._core.text import format_duration
-
-    def left(current):
-        return current["expires"] / 1000.0 - ctx.now()
-
-    if left(entry) >= seconds:
-        return entry
-    why = "atomic cannot refresh %s tokens" % provider.id
-    if can_refresh(provider):
-        try:
-            # Forced, as for a token the provider refused: unless another process refreshed meanwhile.
-            entry = refresh_now(provider, ctx, rejected=entry["access"], entry_id=entry_id)
-            why = "a fresh token from %s lasts only that long" % provider.name
-        except AtomicError as exc:
-            why = "could not refresh it: " + exc.message
-    if left(entry) >= seconds:
-        return entry
-    raise errors.TooShort("the %s token is valid for %s, less than the %s asked for (--min-valid); %s"
-                   % (provider.id, format_duration(left(entry)) if left(entry) > 0 else "no time (expired)",
-                      format_duration(seconds), why))
-
-
-def ensure_lasts(provider, credential, seconds, ctx):
-    """TooShort unless a credential of known expiry that atomic does not refresh (a cloud access
-    token, just made) lasts `seconds` more (`atomic key --min-valid`)."""
-    from .._core.text import format_duration
-
-    left = credential.expires_at / 1000.0 - ctx.now()
-    if left < seconds:
-        raise errors.TooShort("the %s token (%s) is valid for %s, less than the %s asked for (--min-valid); it was "
-                              "just made, and the cloud makes none that last longer"
-                              % (provider.id, credential.source, format_duration(max(left, 0)) if left > 0 else "no time",
-                                 format_duration(seconds)))
-
-
 def _saved_meanwhile(entry_id, tried, ctx):
     """After a refused refresh: the entry another program saved meanwhile, if it holds other,
     still valid tokens (rule 5: re-read before telling the user to log in again); else None."""
