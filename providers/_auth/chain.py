@@ -129,13 +129,11 @@ def from_auth_file(provider, ctx, res):
 def _entry_id(provider, ctx, res):
     """The provider's id, or `provider:NAME` when a named login is chosen. profiles.py is imported
     only when a choice can apply: asked for, ATOMIC_PROFILE set, or a named login stored."""
-    import os
-
-    from .store import LINKED_FILE, current_auth
+    from .store import current_auth, has_links
 
     explicit = res.profile if res.profile is not None else ctx.profile
     if (explicit is None and not ctx.env("ATOMIC_PROFILE") and not any(":" in k for k in current_auth(ctx).data)
-            and not os.path.lexists(os.path.join(ctx.agent_dir, LINKED_FILE))):
+            and not has_links(ctx)):
         return provider.id
     from .profiles import chosen, entry_id
 
@@ -148,11 +146,9 @@ def _entry_id(provider, ctx, res):
 
 def _from_linked(provider, ctx, res, entry_id):
     """Another tool's login, when `atomic login --from` linked one under this entry id."""
-    import os
+    from .store import has_links
 
-    from .store import LINKED_FILE
-
-    if not os.path.lexists(os.path.join(ctx.agent_dir, LINKED_FILE)):
+    if not has_links(ctx):
         return None
     from .linked import credential, get_link
 

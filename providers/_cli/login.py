@@ -6,7 +6,7 @@ from .. import builtin, builtins, extension_providers, find, key_owner, siblings
 from .._core.errors import BadFile, LoginAgain, LoginFailed, NetworkError, UsageError
 from .._auth.keys import is_reference, is_variable_name, variable_named
 from .._auth.profiles import command
-from .._auth.store import LINKED_FILE, check_writable, current_auth, get_entry, read_auth, update_auth
+from .._auth.store import LINKED_FILE, check_writable, current_auth, get_entry, has_links, read_auth, update_auth
 from .._core.prompts import ask, confirm, interactive, read_secret
 
 
@@ -259,7 +259,7 @@ def _unlink(ctx, entry_id):
     """Remove the link stored under entry_id, if there is one; whether there was."""
     from .._auth.linked import get_link, update_linked
 
-    if not os.path.lexists(os.path.join(ctx.agent_dir, LINKED_FILE)) or get_link(ctx, entry_id) is None:
+    if not has_links(ctx) or get_link(ctx, entry_id) is None:
         return False
     gone = []
 
@@ -454,7 +454,7 @@ def logout(args, ctx):
 
 def _links(ctx):
     """{entry id: link} of linked-logins.json ({} without one)."""
-    if not os.path.lexists(os.path.join(ctx.agent_dir, LINKED_FILE)):
+    if not has_links(ctx):
         return {}
     from .._auth.linked import read_linked
 
