@@ -6,7 +6,8 @@ from .. import builtin, builtins, extension_providers, find, key_owner, siblings
 from .._core.errors import BadFile, LoginAgain, LoginFailed, NetworkError, UsageError
 from .._auth.keys import is_reference, is_variable_name, variable_named
 from .._auth.profiles import command
-from .._auth.store import LINKED_FILE, check_writable, current_auth, get_entry, has_links, read_auth, update_auth
+from .._auth.store import (LINKED_FILE, auth_path, check_writable, current_auth, get_entry, has_links, read_auth,
+                           update_auth)
 from .._core.prompts import ask, confirm, interactive, read_secret
 
 
@@ -44,9 +45,8 @@ def sign_in(args, ctx):
             raise UsageError("--env is for API-key logins; %s signs in with OAuth" % provider.id)
         record = provider.module().login(ctx, options)
         saved = _save(ctx, entry_id, lambda old: record)
-        ctx.say("Signed in to %s%s; saved to %s%s%s" % (provider.name, _as_who(record.get("identity")),
-                                                       os.path.join(ctx.agent_dir, "auth.json"), _under(entry_id),
-                                                       _replaced(saved)))
+        ctx.say("Signed in to %s%s; saved%s" % (provider.name, _as_who(record.get("identity")),
+                                               _saved_to(ctx, entry_id, saved)))
         return provider
     own = provider.hook("login") if "oauth" not in provider.auth else None
     if own is not None:  # a provider that asks its own questions (llama.cpp: where its server is)
@@ -55,9 +55,8 @@ def sign_in(args, ctx):
             record["key"] = stored_form(record["key"], ctx)
         saved = _save(ctx, entry_id, lambda old: record)
         what = ", ".join(sorted(record.get("env") or {})) or "entry"
-        ctx.say("Saved the %s %s%s to %s%s%s" % (provider.name, what, " and API key" if "key" in record else "",
-                                                 os.path.join(ctx.agent_dir, "auth.json"), _under(entry_id),
-                                                 _replaced(saved)))
+        ctx.say("Saved the %s %s%s%s" % (provider.name, what, " and API key" if "key" in record else "",
+                                         _saved_to(ctx, entry_id, saved)))
         return provider
     pasted = _read_key(provider, settings, ctx)
     if pasted is not None:
@@ -79,8 +78,7 @@ def sign_in(args, ctx):
 
     saved = _save(ctx, entry_id, entry)
     what = "API key" if key is not None else "settings (%s)" % ", ".join(sorted(settings))
-    ctx.say("Saved the %s %s to %s%s%s" % (provider.name, what, os.path.join(ctx.agent_dir, "auth.json"),
-                                          _under(entry_id), _replaced(saved)))
+    ctx.say("Saved the %s %s%s" % (provider.name, what, _saved_to(ctx, entry_id, saved)))
     return provider
 
 
@@ -104,6 +102,12 @@ def _entry_id(provider, args):
     from .._auth.profiles import check_name, entry_id
 
     return entry_id(provider.id, check_name(args.profile))
+
+
+def _saved_to(ctx, entry_id, saved):
+    """` to ~/.atomic/agent/auth.json as anthropic:work, replacing ...`: where a login was saved
+    (saved: what _save returned)."""
+    return " to %s%s%s" % (auth_path(ctx), _under(entry_id), _replaced(saved))
 
 
 def _under(entry_id):
@@ -136,9 +140,8 @@ def _login_elsewhere(provider, method, args, ctx, entry_id, options):
                                        pipe="atomic login %s --with-token" % provider.id)
         record = provider.module().login(ctx, options)
         saved = _save(ctx, entry_id, lambda old: record)
-        ctx.say("Saved the %s token%s to %s%s%s; it does not rotate, and atomic never refreshes it"
-                % (provider.name, _as_who(record.get("identity")), os.path.join(ctx.agent_dir, "auth.json"),
-                   _under(entry_id), _replaced(saved)))
+        ctx.say("Saved the %s token%s%s; it does not rotate, and atomic never refreshes it"
+                % (provider.name, _as_who(record.get("identity")), _saved_to(ctx, entry_id, saved)))
         return provider
     from .._auth.linked import credential, linked_path, update_linked
 
@@ -409,7 +412,7 @@ def logout(args, ctx):
     if args.all and (args.profile is not None or args.revoke):
         raise UsageError("--%s goes with one PROVIDER, not --all" % ("revoke" if args.revoke else "profile"))
     files = [read_auth(ctx)]
-    if ctx.pi_agent_dir is not None and os.path.lexists(os.path.join(ctx.pi_agent_dir, "auth.json")):
+    if ctx.pi_agent_dir is not None and os.path.lexists(auth_path(ctx, ctx.pi_agent_dir)):
         files.append(read_auth(ctx, ctx.pi_agent_dir))  # a broken pi file stops here, before anything is removed
     links = _links(ctx)
     stored = [eid for auth in files for eid in auth.data] + list(links)
