@@ -57,8 +57,6 @@ class AnswerLimit:
 
     def passed(self, host, sink):
         """The error for an answer that took longer than the limit (what arrived is the sink's)."""
-        from .._core.errors import NetworkError
-
         if sink.started:
             return StreamCut("the answer from %s took longer than %s allows; what arrived was kept" % (host, self))
         return NetworkError("%s did not answer within %s; try again, or allow more time" % (host, self))
