@@ -342,6 +342,27 @@ def test_from_gh_uses_the_token_gh_holds_and_picks_up_a_new_one(atomic_env, tmp_
     assert github.exchanges == []
 
 
+def test_a_named_link_takes_no_settings_of_the_default_login(atomic_env, tmp_path, net):
+    # The default login was stored with a company's Copilot address; a named link to gh's own
+    # github.com login must not send gh's token there.
+    gh = Gh(str(tmp_path), token="gho_" + "a" * 36)
+    atomic_env.write_auth({"github-copilot": {"type": "api_key", "key": "ghp_" + "c" * 36,
+                                              "env": {"GITHUB_COPILOT_BASE_URL": "https://copilot.corp.example.com"}}})
+    atomic_env.make_agent_dir()
+    links = os.path.join(atomic_env.agent_dir, "linked-logins.json")
+    with open(links, "w") as f:
+        json.dump({"github-copilot:home": {"from": "gh", "host": "github.com"}}, f)
+    os.chmod(links, 0o600)
+    env = gh.env(dict(atomic_env.env, **net.env()))
+    r = run_atomic(["key", "copilot", "--profile", "home", "--json"], env=env)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert (doc["key"], doc["source"]) == ("gho_" + "a" * 36, "from gh")
+    assert "corp.example.com" not in doc["baseUrl"], doc
+    r = run_atomic(["key", "copilot", "--json"], env=env)      # the default login keeps its own
+    assert json.loads(r.stdout)["baseUrl"] == "https://copilot.corp.example.com", r.stderr
+
+
 def test_gh_s_refresh_token_is_never_taken(atomic_env, tmp_path, net):
     gh = Gh(str(tmp_path), token="ghr_" + "r" * 36)
     r = run_atomic(["login", "github-copilot", "--from", "gh"], env=gh.env(dict(atomic_env.env, **net.env())))

@@ -250,16 +250,18 @@ SOURCES = {from_cli_option: "--api-key", from_auth_file: "auth.json", from_envir
            from_models_json: "models.json", from_ambient: "cloud credentials"}
 
 
-def provider_settings(provider, ctx, entry=None):
+def provider_settings(provider, ctx, entry=None, entry_id=None):
     """{NAME: value} for the provider's settings (its row's `settings`): the auth.json entry's `env`
-    (the credential's own, else the one stored for the provider), then the environment; blank is unset."""
+    (the credential's own, else the one stored under entry_id: by default the provider's own
+    login), then the environment; blank is unset. A named login never takes another's."""
     if not provider.settings:
         return {}
     if entry is None:
         from .store import find_entry, get_entry
 
+        entry_id = entry_id or provider.id
         try:
-            entry = get_entry(find_entry(ctx, provider.id)[0], provider.id)
+            entry = get_entry(find_entry(ctx, entry_id)[0], entry_id)
         except errors.AtomicError:
             entry = None  # a broken auth.json is reported where a credential is read from it
     stored = (entry or {}).get("env") or {}
@@ -307,7 +309,7 @@ def resolve(provider, ctx, run_commands=True, refresh=True, profile=None):
             raise
         if found is not None:
             found.trail, found.step = res.trail, step
-            found.settings = provider_settings(provider, ctx, found.entry)
+            found.settings = provider_settings(provider, ctx, found.entry, found.entry_id)
             return found
     # NothingFound: no source had a credential (as opposed to a source that is there but broken).
     hook = provider.hook("ambient") if "cloud" in provider.auth else None
