@@ -62,7 +62,7 @@ def sign_in(args, ctx):
     if pasted is not None:
         _check_shape(provider, pasted, args, ctx)
     key = stored_form(pasted, ctx) if pasted is not None else None
-    settings.update(_ask_settings(provider, settings, ctx))
+    settings.update(_ask_settings(provider, entry_id, settings, ctx))
 
     def entry(old):
         # Keep the settings of the entry being replaced, unless they were malformed.
@@ -187,14 +187,14 @@ def _read_key(provider, settings, ctx):
     return key
 
 
-def _ask_settings(provider, given, ctx):
+def _ask_settings(provider, entry_id, given, ctx):
     """On a terminal, ask for each setting the provider's address needs ({NAME} in it) that is
-    neither given with --env nor stored, as the reference's /login does (Cloudflare's account and
-    gateway ids); elsewhere, warn about each one set nowhere."""
+    neither given with --env nor stored with this login, as the reference's /login does
+    (Cloudflare's account and gateway ids); elsewhere, warn about each one set nowhere."""
     from .._net.address import check_setting, placeholders
 
     try:
-        stored = (get_entry(current_auth(ctx), provider.id) or {}).get("env") or {}
+        stored = (get_entry(current_auth(ctx), entry_id) or {}).get("env") or {}
     except BadFile:
         stored = {}
     asked = {}
