@@ -122,22 +122,15 @@ def cmd_key(args, ctx):
 
     provider = find(args.provider, ctx)
     _take_cli_key(args, ctx)
-    # With --min-valid the refresh is ensure_valid_for's, so that any failure to get a token that
+    # With --min-valid the refresh is lifetime.lasting's, so that any failure to get a token that
     # lasts is its exit 12, expired or not.
     found = resolve(provider, ctx, refresh=args.min_valid is None)
     if found.value is None:
         from providers._cli.output import refuse_no_value
         refuse_no_value(provider, found)
-    if args.min_valid is not None and found.is_oauth:
-        from providers._auth.refresh import ensure_valid_for
-        found.entry = ensure_valid_for(provider, found.entry, args.min_valid, ctx, found.entry_id)
-        found.value = found.entry["access"]
-    elif args.min_valid is not None and found.linked is not None and found.expires_at is not None:
-        from providers._auth.linked import ensure_lasts
-        found = ensure_lasts(provider, found, args.min_valid, ctx)
-    elif args.min_valid is not None and found.expires_at is not None:
-        from providers._auth.refresh import ensure_lasts
-        ensure_lasts(provider, found, args.min_valid, ctx)
+    if args.min_valid is not None:
+        from providers._auth.lifetime import lasting
+        found = lasting(provider, found, args.min_valid, ctx)
     if args.explain:
         from providers._auth.chain import shadowed
 

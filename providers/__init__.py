@@ -7,7 +7,7 @@ provider is used. Nothing outside this module reads the table directly.
 
 This module holds the rows and what `atomic key` needs (builtin, find for a built-in id); the rest
 of the registry's functions (all_providers, custom and extension providers, suggestions) are in
-_lookup.py and handed out from here when first asked for.
+_registry/lookup.py and handed out from here when first asked for.
 """
 
 
@@ -44,7 +44,7 @@ class Provider:
         self.aliases, self.key_prefixes = tuple(aliases.split()), tuple(key_prefixes.split())
         self.no_key = no_key
         self.address_parts, self.url_settings = tuple(address_parts), tuple(url_settings)
-        self.extension = None  # the extension that declared this row (_core/extensions.py), or None
+        self.extension = None  # the extension that declared this row (_registry/extensions.py), or None
 
     def module(self):
         """The provider's own module (imported now, on first use), or None for a plain row.

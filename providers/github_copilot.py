@@ -402,7 +402,7 @@ def _poll_once(domain, device_code, ctx):
         raise api.NetworkError("%s answered the token poll with JSON that is not an object" % domain)
     token = doc.get("access_token")
     if isinstance(token, str) and token.strip():
-        if not _header_safe(token.strip()):
+        if not api.token_safe(token.strip()):
             raise api.LoginFailed("%s sent a GitHub token with spaces or control characters; not storing it" % domain)
         return ("ok", token.strip())
     error = doc.get("error")
@@ -440,7 +440,7 @@ def _exchange(github_token, domain, ctx, refused, deadline=None):
     doc = resp.json()
     token = doc.get("token") if isinstance(doc, dict) else None
     expires_at = doc.get("expires_at") if isinstance(doc, dict) else None
-    if (not isinstance(token, str) or not _header_safe(token)
+    if (not isinstance(token, str) or not api.token_safe(token)
             or isinstance(expires_at, bool) or not isinstance(expires_at, (int, float))
             or not 0 < expires_at < _LATEST_EXPIRY):  # also rejects NaN and Infinity
         raise api.NetworkError("%s answered the Copilot token request without a usable token and expires_at"
@@ -499,7 +499,7 @@ def _check_token(token, what):
     if token.startswith("ghr_"):
         raise api.UsageError("%s is a GitHub refresh token (ghr_), which belongs to the tool that holds it: atomic "
                              "never spends one; give the access token instead (gh auth token)" % what)
-    if not _header_safe(token):
+    if not api.token_safe(token):
         raise api.UsageError("%s has spaces or control characters; give the token alone" % what)
 
 
@@ -552,8 +552,3 @@ def _gh_token(host, ctx):
                              % (host, api.mask_text(said[0])[:200] if said else "no token", host))
     _check_token(token, "the token gh printed")
     return token
-
-
-def _header_safe(value):
-    # Tokens go into header lines (`atomic key --header`): no spaces, no control characters.
-    return bool(value) and " " not in value and not api.has_control_chars(value)

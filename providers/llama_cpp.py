@@ -42,14 +42,16 @@ def looks_like_address(text):
 
 
 def inference_base(address, what="LLAMA_BASE_URL"):
-    """The /v1 address requests go to, from the address people give (with or without /v1)."""
+    """The /v1 address requests go to, from the address people give (with or without /v1), held
+    to the rule for every address (api.check_address); `what` names where it came from."""
     import urllib.parse
 
     given = (address or "").strip() or DEFAULT_ADDRESS
     if not looks_like_address(given):  # not echoed: it may be a key given in the wrong place
         raise api.UsageError("%s %s; set it to the server's address" % (what, NOT_AN_ADDRESS))
+    api.check_address(given, what, ID)
     parts = urllib.parse.urlsplit(given if "://" in given else "http://" + given)
-    if parts.scheme not in ("http", "https") or parts.query or parts.fragment:
+    if parts.query:  # /v1/models and the rest are added to the path
         raise api.UsageError("%s=%s is not a server address; give it like %s"
                              % (what, api.mask_text(given), DEFAULT_ADDRESS))
     path = parts.path.rstrip("/")
@@ -97,7 +99,7 @@ def login(ctx, options):
     optional key; returns {"type": "api_key", "key": … (when given), "env": {"LLAMA_BASE_URL": …}}."""
     settings = dict(options.get("settings") or {})
     given = settings.get("LLAMA_BASE_URL")
-    base = inference_base(given or _ask_address(ctx), "--env LLAMA_BASE_URL" if given else "the address")
+    base = inference_base(*((given, "--env LLAMA_BASE_URL") if given else _ask_address(ctx)))
     settings["LLAMA_BASE_URL"] = base[:-len("/v1")]  # the address as given, written the one way
     first = _list(base, None, ctx)
     if not first.ok and first.status not in (401, 403):
@@ -179,30 +181,31 @@ def _root(base):
 
 
 def _ask_address(ctx):
-    """The address typed on a terminal (Enter: LLAMA_BASE_URL, else the default); elsewhere
-    LLAMA_BASE_URL when it is exported, else the first line of stdin, which must be an address."""
+    """(the address, where it came from): typed on a terminal (Enter: LLAMA_BASE_URL, else the
+    default); elsewhere LLAMA_BASE_URL when it is exported, else the first line of stdin, which
+    must be an address."""
     exported = ctx.env("LLAMA_BASE_URL")
     if api.interactive(ctx):
         default = exported or DEFAULT_ADDRESS
         while True:
             answer = api.ask(ctx, "llama.cpp server address [%s]: " % default) or default
             if looks_like_address(answer):
-                return api.check_address(answer.strip(), "the address typed", ID)
+                return answer, "the address typed"
             ctx.say("That %s; type it again." % NOT_AN_ADDRESS)
     if exported:
         ctx.say("Using the llama.cpp server address in LLAMA_BASE_URL; reading an optional API key from stdin")
-        return api.check_address(exported, "LLAMA_BASE_URL", ID)
+        return exported, "LLAMA_BASE_URL"
     ctx.say("Reading the llama.cpp server address from stdin (an empty line: %s), then an optional API key on "
             "the next line; or give the address with --env LLAMA_BASE_URL=… and pipe only the key" % DEFAULT_ADDRESS)
     if ctx.stdin is None:
-        return DEFAULT_ADDRESS
+        return DEFAULT_ADDRESS, "the default address"
     # One line from the byte stream itself, so the key after it is still there for read_secret.
     stream = getattr(ctx.stdin, "buffer", None)
     line = stream.readline(4096).decode("utf-8", "replace") if stream is not None else ctx.stdin.readline(4096)
     if line.strip() and not looks_like_address(line):
         raise api.UsageError("the first line on stdin %s; pipe the address first and the key on the next line, "
                              "or give the address with --env LLAMA_BASE_URL=… and pipe only the key" % NOT_AN_ADDRESS)
-    return api.check_address(line.strip(), "the address on stdin", ID) if line.strip() else DEFAULT_ADDRESS
+    return line.strip() or DEFAULT_ADDRESS, "the address on stdin"
 
 
 def _count(value):

@@ -280,6 +280,20 @@ def test_revoke_where_the_provider_has_no_endpoint_is_refused_and_plain_logout_s
     assert r.returncode == 0 and "stays valid at the provider until it expires" in r.stderr, r.stderr
 
 
+def test_what_to_run_for_a_named_login_names_that_login(atomic_env):
+    # A named login due for refresh, or expired under --no-refresh: the command said is the one that
+    # acts on that login (`--profile work`), not on the default login.
+    entry = {"type": "oauth", "access": "sk-ant-oat01-work", "refresh": "sk-ant-ort01-work", "expires": 1}
+    atomic_env.write_auth({"anthropic:work": entry})
+    r = atomic_env.run("status")
+    (line,) = [line for line in r.stdout.splitlines() if line.startswith("anthropic:work")]
+    assert "refresh due: `atomic key anthropic --profile work` refreshes it" in line, r.stdout
+    r = atomic_env.run("status", "--check", "anthropic", "--profile", "work", "--no-refresh", "--json")
+    (row,) = json.loads(r.stdout)["providers"]
+    assert row["reason"] == ("expired login, not refreshed (--no-refresh); `atomic key anthropic --profile work` "
+                             "refreshes it"), row
+
+
 # Tokens that do not rotate --------------------------------------------------------------------------
 
 def test_a_claude_code_token_from_the_environment_or_stdin_is_never_refreshed(atomic_env):

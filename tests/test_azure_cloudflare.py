@@ -164,6 +164,14 @@ def test_workers_ai_without_an_account_is_named_and_login_warns(run, net):
     assert net.hosts.requests == []
 
 
+def test_a_named_login_is_warned_about_a_setting_only_the_default_login_holds(run, net, atomic_env):
+    # The default login's stored account is not the named login's: its requests could not go anywhere.
+    assert run("login", "cloudflare-workers-ai", "--env", "CLOUDFLARE_ACCOUNT_ID=acct123", input=CF_TOKEN).returncode == 0
+    r = run("login", "cloudflare-workers-ai", "--profile", "work", input=CF_TOKEN)
+    assert r.returncode == 0 and "CLOUDFLARE_ACCOUNT_ID is not set" in r.stderr, r.stderr
+    assert "env" not in atomic_env.read_auth()["cloudflare-workers-ai:work"]
+
+
 def test_azure_status_check_without_an_address_names_the_setting(run, net):
     r = run("status", "--check", "azure", "--json", AZURE_OPENAI_API_KEY=AZURE_KEY)
     assert r.returncode == 11, r.stderr

@@ -169,6 +169,20 @@ def test_key_with_an_expired_copilot_token_exchanges_the_github_token_once(net, 
     assert again.stdout == token + "\n" and len(github.exchanges) == 1
 
 
+def test_a_copilot_token_that_could_not_be_read_back_is_never_saved(net, home):
+    # auth.json's entries are read with the rule for keys (plain ASCII, no spaces): a token outside
+    # it would be written, then refuse every later read of the file.
+    write_auth(home, {"github-copilot": copilot_entry(1000)})
+    before = open(auth_path(home), "rb").read()
+    net.hosts.route("GET", "api.github.com", "/copilot_internal/v2/token")(
+        lambda req: reply(200, {"token": "tid=1;exp=2;sku=caf\u00e9", "expires_at": int(time.time()) + 1800}))
+    result = atomic(net, home, "key", "github-copilot")
+    assert result.returncode == 6 and result.stdout == "", result.stderr
+    assert "without a usable token" in result.stderr.splitlines()[-1]
+    assert open(auth_path(home), "rb").read() == before
+    assert atomic(net, home, "status").returncode in (0, 11)  # the file still reads
+
+
 def test_an_enterprise_entry_refreshes_against_its_own_api_host(net, home):
     github = FakeGitHub(net, domain="ghe.example.com", github_token=GITHUB_TOKEN)
     write_auth(home, {"github-copilot": copilot_entry(1000, enterpriseUrl="ghe.example.com")})

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import ATOMIC_PY, PYTHON, assert_fails, run_atomic
+from conftest import ATOMIC_PY, NOBODY, PYTHON, assert_fails, run_atomic
 from llmfakes import Model, responses_events
 from netfakes import reply
 from oauthfakes import AUTH_CLAIM, make_jwt
@@ -342,6 +342,27 @@ def test_from_gh_uses_the_token_gh_holds_and_picks_up_a_new_one(atomic_env, tmp_
     assert github.exchanges == []
 
 
+def test_a_named_link_takes_no_settings_of_the_default_login(atomic_env, tmp_path, net):
+    # The default login was stored with a company's Copilot address; a named link to gh's own
+    # github.com login must not send gh's token there.
+    gh = Gh(str(tmp_path), token="gho_" + "a" * 36)
+    atomic_env.write_auth({"github-copilot": {"type": "api_key", "key": "ghp_" + "c" * 36,
+                                              "env": {"GITHUB_COPILOT_BASE_URL": "https://copilot.corp.example.com"}}})
+    atomic_env.make_agent_dir()
+    links = os.path.join(atomic_env.agent_dir, "linked-logins.json")
+    with open(links, "w") as f:
+        json.dump({"github-copilot:home": {"from": "gh", "host": "github.com"}}, f)
+    os.chmod(links, 0o600)
+    env = gh.env(dict(atomic_env.env, **net.env()))
+    r = run_atomic(["key", "copilot", "--profile", "home", "--json"], env=env)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert (doc["key"], doc["source"]) == ("gho_" + "a" * 36, "from gh")
+    assert "corp.example.com" not in doc["baseUrl"], doc
+    r = run_atomic(["key", "copilot", "--json"], env=env)      # the default login keeps its own
+    assert json.loads(r.stdout)["baseUrl"] == "https://copilot.corp.example.com", r.stderr
+
+
 def test_gh_s_refresh_token_is_never_taken(atomic_env, tmp_path, net):
     gh = Gh(str(tmp_path), token="ghr_" + "r" * 36)
     r = run_atomic(["login", "github-copilot", "--from", "gh"], env=gh.env(dict(atomic_env.env, **net.env())))
@@ -379,6 +400,19 @@ def test_a_link_others_could_have_written_is_not_followed(atomic_env, codex, net
     os.chmod(os.path.join(atomic_env.agent_dir, "linked-logins.json"), 0o666)
     r = run_atomic(["key", "openai-codex"], env=env)
     assert r.returncode == 7 and r.stdout == "" and "can be changed by other users" in r.stderr, r.stderr
+
+
+def test_a_link_file_of_another_user_is_never_written(atomic_env, codex, net):
+    # The rule of every small file of atomic's own (settings.json, trust.json): read, but not written.
+    if os.geteuid() != 0:
+        pytest.skip("needs root to give the file to another user")
+    codex.write(codex_tokens(int(time.time()) + 3600))
+    env, _r = linked_env(atomic_env, codex, net)
+    path = os.path.join(atomic_env.agent_dir, "linked-logins.json")
+    os.chown(path, NOBODY, NOBODY)
+    before = open(path, "rb").read()
+    assert_fails(run_atomic(["logout", "openai-codex"], env=env), 7, path, "belongs to uid %d" % NOBODY, warnings=True)
+    assert open(path, "rb").read() == before
 
 
 def test_min_valid_has_codex_refresh_and_says_when_even_that_is_too_short(atomic_env, codex, net, openai):

@@ -117,7 +117,7 @@ def from_auth_file(provider, ctx, res):
             from .profiles import login_command
 
             raise errors.NotLoggedIn("%s: the %s entry has no key; run `%s`" % (auth.path, entry_id, login_command(entry_id)))
-        return res.skip("auth.json: the %s entry has no key" % provider.id)
+        return res.skip("auth.json: the %s entry has no key" % entry_id)
     if key.startswith("!") and not res.run_commands:
         return _stored(Credential(None, _named(auth, entry_id, "!command, not run"), entry), entry_id, res)
     from .keys import resolve_key
@@ -129,13 +129,11 @@ def from_auth_file(provider, ctx, res):
 def _entry_id(provider, ctx, res):
     """The provider's id, or `provider:NAME` when a named login is chosen. profiles.py is imported
     only when a choice can apply: asked for, ATOMIC_PROFILE set, or a named login stored."""
-    import os
-
-    from .store import LINKED_FILE, current_auth
+    from .store import current_auth, has_links
 
     explicit = res.profile if res.profile is not None else ctx.profile
     if (explicit is None and not ctx.env("ATOMIC_PROFILE") and not any(":" in k for k in current_auth(ctx).data)
-            and not os.path.lexists(os.path.join(ctx.agent_dir, LINKED_FILE))):
+            and not has_links(ctx)):
         return provider.id
     from .profiles import chosen, entry_id
 
@@ -148,11 +146,9 @@ def _entry_id(provider, ctx, res):
 
 def _from_linked(provider, ctx, res, entry_id):
     """Another tool's login, when `atomic login --from` linked one under this entry id."""
-    import os
+    from .store import has_links
 
-    from .store import LINKED_FILE
-
-    if not os.path.lexists(os.path.join(ctx.agent_dir, LINKED_FILE)):
+    if not has_links(ctx):
         return None
     from .linked import credential, get_link
 
@@ -198,7 +194,7 @@ def from_environment(provider, ctx, res):
     for name in _set_variables(provider, ctx):
         value = ctx.env(name).strip()
         if not plain_key(value):
-                raise errors.UsageError("the environment variable %s: the key %s; export the key alone"
+            raise errors.UsageError("the environment variable %s: the key %s; export the key alone"
                                     % (name, key_problem(value)))
         return Credential(value, "env " + name)
     if provider.no_key:
@@ -254,16 +250,18 @@ SOURCES = {from_cli_option: "--api-key", from_auth_file: "auth.json", from_envir
            from_models_json: "models.json", from_ambient: "cloud credentials"}
 
 
-def provider_settings(provider, ctx, entry=None):
+def provider_settings(provider, ctx, entry=None, entry_id=None):
     """{NAME: value} for the provider's settings (its row's `settings`): the auth.json entry's `env`
-    (the credential's own, else the one stored for the provider), then the environment; blank is unset."""
+    (the credential's own, else the one stored under entry_id: by default the provider's own
+    login), then the environment; blank is unset. A named login never takes another's."""
     if not provider.settings:
         return {}
     if entry is None:
         from .store import find_entry, get_entry
 
+        entry_id = entry_id or provider.id
         try:
-            entry = get_entry(find_entry(ctx, provider.id)[0], provider.id)
+            entry = get_entry(find_entry(ctx, entry_id)[0], entry_id)
         except errors.AtomicError:
             entry = None  # a broken auth.json is reported where a credential is read from it
     stored = (entry or {}).get("env") or {}
@@ -311,7 +309,7 @@ def resolve(provider, ctx, run_commands=True, refresh=True, profile=None):
             raise
         if found is not None:
             found.trail, found.step = res.trail, step
-            found.settings = provider_settings(provider, ctx, found.entry)
+            found.settings = provider_settings(provider, ctx, found.entry, found.entry_id)
             return found
     # NothingFound: no source had a credential (as opposed to a source that is there but broken).
     hook = provider.hook("ambient") if "cloud" in provider.auth else None

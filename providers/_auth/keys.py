@@ -30,6 +30,12 @@ def resolve_value(value, ctx, origin, env=None, allow_commands=True):
     return value
 
 
+def needs_resolving(value):
+    """Whether resolve_value may change a stored value: a !command, a $ (a reference, or $$), or
+    a bare upper-case NAME. Anything else is used as it is written."""
+    return value.startswith("!") or "$" in value or is_variable_name(value)
+
+
 def variables_read(value):
     """The environment variables a value reads when resolved: a bare NAME, or each $NAME / ${NAME}."""
     if value.startswith("!"):
@@ -40,6 +46,7 @@ def variables_read(value):
         return []
     import re
     return [m.group(1) or m.group(2) for m in re.finditer(_REFERENCE_PATTERN, value) if m.group(0) != "$$"]
+
 
 def resolve_key(value, ctx, origin, env=None, allow_commands=True):
     """resolve_value for a key: surrounding whitespace trimmed; whitespace inside, or a control
@@ -69,10 +76,14 @@ def resolve_header_value(value, ctx, origin, allow_commands=True):
 def is_reference(value):
     """Whether a stored value stands for a key kept elsewhere: a !command, or a whole $NAME,
     ${NAME} or upper-case NAME (a key to check must be resolved first, not sent as it is)."""
-    if value.startswith("!"):
-        return True
+    return value.startswith("!") or variable_named(value) is not None
+
+
+def variable_named(value):
+    """The environment variable a whole value stands for ($NAME, ${NAME} or an upper-case NAME),
+    or None when it stands for no variable."""
     name = value[2:-1] if value.startswith("${") and value.endswith("}") else value[1:] if value.startswith("$") else value
-    return is_variable_name(name) or (name is not value and name.isidentifier())
+    return name if is_variable_name(name) or (name is not value and name.isidentifier()) else None
 
 
 _NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ_")

@@ -66,17 +66,12 @@ def get_link(ctx, entry_id):
 
 
 def update_linked(ctx, change):
-    """Apply change(data) -> new data (or None: no write) to the freshly read file, under its lock."""
-    from .._core.lock import FileLock
-    from .._core.writes import ensure_private_dir, write_json_atomic
+    """Apply change(data) -> new data (or None: no write) to the file as read again under its lock,
+    as every small file of atomic's own is written (_core/jsonfile.py); the next read sees the result."""
+    from .._core.jsonfile import update_json
 
-    directory = ensure_private_dir(ctx.agent_dir, ctx, ctx.agent_dir_base)
-    with FileLock(directory, LINKED_FILE, ctx):
-        ctx.linked = None
-        new = change(dict(read_linked(ctx).data))
-        if new is not None:
-            write_json_atomic(linked_path(ctx), new)
-            ctx.linked = LinkedFile(linked_path(ctx), new)
+    new = update_json(ctx, LINKED_FILE, change, FIX)
+    ctx.linked = None
     return new
 
 
@@ -114,24 +109,3 @@ def renew(provider, ctx, stale):
 def _mark(found, entry_id, record):
     found.entry_id, found.linked = entry_id, record
     return found
-
-
-def ensure_lasts(provider, found, seconds, ctx):
-    """`atomic key --min-valid` for another tool's login: the token, after the tool refreshed its
-    own login if it would not last `seconds`; TooShort if even then it would not."""
-    from .._core.text import format_duration
-
-    def left(credential):
-        return credential.expires_at / 1000.0 - ctx.now()
-
-    why = "%s's fresh token lasts only that long" % found.linked["from"]
-    if left(found) < seconds:
-        try:
-            found = renew(provider, ctx, found)
-        except errors.AtomicError as exc:
-            why = "could not have it refreshed: " + exc.message
-    if left(found) >= seconds:
-        return found
-    raise errors.TooShort("the %s token (%s) is valid for %s, less than the %s asked for (--min-valid); %s"
-                          % (provider.id, found.source, format_duration(left(found)) if left(found) > 0 else
-                             "no time (expired)", format_duration(seconds), why))

@@ -36,10 +36,16 @@ def split(entry):
     return provider_id, name or None
 
 
+def command(verb, entry):
+    """`atomic VERB PROVIDER [--profile NAME]`: the command line that acts on the login an entry id
+    names (`login` makes it again, `key` refreshes and prints it, `logout` removes it)."""
+    provider_id, name = split(entry)
+    return "atomic %s %s%s" % (verb, provider_id, " --profile " + name if name else "")
+
+
 def login_command(entry):
     """The `atomic login` line that makes the entry again."""
-    provider_id, name = split(entry)
-    return "atomic login %s%s" % (provider_id, " --profile " + name if name else "")
+    return command("login", entry)
 
 
 def check_name(name, where="--profile"):

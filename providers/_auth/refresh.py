@@ -29,6 +29,12 @@ def can_refresh(provider):
     return module is not None and hasattr(module, "refresh")
 
 
+def stored_elsewhere_expired(provider):
+    """What is wrong with an expired token that another tool stored for a provider atomic cannot refresh."""
+    return ("the stored %s token has expired and atomic cannot refresh it; sign in again with the tool that "
+            "stored it" % provider.id)
+
+
 def ensure_fresh(provider, entry, ctx, entry_id=None):
     """The entry itself while fresh; otherwise the entry after a refresh (or the old one, with a
     warning, while it is still valid). entry_id: the login's key (`anthropic:work`), else the provider's."""
@@ -37,8 +43,7 @@ def ensure_fresh(provider, entry, ctx, entry_id=None):
     if not can_refresh(provider):
         # An entry another tool stored for a provider atomic cannot refresh: use it while it lasts.
         if entry["expires"] <= ctx.now() * 1000:
-            raise LoginAgain("the stored %s token has expired and atomic cannot refresh it; sign in "
-                             "again with the tool that stored it" % provider.id)
+            raise LoginAgain(stored_elsewhere_expired(provider))
         return entry
     # While the current token works, a server that does not answer must not hold every
     # `atomic key` for the full HTTP deadline before the warning and the fallback below.
@@ -180,43 +185,6 @@ def _named(provider, entry_id):
     """The provider's name, with the login's name when it is a named one: `Anthropic (work)`."""
     return provider.name if ":" not in entry_id else "%s (%s)" % (provider.name, entry_id.partition(":")[2])
 
-
-def ensure_valid_for(provider, entry, seconds, ctx, entry_id=None):
-    """The entry, refreshed first if it would expire within `seconds` (`atomic key --min-valid`);
-    TooShort if even a refresh cannot make it last that long."""
-    from .._core.text import format_duration
-
-    def left(current):
-        return current["expires"] / 1000.0 - ctx.now()
-
-    if left(entry) >= seconds:
-        return entry
-    why = "atomic cannot refresh %s tokens" % provider.id
-    if can_refresh(provider):
-        try:
-            # Forced, as for a token the provider refused: unless another process refreshed meanwhile.
-            entry = refresh_now(provider, ctx, rejected=entry["access"], entry_id=entry_id)
-            why = "a fresh token from %s lasts only that long" % provider.name
-        except AtomicError as exc:
-            why = "could not refresh it: " + exc.message
-    if left(entry) >= seconds:
-        return entry
-    raise errors.TooShort("the %s token is valid for %s, less than the %s asked for (--min-valid); %s"
-                   % (provider.id, format_duration(left(entry)) if left(entry) > 0 else "no time (expired)",
-                      format_duration(seconds), why))
-
-
-def ensure_lasts(provider, credential, seconds, ctx):
-    """TooShort unless a credential of known expiry that atomic does not refresh (a cloud access
-    token, just made) lasts `seconds` more (`atomic key --min-valid`)."""
-    from .._core.text import format_duration
-
-    left = credential.expires_at / 1000.0 - ctx.now()
-    if left < seconds:
-        raise errors.TooShort("the %s token (%s) is valid for %s, less than the %s asked for (--min-valid); it was "
-                              "just made, and the cloud makes none that last longer"
-                              % (provider.id, credential.source, format_duration(max(left, 0)) if left > 0 else "no time",
-                                 format_duration(seconds)))
 
 def _saved_meanwhile(entry_id, tried, ctx):
     """After a refused refresh: the entry another program saved meanwhile, if it holds other,

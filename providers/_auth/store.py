@@ -57,6 +57,11 @@ def auth_path(ctx, directory=None):
     return os.path.join(directory or ctx.agent_dir, AUTH_FILE)
 
 
+def has_links(ctx):
+    """Whether linked-logins.json is there (one lstat): without it, nothing of _auth/linked.py is needed."""
+    return os.path.lexists(os.path.join(ctx.agent_dir, LINKED_FILE))
+
+
 def read_auth(ctx, directory=None):
     """Read and parse the auth.json in directory (the agent directory unless given); a missing
     file is an empty store, a broken one an error."""

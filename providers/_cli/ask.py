@@ -9,7 +9,7 @@ MAX_PROMPT_BYTES = 8 << 20
 def ask(args, ctx):
     from .._client import fast
     from .._client.answer import Answer
-    from .._client.attach import attachment
+    from .._client.attach import question
     from .._client.exchange import StreamCut, new_session_id, send
     from .._client.route import route
     from .._wire import ir
@@ -19,10 +19,9 @@ def ask(args, ctx):
 
     prompt = read_prompt(args.prompt, ctx)
     target = route(ctx, args.model)
-    blocks = [attachment(path) for path in args.attach or ()] + [ir.Text(prompt)]
     asked_fast = fast.applies(ctx, target.model, "workflow" if args.workflow else "chat")
     options = ir.Options(max_tokens=answer_cap(args.max_tokens, ctx))
-    request = ir.Request(args.system, [ir.Message("user", blocks)], options=options, fast=asked_fast,
+    request = ir.Request(args.system, [question(prompt, args.attach or ())], options=options, fast=asked_fast,
                          session_id=new_session_id())
     printer = None if args.json else Printer(sys.stdout, show_thinking=args.show_thinking)
     waiting = Waiting(ctx, target.label)

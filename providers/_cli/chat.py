@@ -86,7 +86,7 @@ class Session:
             return fast.state(self.ctx)
         except AtomicError as exc:
             self.ctx.say("atomic: " + exc.message)
-            return {scope: False for scope in fast.SCOPES}
+            return fast.all_off()
 
     def run(self):
         while True:

@@ -90,8 +90,11 @@ class Check:
             return
         credential, provider = self.credential, self.provider
         if credential is not None and credential.is_oauth and credential.entry["expires"] <= ctx.now() * 1000:
-            self.reason = ("expired login, not refreshed (--no-refresh); `atomic key %s` refreshes it" % provider.id
-                           if not refresh else "expired login; run `atomic login %s`" % provider.id)
+            from .._auth.profiles import command
+
+            login = credential.entry_id or provider.id
+            self.reason = ("expired login, not refreshed (--no-refresh); `%s` refreshes it" % command("key", login)
+                           if not refresh else "expired login; run `%s`" % command("login", login))
             return
         from .._wire.apis import APIS
 
@@ -246,9 +249,11 @@ def _run_all(checks, ctx, timeout):
 
 
 def _render(rows):
+    from .._auth.profiles import entry_id
+
     good, bad = _marks(sys.stdout)
-    table = [(good if r["ok"] else bad, r["id"] + (":" + r["profile"] if r.get("profile") else ""), r["source"] or "-",
-              r["reason"] or "") for r in rows]
+    table = [(good if r["ok"] else bad, entry_id(r["id"], r.get("profile")), r["source"] or "-", r["reason"] or "")
+             for r in rows]
     widths = [max(len(r[i]) for r in table) for i in range(3)]
     for r in table:
         sys.stdout.write("  ".join(c.ljust(w) for c, w in zip(r[:3], widths)) + "  " + r[3] + "\n")

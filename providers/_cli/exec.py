@@ -29,7 +29,7 @@ def exec_with_credentials(words, ctx):
     """Replace this process with the command after `--`; returns only by raising."""
     names, command = split_command(words)
     providers = find_each(names, ctx) if names else all_providers(ctx)
-    variables = collect(names, ctx, providers)
+    variables = collect(names, providers, ctx)
     env = dict(ctx.environ)
     for name in shadowed_variables(variables, providers, ctx):
         # The provider's other variable, which atomic did not choose (`key --explain` calls it
@@ -61,9 +61,9 @@ def split_command(words):
     return names, command
 
 
-def collect(names, ctx, providers=None):
-    """{NAME: value} for the providers named, or for every provider with a credential (providers:
-    those, found already).
+def collect(names, providers, ctx):
+    """{NAME: value} for the providers (those named, or every one there is), from each that has a
+    credential.
 
     A provider named is resolved strictly (its failure is the command's); without names, one that
     fails, or whose variable another provider already set to a different value, is named and skipped.
@@ -73,8 +73,6 @@ def collect(names, ctx, providers=None):
     from .._auth.store import current_auth
 
     named = bool(names)
-    if providers is None:
-        providers = find_each(names, ctx) if named else all_providers(ctx)
     current_auth(ctx)  # a broken auth.json is this command's error (exit 4), not a warning per provider
     exported, owner = {}, {}
     for provider in providers:

@@ -4,8 +4,10 @@ import os
 
 from .. import builtin, builtins, extension_providers, find, key_owner, siblings
 from .._core.errors import BadFile, LoginAgain, LoginFailed, NetworkError, UsageError
-from .._auth.keys import is_variable_name
-from .._auth.store import LINKED_FILE, check_writable, current_auth, get_entry, read_auth, update_auth
+from .._auth.keys import is_reference, is_variable_name, variable_named
+from .._auth.profiles import command
+from .._auth.store import (LINKED_FILE, auth_path, check_writable, current_auth, get_entry, has_links, read_auth,
+                           update_auth)
 from .._core.prompts import ask, confirm, interactive, read_secret
 
 
@@ -43,9 +45,8 @@ def sign_in(args, ctx):
             raise UsageError("--env is for API-key logins; %s signs in with OAuth" % provider.id)
         record = provider.module().login(ctx, options)
         saved = _save(ctx, entry_id, lambda old: record)
-        ctx.say("Signed in to %s%s; saved to %s%s%s" % (provider.name, _as_who(record.get("identity")),
-                                                       os.path.join(ctx.agent_dir, "auth.json"), _under(entry_id),
-                                                       _replaced(saved)))
+        ctx.say("Signed in to %s%s; saved%s" % (provider.name, _as_who(record.get("identity")),
+                                               _saved_to(ctx, entry_id, saved)))
         return provider
     own = provider.hook("login") if "oauth" not in provider.auth else None
     if own is not None:  # a provider that asks its own questions (llama.cpp: where its server is)
@@ -54,15 +55,14 @@ def sign_in(args, ctx):
             record["key"] = stored_form(record["key"], ctx)
         saved = _save(ctx, entry_id, lambda old: record)
         what = ", ".join(sorted(record.get("env") or {})) or "entry"
-        ctx.say("Saved the %s %s%s to %s%s%s" % (provider.name, what, " and API key" if "key" in record else "",
-                                                 os.path.join(ctx.agent_dir, "auth.json"), _under(entry_id),
-                                                 _replaced(saved)))
+        ctx.say("Saved the %s %s%s%s" % (provider.name, what, " and API key" if "key" in record else "",
+                                         _saved_to(ctx, entry_id, saved)))
         return provider
     pasted = _read_key(provider, settings, ctx)
     if pasted is not None:
         _check_shape(provider, pasted, args, ctx)
     key = stored_form(pasted, ctx) if pasted is not None else None
-    settings.update(_ask_settings(provider, settings, ctx))
+    settings.update(_ask_settings(provider, entry_id, settings, ctx))
 
     def entry(old):
         # Keep the settings of the entry being replaced, unless they were malformed.
@@ -78,8 +78,7 @@ def sign_in(args, ctx):
 
     saved = _save(ctx, entry_id, entry)
     what = "API key" if key is not None else "settings (%s)" % ", ".join(sorted(settings))
-    ctx.say("Saved the %s %s to %s%s%s" % (provider.name, what, os.path.join(ctx.agent_dir, "auth.json"),
-                                          _under(entry_id), _replaced(saved)))
+    ctx.say("Saved the %s %s%s" % (provider.name, what, _saved_to(ctx, entry_id, saved)))
     return provider
 
 
@@ -103,6 +102,12 @@ def _entry_id(provider, args):
     from .._auth.profiles import check_name, entry_id
 
     return entry_id(provider.id, check_name(args.profile))
+
+
+def _saved_to(ctx, entry_id, saved):
+    """` to ~/.atomic/agent/auth.json as anthropic:work, replacing ...`: where a login was saved
+    (saved: what _save returned)."""
+    return " to %s%s%s" % (auth_path(ctx), _under(entry_id), _replaced(saved))
 
 
 def _under(entry_id):
@@ -135,9 +140,8 @@ def _login_elsewhere(provider, method, args, ctx, entry_id, options):
                                        pipe="atomic login %s --with-token" % provider.id)
         record = provider.module().login(ctx, options)
         saved = _save(ctx, entry_id, lambda old: record)
-        ctx.say("Saved the %s token%s to %s%s%s; it does not rotate, and atomic never refreshes it"
-                % (provider.name, _as_who(record.get("identity")), os.path.join(ctx.agent_dir, "auth.json"),
-                   _under(entry_id), _replaced(saved)))
+        ctx.say("Saved the %s token%s%s; it does not rotate, and atomic never refreshes it"
+                % (provider.name, _as_who(record.get("identity")), _saved_to(ctx, entry_id, saved)))
         return provider
     from .._auth.linked import credential, linked_path, update_linked
 
@@ -183,14 +187,14 @@ def _read_key(provider, settings, ctx):
     return key
 
 
-def _ask_settings(provider, given, ctx):
+def _ask_settings(provider, entry_id, given, ctx):
     """On a terminal, ask for each setting the provider's address needs ({NAME} in it) that is
-    neither given with --env nor stored, as the reference's /login does (Cloudflare's account and
-    gateway ids); elsewhere, warn about each one set nowhere."""
+    neither given with --env nor stored with this login, as the reference's /login does
+    (Cloudflare's account and gateway ids); elsewhere, warn about each one set nowhere."""
     from .._net.address import check_setting, placeholders
 
     try:
-        stored = (get_entry(current_auth(ctx), provider.id) or {}).get("env") or {}
+        stored = (get_entry(current_auth(ctx), entry_id) or {}).get("env") or {}
     except BadFile:
         stored = {}
     asked = {}
@@ -220,7 +224,7 @@ def stored_form(key, ctx):
     if key.startswith("!"):
         ctx.say("Saving a command: atomic will run it (once per process) to get the key.")
         return key
-    name = _variable_named(key)
+    name = variable_named(key)
     if name:
         if not ctx.env(name):
             # Not echoed: an all-capitals key would be the secret itself.
@@ -232,13 +236,6 @@ def stored_form(key, ctx):
         ctx.say("The $ in the key is stored as typed; `$NAME` references are written as `$NAME` in "
                 "auth.json by hand.")
     return key.replace("$", "$$")
-
-
-def _variable_named(key):
-    """The environment variable a whole value stands for ($NAME, ${NAME} or an upper-case NAME),
-    or None when it is a key (see _core/keys.py)."""
-    name = key[2:-1] if key.startswith("${") and key.endswith("}") else key[1:] if key.startswith("$") else key
-    return name if is_variable_name(name) or (name is not key and name.isidentifier()) else None
 
 
 def _save(ctx, entry_id, make_entry):
@@ -265,7 +262,7 @@ def _unlink(ctx, entry_id):
     """Remove the link stored under entry_id, if there is one; whether there was."""
     from .._auth.linked import get_link, update_linked
 
-    if not os.path.lexists(os.path.join(ctx.agent_dir, LINKED_FILE)) or get_link(ctx, entry_id) is None:
+    if not has_links(ctx) or get_link(ctx, entry_id) is None:
         return False
     gone = []
 
@@ -306,7 +303,7 @@ def _shown_key(key):
     """A stored key as it may be shown: a reference as written, a literal masked."""
     if key.startswith("!"):
         return "a !command"
-    if _variable_named(key):
+    if variable_named(key):
         return key
     from .._core.mask import mask_value
     return mask_value(key)
@@ -328,8 +325,8 @@ def _check_replacing(provider, method, args, ctx, entry_id):
     what = "%s in %s" % (_kind(old), LINKED_FILE if was == "linked" else "auth.json")
     instead = {"oauth": "a subscription login", "linked": "a link to %s's login" % args.from_tool}.get(new, "an API key")
     if not interactive(ctx):
-        raise UsageError("%s already has %s; add --force to replace it with %s, or run `atomic logout %s` first"
-                         % (entry_id, what, instead, _logout_args(entry_id)))
+        raise UsageError("%s already has %s; add --force to replace it with %s, or run `%s` first"
+                         % (entry_id, what, instead, command("logout", entry_id)))
     ctx.say("%s already has %s." % (provider.name + ("" if entry_id == provider.id else " (%s)" % args.profile), what))
     if not confirm(ctx, "Replace it with %s?" % instead):
         raise LoginFailed("not replaced; auth.json is unchanged")
@@ -339,7 +336,7 @@ def _check_shape(provider, key, args, ctx):
     """A key shaped like another provider's (sk-ant- given to openai) is a mistake more often than
     not: asked about on a terminal, refused otherwise unless --force. Custom providers (proxies
     that take anyone's keys) and references are not checked."""
-    hit = None if provider.custom or key.startswith("!") or _variable_named(key) else key_owner(key)
+    hit = None if provider.custom or is_reference(key) else key_owner(key)
     if hit is None or hit[0] is provider or key.startswith(provider.key_prefixes):
         return
     owner, prefix = hit
@@ -415,7 +412,7 @@ def logout(args, ctx):
     if args.all and (args.profile is not None or args.revoke):
         raise UsageError("--%s goes with one PROVIDER, not --all" % ("revoke" if args.revoke else "profile"))
     files = [read_auth(ctx)]
-    if ctx.pi_agent_dir is not None and os.path.lexists(os.path.join(ctx.pi_agent_dir, "auth.json")):
+    if ctx.pi_agent_dir is not None and os.path.lexists(auth_path(ctx, ctx.pi_agent_dir)):
         files.append(read_auth(ctx, ctx.pi_agent_dir))  # a broken pi file stops here, before anything is removed
     links = _links(ctx)
     stored = [eid for auth in files for eid in auth.data] + list(links)
@@ -460,7 +457,7 @@ def logout(args, ctx):
 
 def _links(ctx):
     """{entry id: link} of linked-logins.json ({} without one)."""
-    if not os.path.lexists(os.path.join(ctx.agent_dir, LINKED_FILE)):
+    if not has_links(ctx):
         return {}
     from .._auth.linked import read_linked
 
@@ -511,15 +508,15 @@ def _revoke(entry_id, files, links, ctx):
     confirmed, and in the same hold of the lock, so no refresh can slip in between."""
     provider = find(entry_id.partition(":")[0], ctx)
     if entry_id in links:
-        raise UsageError("%s is a link to %s's own login: atomic only removes its link (`atomic logout %s` without "
-                         "--revoke); ending that login is %s's to do" % (entry_id, links[entry_id].get("from"),
-                                                                         _logout_args(entry_id), links[entry_id].get("from")))
+        tool = links[entry_id].get("from")
+        raise UsageError("%s is a link to %s's own login: atomic only removes its link (`%s` without --revoke); "
+                         "ending that login is %s's to do" % (entry_id, tool, command("logout", entry_id), tool))
     hook = provider.hook("revoke")
     if hook is None:
         elsewhere = getattr(provider.module(), "REVOKE_ELSEWHERE", None) if provider.module_name else None
-        raise UsageError("%s offers no way for atomic to revoke a login%s; `atomic logout %s` removes it here, and the "
+        raise UsageError("%s offers no way for atomic to revoke a login%s; `%s` removes it here, and the "
                          "token stays valid at %s until it expires" % (provider.name, "; " + elsewhere if elsewhere
-                                                                       else "", _logout_args(entry_id), provider.name))
+                                                                       else "", command("logout", entry_id), provider.name))
     auth = next(a for a in files if entry_id in a.data)
     done = []
 
@@ -529,7 +526,7 @@ def _revoke(entry_id, files, links, ctx):
             return None
         if entry["type"] != "oauth":
             raise UsageError("%s is %s, not a subscription login: revoke a key in the provider's console, then run "
-                             "`atomic logout %s`" % (entry_id, _kind(entry), _logout_args(entry_id)))
+                             "`%s`" % (entry_id, _kind(entry), command("logout", entry_id)))
         hook(entry, ctx)  # a provider that does not confirm raises: the entry stays
         done.append(entry_id)
         return {n: e for n, e in fresh.data.items() if n != entry_id}
@@ -537,18 +534,13 @@ def _revoke(entry_id, files, links, ctx):
     try:
         update_auth(ctx, change, directory=os.path.dirname(auth.path))
     except (NetworkError, LoginAgain) as exc:
-        raise type(exc)("%s; nothing was removed: try again, or `atomic logout %s` without --revoke removes it here "
-                        "only" % (exc.message, _logout_args(entry_id)))
+        raise type(exc)("%s; nothing was removed: try again, or `%s` without --revoke removes it here "
+                        "only" % (exc.message, command("logout", entry_id)))
     if not done:
         ctx.say("The login %s was already gone (another program removed it meanwhile); nothing was revoked." % entry_id)
         return 0
     ctx.say("Revoked the %s login at %s and removed it from %s." % (entry_id, provider.name, auth.path))
     return 0
-
-
-def _logout_args(entry_id):
-    provider_id, _colon, name = entry_id.partition(":")
-    return provider_id + (" --profile " + name if name else "")
 
 
 def _confirm_all(targets, files, ctx):

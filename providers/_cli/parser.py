@@ -35,9 +35,9 @@ EPILOG = ("Exit codes: 0 ok, 1 bug, 2 usage, 3 no credential, 4 bad auth.json/mo
                      "atomic key openai --header | curl -H @- https://api.openai.com/v1/models",
                      ("atomic exec anthropic -- ./agent.sh", "the key in its variable, not argv")))
 
-# The commands, in the order `atomic --help` lists them; each has add_NAME (its parser) and
-# cmd_NAME (its body) below. One line each for `atomic --help`; a command's full parser is built
-# only when it runs.
+# The commands, in the order `atomic --help` lists them; each has add_NAME (its parser) below and
+# cmd_NAME (its body) in commands.py. One line each for `atomic --help`; a command's full parser
+# is built only when it runs.
 COMMANDS = ("login", "logout", "key", "status", "models", "providers", "ask", "chat", "fast", "exec", "trust",
             "untrust", "serve", "completion")
 SUMMARY = {

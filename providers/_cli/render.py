@@ -116,7 +116,7 @@ def record(provider, model, answer, fast, error=None):
         "model": model["id"],
         "text": answer.full_text,
         "reasoning": answer.full_reasoning,
-        "toolCalls": [{"id": call.id, "name": call.name, "arguments": call.arguments} for call in answer.tool_calls],
+        "toolCalls": answer.calls(),
         "usage": usage,
         "cost": cost(model, answer.usage, fast),
         "stopReason": answer.stop_reason,

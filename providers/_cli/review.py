@@ -6,8 +6,6 @@ from .. import builtin
 from .._config.project import in_order
 from .._core.errors import BadFile
 
-# Header names that carry a credential, as proxies and gateways name them.
-SECRET_WORDS = ("auth", "key", "token", "secret", "cookie", "credential", "password", "session", "signature")
 SETTING_NOTES = {
     "codexFastMode": "the priority tier: faster, and 2-2.5x the price",
     "defaultProvider": "`atomic ask` and chat use it when no model is named",
@@ -96,8 +94,9 @@ def _references(value, where):
 
 
 def _carries(name, value):
-    lowered = name.lower()
-    return any(word in lowered for word in SECRET_WORDS) or (isinstance(value, str) and _is_reference(value))
+    from .._core.mask import is_secret_header
+
+    return is_secret_header(name) or (isinstance(value, str) and _is_reference(value))
 
 
 def _is_reference(value):

@@ -169,20 +169,20 @@ def _non_rotating(provider, found):
 def _due(row, provider, found, ctx):
     """A token due for refresh: the next command that uses it refreshes it (status does not:
     it writes nothing), unless atomic cannot, and then an expired one is a problem."""
-    from .._auth.refresh import can_refresh
+    from .._auth.refresh import can_refresh, stored_elsewhere_expired
 
     if can_refresh(provider):
         row["refreshDue"] = True
     elif found.entry["expires"] <= ctx.now() * 1000:
-        row["problem"] = ("the stored %s token has expired and atomic cannot refresh it; sign in again with the "
-                          "tool that stored it" % provider.id)
+        row["problem"] = stored_elsewhere_expired(provider)
 
 
 def _problem_row(provider, exc, auth, ctx, name=None):
     """The row of a credential that is there but does not work: where it is, and the problem."""
+    from .._auth.profiles import entry_id as login_id
     from .._auth.store import get_entry
 
-    entry_id = provider.id if name is None else "%s:%s" % (provider.id, name)
+    entry_id = login_id(provider.id, name)
     row = {"id": provider.id, "name": provider.name, "source": getattr(exc, "source", None),
            "credential": None, "problem": shown(exc.message), "shadowed": []}
     if name is not None:
@@ -251,7 +251,9 @@ def _shown_credential(row):
 
 def _login_name(row):
     """`anthropic`, or `anthropic:work` for a named login."""
-    return row["id"] + (":" + row["profile"] if row.get("profile") else "")
+    from .._auth.profiles import entry_id
+
+    return entry_id(row["id"], row.get("profile"))
 
 
 def _note(row):
@@ -263,7 +265,9 @@ def _note(row):
     if row.get("problem"):
         notes.append("problem (below)")
     elif row.get("refreshDue"):
-        notes.append("refresh due: `atomic key %s` refreshes it" % row["id"])
+        from .._auth.profiles import command
+
+        notes.append("refresh due: `%s` refreshes it" % command("key", _login_name(row)))
     elif row.get("shadowed"):
         notes.append("shadowed: " + ", ".join(row["shadowed"]))
     if row.get("definedIn"):

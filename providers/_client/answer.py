@@ -56,6 +56,10 @@ class Answer(Sink):
         return [b for b in self.blocks if b.kind == "tool_call"] + (
             [self.block.block] if self.block is not None and self.block.kind == "tool_call" else [])
 
+    def calls(self):
+        """[{"id", "name", "arguments" (the JSON text)}] of the tool calls, as --json and scripts get them."""
+        return [{"id": call.id, "name": call.name, "arguments": call.arguments} for call in self.tool_calls]
+
     @property
     def full_text(self):
         return "".join(self.text_parts)

@@ -10,6 +10,13 @@ _MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), 
           (b"GIF89a", "image/gif"))
 
 
+def question(prompt, paths=()):
+    """The user's message of a one-question request: the attached files, then the prompt."""
+    from .._wire.ir import Message, Text
+
+    return Message("user", [attachment(path) for path in paths] + [Text(prompt)])
+
+
 def attachment(path):
     """The IR block for a file: an Image (base64 data) or a Text holding `<file name="...">` and
     the text; UsageError naming the file for one that is neither, or too large."""

@@ -47,12 +47,11 @@ def header_lines(provider, credential, ctx, api=None):
 
 def _references(headers):
     """The lower-case names of the header values that stand for a value kept elsewhere."""
-    from .._auth.keys import is_variable_name
+    from .._auth.keys import needs_resolving
 
     if not isinstance(headers, dict):
         return set()
-    return set(name.lower() for name, value in headers.items()
-               if isinstance(value, str) and (value.startswith("!") or "$" in value or is_variable_name(value)))
+    return set(name.lower() for name, value in headers.items() if isinstance(value, str) and needs_resolving(value))
 
 
 def prepared(ctx, provider, model, credential, build):
@@ -115,7 +114,7 @@ def model_headers(model, provider, ctx):
     """The `headers` of a model record (the catalogue's, and models.json's merged in by the
     catalogue), each value resolved as key values are when it is a reference ($VAR, !command)."""
     from .._core.files import commands_allowed_at
-    from .._auth.keys import is_variable_name, resolve_header_value
+    from .._auth.keys import needs_resolving, resolve_header_value
 
     headers = model.get("headers")
     if not isinstance(headers, dict):
@@ -127,7 +126,7 @@ def model_headers(model, provider, ctx):
     for name, value in headers.items():
         if not isinstance(value, str):
             continue
-        if value.startswith("!") or "$" in value or is_variable_name(value):
+        if needs_resolving(value):
             origin = "%s: providers.%s model %s headers.%s" % (path or "models.json", provider.id, model.get("id"), name)
             value = resolve_header_value(value, ctx, origin, allow_commands=value.startswith("!") and bool(files)
                                          and all(commands_allowed_at(f) for f in files))

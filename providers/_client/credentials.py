@@ -8,12 +8,13 @@ from .._core.errors import NothingFound
 
 def credential_for(provider, ctx, *, profile=None, refresh=True, keyless=True, warn=True):
     """The credential for a request to provider (None: a server that takes no key); NothingFound
-    when there is none and one is needed. keyless=False: NothingFound even for a keyless server
-    (a check has nothing to check there). warn: say once which credential wins over others."""
+    when there is none and one is needed. profile: the named login (None: --profile,
+    ATOMIC_PROFILE and the folder rules choose). keyless=False: NothingFound even for a keyless
+    server (a check has nothing to check there). warn: say once which credential wins over others."""
     from .._auth.chain import resolve, warn_shadowed
 
     try:
-        credential = resolve(provider, ctx, refresh=refresh, **_profile(profile))
+        credential = resolve(provider, ctx, refresh=refresh, profile=profile)
     except NothingFound:
         if keyless and provider.takes_no_key(ctx):
             return None
@@ -41,10 +42,10 @@ def renew(ctx, provider, credential, profile=None):
         return renew_linked(provider, ctx, credential)
     if credential.is_oauth and can_refresh(provider):
         refresh_now(provider, ctx, rejected=credential.value, entry_id=credential.entry_id)  # forced: it looked fresh
-        return resolve(provider, ctx, **_profile(profile))
+        return resolve(provider, ctx, profile=profile)
     if from_command(provider, credential, ctx):
         ctx.forget_commands()  # a password manager may hand out a new key
-        fresh = resolve(provider, ctx, **_profile(profile))
+        fresh = resolve(provider, ctx, profile=profile)
         return fresh if fresh.value != credential.value else None
     return None
 
@@ -57,8 +58,3 @@ def from_command(provider, credential, ctx):
         config, _path = provider.config(ctx)
         return str((config or {}).get("apiKey", "")).startswith("!")
     return False
-
-
-def _profile(profile):
-    # None: the chain chooses (--profile, ATOMIC_PROFILE, the folder rules).
-    return {"profile": profile} if profile is not None else {}

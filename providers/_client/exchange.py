@@ -17,7 +17,6 @@ from .._net.retry import RETRYABLE, retry_after
 from .policy import CLI, backoff, seconds_text
 
 MAX_ERROR_BODY = 64 * 1024  # bytes of an error answer read for its message
-_SECRET_NAME = ("auth", "key", "token", "secret", "cookie")
 _REQUEST_ID = ("request-id", "x-request-id", "x-amzn-requestid", "x-goog-request-id", "x-github-request-id")
 _FEATURE_WORDS = {"tools": "tool definitions, calls or results", "images": "images", "thinking": "signed thinking"}
 
@@ -58,8 +57,6 @@ class AnswerLimit:
 
     def passed(self, host, sink):
         """The error for an answer that took longer than the limit (what arrived is the sink's)."""
-        from .._core.errors import NetworkError
-
         if sink.started:
             return StreamCut("the answer from %s took longer than %s allows; what arrived was kept" % (host, self))
         return NetworkError("%s did not answer within %s; try again, or allow more time" % (host, self))
@@ -205,13 +202,13 @@ def _may_retry(policy, outcome, sink):
 def split_headers(request, credential):
     """(plain headers, secret headers, every secret value the request carries) of a request: a
     header is secret when it was marked so, its name says so, or it holds the credential."""
+    from .._core.mask import is_secret_header
     from .._net.http import request_secrets
 
     plain, secret = {}, {}
     value = credential.value if credential is not None else None
     for name, line in request.headers.items():
-        lower = name.lower()
-        is_secret = lower in request.secret_names or any(w in lower for w in _SECRET_NAME) or (value and value in line)
+        is_secret = name.lower() in request.secret_names or is_secret_header(name) or (value and value in line)
         (secret if is_secret else plain)[name] = line
     extra = [value] if value else []
     return plain, secret, request_secrets(request.url, secret, request.json, None, extra)
@@ -344,11 +341,8 @@ def _masked_bytes(body, secrets):
     """An error body with every secret of the request masked (it may be handed on as it is)."""
     if not secrets or not body:
         return body
-    text = body.decode("utf-8", "replace")
-    if not any(s in text for s in secrets):
-        return body
-    from .._core.mask import mask_value
+    from .._core.mask import mask_values
 
-    for value in secrets:
-        text = text.replace(value, mask_value(value))
-    return text.encode("utf-8")
+    text = body.decode("utf-8", "replace")
+    masked = mask_values(text, secrets)
+    return body if masked == text else masked.encode("utf-8")

@@ -17,6 +17,11 @@ FAN_OUT_WARNING = ("workflow fast mode is on: every workflow stage uses the prio
 _TRUE, _FALSE = ("1", "true", "on", "yes"), ("0", "false", "off", "no")
 
 
+def all_off():
+    """The flags when nothing turns fast mode on: {"chat": False, "workflow": False}."""
+    return dict.fromkeys(SCOPES, False)
+
+
 def eligible(model):
     """Whether fast mode applies to a model record (provider, api)."""
     return model.get("provider") in PROVIDERS or model.get("api") == "openai-codex-responses"
@@ -28,7 +33,7 @@ def stored(ctx):
 
     value = read_settings(ctx).get(SETTING)
     if value is None:
-        return {scope: False for scope in SCOPES}
+        return all_off()
     problem = first_problem(ctx)
     if problem:
         raise BadFile(problem[1])
@@ -111,7 +116,7 @@ def store(ctx, scope, on):
     try:
         before = stored(ctx)
     except BadFile:  # the global setting this command is about to write over (the fix the error names)
-        before = {name: False for name in SCOPES}
+        before = all_off()
 
     def change(settings):
         current = settings.get(SETTING)

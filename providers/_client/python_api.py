@@ -53,7 +53,7 @@ class Reply:
 
         self.provider, self.model = route.provider.id, route.model["id"]
         self.text, self.reasoning = answer.full_text, answer.full_reasoning
-        self.tool_calls = [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in answer.tool_calls]
+        self.tool_calls = answer.calls()
         self.usage, self.stop_reason = dict(answer.usage), answer.stop_reason
         self.cost = cost(route.model, answer.usage, False)
 
@@ -168,14 +168,13 @@ class _Stopped(BaseException):
 
 
 def _request(ctx, target, prompt, system, attach, max_tokens):
-    from .attach import attachment
+    from .attach import question
     from .exchange import new_session_id
     from .route import route
     from .._wire import ir
 
     chosen = route(ctx, target)
-    blocks = [attachment(path) for path in attach] + [ir.Text(prompt)]
-    return chosen, ir.Request(system, [ir.Message("user", blocks)], options=ir.Options(max_tokens=max_tokens),
+    return chosen, ir.Request(system, [question(prompt, attach)], options=ir.Options(max_tokens=max_tokens),
                               session_id=new_session_id())
 
 

@@ -1,4 +1,4 @@
-"""Reading models.json and models.toml (custom providers); validation lives in schema.py.
+"""Reading models.json and models.toml (custom providers); validation lives in _models/schema.py.
 
 Four folders may hold them, as the Atomic agent orders them: the project's `.atomic/`, the agent
 directory, the project's `.pi/`, then pi's `~/.pi/agent` (only when no variable chose the agent
@@ -150,7 +150,7 @@ def _merge(providers, origin, pid, config, path):
         return
     merged = providers[pid]
     if not isinstance(merged, dict) or not isinstance(config, dict):
-        return  # the first file's entry is not an object: schema.py reports it there
+        return  # the first file's entry is not an object: _models/schema.py reports it there
     merged = dict(merged)
     for field, value in config.items():
         if field not in merged:

@@ -27,12 +27,12 @@ class Context:
         self.cli_key = cli_key        # (value, source) from --api-key / --api-key-file, or None
         self.profile = None           # --profile: the named login this command uses (_auth/profiles.py)
         self.warnings = []            # every warning given, for `atomic status`
-        self.refresh_deadline = None  # seconds for a refresh request; refresh.py shortens it while the token works
+        self.refresh_deadline = None  # seconds for a refresh request; _auth/refresh.py shortens it while the token works
         self.auth = None              # store.AuthFile: auth.json as this command last read or wrote it
-        self.lower_auth = None        # store.AuthFile of ~/.pi/agent/auth.json (or the BadFile it raised); store.py
+        self.lower_auth = None        # store.AuthFile of ~/.pi/agent/auth.json (or the BadFile it raised); _auth/store.py
         self.linked = None            # linked-logins.json as read (logins of other tools); _auth/linked.py
-        self.models_files = None      # models files as read (or the BadFile they raised); see _models/files.py
-        self.settings = None          # settings.json merged with the project's; see settings.py
+        self.models_files = None      # models files as read (or the BadFile they raised); see _config/models_files.py
+        self.settings = None          # settings.json merged with the project's; see _config/settings.py
         self.project = None           # what the trust gate found in the start folder; _config/project.py
         self._cwd = cwd
         self._warned = set()
@@ -55,7 +55,7 @@ class Context:
 
     @property
     def extensions(self):
-        """{id: Extension} as discovered (extensions.py), shared by every fork; None until then."""
+        """{id: Extension} as discovered (_registry/extensions.py), shared by every fork; None until then."""
         return self._shared["extensions"]
 
     @extensions.setter
@@ -84,10 +84,7 @@ class Context:
 
     def warn(self, message):
         """Print a warning to stderr once per process."""
-        with self._shared["lock"]:
-            first = message not in self._warned
-            self._warned.add(message)
-        if first:
+        if self._first(message):
             from .mask import shown
 
             text = shown(message)      # a message may quote what a server or an extension said
@@ -97,12 +94,19 @@ class Context:
     def notice(self, message):
         """Print a line about what atomic leaves out to stderr, once per process, as `atomic: ...`
         (no "warning:": nothing is wrong, a folder is just not trusted yet)."""
-        if message not in self._warned:
+        if self._first(message):
             from .text import printable
 
-            self._warned.add(message)
             self.warnings.append(message)
             print("atomic: " + printable(message), file=self.stderr)
+
+    def _first(self, message):
+        """Whether message is said now for the first time in this process (the forks of a gateway's
+        threads share the set: one line, however many threads meet it)."""
+        with self._shared["lock"]:
+            first = message not in self._warned
+            self._warned.add(message)
+        return first
 
     def say(self, message):
         """Tell the person something (stderr; stdout is for data), at once: a login may wait next.

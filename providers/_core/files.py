@@ -145,27 +145,27 @@ def parse_json_object(raw, path, fix, repeated=None):
 
 
 def parse_config(raw, path, fix):
-    """Parse a models file (or settings) as its name says: TOML for `.toml`, else a JSON object."""
-    return parse_toml(raw, path) if path.endswith(".toml") else parse_json_object(raw, path, fix)
+    """Parse a file of settings as its name says: TOML for `.toml`, else a JSON object."""
+    return parse_toml(raw, path, fix) if path.endswith(".toml") else parse_json_object(raw, path, fix)
 
 
-def parse_toml(raw, path):
-    """Parse models.toml with tomllib (3.11+) or tomli, naming the file and place on failure."""
+def parse_toml(raw, path, fix):
+    """Parse TOML with tomllib (3.11+) or tomli, naming the file, the place and the fix on failure."""
     try:
         import tomllib  # novermin (3.11+; tomli below)
     except ImportError:
         try:
             import tomli as tomllib
         except ImportError:
-            raise errors.BadFile("%s needs the tomli package on Python < 3.11: pip install tomli "
-                                 "(or use models.json)" % path)
-    text = decode_utf8(strip_bom(raw), path, "fix it or move it aside")
+            raise errors.BadFile("%s needs the tomli package on Python < 3.11: pip install tomli (or write it as "
+                                 "JSON, in %s)" % (path, os.path.splitext(path)[0] + ".json"))
+    text = decode_utf8(strip_bom(raw), path, fix)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise errors.BadFile("%s is not valid TOML (%s); fix it or move it aside" % (path, exc))
-    except RecursionError:  # thousands of nested brackets: the parser gives up, and no models file needs them
-        raise errors.BadFile("%s is nested too deeply to be a models file; fix it or move it aside" % path)
+        raise errors.BadFile("%s is not valid TOML (%s): %s" % (path, exc, fix))
+    except RecursionError:  # thousands of nested brackets: the parser gives up, and no file of settings needs them
+        raise errors.BadFile("%s is nested too deeply to be ours: %s" % (path, fix))
 
 
 def decode_utf8(raw, path, fix):

@@ -1,8 +1,8 @@
 """A small JSON file of atomic's own in the agent directory (settings.json, trust.json,
-serve-tokens.json), changed the way the credentials file is: under its lock, read again there,
-written atomically, 0600.
+linked-logins.json, serve-tokens.json), changed the way auth.json is: under its lock, read again
+there, written atomically, 0600.
 
-The credentials file keeps a writer of its own (_auth/store.update_auth): it has layers, and
+auth.json keeps a writer of its own (_auth/store.update_auth): it has layers, and
 reserves room on disk before a refresh token is spent.
 """
 import os

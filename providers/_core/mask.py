@@ -25,6 +25,17 @@ _FIELDS = re.compile(r'("%s"\s*:\s*"|\b%s=)([A-Za-z0-9_.~+/%%-][^"&\s,}]*)' % (_
                      re.IGNORECASE)
 
 
+# Words in a header's name that say its value is a credential, as APIs, proxies and gateways name
+# them (x-api-key, X-Auth-Token, Cookie, x-gateway-credential, ...).
+SECRET_HEADER_WORDS = ("auth", "key", "token", "secret", "cookie", "credential", "password", "session", "signature")
+
+
+def is_secret_header(name):
+    """Whether a header of this name carries a credential, by its name alone."""
+    lowered = name.lower()
+    return any(word in lowered for word in SECRET_HEADER_WORDS)
+
+
 def is_secret_name(name):
     """Whether a form, JSON or query field of this name holds a secret (google-auth's _SENSITIVE_FIELDS idea)."""
     return name.lower() in _LOWER_NAMES
@@ -53,12 +64,18 @@ _VENDOR_PREFIX = re.compile(
     r"|gh[pousr]_|glpat-|gsk[-_]|csk-|xai-|hf_|pypi-|xox[abpr]-)(?=.{16})")
 
 
-def mask_text(text, secrets=()):
-    """Redact the given secrets, then anything shaped like one, then secret-named fields."""
-    text = str(text)
+def mask_values(text, secrets):
+    """text with each of the given secrets masked wherever it stands (one under 4 characters would
+    mask ordinary words: it is left)."""
     for secret in secrets:
         if secret and len(secret) >= 4:
             text = text.replace(secret, mask_value(secret))
+    return text
+
+
+def mask_text(text, secrets=()):
+    """Redact the given secrets, then anything shaped like one, then secret-named fields."""
+    text = mask_values(str(text), secrets)
     text = _SHAPES.sub(lambda m: mask_value(m.group(0)), text)
     text = _USERINFO.sub("****", text)
     return _FIELDS.sub(lambda m: m.group(1) + mask_value(m.group(2)), text)

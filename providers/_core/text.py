@@ -24,8 +24,8 @@ def printable(text, lines=False):
                    else ch for ch in text)
 
 
-def did_you_mean(name, choices, means=None):
-    """' (did you mean 'x' or 'y'?)' for the choices closest to name, or ''.
+def did_you_mean(name, choices, means=None, most=3):
+    """' (did you mean 'x' or 'y'?)' for the choices closest to name (at most `most`), or ''.
 
     means maps a choice to what to suggest for it (a display name to its id); suggestions that
     mean the same are given once."""
@@ -36,9 +36,9 @@ def did_you_mean(name, choices, means=None):
     if lower in by_lower:
         close = [by_lower[lower]]  # the same but for case: that one, not its neighbours too
     else:
-        close = [by_lower[c] for c in difflib.get_close_matches(lower, list(by_lower), n=3, cutoff=0.6)]
+        close = [by_lower[c] for c in difflib.get_close_matches(lower, list(by_lower), n=most, cutoff=0.6)]
     if not close:
-        close = [c for c in choices if lower and (lower in c.lower() or c.lower() in lower)][:3]
+        close = [c for c in choices if lower and (lower in c.lower() or c.lower() in lower)][:most]
     shown = []
     for choice in close:
         meant = (means or {}).get(choice, choice)

@@ -405,13 +405,11 @@ def public_records(models):
 
 
 def _shown_header(name, value):
-    import re
+    from .._auth.keys import needs_resolving
+    from .._core.mask import is_secret_header, mask_text, mask_value
 
-    from .._auth.keys import is_variable_name
-    from .._core.mask import mask_text, mask_value
-
-    if value.startswith("!") or "$" in value or is_variable_name(value):
+    if needs_resolving(value):
         return value
-    if re.search(r"auth|key|token|secret|cookie|password|session", name, re.IGNORECASE):
+    if is_secret_header(name):
         return mask_value(value)
     return mask_text(value)

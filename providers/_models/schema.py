@@ -104,13 +104,11 @@ class _Checker:
         return self.fields.get(field, self.filename)
 
     def unknown_fields(self, path, obj, known):
-        import difflib
+        from .._core.text import did_you_mean
 
         for name in obj:
             if name not in known:
-                close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-                hint = " (did you mean %r?)" % close[0] if close else ""
-                self.warn(_path(path, name), "unknown field, ignored%s" % hint)
+                self.warn(_path(path, name), "unknown field, ignored%s" % did_you_mean(name, list(known), most=1))
 
 
 def _check_provider(check, path, pid, config, builtin):

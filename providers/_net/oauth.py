@@ -339,11 +339,11 @@ def token_fields(doc, host, ctx, want_refresh, margin_ms=0):
 
 
 def token_safe(value):
-    """A token that can travel in a header line, by the rule auth.json's entries are read with
-    (keyform.key_problem): what is saved must read back."""
+    """A token (not empty) that can travel in a header line, by the rule auth.json's entries are
+    read with (keyform.key_problem): what is saved must read back."""
     from .._core.keyform import key_problem
 
-    return key_problem(value) is None
+    return bool(value) and key_problem(value) is None
 
 
 def keeping(error, refresh):

@@ -275,7 +275,7 @@ def _read_source(ext):
     """An extension file's bytes, once nobody else can change it or its folder."""
     import stat
 
-    from .._core.files import commands_allowed, commands_allowed_at
+    from .._core.files import commands_allowed, commands_allowed_at, read_fd
 
     if not commands_allowed_at(ext.folder):
         raise errors.Unsafe("refusing the extensions in %s: the folder %s; atomic runs extension files as "
@@ -294,17 +294,12 @@ def _read_source(ext):
             raise errors.Unsafe("refusing the extension %s: it %s; atomic runs extension files as code, so only "
                                 "you may be able to change them (chmod go-w, or chown it)"
                                 % (ext.path, _why_unsafe(real, st)))
-        if st.st_size > MAX_SOURCE:
+        source = read_fd(fd, MAX_SOURCE)
+        if st.st_size > MAX_SOURCE or len(source) > MAX_SOURCE:
             raise errors.BadFile("the extension %s is over 1 MiB; %s" % (ext.path, FIX))
-        chunks = []
-        while True:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
     finally:
         os.close(fd)
-    return b"".join(chunks)
+    return source
 
 
 def _compile(source, ext):

@@ -17,8 +17,8 @@ models as Anthropic's `thinking` in additionalModelRequestFields.
 import json
 
 from .common import ProviderError, as_int, join, stream_error
-from .convert import CannotCarry, arguments, budget, max_tokens, merged, only_inline, text_of, thinking_as
-from .eventstream import messages as events  # noqa: F401  (the framing talk.py reads)
+from .convert import CannotCarry, arguments, budget, max_tokens, merged, only_inline, thinking_as
+from .eventstream import messages as events  # noqa: F401  (the framing the exchange reads)
 from .ir import FEATURES, safe_call_id
 from .request import ApiRequest
 from .._core.mask import excerpt

@@ -148,6 +148,17 @@ def takes_cache_key(model, base_url):
     return (model.get("provider") in _CACHE_KEY_PROVIDERS or any(host in url for host in _CACHE_KEY_HOSTS)
             or (cloudflare in url and url.endswith(route + "/")))
 
+
+def cache_fields(body, model, base_url, request, retention=True):
+    """prompt_cache_key in an OpenAI body where the server takes it (cache_key), with the day-long
+    prompt_cache_retention when asked for (retention=False: an API that refuses the field)."""
+    key = cache_key(model, base_url, request)
+    if key:
+        body["prompt_cache_key"] = key
+        if retention and long_cache(model, request):
+            body["prompt_cache_retention"] = "24h"
+
+
 def long_cache(model, request):
     """Whether to ask for the long retention (an hour, a day) the API offers: asked for, and not
     turned off by compat.supportsLongCacheRetention."""

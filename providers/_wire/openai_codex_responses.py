@@ -12,7 +12,7 @@ The transport identifies itself with `originator`. In fast mode (a final body wh
 is priority) the request says so twice more, as the Codex CLI does: `originator: codex_cli_rs` and
 `x-codex-routing-hint: model=<id>;tier=priority`. The account header comes with the credential.
 """
-from .convert import cache_key, effort
+from .convert import cache_fields, effort
 from .ir import FEATURES
 from .openai_responses import ENCRYPTED, input_items, options, read, tools  # noqa: F401  (the same events)
 from .request import ApiRequest
@@ -51,9 +51,7 @@ def build(model, base_url, headers, request):
     tools(body, request)
     if model.get("reasoning"):
         body["reasoning"] = {"effort": effort(request) or "medium", "summary": "auto"}
-    key = cache_key(model, base_url, request)
-    if key:
-        body["prompt_cache_key"] = key
+    cache_fields(body, model, base_url, request, retention=False)
     if request.session_id:
         headers.set("session-id", request.session_id)
         headers.set("x-client-request-id", request.session_id)

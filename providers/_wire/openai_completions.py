@@ -12,7 +12,7 @@ tool calls as argument fragments by `index`. The request asks for one choice: a 
 (a server answering `n` > 1 anyway, or samplingParams asking for it) is refused, not interleaved.
 """
 from .common import ProviderError, as_int, error_text, join, json_event, stream_error
-from .convert import (CannotCarry, cache_key, data_url, effort, long_cache, max_tokens, sampling, text_of,
+from .convert import (CannotCarry, cache_fields, data_url, effort, max_tokens, sampling, text_of,
                       thinking_as)
 from .ir import FEATURES, safe_call_id
 from .request import ApiRequest
@@ -123,11 +123,7 @@ def _reasoning(body, request, model, flags):
 
 
 def _caching(body, headers, model, base_url, request, flags):
-    key = cache_key(model, base_url, request)
-    if key:
-        body["prompt_cache_key"] = key
-        if long_cache(model, request):
-            body["prompt_cache_retention"] = "24h"
+    cache_fields(body, model, base_url, request)
     if flags.get("sendSessionAffinityHeaders") and request.session_id:
         headers.set("x-session-affinity", request.session_id)
 

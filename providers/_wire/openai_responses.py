@@ -12,7 +12,7 @@ function calls as argument deltas; a server that sends the arguments only whole,
 the finished item, is read too.
 """
 from .common import ProviderError, as_int, error_text, join, json_event, stream_error
-from .convert import (CannotCarry, cache_key, data_url, effort, long_cache, max_tokens, sampling, text_of,
+from .convert import (CannotCarry, cache_fields, data_url, effort, max_tokens, sampling, text_of,
                       thinking_as)
 from .ir import FEATURES, safe_call_id
 from .request import ApiRequest
@@ -40,11 +40,7 @@ def build(model, base_url, headers, request):
     tools(body, request)
     if request.fast:
         body["service_tier"] = "priority"
-    key = cache_key(model, base_url, request)
-    if key:
-        body["prompt_cache_key"] = key
-        if long_cache(model, request):
-            body["prompt_cache_retention"] = "24h"
+    cache_fields(body, model, base_url, request)
     sampling(body, model)
     headers.setdefault("Content-Type", "application/json")
     return ApiRequest("POST", join(base_url, "responses"), headers, json=body)
