@@ -112,6 +112,15 @@ The hooks, for built-in modules and extensions alike:
         Records have the catalogue's full shape (id, name, api, provider, baseUrl, contextWindow,
         maxTokens, ...); models.json's modelOverrides apply to them. Raise NetworkError (one
         line) when the server does not answer.
+    account_model(model, entry) -> model record
+        The model as this login's account serves it, where the account says more than the
+        catalogue: e.g. another "api" (GitHub Copilot: the wire API its /models entry supports, kept
+        in the entry at login and refresh). entry: the auth.json entry of the login a request would
+        use (None: a credential without one, e.g. from the environment). Return the model, or a
+        changed copy; raise UsageError with a sentence when the account cannot use it at all.
+        Applied wherever a model is routed (`atomic ask`, `chat`, `serve` alike) and to the
+        account's models that `atomic models` lists (a refused one is left out there), so no
+        requests and nothing slow.
     lend(credential, user_agent) -> str or None
         Whether atomic serve may send a program's request on with this credential: None when it
         may, else a sentence saying why not and what to use instead. user_agent is the program's
@@ -143,7 +152,7 @@ OAuth and device-code helpers, and prompts. Names are loaded on first use, so im
 module costs almost nothing.
 """
 HOOKS = ("login", "refresh", "account", "revoke", "linked", "headers", "base_url", "prepare", "error_hint", "export",
-         "ambient", "models", "wire", "served_models", "lend")
+         "ambient", "models", "wire", "served_models", "account_model", "lend")
 
 ERRORS = ("AtomicError", "UsageError", "NotLoggedIn", "BadFile", "LoginAgain", "NetworkError", "Unsafe",
           "CommandFailed", "LoginFailed")

@@ -26,6 +26,13 @@ _LIST_DEADLINE = 5.0                       # seconds per model-list or policy re
 _MIN_LIST_TIME = 0.5                       # seconds a refresh must have left to read the model list
 _RATE_LIMIT_BUDGET = 5.0                   # seconds a 429 may make one of them wait, in all
 _RATE_LIMIT_RETRIES = 2
+# Where /models says Copilot serves each model (`supported_endpoints`, in Copilot's words; GitHub's
+# own SDK lists "/chat/completions", "/v1/messages", "/responses" and "ws:/responses"), and the wire
+# API atomic speaks there: in the order a model goes to them when its catalogue api is not among
+# them. Messages first (Copilot offers it for Claude models, their own API, with thinking), then
+# Responses (where Copilot moves the GPT models it retires from Chat Completions), then Chat.
+_ENDPOINT_APIS = (("/v1/messages", "anthropic-messages"), ("/responses", "openai-responses"),
+                  ("/chat/completions", "openai-completions"))
 
 # Copilot serves only requests that look like they come from its editor plugin.
 _EDITOR_HEADERS = (
@@ -41,6 +48,9 @@ REVOKE_ELSEWHERE = ("GitHub lets only an app's owner revoke its tokens: revoke i
 NOT_SUPPORTED_HINT = ("GitHub Copilot does not serve this model to your account until it is enabled: "
                       "open Copilot Chat in VS Code, pick the model in the model picker and enable it "
                       "(or ask your organisation's Copilot admin to allow it), then try again")
+
+OTHER_API_HINT = ("Copilot serves this model on another API: `atomic login github-copilot` keeps where it serves "
+                  "each model, and atomic then uses that; or set the model's \"api\" in models.json")
 
 
 def login(ctx, options):
@@ -82,6 +92,7 @@ def refresh(entry, ctx):
         available = _account_models(listed or [], set(), individual=api_base(record) == _DEFAULT_BASE)[0]
         if available:
             fresh["availableModelIds"] = available
+            fresh["modelEndpoints"] = _endpoints(listed, available)
     return fresh
 
 
@@ -202,9 +213,32 @@ def _tenant_host(server_url):
     return None
 
 
+def account_model(model, entry):
+    """The model on a wire API its account's /models entry supports (modelEndpoints, kept beside
+    availableModelIds): its own api when Copilot serves it there, else the first of _ENDPOINT_APIS
+    that it does; as it is when the entry names no endpoints for it (an older entry, a login whose
+    /models never answered, a token from the environment). UsageError when Copilot serves it
+    nowhere atomic speaks."""
+    stored = entry.get("modelEndpoints") if isinstance(entry, dict) else None
+    endpoints = stored.get(model["id"]) if isinstance(stored, dict) else None
+    if not isinstance(endpoints, list) or not endpoints:
+        return model
+    served = [wire for endpoint, wire in _ENDPOINT_APIS if endpoint in endpoints]
+    if not served:
+        raise api.UsageError("github-copilot/%s: Copilot serves it to this account only at %s, none of which atomic "
+                             "speaks (it speaks /chat/completions, /responses and /v1/messages); choose another "
+                             "model: `atomic models github-copilot` lists them"
+                             % (model["id"], " and ".join(str(e)[:60] for e in endpoints[:5])))
+    return model if model.get("api") in served else dict(model, api=served[0])
+
+
 def error_hint(status, message):
-    """NOT_SUPPORTED_HINT when a Copilot API error says the model is not supported, else None."""
-    return NOT_SUPPORTED_HINT if "not supported" in str(message).lower() else None
+    """NOT_SUPPORTED_HINT when a Copilot API error says the model is not supported; OTHER_API_HINT
+    when it says the model is served on another endpoint (unsupported_api_for_model); else None."""
+    text = str(message).lower()
+    if "not accessible via the" in text:
+        return OTHER_API_HINT
+    return NOT_SUPPORTED_HINT if "not supported" in text else None
 
 
 # Enabling the account's models at login (reference §11.2) -----------------------------------
@@ -241,6 +275,7 @@ def _enable_models(record, ctx):
         if answer.ok:
             enabled.append(model_id)
     record["availableModelIds"] = available + [m for m in enabled if m not in available]
+    record["modelEndpoints"] = _endpoints(listed, record["availableModelIds"])
 
 
 def _list_headers():
@@ -284,6 +319,20 @@ def _account_models(items, known, individual):
     waiting = [mid for mid, shown, state in models
                if state == "unconfigured" and mid in known and (shown or fallback)]
     return available, waiting
+
+
+def _endpoints(items, ids):
+    """{model id: its supported_endpoints} from the /models answer, for the ids given and only
+    where the answer lists some (each a short string, as Copilot names them)."""
+    found = {}
+    for item in items:
+        if not isinstance(item, dict) or item.get("id") not in ids or item["id"] in found:
+            continue
+        listed = item.get("supported_endpoints")
+        named = [e for e in listed if isinstance(e, str) and 0 < len(e) <= 100] if isinstance(listed, list) else []
+        if named:
+            found[item["id"]] = named
+    return found
 
 
 def _patiently(send, ctx):

@@ -1,10 +1,11 @@
 """A loopback stand-in for GitHub's device flow and Copilot token endpoint (github.com or an
 Enterprise Server), speaking the real protocol: form bodies, JSON answers with HTTP 200 for the
-device-flow errors (as GitHub sends them), Bearer GitHub tokens on the Copilot exchange."""
+device-flow errors (as GitHub sends them), Bearer GitHub tokens on the Copilot exchange; and for
+the Copilot API: its /models list and, with serve_models(), its three inference endpoints."""
 import threading
 import time
 
-from netfakes import reply
+from netfakes import reply, stream
 
 CLIENT_ID = "Iv1.b507a08c87ecfe98"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -14,6 +15,44 @@ EDITOR_HEADERS = {
     "Editor-Plugin-Version": "copilot-chat/0.35.0",
     "Copilot-Integration-Id": "vscode-chat",
 }
+
+# Where Copilot serves a model: each /models item's `supported_endpoints`, in Copilot's own words
+# (GitHub's SDK, github/copilot-sdk-java@2e100d3e AssistantUsageApiEndpoint: "/chat/completions",
+# "/v1/messages", "/responses", "ws:/responses"). The GPT-5 family is on /responses only (on
+# /chat/completions Copilot answers unsupported_api_for_model); Claude models on /v1/messages and
+# /chat/completions; the older GPT and Gemini models on /chat/completions.
+ENDPOINTS = {
+    "gpt-5.2": ["/responses", "ws:/responses"],
+    "gpt-5.6": ["/responses", "ws:/responses"],          # newer than atomic's catalogue
+    "claude-sonnet-4.5": ["/v1/messages", "/chat/completions"],
+    "claude-opus-5": ["/v1/messages", "/chat/completions"],   # newer than atomic's catalogue
+    "gpt-4o": ["/chat/completions"],
+    "gemini-2.5-pro": ["/chat/completions"],
+    "text-embedding-3-small": ["/embeddings"],
+}
+
+
+def copilot_model(mid, state="enabled", picker=True, tools=True, endpoints=None):
+    """One item of Copilot's GET /models answer, in its shape (endpoints: ENDPOINTS' unless given;
+    False: an item without supported_endpoints, as older answers were)."""
+    item = {"id": mid, "name": mid, "object": "model", "vendor": "Anthropic" if mid.startswith("claude") else "OpenAI",
+            "model_picker_enabled": picker, "policy": {"state": state, "terms": ""},
+            "capabilities": {"family": mid, "type": "chat", "supports": {"tool_calls": tools, "streaming": True}},
+            "billing": {"is_premium": mid.startswith("claude"), "multiplier": 1}}
+    endpoints = ENDPOINTS.get(mid) if endpoints is None else endpoints
+    if endpoints is not False and endpoints is not None:
+        item["supported_endpoints"] = list(endpoints)
+    return item
+
+
+def unsupported_api(path, model, endpoints=ENDPOINTS):
+    """Copilot's refusal (HTTP 400 body) of a model on an endpoint its /models entry does not list,
+    or None where it serves it (a model it does not list is served anywhere here)."""
+    listed = endpoints.get(model)
+    if listed is None or path in listed:
+        return None
+    return {"error": {"message": "model \"%s\" is not accessible via the %s endpoint" % (model, path),
+                      "code": "unsupported_api_for_model"}}
 
 
 class FakeGitHub:
@@ -41,7 +80,7 @@ class FakeGitHub:
         self.exchanges = []
         self.issued = []
         self.lock = threading.Lock()
-        hosts = net.hosts
+        self.net, hosts = net, net.hosts
         hosts.route("POST", domain, "/login/device/code")(self._device_code)
         hosts.route("POST", domain, "/login/oauth/access_token")(self._access_token)
         hosts.route("GET", self.api, "/copilot_internal/v2/token")(self._copilot_token)
@@ -54,6 +93,30 @@ class FakeGitHub:
         hosts.route("GET", copilot, "/models")(self._models)
         for item in self.models:
             hosts.route("POST", copilot, "/models/%s/policy" % item["id"])(self._policy)
+
+    def serve_models(self):
+        """Copilot's inference endpoints on the API host: each answers `<path> <model>` in its own
+        API's stream, and refuses a model its /models entry lists elsewhere, as Copilot does.
+        Requests are kept in self.inference as (path, model)."""
+        from llmfakes import anthropic_events, completions_events, responses_events
+
+        self.inference = []
+        events = {"/chat/completions": completions_events, "/responses": responses_events,
+                  "/v1/messages": anthropic_events}
+
+        def answer(req):
+            model = req.json().get("model")
+            self.inference.append((req.path, model))
+            if not req.headers.get("Authorization", "").startswith("Bearer tid="):
+                return reply(401, {"error": {"message": "unauthorized: token expired or invalid"}})
+            served = {item["id"]: item["supported_endpoints"] for item in self.models if "supported_endpoints" in item}
+            refused = unsupported_api(req.path, model, served)
+            if refused is not None:
+                return reply(400, refused)
+            return stream(req, [events[req.path]("%s %s" % (req.path, model)).encode("utf-8")])
+
+        for path in events:
+            self.net.hosts.route("POST", self.copilot_host, path)(answer)
 
     def _copilot_headers_missing(self, req):
         missing = [name for name, value in EDITOR_HEADERS.items() if req.headers.get(name) != value]

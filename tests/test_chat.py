@@ -234,3 +234,29 @@ def test_after_a_browser_login_in_the_session_the_next_line_is_the_conversation_
         {"type": "text", "text": "hi there", "cache_control": {"type": "ephemeral"}}]
     t.type("\x04")
     assert t.wait() == 0
+
+
+def test_chat_sends_a_copilot_model_to_the_endpoint_its_login_kept_for_it(terminal, net, atomic_env):
+    from fake_github import FakeGitHub, copilot_model
+
+    endpoints = {"gpt-5.6": ["/responses", "ws:/responses"], "gpt-4o": ["/responses"]}
+    github = FakeGitHub(net, models=[copilot_model(m, endpoints=e) for m, e in endpoints.items()])
+    github.serve_models()
+    atomic_env.write_auth({"github-copilot": {
+        "type": "oauth", "access": "tid=t1;exp=9;proxy-ep=proxy.individual.githubcopilot.com;", "refresh": "gho_x",
+        "expires": int(time.time() * 1000) + 3600000, "availableModelIds": ["gpt-4o"], "modelEndpoints": endpoints}})
+    atomic_env.write_models({"providers": {"github-copilot": {"models": [{"id": "gpt-5.6"}]}}})
+    t = terminal("chat", "-m", "github-copilot/gpt-5.6")
+    t.expect(r"github-copilot/gpt-5.6> ")
+    t.type("Hello\r")
+    assert "/responses gpt-5.6" in t.expect(r"github-copilot/gpt-5.6> ")
+    # A model picked from /model's list goes where its login says, too (the catalogue says Chat).
+    t.type("/model gpt-4o\r")
+    number = re.search(r"(\d+)\) github-copilot/gpt-4o\b", t.expect(r"Model number .*: ")).group(1)
+    t.type(number + "\r")
+    t.expect(r"github-copilot/gpt-4o> ")
+    t.type("Again\r")
+    assert "/responses gpt-4o" in t.expect(r"github-copilot/gpt-4o> ")
+    assert github.inference == [("/responses", "gpt-5.6"), ("/responses", "gpt-4o")]
+    t.type("/quit\r")
+    assert t.wait() == 0

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from conftest import clean_env, run_atomic, start_atomic, tree
-from fake_github import EDITOR_HEADERS, FakeGitHub
+from conftest import assert_fails, clean_env, run_atomic, start_atomic, tree
+from fake_github import EDITOR_HEADERS, FakeGitHub, copilot_model
 from netfakes import reply
 
 HOUR_MS = 3600 * 1000
@@ -72,7 +72,7 @@ def test_login_on_github_com_stores_the_copilot_token_and_the_github_token(net, 
     entry = read_auth(home)["github-copilot"]
     token, expires_at = github.issued[-1]
     assert entry == {"type": "oauth", "access": token, "refresh": github.github_token,
-                     "expires": expires_at * 1000 - 300000, "availableModelIds": [],
+                     "expires": expires_at * 1000 - 300000, "availableModelIds": [], "modelEndpoints": {},
                      # who signed in (GET /user) and the plan the Copilot token names
                      "identity": {"user": "octocat", "email": "octocat@users.example.com",
                                   "plan": "copilot_for_individuals"}}
@@ -349,3 +349,115 @@ def test_a_rate_limit_longer_than_a_few_seconds_stops_enabling_and_says_how(net,
     assert [r.path for r in github.policy_posts] == ["/models/claude-sonnet-4.5/policy"]   # the batch stopped
     assert "2 model(s) were not enabled" in result.stderr and "VS Code" in result.stderr
     assert read_auth(home)["github-copilot"]["refresh"] == github.github_token       # the login stands
+
+
+# Each model on the endpoint its account's /models entry supports ------------------------------
+
+def test_login_keeps_each_available_model_s_endpoints_beside_its_id(net, home):
+    models = [copilot_model("gpt-5.2"), copilot_model("claude-sonnet-4.5", "unconfigured"),
+              copilot_model("gpt-4o", endpoints=False),                  # an item without the field
+              copilot_model("gemini-2.5-pro", "disabled"), copilot_model("text-embedding-3-small", tools=False),
+              copilot_model("grok-code-fast-1", endpoints=["/chat/completions", "", 7, "x" * 101])]
+    FakeGitHub(net, answers=["ok"], models=models)
+    result = atomic(net, home, "login", "github-copilot")
+    assert result.returncode == 0, result.stderr
+    entry = read_auth(home)["github-copilot"]
+    assert entry["availableModelIds"] == ["gpt-5.2", "claude-sonnet-4.5", "gpt-4o", "grok-code-fast-1"]
+    assert entry["modelEndpoints"] == {"gpt-5.2": ["/responses", "ws:/responses"],
+                                       "claude-sonnet-4.5": ["/v1/messages", "/chat/completions"],
+                                       "grok-code-fast-1": ["/chat/completions"]}
+
+
+def test_a_refresh_stores_the_endpoints_again_and_keeps_them_when_the_list_does_not_answer(net, home):
+    github = FakeGitHub(net, github_token=GITHUB_TOKEN, models=[copilot_model("gpt-5.2"), copilot_model("gpt-4o")])
+    stale = {"gpt-5.2": ["/chat/completions"], "gone-model": ["/responses"]}
+    write_auth(home, {"github-copilot": copilot_entry(1000, availableModelIds=["gpt-5.2"], modelEndpoints=stale)})
+    assert atomic(net, home, "key", "github-copilot").returncode == 0
+    entry = read_auth(home)["github-copilot"]
+    assert entry["availableModelIds"] == ["gpt-5.2", "gpt-4o"]
+    assert entry["modelEndpoints"] == {"gpt-5.2": ["/responses", "ws:/responses"], "gpt-4o": ["/chat/completions"]}
+    assert len(github.model_lists) == 1 and github.policy_posts == []
+
+    net.hosts.route("GET", github.copilot_host, "/models")(lambda req: reply(503, {"message": "busy"}))
+    write_auth(home, {"github-copilot": copilot_entry(1000, availableModelIds=["gpt-5.2"], modelEndpoints=stale)})
+    result = atomic(net, home, "key", "github-copilot")
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert read_auth(home)["github-copilot"]["modelEndpoints"] == stale
+
+
+def _signed_in(home, **extra):
+    """A Copilot login whose token is fresh (no refresh on the way) and on the individual host."""
+    fresh = int(time.time() * 1000) + HOUR_MS
+    write_auth(home, {"github-copilot": copilot_entry(fresh, access="tid=t1;exp=9;proxy-ep=proxy.individual."
+                                                                     "githubcopilot.com;", **extra)})
+    # Models newer than the catalogue, added as models.json takes them (no api: the provider's).
+    (home / "agent" / "models.json").write_text(json.dumps({"providers": {"github-copilot": {
+        "models": [{"id": "gpt-5.6"}, {"id": "claude-opus-5"}]}}}))
+
+
+@pytest.mark.parametrize("model, endpoints, path", [
+    ("gpt-5.6", None, "/responses"),                           # GPT-5 class: Copilot refuses it on Chat
+    ("gpt-4o", ["/responses"], "/responses"),                  # the catalogue's api, no longer served
+    ("claude-sonnet-4.5", None, "/v1/messages"),               # the catalogue's api, served: kept
+    ("gpt-4o", ["/chat/completions", "/responses"], "/chat/completions"),
+    ("claude-opus-5", ["/responses", "/v1/messages"], "/v1/messages"),   # neither is its api: Messages first
+    ("gpt-5.6", ["/responses", "/chat/completions"], "/chat/completions"),  # models.json's api, served: kept
+])
+def test_ask_sends_a_model_to_the_endpoint_its_account_s_models_entry_supports(net, home, model, endpoints, path):
+    endpoints = endpoints or copilot_model(model)["supported_endpoints"]
+    github = FakeGitHub(net, models=[copilot_model(model, endpoints=endpoints)])
+    github.serve_models()
+    _signed_in(home, availableModelIds=[model], modelEndpoints={model: endpoints})
+    result = atomic(net, home, "ask", "-m", "github-copilot/" + model, "Q")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "%s %s\n" % (path, model)
+    assert github.inference == [(path, model)]
+
+
+def test_without_stored_endpoints_a_model_keeps_the_catalogue_s_api(net, home):
+    """An entry from before atomic kept endpoints (or from pi), a login whose /models never
+    answered, a model the stored map does not name: the catalogue's api, as before."""
+    github = FakeGitHub(net, models=[copilot_model("gpt-4o", endpoints=False), copilot_model("gpt-5.6")])
+    github.serve_models()
+    for extra in ({}, {"modelEndpoints": {"gpt-5.6": ["/responses"]}}, {"modelEndpoints": "junk"},
+                  {"modelEndpoints": {"gpt-4o": "junk"}}, {"modelEndpoints": {"gpt-4o": []}}):
+        _signed_in(home, **extra)
+        result = atomic(net, home, "ask", "-m", "github-copilot/gpt-4o", "Q")
+        assert result.returncode == 0 and result.stdout == "/chat/completions gpt-4o\n", (extra, result.stderr)
+        assert github.inference[-1] == ("/chat/completions", "gpt-4o")
+    # A token from the environment has no entry at all: the catalogue's api (here models.json's),
+    # which Copilot refuses for this model, as before.
+    auth_path(home).unlink()
+    result = atomic(net, home, "ask", "-m", "github-copilot/gpt-5.6", "Q",
+                    COPILOT_GITHUB_TOKEN="tid=env;exp=9;proxy-ep=proxy.individual.githubcopilot.com;")
+    line = assert_fails(result, 6, "HTTP 400", 'model "gpt-5.6" is not accessible via the /chat/completions endpoint')
+    assert "atomic login github-copilot" in line and "models.json" in line      # and how to fix it
+    assert github.inference[-1] == ("/chat/completions", "gpt-5.6")
+
+
+def test_a_model_served_nowhere_atomic_speaks_is_refused_before_any_request(net, home):
+    github = FakeGitHub(net, models=[copilot_model("gpt-5.6", endpoints=["ws:/responses"])])
+    github.serve_models()
+    _signed_in(home, modelEndpoints={"gpt-5.6": ["ws:/responses"], "gpt-4o": ["/chat/completions"]})
+    line = assert_fails(atomic(net, home, "ask", "-m", "github-copilot/gpt-5.6", "Q"), 2,
+                        "github-copilot/gpt-5.6", "ws:/responses", "atomic models github-copilot")
+    assert "/v1/messages" in line and github.inference == []
+    # `atomic models` lists the account's models as they are served: that one is left out.
+    listed = atomic(net, home, "models", "copilot", "--json")
+    assert listed.returncode == 0, listed.stderr
+    ids = [m["id"] for m in json.loads(listed.stdout)]
+    assert "gpt-5.6" not in ids and "gpt-4o" in ids and "claude-opus-5" in ids
+
+
+def test_models_shows_the_api_each_model_is_served_on(net, home):
+    _signed_in(home, availableModelIds=["gpt-4o", "claude-sonnet-4.5"],
+               modelEndpoints={"gpt-4o": ["/responses"], "gpt-5.6": ["/responses", "ws:/responses"],
+                               "claude-sonnet-4.5": ["/v1/messages", "/chat/completions"]})
+    listed = atomic(net, home, "models", "github-copilot", "--json")
+    assert listed.returncode == 0, listed.stderr
+    apis = {m["id"]: m["api"] for m in json.loads(listed.stdout)}
+    assert apis == {"gpt-4o": "openai-responses", "claude-sonnet-4.5": "anthropic-messages",
+                    "gpt-5.6": "openai-responses", "claude-opus-5": "openai-completions"}
+    every = {m["id"]: m["api"] for m in json.loads(atomic(net, home, "models", "copilot", "--all", "--json").stdout)}
+    assert every["gpt-4o"] == "openai-completions"                 # --all: the catalogue as shipped
+    assert net.hosts.requests == []

@@ -499,6 +499,48 @@ def test_the_documented_minimal_extension_works(atomic_env, net):
     assert sent.json()["model"] == "acme-large"
 
 
+PLANS = '''
+from providers import api
+
+PROVIDERS = [api.Provider("acme", "Acme AI", env="ACME_API_KEY", base_url="https://api.acme.example.com/v1")]
+
+
+def models(ctx):
+    return [{"id": "acme-large"}]
+
+
+def account_model(model, entry):
+    plan = (entry or {}).get("plan")  # what the extension's login kept about the account
+    if plan == "pro":
+        return dict(model, api="openai-responses")
+    if plan == "none":
+        raise api.UsageError("acme/%s is not on this account's plan" % model["id"])
+    return [model] if plan == "broken" else model
+'''
+
+
+def test_an_extension_s_account_model_hook_routes_ask_by_its_stored_login(atomic_env, net):
+    from llmfakes import Model, responses_events
+
+    install_file(atomic_env, source=PLANS)
+    chat = Model(net, "POST", "api.acme.example.com", "/v1/chat/completions", parts=[completions_events("chat")])
+    responses = Model(net, "POST", "api.acme.example.com", "/v1/responses", parts=[responses_events("responses")])
+    for plan, said in ((None, "chat\n"), ("pro", "responses\n")):
+        atomic_env.write_auth({"acme": dict({"type": "api_key", "key": "acme-key-0001"}, **({"plan": plan} if plan else {}))})
+        r = atomic_env.run("ask", "-m", "acme/acme-large", "hello", env=net.env())
+        assert (r.returncode, r.stdout) == (0, said), r.stderr
+        r = atomic_env.run("models", "acme", "--json")
+        assert [m["api"] for m in json.loads(r.stdout)] == ["openai-responses" if plan else "openai-completions"]
+    assert len(chat.requests) == 1 and len(responses.requests) == 1
+    atomic_env.write_auth({"acme": {"type": "api_key", "key": "acme-key-0001", "plan": "none"}})
+    assert_fails(atomic_env.run("ask", "-m", "acme/acme-large", "hello", env=net.env()), 2,
+                 "acme/acme-large is not on this account's plan")
+    atomic_env.write_auth({"acme": {"type": "api_key", "key": "acme-key-0001", "plan": "broken"}})
+    assert_fails(atomic_env.run("ask", "-m", "acme/acme-large", "hello", env=net.env()), 1,
+                 "the acme extension failed: account_model() returned a list, not a model record")
+    assert len(chat.requests) == 1 and len(responses.requests) == 1
+
+
 def test_a_custom_provider_s_key_reads_package_metadata_only_when_a_package_may_declare_extensions(atomic_env, tmp_path):
     # models.json's entry might override an installed extension's provider, so `atomic key
     # my-proxy` asks the installed packages; a look at their entry_points.txt files spares it

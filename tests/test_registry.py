@@ -104,7 +104,8 @@ HOOK_PARAMETERS = {"login": ["ctx", "options"], "refresh": ["entry", "ctx"], "ac
                    "headers": ["credential"], "base_url": ["credential"],
                    "prepare": ["request", "credential", "model", "ctx"], "error_hint": ["status", "message"],
                    "export": ["credential", "ctx"], "ambient": ["ctx"], "models": ["ctx"], "wire": ["api"],
-                   "served_models": ["credential", "ctx"], "lend": ["credential", "user_agent"]}
+                   "served_models": ["credential", "ctx"], "account_model": ["model", "entry"],
+                   "lend": ["credential", "user_agent"]}
 
 
 def test_the_contract_in_the_api_docstring_is_the_one_checked_here():

@@ -10,6 +10,7 @@ import pytest
 from gateway import INBOUND, QUESTION, RESULT, SYSTEM, UPSTREAM, ask, gateway_fixture, last_line, passes_through
 from gateway import no_sdk_variables  # noqa: F401 (an autouse fixture)
 from serving import make_token
+from fake_github import ENDPOINTS
 from upstreams import SECRETS, Upstreams, png
 
 anthropic = pytest.importorskip("anthropic")
@@ -289,3 +290,55 @@ def test_copilot_s_x_initiator_comes_from_the_conversation_never_from_the_caller
         ask(gw, inbound, model, stream=True, result=RESULT, call=call, headers={"X-Initiator": "user"})
         assert sent(upstream) == "agent", inbound
     assert gw.up.copilot_chat.headers_of()["Authorization"] == "Bearer " + SECRETS["copilot_access"]
+
+
+# -- GitHub Copilot: each model on the endpoint its account's /models entry supports ----------------------
+
+def test_copilot_routes_each_model_to_the_endpoint_the_login_kept_for_it(gw):
+    """The endpoints the Copilot login kept from the account's /models (modelEndpoints) route
+    serve's requests as they route `atomic ask`'s; without them the catalogue's api stays. The
+    stand-in refuses a model on an endpoint its entry does not list, as Copilot does."""
+    import os
+
+    login = gw.env.auth_bytes()
+    entry = json.loads(login)["github-copilot"]
+    client = gw.openai()
+
+    def said(model):
+        answer = client.chat.completions.create(model="github-copilot/" + model,
+                                                messages=[{"role": "user", "content": QUESTION}])
+        return answer.choices[0].message.content
+
+    def saved(**extra):
+        gw.env.write_auth(dict(json.loads(login), **{"github-copilot": dict(entry, **extra)}))
+
+    gw.env.write_models({"providers": {"github-copilot": {"models": [{"id": "gpt-5.6"}]}}})  # newer than the catalogue
+    try:
+        # An entry without endpoints: the catalogue's api (models.json's here), which Copilot refuses.
+        with pytest.raises(openai.BadRequestError) as caught:
+            said("gpt-5.6")
+        assert "is not accessible via the /chat/completions endpoint" in str(caught.value)
+        assert said("gpt-4o") == "model=gpt-4o; said=%s" % QUESTION
+        assert gw.up.copilot_chat.body_of()["model"] == "gpt-4o"
+
+        saved(modelEndpoints={m: ENDPOINTS[m] for m in ("gpt-5.6", "claude-sonnet-4.5", "gpt-4o")})
+        before = {name: len(getattr(gw.up, name).requests) for name in ("copilot_chat", "copilot_responses",
+                                                                         "copilot_messages")}
+        assert said("gpt-5.6") == "model=gpt-5.6; said=%s" % QUESTION                    # GPT-5 class: /responses
+        assert said("claude-sonnet-4.5") == "model=claude-sonnet-4.5; said=%s" % QUESTION  # Claude: /v1/messages
+        assert said("gpt-4o") == "model=gpt-4o; said=%s" % QUESTION                       # Chat, as it lists
+        assert {name: len(getattr(gw.up, name).requests) - n for name, n in before.items()} == {
+            "copilot_chat": 1, "copilot_responses": 1, "copilot_messages": 1}
+        assert gw.up.copilot_responses.body_of()["model"] == "gpt-5.6"
+        assert " translate " in last_line(gw, "chat", "github-copilot/gpt-5.6")
+
+        # Served nowhere atomic speaks: refused in the caller's shape before any request.
+        saved(modelEndpoints={"gpt-5.6": ["ws:/responses"]})
+        with pytest.raises(openai.BadRequestError) as caught:
+            said("gpt-5.6")
+        assert "only at ws:/responses" in str(caught.value)
+        assert {name: len(getattr(gw.up, name).requests) - n for name, n in before.items()} == {
+            "copilot_chat": 1, "copilot_responses": 1, "copilot_messages": 1}
+    finally:
+        gw.env.write_auth(login)
+        os.unlink(gw.env.models_path)

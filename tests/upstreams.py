@@ -18,6 +18,7 @@ import json
 import threading
 import time
 
+from fake_github import unsupported_api
 from netfakes import reply, sse, stream
 
 TOOL_ARGS = '{"city": "Paris"}'
@@ -29,8 +30,9 @@ SHELL_TOOLS = {"exec_command": '{"cmd": "echo atomic-tool-ran"}',               
 class Upstream:
     """One API on one host and path; `kind` is its wire API."""
 
-    def __init__(self, net, kind, host, path, method="POST"):
+    def __init__(self, net, kind, host, path, method="POST", refuses=None):
         self.kind, self.host, self.path = kind, host, path
+        self.refuses = refuses      # body -> an error body (answered 400) or None: what this host refuses itself
         self.requests = []
         self.faults = []
         self.lock = threading.Lock()
@@ -71,7 +73,7 @@ class Upstream:
         if kind == "status":
             status, payload, headers = detail
             return reply(status, payload, headers)
-        refused = REFUSALS.get(self.kind, lambda b, h: None)(body, req.headers)
+        refused = (self.refuses or (lambda b: None))(body) or REFUSALS.get(self.kind, lambda b, h: None)(body, req.headers)
         if refused is not None:
             return reply(400, refused)
         streamed = self.kind in ("google", "codex", "bedrock") or bool(body.get("stream"))
@@ -466,10 +468,12 @@ class Upstreams:
         self.codex = Upstream(net, "codex", "chatgpt.com", "/backend-api/codex/responses")
         self.bedrock = Upstream(net, "bedrock", "bedrock-runtime.us-east-1.amazonaws.com",
                                 "/model/anthropic.claude-haiku-4-5-20251001-v1%3A0/converse-stream")
+        # Copilot refuses a model on an endpoint its /models entry does not list (unsupported_api_for_model).
         copilot = "api.individual.githubcopilot.com"
-        self.copilot_chat = Upstream(net, "completions", copilot, "/chat/completions")
-        self.copilot_messages = Upstream(net, "anthropic", copilot, "/v1/messages")
-        self.copilot_responses = Upstream(net, "responses", copilot, "/responses")
+        self.copilot_chat, self.copilot_messages, self.copilot_responses = (
+            Upstream(net, kind, copilot, path, refuses=lambda body, path=path: unsupported_api(path, body.get("model")))
+            for kind, path in (("completions", "/chat/completions"), ("anthropic", "/v1/messages"),
+                               ("responses", "/responses")))
 
     # A model of each upstream wire API, and who answers it.
     MODELS = {"openai-completions": "groq/llama-3.3-70b-versatile", "openai-responses": "openai/gpt-4o",

@@ -224,7 +224,7 @@ class Session:
             model = shown[int(answer) - 1]
             from .. import find
             from .._client.route import for_model
-            self._switch(for_model(find(model["provider"], self.ctx), model))
+            self._switch(for_model(self.ctx, find(model["provider"], self.ctx), model))
         elif "/" in answer:
             self._switch(route(self.ctx, answer))
         else:

@@ -53,18 +53,42 @@ def route(ctx, target=None, *, profile=None, scope=None):
         provider, model = _by_model_id(ctx, target, scope, exc)
     if scope is not None and not scope.allows(provider.id, model["id"]):
         raise UsageError("%s/%s is not among the models this caller may use" % (provider.id, model["id"]))
-    return for_model(provider, model, profile)
+    return for_model(ctx, provider, model, profile)
 
 
-def for_model(provider, model, profile=None):
-    """The Route to a model record of a provider already chosen."""
+def for_model(ctx, provider, model, profile=None):
+    """The Route to a model record of a provider already chosen, as the login's account serves it."""
     from .._wire.apis import APIS, module_for
 
+    model = account_model(ctx, provider, model, profile)
     api = model.get("api") or provider.api
     own = wire_hook(provider, api)
     if own is not None:  # a protocol of the provider's own: no other API's bodies are its
         return Route(provider, model, own, api, api, profile)
     return Route(provider, model, module_for(api), api, APIS[api].family, profile)
+
+
+def account_model(ctx, provider, model, profile=None):
+    """The model as the account of the login a request would use serves it (the provider's
+    account_model hook, given that login's stored entry), else as it is."""
+    hook = provider.hook("account_model")
+    return model if hook is None else hook(model, _stored_login(ctx, provider, profile))
+
+
+def _stored_login(ctx, provider, profile):
+    """The auth.json entry of the login the chain would use, found as listings find it (no token
+    refreshed, no !command run); None when the credential is not a stored one, or there is none."""
+    from .._auth.chain import resolve
+    from .._auth.store import layers
+    from .._core.errors import AtomicError
+
+    prefix = provider.id + ":"
+    if not any(k == provider.id or k.startswith(prefix) for auth in layers(ctx) for k in auth.data):
+        return None  # nothing stored: a linked login (another tool's, asked only when used) has no entry
+    try:
+        return resolve(provider, ctx, run_commands=False, refresh=False, profile=profile).entry
+    except AtomicError:
+        return None  # no usable login: the request's own path says so
 
 
 def wire_hook(provider, api):

@@ -212,7 +212,7 @@ def usable_catalog(catalog, ctx, ask_servers=True):
         except errors.AtomicError as exc:
             ctx.warn("%s: %s" % (pid, exc.message))
             continue
-        models = account_models(pid, catalog.get(pid, []), credential.entry)
+        models = account_models(provider, catalog.get(pid, []), credential.entry)
         if serves_models(provider):
             if ask_servers:
                 models = _with_served(models, provider, credential, ctx)
@@ -251,15 +251,27 @@ def stored_entry(pid, ctx):
     return entry if isinstance(entry, dict) else None
 
 
-def account_models(pid, models, entry):
+def account_models(provider, models, entry):
     """The models an account may use where its login stored the list (GitHub Copilot's
     availableModelIds, from the account's GET /models): the shipped catalogue's other models go,
-    those models.json adds stay. All of them when the entry has no such list."""
+    those models.json adds stay. All of them when the entry has no such list. Each as the account
+    serves it (the provider's account_model hook); one it refuses is left out."""
     allowed = entry.get("availableModelIds") if isinstance(entry, dict) else None
-    if not isinstance(allowed, list) or not allowed:
-        return models
-    shipped = {m["id"] for m in builtin_models(pid)}
-    return [m for m in models if m["id"] in allowed or m["id"] not in shipped]
+    if isinstance(allowed, list) and allowed:
+        shipped = {m["id"] for m in builtin_models(provider.id)}
+        models = [m for m in models if m["id"] in allowed or m["id"] not in shipped]
+    hook = provider.hook("account_model")
+    return models if hook is None else _served_as(hook, models, entry)
+
+
+def _served_as(hook, models, entry):
+    served = []
+    for model in models:
+        try:
+            served.append(hook(model, entry))
+        except errors.UsageError:
+            continue
+    return served
 
 
 def add_served_models(catalog, provider, ctx, credential=None):
@@ -320,8 +332,9 @@ def select_models(ctx, target=None, every=False, search=None, reasoning=False, i
     catalog = load_catalog(ctx, only=target.partition("/")[0] if target else None)
     if target:
         pid, model_id = split_target(target, catalog, ctx)
-        served = add_served_models(catalog, find(pid, ctx), ctx)
-        models = catalog[pid] if every or model_id else account_models(pid, catalog[pid], stored_entry(pid, ctx))
+        provider = find(pid, ctx)
+        served = add_served_models(catalog, provider, ctx)
+        models = catalog[pid] if every or model_id else account_models(provider, catalog[pid], stored_entry(pid, ctx))
         if model_id is not None:
             models = [m for m in models if m["id"] == model_id]
             if not models:

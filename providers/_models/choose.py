@@ -63,7 +63,7 @@ def _pick(ctx, catalog, provider, model_id, where="-m"):
     if model_id is None:
         from .catalog import account_models, stored_entry
 
-        models = account_models(provider.id, models, stored_entry(provider.id, ctx))  # its account's, if it says
+        models = account_models(provider, models, stored_entry(provider.id, ctx))  # its account's, if it says
         if not models:
             raise UsageError("%s has no models in the catalogue; name one with -m %s/MODEL, or add it under "
                              "providers.%s.models in models.json" % (provider.id, provider.id, provider.id))

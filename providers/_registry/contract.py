@@ -181,8 +181,12 @@ def _variables(value):
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()))
 
 
+def _model(value):
+    return isinstance(value, dict) and isinstance(value.get("id"), str)
+
+
 def _models(value):
-    return isinstance(value, (list, tuple)) and all(isinstance(m, dict) and isinstance(m.get("id"), str) for m in value)
+    return isinstance(value, (list, tuple)) and all(_model(m) for m in value)
 
 
 def _credential(value):
@@ -200,7 +204,7 @@ def _wire(value):
 
 _ANSWERS = {"login": _record, "refresh": _fields, "account": _text_or_none, "headers": _pairs,
             "base_url": _text_or_none, "error_hint": _text_or_none, "export": _variables, "models": _models,
-            "wire": _wire, "served_models": _models, "ambient": _credential, "fetch": _token,
+            "wire": _wire, "served_models": _models, "account_model": _model, "ambient": _credential, "fetch": _token,
             "linked": lambda value: value is not None and _credential(value)}
 _EXPECTED = {"login": "the auth.json record {\"type\": \"oauth\", \"access\", \"refresh\", \"expires\"} "
                       "(or {\"type\": \"api_key\", ...} for a provider without OAuth)",
@@ -209,6 +213,7 @@ _EXPECTED = {"login": "the auth.json record {\"type\": \"oauth\", \"access\", \"
              "error_hint": "a string or None", "export": "a dict of NAME: value strings or None",
              "models": "a list of model records, each with an \"id\"",
              "served_models": "a list of model records, each with an \"id\"",
+             "account_model": "a model record with an \"id\"",
              "wire": "an object with build() and read(), or None",
              "ambient": "an api.Credential or None", "linked": "an api.Credential",
              "fetch": "a (token, expires epoch ms or None) pair"}
