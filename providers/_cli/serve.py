@@ -25,6 +25,9 @@ def _run(args, ctx):
     from providers._serve.log import Log
     from providers._serve.tokens import Verifier
 
+    # Nothing outside a process changes its environment: a copy answers the dozens of lookups each
+    # request makes without os.environ's encoding of every name.
+    ctx.environ = dict(ctx.environ)
     verifier = Verifier(ctx)
     if not verifier.count():
         raise NotLoggedIn("no client token exists, so no program could use atomic serve; make one first: "

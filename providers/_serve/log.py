@@ -35,19 +35,19 @@ class Log:
 
     def __init__(self, stream, as_json=False, now=time.time):
         self.stream, self.as_json, self.now = stream, as_json, now
-        self._secrets = set()
+        self._secrets = ()  # longest first, sorted as each is added (not at every line)
         self._lock = threading.Lock()
 
     def secret(self, value):
         """A value no line may show (an upstream key or token atomic sent)."""
         if value and len(value) >= 4:
             with self._lock:
-                self._secrets.add(value)
+                if value not in self._secrets:
+                    self._secrets = tuple(sorted(self._secrets + (value,), key=len, reverse=True))
 
     def secrets(self):
         """Every secret told of so far, longest first (a key that contains another is masked whole)."""
-        with self._lock:
-            return sorted(self._secrets, key=len, reverse=True)
+        return self._secrets
 
     def note(self, text):
         """A line that is no request's (a bug report), masked like the rest."""
