@@ -204,10 +204,14 @@ def start_atomic(scratch, upstream_port):
     atomic = [sys.executable, os.path.join(REPO, "atomic.py")]
     token = subprocess.run(atomic + ["serve", "token", "create", "bench"], env=env, stdout=subprocess.PIPE,
                            stderr=subprocess.DEVNULL, check=True).stdout.decode().strip()
+    token_file = os.path.join(agent, "serve-tokens.json")  # the last file written
     log = open(os.path.join(scratch, "atomic-serve.log"), "w")
     proc = subprocess.Popen(atomic + ["serve", "--port", "0", "--host", "127.0.0.1", "--max-concurrent", "256"],
                             env=env, stdout=subprocess.DEVNULL, stderr=log)
     port = int(_wait_for(lambda: _listening(os.path.join(scratch, "atomic-serve.log"))))
+    # atomic serve keeps what it made of a file (parsed, merged) only once the file is 2 s old
+    # (a fresher one may still change unseen): a server's files have long settled.
+    time.sleep(max(0.0, 2.1 - (time.time() - os.stat(token_file).st_mtime)))
     return Process("atomic serve", proc, port, {"Authorization": "Bearer " + token},
                    {"chat": "bench/bench", "slow": "bench/bench-slow", "messages": "benchant/bench"})
 

@@ -75,20 +75,29 @@ def _read(ctx):
     from .project import folders as gate
 
     project_folders = gate(ctx, "models")
-    paths = [(folder, os.path.join(folder, name)) for folder in folders(ctx, project_folders) for name in FILES]
     memo = ctx.memo
     if memo is None:
-        return _merged(ctx, paths, project_folders)
+        return _merged(ctx, _paths(ctx, project_folders), project_folders)
+    # The paths depend on the project folders alone (the agent directories do not change).
+    paths = memo.kept("models paths", (project_folders,)) or memo.keep(
+        "models paths", (project_folders,), _paths(ctx, project_folders))
     key = _key(ctx, paths, project_folders)
     return memo.kept("models files", key) or memo.keep("models files", key, _merged(ctx, paths, project_folders))
+
+
+def _paths(ctx, project_folders):
+    """[(folder, path)] of every models file that may be read, in order."""
+    return [(folder, os.path.join(folder, name)) for folder in folders(ctx, project_folders) for name in FILES]
 
 
 def _key(ctx, paths, project_folders):
     """What the merged files are made from: each path, with its stamp, or a project file's bytes
     (the gate read those for this request, so they are compared whole)."""
-    from .._core.stamps import stamp
+    from .._core.stamps import stamp, stamps
     from .project import content
 
+    if not project_folders:
+        return stamps([path for _folder, path in paths])
     key = []
     for folder, path in paths:
         key += (path, content(ctx, path) if folder in project_folders else stamp(path))

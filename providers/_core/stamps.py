@@ -21,16 +21,29 @@ _SETTLE_NS = int(SETTLE * 1e9)
 def stamp(path):
     """The stamp of the file at path (a link counts as its target); None for no file, RACY for
     one that changed just now or cannot be looked at (its reader then says why)."""
-    try:
-        return of(os.stat(path))
-    except OSError as exc:
-        return None if exc.errno in (errno.ENOENT, errno.ENOTDIR) else RACY
+    return stamps((path,))[0]
+
+
+def stamps(paths):
+    """(stamp, ...) of the files at paths (see stamp())."""
+    now = time.time_ns()
+    found = []
+    for path in paths:
+        try:
+            found.append(_stamp(os.stat(path), now))
+        except OSError as exc:
+            found.append(None if exc.errno in (errno.ENOENT, errno.ENOTDIR) else RACY)
+    return tuple(found)
 
 
 def of(st):
     """The stamp of a stat result (RACY when it changed within SETTLE seconds; the later of
     mtime and ctime counts, as Windows' ctime is the file's creation)."""
-    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < _SETTLE_NS:
+    return _stamp(st, time.time_ns())
+
+
+def _stamp(st, now):
+    if now - max(st.st_mtime_ns, st.st_ctime_ns) < _SETTLE_NS:
         return RACY
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 

@@ -77,10 +77,10 @@ class Log:
 
             text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
         else:
-            text = " ".join(str(part) for part in (
+            text = "%s %s %s %s %s %s first=%s %.2fs in=%s out=%s" % (
                 fields["time"], fields["client"], fields["api"], fields["model"], fields["mode"], fields["status"],
-                "first=%s" % _ms(fields["first_byte_ms"]), "%.2fs" % (fields["duration_ms"] / 1000.0),
-                "in=%s" % _count(fields["tokens_in"]), "out=%s" % _count(fields["tokens_out"])))
+                _ms(fields["first_byte_ms"]), fields["duration_ms"] / 1000.0, _count(fields["tokens_in"]),
+                _count(fields["tokens_out"]))
             if fields["error"]:
                 text += " error=" + " ".join(fields["error"].split())
             text = printable(text)  # a model name is the client's: no line breaks or escapes of its own
