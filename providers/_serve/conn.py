@@ -80,6 +80,7 @@ class Conn:
         self.started = False     # response head sent
         self.chunked = False
         self.closing = False     # close after this response
+        self.timeout = None      # the socket's timeout as last set (setting it is a system call)
 
     # -- reading ----------------------------------------------------------------------------
     def next_request(self):
@@ -166,6 +167,7 @@ class Conn:
             return False
         try:
             self.sock.settimeout(left)
+            self.timeout = left
             data = self.sock.recv(65536)
         except socket.timeout:
             return False
@@ -210,7 +212,9 @@ class Conn:
 
     def _send(self, data):
         try:
-            self.sock.settimeout(self.limits.send)
+            if self.timeout != self.limits.send:  # a stream's writes: set once, not at each event
+                self.sock.settimeout(self.limits.send)
+                self.timeout = self.limits.send
             self.sock.sendall(data)
         except OSError:  # socket.timeout included: a client that stopped reading
             self.closing = True
