@@ -28,14 +28,37 @@ def stream_error(answer, detail):
 def json_event(event, what):
     """The JSON object an event carries; ProviderError when it is not JSON (the pipeline puts the
     host in front of the message; `what` is no longer shown)."""
+    data = event.data
+    try:
+        # json's C scanner alone: every event of a stream comes here, and json.loads' checks around
+        # it cost as much again. What it does not take whole, json.loads judges (and names the fault).
+        doc, end = _scanner()(data, 0)
+    except (StopIteration, ValueError, RecursionError):
+        end = None
+    if end != len(data):
+        doc = _loads(data)
+    return doc if isinstance(doc, dict) else {}
+
+
+def _loads(data):
     import json
 
     try:
-        doc = json.loads(event.data)
+        return json.loads(data)
     except (ValueError, RecursionError):  # RecursionError: thousands of nested brackets
         from .._core.mask import excerpt
-        raise ProviderError("sent an event that is not JSON: %s" % excerpt(event.data))  # the host goes first
-    return doc if isinstance(doc, dict) else {}
+        raise ProviderError("sent an event that is not JSON: %s" % excerpt(data))  # the host goes first
+
+
+_SCANNER = []
+
+
+def _scanner():
+    if not _SCANNER:
+        import json
+
+        _SCANNER.append(json.decoder.JSONDecoder().scan_once)
+    return _SCANNER[0]
 
 
 def error_text(doc):
