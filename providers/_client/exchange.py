@@ -12,6 +12,7 @@ here is masked by the exact values the request carried (a key of no known shape 
 """
 import time
 
+from .._core.context import setting_name
 from .._core.errors import AtomicError, NetworkError, UsageError
 # Imported here once, not in each function: they run for every request (a gateway's many), and an
 # import inside a function costs about 1.5 µs each time it runs.
@@ -49,8 +50,6 @@ class AnswerLimit:
     them included; unset, no limit."""
 
     def __init__(self, ctx):
-        from .._core.context import setting_name
-
         self.name = setting_name(ctx.environ, "ATOMIC_TIMEOUT")
         self.seconds = ctx.seconds("ATOMIC_TIMEOUT", None)
         self.end = time.monotonic() + self.seconds if self.seconds else None

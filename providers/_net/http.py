@@ -26,6 +26,7 @@ from .._core.version import __version__
 from .._core.errors import NetworkError
 from .._core.mask import excerpt, is_secret_name, mask_text
 from .._core.text import printable
+from . import pool
 from .deadline import Deadline
 
 DEADLINE = 30.0          # seconds for a whole request: connect, send, headers and body
@@ -205,8 +206,6 @@ class Stream(_Exchange):
         return error
 
     def close(self):
-        from . import pool
-
         self._watchdog.cancel()
         try:
             self._resp.close()
@@ -370,7 +369,6 @@ def _handlers():
     import socket
     import urllib.request
 
-    from . import pool
     from .response import Response
 
     def connected(address, *rest):
