@@ -198,7 +198,6 @@ class Context:
         return self._pi_agent_dir
 
 
-
 AGENT_DIR_VARIABLE = "ATOMIC_CODING_AGENT_DIR"
 
 

@@ -5,9 +5,10 @@ login, a refresh or an edit elsewhere is seen at the next request, and nothing e
 A file's stamp is (device, inode, size, mtime_ns, ctime_ns), or None when there is no file.
 File times are only as fine as the kernel's clock tick (a second on some file systems), so a
 file written twice within one tick at one size could keep its stamp (git's "racy" files): a
-stamp is kept only once the file's ctime is SETTLE seconds old, and a fresher file is read
-again at every use until it settles. ctime is the kernel's alone (`touch -d` sets mtime only),
-so a file changed to a former size and mtime still shows a new stamp.
+stamp is kept only once the file's last change (ctime, or mtime if later) is SETTLE seconds
+old, and a fresher file is read again at every use until it settles. ctime is the kernel's
+alone (`touch -d` sets mtime only), so a file changed back to a former size and mtime still
+shows a new stamp.
 """
 import errno
 import os
