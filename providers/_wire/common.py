@@ -1,5 +1,7 @@
 """What every wire module shares: the in-stream error, reading an event's JSON and an error's text,
 joining a URL, reading a token count."""
+import json
+
 from .._core.errors import NetworkError
 
 
@@ -32,7 +34,7 @@ def json_event(event, what):
     try:
         # json's C scanner alone: every event of a stream comes here, and json.loads' checks around
         # it cost as much again. What it does not take whole, json.loads judges (and names the fault).
-        doc, end = _scanner()(data, 0)
+        doc, end = _scan(data, 0)
     except (StopIteration, ValueError, RecursionError):
         end = None
     if end != len(data):
@@ -41,8 +43,6 @@ def json_event(event, what):
 
 
 def _loads(data):
-    import json
-
     try:
         return json.loads(data)
     except (ValueError, RecursionError):  # RecursionError: thousands of nested brackets
@@ -50,15 +50,7 @@ def _loads(data):
         raise ProviderError("sent an event that is not JSON: %s" % excerpt(data))  # the host goes first
 
 
-_SCANNER = []
-
-
-def _scanner():
-    if not _SCANNER:
-        import json
-
-        _SCANNER.append(json.decoder.JSONDecoder().scan_once)
-    return _SCANNER[0]
+_scan = json.decoder.JSONDecoder().scan_once
 
 
 def error_text(doc):
@@ -77,8 +69,6 @@ def error_text(doc):
 
 
 def json_text(value):
-    import json
-
     return json.dumps(value, ensure_ascii=False)
 
 
