@@ -147,6 +147,8 @@ def _whole(stream, sink, outcome):
         outcome.first_byte_at = time.monotonic()
     sink.started = True
     sink.raw(body)
+    sink.finished = True
+    sink.done()  # a gateway answers its caller here; the usage, for its log, is read after
     try:
         doc = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -154,8 +156,6 @@ def _whole(stream, sink, outcome):
     usage = doc.get("usage") if isinstance(doc, dict) else None
     if isinstance(usage, dict):
         _whole_usage(usage, sink)
-    sink.finished = True
-    sink.done()
 
 
 def _whole_usage(usage, sink):

@@ -41,18 +41,20 @@ class Refusal(Exception):
 
 class Reply:
     """The answer's bytes to the caller: the head goes with the first write of a stream (chunked),
-    or with the whole body at the end, so a failure before either can still be a clean error."""
+    or with the whole body at the end, so a failure before either can still be a clean error.
+    The end is sent once (a passed-through answer ends as soon as its last byte came, before the
+    upstream request is put away); nothing is written after it."""
 
     def __init__(self, conn, entry, stream):
         self.conn, self.entry, self.stream = conn, entry, stream
         self.content_type = "text/event-stream" if stream else "application/json"
-        self.begun = False
+        self.begun = self.ended = False
         self._parts = []
 
     def write(self, data):
         if isinstance(data, str):
             data = data.encode("utf-8")
-        if not data:
+        if not data or self.ended:
             return
         if not self.stream:
             self._parts.append(data)
@@ -64,6 +66,9 @@ class Reply:
         self.conn.write(data)
 
     def end(self):
+        if self.ended:
+            return
+        self.ended = True
         if self.stream:
             if not self.begun:  # an answer with no bytes at all: still a well-formed empty stream
                 self.write(b"\n")
@@ -237,6 +242,9 @@ def _raw_sink(reply):
 class _Raw(Sink):
     def raw(self, chunk):
         self.reply.write(chunk)
+
+    def ended(self):
+        self.reply.end()  # the caller has it all: the upstream request is put away after
 
 
 # -- what became of it ------------------------------------------------------------------------------------
