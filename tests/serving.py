@@ -21,9 +21,9 @@ READY = "atomic serve: listening on "
 
 
 class Served:
-    def __init__(self, env, *args, port="0", wait=True):
+    def __init__(self, env, *args, port="0", wait=True, cwd=None):
         self.args = ["serve"] + (["--port", port] if port is not None else []) + list(args)
-        self.proc = start_atomic(self.args, env, stdin=subprocess.DEVNULL)
+        self.proc = start_atomic(self.args, env, stdin=subprocess.DEVNULL, cwd=cwd)
         self.lines = []
         self._changed = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)

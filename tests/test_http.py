@@ -24,7 +24,7 @@ try:
     r = request(spec.get("method", "GET"), spec["url"], Context(), headers=spec.get("headers"),
                 secret_headers=spec.get("secret"), json_body=spec.get("json"), form=spec.get("form"),
                 deadline=spec.get("deadline", 30), max_bytes=spec.get("max_bytes", 1 << 20))
-    print(json.dumps({"status": r.status, "body": r.body.decode("utf-8", "replace")}))
+    print(json.dumps({"status": r.status, "body": r.body.decode("utf-8", "replace"), "headers": r.headers}))
 except AtomicError as e:
     print(json.dumps({"error": e.message, "code": e.exit_code}))
 """
@@ -175,6 +175,48 @@ def test_refused_connection_names_the_host_and_hides_the_secret(tmp_path):
     assert result["code"] == 6
     assert "127.0.0.1:%d" % port in result["error"]
     assert "sk-abcdefghijklmnopqrstuvwxyz" not in result["error"]
+
+
+def _raw_server(answer):
+    """A loopback server that reads one request head and writes `answer` (bytes) back as it is."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def serve():
+        conn, _ = listener.accept()
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += conn.recv(65536)
+        conn.sendall(answer)
+        conn.close()
+        listener.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return "http://127.0.0.1:%d/x" % listener.getsockname()[1]
+
+
+def test_an_answer_s_head_is_read_as_http_says_without_the_email_parser():
+    # A 100 Continue first, a status without its reason, a folded header line, a header given
+    # twice (the last counts), names in any case.
+    url = _raw_server(b"HTTP/1.1 100 Continue\r\nX-Ignored: yes\r\n\r\n"
+                      b"HTTP/1.1 201\r\nX-Folded: one\r\n  two\r\nX-Twice: a\r\nx-twice: b\r\n"
+                      b"CONTENT-LENGTH: 7\r\nConnection: close\r\n\r\nanswer!")
+    result = fetch({"url": url}, without_network_env(os.environ))
+    assert (result["status"], result["body"]) == (201, "answer!")
+    headers = result["headers"]
+    assert headers["x-folded"] == "one two" and headers["x-twice"] == "b" and "x-ignored" not in headers
+
+
+def test_an_answer_without_a_length_ends_when_the_connection_does_and_a_bad_status_line_fails():
+    url = _raw_server(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nall of it")
+    assert fetch({"url": url}, without_network_env(os.environ))["body"] == "all of it"
+    url = _raw_server(b"HTTP/1.1 2OO OK\r\n\r\n")
+    result = fetch({"url": url}, without_network_env(os.environ))
+    assert result["code"] == 6 and "127.0.0.1" in result["error"]
 
 
 def test_ssl_cert_dir_does_not_hide_a_named_bundle(net):

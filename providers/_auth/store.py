@@ -62,27 +62,49 @@ def has_links(ctx):
     return os.path.lexists(os.path.join(ctx.agent_dir, LINKED_FILE))
 
 
-def read_auth(ctx, directory=None):
+def read_auth(ctx, directory=None, memo=None):
     """Read and parse the auth.json in directory (the agent directory unless given); a missing
-    file is an empty store, a broken one an error."""
+    file is an empty store, a broken one an error. memo (a serving process's stamps.Memo): the
+    file is opened and checked as ever, but read and parsed again only when its stamp changed;
+    what it held is shared, never changed in place (writers copy it)."""
     path = auth_path(ctx, directory)
-    raw, st = read_capped(path, ctx, FIX)
-    if raw is None:
+    held = {}
+    raw, st = read_capped(path, ctx, FIX, unchanged=None if memo is None else _kept_in(memo, path, held))
+    if st is None:
         auth = AuthFile(path, {}, exists=False)
     else:
-        repeated = []
-        data = parse_json_object(raw, path, FIX, repeated)
-        auth = AuthFile(path, data, exists=True, uid=st.st_uid, mode=stat.S_IMODE(st.st_mode), size=len(raw))
-        auth.repeated = dict(repeated)
+        size = st.st_size
+        if raw is None:
+            data, repeated = held["parsed"]
+        else:
+            size = len(raw)
+            found = []
+            data = parse_json_object(raw, path, FIX, found)
+            repeated = dict(found)
+            if memo is not None:
+                memo.keep(path, (held["stamp"],), (data, repeated))
+        auth = AuthFile(path, data, exists=True, uid=st.st_uid, mode=stat.S_IMODE(st.st_mode), size=size)
+        auth.repeated = repeated
     if directory is not None and directory == ctx.pi_agent_dir:
         auth.layer = PI_LAYER
     return auth
 
 
+def _kept_in(memo, path, held):
+    """read_capped's unchanged(): whether memo holds the file as parsed at this stamp (into held)."""
+    from .._core.stamps import of
+
+    def unchanged(st):
+        held["stamp"] = of(st)
+        held["parsed"] = memo.kept(path, (held["stamp"],))
+        return held["parsed"] is not None
+    return unchanged
+
+
 def current_auth(ctx):
     """The command's snapshot of auth.json: read on first use, replaced by every write."""
     if ctx.auth is None:
-        ctx.auth = read_auth(ctx)
+        ctx.auth = read_auth(ctx, memo=ctx.memo)
     return ctx.auth
 
 
@@ -93,7 +115,7 @@ def lower_auth(ctx):
         return None
     if ctx.lower_auth is None:
         try:
-            ctx.lower_auth = read_auth(ctx, ctx.pi_agent_dir)
+            ctx.lower_auth = read_auth(ctx, ctx.pi_agent_dir, memo=ctx.memo)
         except errors.AtomicError as exc:
             ctx.lower_auth = exc
     if isinstance(ctx.lower_auth, errors.AtomicError):

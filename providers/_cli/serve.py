@@ -25,6 +25,9 @@ def _run(args, ctx):
     from providers._serve.log import Log
     from providers._serve.tokens import Verifier
 
+    # Nothing outside a process changes its environment: a copy answers the dozens of lookups each
+    # request makes without os.environ's encoding of every name.
+    ctx.environ = dict(ctx.environ)
     verifier = Verifier(ctx)
     if not verifier.count():
         raise NotLoggedIn("no client token exists, so no program could use atomic serve; make one first: "
@@ -40,12 +43,30 @@ def _run(args, ctx):
     ctx.say("atomic serve: listening on %s (%d client token%s; Ctrl-C stops)"
             % (" and ".join(l.url for l in listeners), verifier.count(), "" if verifier.count() == 1 else "s"))
     drain = ctx.seconds("ATOMIC_SERVE_DRAIN", servers.DRAIN)
+    _set_aside()
     server.serve()
     if not server.drain(drain):
         ctx.say("atomic serve: stopped with answers still running (they had %g s to finish)" % drain)
     else:
         ctx.say("atomic serve: stopped")
     return 0
+
+
+def _set_aside():
+    """What every request uses and none frees (the shipped catalogue, the modules) is made now and
+    set aside from the garbage collector (gc.freeze): a full collection, every ~70,000 allocations,
+    then walks only what requests made, not the catalogue's records too (~3 ms each time)."""
+    import gc
+
+    from providers._core.errors import AtomicError
+    from providers._models.catalog import builtin_catalog
+
+    try:
+        builtin_catalog()
+    except AtomicError:
+        pass  # a broken install: each request says so
+    gc.collect()
+    gc.freeze()
 
 
 def _listen(args, ctx):

@@ -154,7 +154,8 @@ def base_url(provider, ctx, credential=None, url=None):
     config, _path = provider.config(ctx)
     if url is None:
         url = config.get("baseUrl") if config and isinstance(config.get("baseUrl"), str) else provider.base_url
-    if any(ch.isspace() for ch in url) or has_control_chars(url, c1=True):
+    if not (url.isprintable() and " " not in url) and (any(ch.isspace() for ch in url)
+                                                     or has_control_chars(url, c1=True)):
         # A line break would end the request line and start a header of the file's choosing.
         raise errors.BadFile("the base URL of %s (models.json or models.toml baseUrl) holds a space or a control "
                              "character; fix it" % provider.id)

@@ -3,6 +3,7 @@ the gateway, scripts): the chain first; no credential only when the chain finds 
 provider is a server that takes no key. A key stored with `atomic login vllm` for a custom
 provider without apiKey is therefore sent, as `atomic key vllm --header` prints it.
 """
+from .._auth.chain import resolve, warn_shadowed
 from .._core.errors import NothingFound
 
 
@@ -11,8 +12,6 @@ def credential_for(provider, ctx, *, profile=None, refresh=True, keyless=True, w
     when there is none and one is needed. profile: the named login (None: --profile,
     ATOMIC_PROFILE and the folder rules choose). keyless=False: NothingFound even for a keyless
     server (a check has nothing to check there). warn: say once which credential wins over others."""
-    from .._auth.chain import resolve, warn_shadowed
-
     try:
         credential = resolve(provider, ctx, refresh=refresh, profile=profile)
     except NothingFound:
@@ -29,7 +28,6 @@ def renew(ctx, provider, credential, profile=None):
     when there is nothing new to try: another tool's login read again (or that tool asked to
     refresh it), an OAuth token forced through a refresh (single-flight, in this process and
     across processes), or a !command key run again. The same login is asked for again."""
-    from .._auth.chain import resolve
     from .._auth.refresh import can_refresh, refresh_now
 
     if credential is None:

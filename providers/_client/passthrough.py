@@ -16,7 +16,13 @@ before any content can still be asked again, and nothing is asked again after th
 byte (sink.started).
 """
 import json
+import time
 
+# Imported here once, not in each function: they run for every request a gateway relays.
+from .._wire.common import as_int
+from .._wire.ir import Turn
+from .._wire.sse import events
+from .authorize import prepared
 from .exchange import exchange, finish, timed
 from .policy import SERVE
 
@@ -37,8 +43,6 @@ def relay(ctx, route, body, sink, policy=SERVE, headers=()):
     the answer's bytes to sink.raw(chunk); the Outcome (see exchange.Outcome). headers: the
     caller's (name, value) lines to send along. sink: an ir.Sink with raw(); its usage, stop
     and finished are set from the events the Tap reads."""
-    from .authorize import prepared
-
     def build(credential):
         return prepared(ctx, route.provider, route.model, credential,
                         lambda base, lines: _adapted(route, body, base, lines, headers))
@@ -62,8 +66,6 @@ def adapt(route, body, request):
 def _adapted(route, body, base, lines, caller_headers):
     """The request: the wire module's own for a one-word text request (its URL and protocol
     headers), the caller's headers merged in, and the caller's body in place of that body."""
-    from .._wire.ir import Turn
-
     for name, value in caller_headers:
         lower = name.lower()
         if lower in _NEVER or any(word in lower for word in _SECRET_WORDS):
@@ -92,8 +94,6 @@ def _join_lists(first, second):
 
 def _tap(route):
     """The relay's reader: bytes to sink.raw(), the usage, stop and error events decoded."""
-    from .._wire.sse import events
-
     wire, family = route.wire, route.family
     framing = getattr(wire, "events", None) or events
     prologue = _PROLOGUE.get(family, ())
@@ -144,11 +144,11 @@ def _whole(stream, sink, outcome):
     """A whole JSON answer (a caller that asked for no stream): passed on, its usage read."""
     body = stream.read(MAX_WHOLE)
     if outcome.first_byte_at is None:
-        import time
-
         outcome.first_byte_at = time.monotonic()
     sink.started = True
     sink.raw(body)
+    sink.finished = True
+    sink.done()  # a gateway answers its caller here; the usage, for its log, is read after
     try:
         doc = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -156,13 +156,9 @@ def _whole(stream, sink, outcome):
     usage = doc.get("usage") if isinstance(doc, dict) else None
     if isinstance(usage, dict):
         _whole_usage(usage, sink)
-    sink.finished = True
-    sink.done()
 
 
 def _whole_usage(usage, sink):
-    from .._wire.common import as_int
-
     given = as_int(usage.get("input_tokens", usage.get("prompt_tokens")))
     details = usage.get("input_tokens_details") or usage.get("prompt_tokens_details") or {}
     cached = as_int(details.get("cached_tokens")) if isinstance(details, dict) else 0

@@ -5,6 +5,8 @@ provider with a credential that has it, in login-menu order), or nothing (settin
 default, else the first provider with a credential). Names are ids or aliases.
 """
 from .._core.errors import UsageError
+from .._models.choose import choose  # here once: every request of a gateway is routed
+from .._wire.apis import APIS, module_for
 
 
 class Route:
@@ -42,8 +44,6 @@ class Scope:
 def route(ctx, target=None, *, profile=None, scope=None):
     """The Route for a target (see the module's docstring); UsageError for a name that is
     nothing known, or a model the scope does not allow."""
-    from .._models.choose import choose
-
     target = (target or "").strip() or None
     try:
         provider, model = choose(ctx, target)
@@ -58,8 +58,6 @@ def route(ctx, target=None, *, profile=None, scope=None):
 
 def for_model(ctx, provider, model, profile=None):
     """The Route to a model record of a provider already chosen, as the login's account serves it."""
-    from .._wire.apis import APIS, module_for
-
     model = account_model(ctx, provider, model, profile)
     api = model.get("api") or provider.api
     own = wire_hook(provider, api)

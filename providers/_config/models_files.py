@@ -71,28 +71,61 @@ def defining_files(ctx, pid):
 
 
 def _read(ctx):
-    from .project import content, folders as gate
+    """(providers, origin), made again only when a file changed (ctx.memo, in a serving process)."""
+    from .project import folders as gate
+
+    project_folders = gate(ctx, "models")
+    memo = ctx.memo
+    if memo is None:
+        return _merged(ctx, _paths(ctx, project_folders), project_folders)
+    # The paths depend on the project folders alone (the agent directories do not change).
+    paths = memo.kept("models paths", (project_folders,)) or memo.keep(
+        "models paths", (project_folders,), _paths(ctx, project_folders))
+    key = _key(ctx, paths, project_folders)
+    return memo.kept("models files", key) or memo.keep("models files", key, _merged(ctx, paths, project_folders))
+
+
+def _paths(ctx, project_folders):
+    """[(folder, path)] of every models file that may be read, in order."""
+    return [(folder, os.path.join(folder, name)) for folder in folders(ctx, project_folders) for name in FILES]
+
+
+def _key(ctx, paths, project_folders):
+    """What the merged files are made from: each path, with its stamp, or a project file's bytes
+    (the gate read those for this request, so they are compared whole)."""
+    from .._core.stamps import stamp, stamps
+    from .project import content
+
+    if not project_folders:
+        return stamps([path for _folder, path in paths])
+    key = []
+    for folder, path in paths:
+        key += (path, content(ctx, path) if folder in project_folders else stamp(path))
+    return tuple(key)
+
+
+def _merged(ctx, paths, project_folders):
+    from .project import content
 
     providers, origin = {}, Origins()
-    project_folders = gate(ctx, "models")
-    for folder in folders(ctx, project_folders):
-        here = {}
-        for name in FILES:
-            path = os.path.join(folder, name)
-            if folder in project_folders:  # the bytes the gate checked, not the disk's again
-                raw = content(ctx, path)
-                if raw is not None:
-                    origin.project_files.add(path)
-            else:
-                raw, _st = read_capped(path, ctx, CONFIG_FIX, private=False)
-            sections = _sections(raw, path, ctx)
-            origin.sections.append((path, dict(sections)))
-            for pid, config in sections:
-                if pid in here:
-                    raise BadFile("provider %r is defined in both %s and %s; keep it in one file"
-                                  % (pid, here[pid], path))
-                here[pid] = path
-                _merge(providers, origin, pid, config, path)
+    here, previous = {}, None
+    for folder, path in paths:
+        if folder != previous:
+            here, previous = {}, folder
+        if folder in project_folders:  # the bytes the gate checked, not the disk's again
+            raw = content(ctx, path)
+            if raw is not None:
+                origin.project_files.add(path)
+        else:
+            raw, _st = read_capped(path, ctx, CONFIG_FIX, private=False)
+        sections = _sections(raw, path, ctx)
+        origin.sections.append((path, dict(sections)))
+        for pid, config in sections:
+            if pid in here:
+                raise BadFile("provider %r is defined in both %s and %s; keep it in one file"
+                              % (pid, here[pid], path))
+            here[pid] = path
+            _merge(providers, origin, pid, config, path)
     return providers, origin
 
 

@@ -7,6 +7,7 @@ import time
 from . import errors
 
 MAX_SECONDS = 86400  # the longest duration setting atomic takes
+_UNKNOWN = object()  # pi's folder, not looked for yet (None is an answer: there is none)
 
 
 class Context:
@@ -37,8 +38,10 @@ class Context:
         self._cwd = cwd
         self._warned = set()
         self._agent_dir = None
-        # What every fork shares: the discovered extensions, the !command results, their lock.
-        self._shared = {"extensions": None, "commands": None, "lock": _thread.allocate_lock()}
+        self._pi_agent_dir = _UNKNOWN
+        # What every fork shares: the discovered extensions, the !command results, their lock, and
+        # what was made of the user's files (stamps.Memo, made by the first fork).
+        self._shared = {"extensions": None, "commands": None, "lock": _thread.allocate_lock(), "memo": None}
 
     @property
     def command_results(self):
@@ -54,6 +57,13 @@ class Context:
         return shared["commands"]
 
     @property
+    def memo(self):
+        """stamps.Memo: what was made of the user's files (the models files merged, the catalogue),
+        kept while the files stay the same; shared by every fork. None in a context that was never
+        forked (a command reads each file once anyway)."""
+        return self._shared["memo"]
+
+    @property
     def extensions(self):
         """{id: Extension} as discovered (_registry/extensions.py), shared by every fork; None until then."""
         return self._shared["extensions"]
@@ -66,7 +76,19 @@ class Context:
         """A context for one request of a long-lived process (a gateway's thread): its own file
         snapshots and refresh deadline; the environment, the clock, the streams, the warned-once
         set, the discovered extensions and the !command results shared with this one (the
-        results under a lock, each command run once however many threads want it)."""
+        results under a lock, each command run once however many threads want it), and the
+        Memo of what was made of the files, used again while they stay the same."""
+        shared = self._shared
+        if shared["memo"] is None:
+            from .stamps import Memo
+
+            with shared["lock"]:
+                if shared["memo"] is None:
+                    shared["memo"] = Memo()
+        try:  # found once, here, rather than by every request: the environment does not change
+            self.agent_dir, self.pi_agent_dir
+        except errors.AtomicError:
+            pass  # HOME unusable: each request says so where it needs the folder
         child = object.__new__(Context)
         child.__dict__.update(self.__dict__)
         child.forget_files()
@@ -172,9 +194,12 @@ class Context:
     @property
     def pi_agent_dir(self):
         """pi's ~/.pi/agent, read below the agent directory; None when a variable chose the directory."""
-        if agent_dir_variable(self.environ) is not None:
-            return None
-        return os.path.join(_home(self.environ), ".pi", "agent")
+        if self._pi_agent_dir is _UNKNOWN:
+            found = None
+            if agent_dir_variable(self.environ) is None:
+                found = os.path.join(_home(self.environ), ".pi", "agent")
+            self._pi_agent_dir = found
+        return self._pi_agent_dir
 
 
 AGENT_DIR_VARIABLE = "ATOMIC_CODING_AGENT_DIR"

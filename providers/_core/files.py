@@ -52,7 +52,13 @@ def commands_allowed_at(path):
 def controlled_by_others_at(path):
     """controlled_by_others for the file at path (a link counts as its target); None if absent."""
     st = _stat_or_none(path)
-    return st and controlled_by_others(os.path.realpath(path), st.st_uid, st.st_mode)
+    if not st:
+        return None
+    # Unless the file itself is a link, its folder as named is its target's folder (stat follows
+    # the links on the way): the real path, costly to find, is needed only to name that folder.
+    if not os.path.islink(path) and controlled_by_others(path, st.st_uid, st.st_mode) is None:
+        return None
+    return controlled_by_others(os.path.realpath(path), st.st_uid, st.st_mode)
 
 
 def _stat_or_none(path):
@@ -62,12 +68,14 @@ def _stat_or_none(path):
         return None
 
 
-def read_capped(path, ctx, fix, private=True):
+def read_capped(path, ctx, fix, private=True, unchanged=None):
     """(bytes, stat) of a small file; (None, None) if absent.
 
     A private file (auth.json) is opened without following links and should be readable by us
     alone. Configuration (models.json) may be a link, as dotfile managers make it, and readable
     by others. `fix` is the advice that ends a message about a file that cannot be used.
+    unchanged(stat): whether the caller holds what the file says already (by its stamp); then,
+    every check made, (None, stat) is returned without reading it.
     """
     flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
     if private:
@@ -89,6 +97,8 @@ def read_capped(path, ctx, fix, private=True):
         if st.st_size > MAX_BYTES:
             raise errors.BadFile("%s is %d bytes, over the 1 MiB limit: %s" % (path, st.st_size, fix))
         check_private(path, st, ctx, private)
+        if unchanged is not None and unchanged(st):
+            return None, st
         raw = read_fd(fd)
         if len(raw) > MAX_BYTES:
             raise errors.BadFile("%s grew past the 1 MiB limit while being read: %s" % (path, fix))

@@ -53,9 +53,23 @@ def load_catalog(ctx, only=None, extensions=True):
     extensions=False: without the extensions' models, so that none is imported (completion)."""
     from .._config.models_files import read_models_files
 
+    rows = _extension_rows(ctx, only) if extensions else ()
+    memo = ctx.memo
+    if rows or memo is None:  # an extension's models() is asked each time: they are its to change
+        return _catalog(ctx, only, rows)
+    # Without extension models, the catalogue is the same for any `only`: made from the models
+    # files alone (the same object while they are unchanged), kept, and handed out as a copy.
+    key = (read_models_files(ctx)[0],)
+    kept = memo.kept("catalogue", key) or memo.keep("catalogue", key, _catalog(ctx, only, ()))
+    return {pid: list(models) for pid, models in kept.items()}
+
+
+def _catalog(ctx, only, extension_rows):
+    from .._config.models_files import read_models_files
+
     catalog = builtin_catalog()
     rows = {}
-    for provider in _extension_rows(ctx, only) if extensions else ():
+    for provider in extension_rows:
         try:
             catalog[provider.id] = extension_models(provider, ctx)
         except errors.AtomicError as exc:

@@ -11,6 +11,8 @@ def choose(ctx, target=None, catalog=None):
 
     if target:
         name, _slash, model_id = target.partition("/")
+        if catalog is None and model_id and ctx.memo is not None:
+            return _named(ctx, name, model_id)
         catalog = load_catalog(ctx, only=name) if catalog is None else catalog  # no other extension imported
         return _pick(ctx, catalog, find(name, ctx), model_id or None)
     from .._config.settings import read_settings
@@ -44,6 +46,26 @@ def choose(ctx, target=None, catalog=None):
         raise UsageError("%s; or name a model with -m PROVIDER/MODEL" % no_models_reason(have))
     raise NotLoggedIn("no provider has a credential yet: run `atomic login`, or name a model with "
                      "-m PROVIDER/MODEL (`atomic models --all` lists them)")
+
+
+def _named(ctx, name, model_id):
+    """(provider, model) for NAME/MODEL in a serving process: kept (ctx.memo) while the models
+    files are the same, when the catalogue had it (one its server lists is asked for each time,
+    and an extension's provider each time too: its models are its own to change)."""
+    from .._config.models_files import read_models_files
+    from .catalog import load_catalog
+
+    key = (read_models_files(ctx)[0],)
+    found = ctx.memo.kept("model %s/%s" % (name, model_id), key)
+    if found is not None:
+        return found
+    catalog = load_catalog(ctx, only=name)
+    provider = find(name, ctx)
+    listed = any(m["id"] == model_id for m in catalog.get(provider.id) or ())
+    found = _pick(ctx, catalog, provider, model_id)
+    if listed and provider.extension is None:
+        ctx.memo.keep("model %s/%s" % (name, model_id), key, found)
+    return found
 
 
 def _holding(ctx, name):

@@ -26,6 +26,7 @@ from .._core.version import __version__
 from .._core.errors import NetworkError
 from .._core.mask import excerpt, is_secret_name, mask_text
 from .._core.text import printable
+from . import pool
 from .deadline import Deadline
 
 DEADLINE = 30.0          # seconds for a whole request: connect, send, headers and body
@@ -33,6 +34,7 @@ CONNECT_TIMEOUT = 10.0   # seconds for any single socket operation of a whole-bo
 FIRST_BYTE = 120.0       # seconds a stream may take to connect and send its first body bytes
 IDLE = 120.0             # seconds a stream may go without sending anything
 MAX_BODY = 1 << 20       # bytes; token and model-list responses are far smaller
+ONE_WRITE = 64 * 1024    # bytes of a body written in one piece with the request's head
 USER_AGENT = "atomic/" + __version__
 # The contract's order. SSL_CERT_DIR is not listed: many images set it to the system store, which
 # would hide a corporate bundle named below; OpenSSL still reads it for the default context.
@@ -204,8 +206,6 @@ class Stream(_Exchange):
         return error
 
     def close(self):
-        from . import pool
-
         self._watchdog.cancel()
         try:
             self._resp.close()
@@ -228,8 +228,8 @@ def open_stream(method, url, ctx, headers=None, secret_headers=None, json_body=N
     chunk (or event: see Stream.events); idle: seconds allowed between them after that; total:
     seconds for all of it (None: no such limit; its error has `whole` set). `body` is ready-made
     bytes (a signed request), sent as they are. `secret_headers` carry credentials: masked in
-    messages. `secrets`: more values to mask (the secret fields of the form, JSON body and query
-    are found by name).
+    messages. `secrets`: more values to mask, each as given (request_secrets() makes such a list;
+    the secret fields of the form, JSON body and query are found by name).
     """
     first_byte = first_byte or FIRST_BYTE
     idle = idle or IDLE
@@ -259,7 +259,7 @@ def _open(method, url, ctx, headers, secret_headers, json_body, form, body, acce
     req = urllib.request.Request(url, data=data, headers=all_headers, method=method)
     for name, value in (secret_headers or {}).items():
         req.add_unredirected_header(name, value)
-    secrets = request_secrets(url, secret_headers, json_body, form, extra_secrets)
+    secrets = _joined(request_secrets(url, secret_headers, json_body, form), extra_secrets)
     watchdog = Deadline(deadline, total)
     _current.watchdog, _current.op_timeout = watchdog, op_timeout  # for the connections it opens
     opener = _opener(url, ctx)
@@ -296,11 +296,28 @@ def request_secrets(url, secret_headers, json_body, form, extra=()):
     values.extend(value for name, value in fields if isinstance(value, str) and is_secret_name(name))
     secrets = []
     for value in values:
-        for form_ in (value, urllib.parse.quote_plus(value), urllib.parse.quote(value, safe="")):
+        if _UNRESERVED.issuperset(value):  # URL-encoding leaves it as it is (most keys and tokens)
+            forms = (value,)
+        elif _UNRESERVED_OR_SPACE.issuperset(value):  # `Bearer KEY`: only its spaces change
+            forms = (value, value.replace(" ", "+"), value.replace(" ", "%20"))
+        else:
+            forms = (value, urllib.parse.quote_plus(value), urllib.parse.quote(value, safe=""))
+        for form_ in forms:
             if form_ and form_ not in secrets:
                 secrets.append(form_)
     secrets.sort(key=len, reverse=True)  # the longest first: a secret's encoded form may contain it
     return secrets
+
+
+def _joined(secrets, more):
+    """secrets and the values of more not among them, the longest first."""
+    if not more:
+        return secrets
+    return sorted(secrets + [value for value in more if value and value not in secrets], key=len, reverse=True)
+
+
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_UNRESERVED_OR_SPACE = _UNRESERVED | {" "}
 
 
 def _encode_body(json_body, form, body):
@@ -352,7 +369,7 @@ def _handlers():
     import socket
     import urllib.request
 
-    from . import pool
+    from .response import Response
 
     def connected(address, *rest):
         # Watched from the start, so the proxy's CONNECT answer and the TLS handshake are bounded too.
@@ -367,7 +384,32 @@ def _handlers():
         conn.sock.settimeout(_current.op_timeout)
         _current.watchdog.watch(conn.sock)
 
-    class Connection(http.client.HTTPConnection):
+    class OneWrite:
+        """Writes a request's head and a small body at once: one packet, and one wake-up of the
+        server, where http.client writes them one after the other."""
+        _held = None
+
+        def request(self, method, url, body=None, headers=None, **kwargs):
+            headers = {} if headers is None else headers
+            if body is not None and (not isinstance(body, bytes) or len(body) > ONE_WRITE):
+                return super().request(method, url, body, headers, **kwargs)
+            self._held = []
+            try:
+                super().request(method, url, body, headers, **kwargs)
+                whole = b"".join(self._held)
+            finally:
+                self._held = None
+            self.send(whole)  # connects first when it must (a proxy's CONNECT is written on its own)
+
+        def send(self, data):
+            if self._held is not None:
+                self._held.append(data)
+            else:
+                super().send(data)
+
+    class Connection(OneWrite, http.client.HTTPConnection):
+        response_class = Response  # its head read without the email package
+
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self._create_connection = connected
@@ -377,7 +419,9 @@ def _handlers():
             self.watchdog.sent = True  # urllib asks for the answer once the request is written
             return super().getresponse()
 
-    class TLSConnection(http.client.HTTPSConnection):
+    class TLSConnection(OneWrite, http.client.HTTPSConnection):
+        response_class = Response
+
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self._create_connection = connected

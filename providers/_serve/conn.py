@@ -21,7 +21,7 @@ REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 402: "Payment Req
 # Headers a request may carry once only: two values would leave the reader to guess which counts.
 SINGLE = frozenset(("host", "content-length", "content-type", "authorization", "x-api-key", "transfer-encoding",
                     "origin", "upgrade"))
-_TOKEN_CHARS = frozenset(b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 class Limits:
@@ -80,6 +80,7 @@ class Conn:
         self.started = False     # response head sent
         self.chunked = False
         self.closing = False     # close after this response
+        self.timeout = None      # the socket's timeout as last set (setting it is a system call)
 
     # -- reading ----------------------------------------------------------------------------
     def next_request(self):
@@ -166,6 +167,7 @@ class Conn:
             return False
         try:
             self.sock.settimeout(left)
+            self.timeout = left
             data = self.sock.recv(65536)
         except socket.timeout:
             return False
@@ -210,7 +212,9 @@ class Conn:
 
     def _send(self, data):
         try:
-            self.sock.settimeout(self.limits.send)
+            if self.timeout != self.limits.send:  # a stream's writes: set once, not at each event
+                self.sock.settimeout(self.limits.send)
+                self.timeout = self.limits.send
             self.sock.sendall(data)
         except OSError:  # socket.timeout included: a client that stopped reading
             self.closing = True
@@ -241,26 +245,26 @@ class Conn:
 
 def _parse_head(head):
     """A Request from the bytes before the blank line; BadRequest for anything malformed."""
-    lines = head.split(b"\r\n")
+    lines = head.decode("latin-1").split("\r\n")  # latin-1: each byte one character, as it came
     while lines and not lines[0]:  # stray CRLFs before a request are allowed (RFC 9112 §2.2)
         lines.pop(0)
     if not lines:
         raise BadRequest(400, "an empty request")
-    parts = lines[0].split(b" ")
+    parts = lines[0].split(" ")
     if len(parts) != 3 or not parts[0] or not parts[1]:
         raise BadRequest(400, "a malformed request line")
-    method, target, version = (p.decode("latin-1") for p in parts)
+    method, target, version = parts
     if version not in ("HTTP/1.1", "HTTP/1.0"):
         raise BadRequest(505, "only HTTP/1.1 is served")
-    if not set(parts[0]) <= _TOKEN_CHARS or not target.startswith("/"):
+    if not _TOKEN_CHARS.issuperset(method) or not target.startswith("/"):
         raise BadRequest(400, "a malformed request line")
     headers = {}
     for line in lines[1:]:
-        name, colon, value = line.partition(b":")
-        if not colon or not name or not set(name) <= _TOKEN_CHARS:
+        name, colon, value = line.partition(":")
+        if not colon or not name or not _TOKEN_CHARS.issuperset(name):
             raise BadRequest(400, "a malformed header line (line folding is not accepted)")
-        key = name.decode("latin-1").lower()
-        text = value.strip(b" \t").decode("latin-1")
+        key = name.lower()
+        text = value.strip(" \t")
         if key in headers:
             if key in SINGLE:
                 raise BadRequest(400, "the %s header is given twice" % key)

@@ -17,6 +17,7 @@ import json
 import threading
 
 from .conn import BadRequest, Conn, Gone
+from . import relay
 from .log import Entry
 from .relay import Refusal
 
@@ -209,8 +210,6 @@ class App:
         self._json(conn, entry, 200, faces.load(family).models(records))
 
     def _answer(self, conn, request, api, family, entry):
-        from . import relay
-
         if not self.slots.acquire(blocking=False):
             raise Refusal(503, "overloaded", "atomic serve is answering as many requests as --max-concurrent "
                           "allows; try again", retry_after=RETRY_AFTER)

@@ -35,19 +35,19 @@ class Log:
 
     def __init__(self, stream, as_json=False, now=time.time):
         self.stream, self.as_json, self.now = stream, as_json, now
-        self._secrets = set()
+        self._secrets = ()  # longest first, sorted as each is added (not at every line)
         self._lock = threading.Lock()
 
     def secret(self, value):
         """A value no line may show (an upstream key or token atomic sent)."""
         if value and len(value) >= 4:
             with self._lock:
-                self._secrets.add(value)
+                if value not in self._secrets:
+                    self._secrets = tuple(sorted(self._secrets + (value,), key=len, reverse=True))
 
     def secrets(self):
         """Every secret told of so far, longest first (a key that contains another is masked whole)."""
-        with self._lock:
-            return sorted(self._secrets, key=len, reverse=True)
+        return self._secrets
 
     def note(self, text):
         """A line that is no request's (a bug report), masked like the rest."""
@@ -77,10 +77,10 @@ class Log:
 
             text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
         else:
-            text = " ".join(str(part) for part in (
+            text = "%s %s %s %s %s %s first=%s %.2fs in=%s out=%s" % (
                 fields["time"], fields["client"], fields["api"], fields["model"], fields["mode"], fields["status"],
-                "first=%s" % _ms(fields["first_byte_ms"]), "%.2fs" % (fields["duration_ms"] / 1000.0),
-                "in=%s" % _count(fields["tokens_in"]), "out=%s" % _count(fields["tokens_out"])))
+                _ms(fields["first_byte_ms"]), fields["duration_ms"] / 1000.0, _count(fields["tokens_in"]),
+                _count(fields["tokens_out"]))
             if fields["error"]:
                 text += " error=" + " ".join(fields["error"].split())
             text = printable(text)  # a model name is the client's: no line breaks or escapes of its own

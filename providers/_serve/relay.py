@@ -10,6 +10,17 @@ renders the answer in the caller's API. Failures before the answer begins are on
 """
 import json
 
+# Imported here once, not in each function as elsewhere: they run for every request a gateway
+# answers, and an import inside a function costs about 1.5 µs each time it runs.
+from .._client.credentials import credential_for
+from .._client.exchange import send
+from .._client.passthrough import relay
+from .._client.policy import SERVE
+from .._client.route import route as route_for
+from .._core.errors import AtomicError
+from .._wire import faces
+from .._wire.ir import Sink
+
 # Caller headers that travel on to a same-family upstream: the API's own (Claude Code's
 # anthropic-version and anthropic-beta must arrive unchanged), its session ids, and the client's
 # own name; never a credential, a browser's header or a billing header (X-Initiator is computed).
@@ -30,18 +41,20 @@ class Refusal(Exception):
 
 class Reply:
     """The answer's bytes to the caller: the head goes with the first write of a stream (chunked),
-    or with the whole body at the end, so a failure before either can still be a clean error."""
+    or with the whole body at the end, so a failure before either can still be a clean error.
+    The end is sent once (a passed-through answer ends as soon as its last byte came, before the
+    upstream request is put away); nothing is written after it."""
 
     def __init__(self, conn, entry, stream):
         self.conn, self.entry, self.stream = conn, entry, stream
         self.content_type = "text/event-stream" if stream else "application/json"
-        self.begun = False
+        self.begun = self.ended = False
         self._parts = []
 
     def write(self, data):
         if isinstance(data, str):
             data = data.encode("utf-8")
-        if not data:
+        if not data or self.ended:
             return
         if not self.stream:
             self._parts.append(data)
@@ -53,6 +66,9 @@ class Reply:
         self.conn.write(data)
 
     def end(self):
+        if self.ended:
+            return
+        self.ended = True
         if self.stream:
             if not self.begun:  # an answer with no bytes at all: still a well-formed empty stream
                 self.write(b"\n")
@@ -66,9 +82,6 @@ class Reply:
 def answer(app, conn, request, family, body, entry):
     """Answer one POST of an API route (its JSON body read); Refusal for what fails before the
     answer begins; conn.Gone when the caller goes away (the upstream request is closed with it)."""
-    from .._core.errors import AtomicError
-    from .._wire import faces
-
     face = faces.load(family)
     ctx = app.fork()
     route = _route(ctx, body, request.client, entry)
@@ -107,8 +120,6 @@ def _exchange(face, ctx, route, conn, request, body, entry):
 def count_tokens(app, conn, request, body, entry):
     """POST /v1/messages/count_tokens: Anthropic's own count for an Anthropic model, else an
     estimate (about four characters a token) that the log marks as one."""
-    from .._core.errors import AtomicError
-
     ctx = app.fork()
     route = _route(ctx, body, request.client, entry)
     _lend(ctx, route, request)
@@ -132,16 +143,13 @@ def count_tokens(app, conn, request, body, entry):
 # -- choosing ---------------------------------------------------------------------------------------
 
 def _route(ctx, body, client, entry):
-    from .._client.route import route
-    from .._core.errors import AtomicError
-
     target = body.get("model")
     if not isinstance(target, str) or not target.strip():
         raise Refusal(400, "invalid_request", "the body names no model: set model to PROVIDER/MODEL (GET /v1/models "
                       "lists the ones this client token may use)", field="model")
     entry.model = target[:200]
     try:
-        found = route(ctx, target, scope=client, profile=client.profile)
+        found = route_for(ctx, target, scope=client, profile=client.profile)
     except AtomicError as exc:
         if "may use" in exc.message:
             raise Refusal(403, "permission", "%s; the client token %s may use %s" % (exc.message, client.name,
@@ -168,9 +176,6 @@ def _lend(ctx, route, request):
     hook = route.provider.hook("lend")
     if hook is None:
         return
-    from .._client.credentials import credential_for
-    from .._core.errors import AtomicError
-
     try:
         credential = credential_for(route.provider, ctx, profile=route.profile, refresh=False, warn=False)
     except AtomicError:
@@ -196,24 +201,16 @@ def _parse(face, body):
 
 
 def _relay(ctx, route, body, sink, headers):
-    from .._client.passthrough import relay
-    from .._client.policy import SERVE
-
     return lambda: relay(ctx, route, body, sink, SERVE, headers=headers)
 
 
 def _send(ctx, route, inbound, sink):
-    from .._client.exchange import send
-    from .._client.policy import SERVE
-
     return lambda: send(ctx, route, inbound, sink, SERVE)
 
 
 def _counted(ctx, route, body, sink, headers):
     """Anthropic's count_tokens for the body, relayed as a message is (same credential, same
     rules, the caller's API headers), its answer passed on."""
-    from .._client.passthrough import relay
-    from .._client.policy import SERVE
     from .._client.route import Route
 
     counting = Route(route.provider, route.model, _CountTokens(route.wire), route.api, route.family, route.profile)
@@ -237,16 +234,17 @@ class _CountTokens:
 
 def _raw_sink(reply):
     """The passthrough's sink: the upstream's bytes to the caller as they come."""
-    from .._wire.ir import Sink
-
-    if not _RAW:
-        _RAW.append(type("Raw", (Sink,), {"raw": lambda self, chunk: self.reply.write(chunk)}))
-    sink = _RAW[0]()
+    sink = _Raw()
     sink.reply = reply
     return sink
 
 
-_RAW = []
+class _Raw(Sink):
+    def raw(self, chunk):
+        self.reply.write(chunk)
+
+    def ended(self):
+        self.reply.end()  # the caller has it all: the upstream request is put away after
 
 
 # -- what became of it ------------------------------------------------------------------------------------
@@ -324,9 +322,6 @@ def _remember_secret(app, ctx, route):
     """Tell the log the credential a failed request went with (as it is now, after any refresh), so
     that its line shows it nowhere, even where it has no known shape (the client has masked its
     message by the request's own secrets already; this is the log's own net)."""
-    from .._client.credentials import credential_for
-    from .._core.errors import AtomicError
-
     try:
         credential = credential_for(route.provider, ctx, profile=route.profile, refresh=False, warn=False)
     except AtomicError:

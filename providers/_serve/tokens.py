@@ -15,6 +15,8 @@ reads it again when it changed, so a revoke or an expiry takes effect at the nex
 import os
 import threading
 
+from .._core.stamps import RACY, stamp
+
 TOKENS_FILE = "serve-tokens.json"
 PREFIX = "atm_"
 SECRET_CHARS = 43   # secrets.token_urlsafe(32)
@@ -33,7 +35,7 @@ def tokens_path(ctx):
 def well_formed(value):
     """Whether a presented value has the shape of a token atomic makes."""
     return (isinstance(value, str) and len(value) == len(PREFIX) + SECRET_CHARS and value.startswith(PREFIX)
-            and all(ch in _URLSAFE for ch in value[len(PREFIX):]))
+            and _URLSAFE.issuperset(value[len(PREFIX):]))
 
 
 def digest(token):
@@ -169,8 +171,8 @@ class Client:
 
 
 class Verifier:
-    """The tokens as the serving process sees them: the file is looked at (stat) before each
-    check and read again when it changed."""
+    """The tokens as the serving process sees them: the file is looked at (its stamp, stamps.py)
+    before each check and read again when it changed."""
 
     def __init__(self, ctx):
         self.ctx = ctx
@@ -201,13 +203,9 @@ class Verifier:
         return found
 
     def _refresh(self):
-        try:
-            st = os.stat(self.path)
-            seen = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
-        except OSError:
-            seen = None
+        seen = stamp(self.path)
         with self._lock:
-            if seen != self._seen or seen is None:
+            if seen is RACY or seen != self._seen:  # RACY: changed just now, and may again unseen
                 self._clients = self._load() if seen is not None else []
                 self._seen = seen
             return self._clients

@@ -4,7 +4,7 @@ base that holds the prologue until the first content."""
 import time
 
 from .. import ir
-from ..sse_write import frame
+from ..sse_write import frame, frame_json
 from . import FaceError, kind_of
 
 REDACTED = "redacted:"  # marks a redacted thinking block's data inside a packed opaque string
@@ -314,6 +314,11 @@ class Renderer(ir.Sink):
     def emit(self, data, event=None):
         if self.stream:
             self._write(frame(data, event))
+
+    def emit_json(self, text, event=None):
+        """emit() for data already written as compact JSON (an event made piece by piece)."""
+        if self.stream:
+            self._write(frame_json(text, event))
 
     def begin(self):
         if not self.begun:

@@ -22,6 +22,7 @@ from .. import ir
 from . import Inbound
 from . import common
 from .common import want
+from ..sse_write import json_string
 
 FAMILY = "openai-responses"
 API = "Responses"
@@ -267,11 +268,12 @@ class Renderer(common.Renderer):
             self.add_item(block, _item(block, _item_id(self.reply_id, block, len(self.items)), self.echo,
                                        "in_progress", text=""))
         index = self.open[block.index]
-        item_id = self.items[index]["id"]
-        kind = {"text": "response.output_text.delta", "thinking": "response.reasoning_summary_text.delta",
-                "tool_call": "response.function_call_arguments.delta"}[block.kind]
-        where = {"text": {"content_index": 0}, "thinking": {"summary_index": 0}}.get(block.kind, {})
-        self.event(kind, item_id=item_id, output_index=index, delta=text, **where)
+        kind, where = _DELTAS[block.kind]
+        # The commonest event by far, written as event() would write it without making a dict of
+        # it and encoding that: {"type", "sequence_number", "item_id", "output_index", "delta", where}.
+        self.emit_json('{"type":"%s","sequence_number":%d,"item_id":%s,"output_index":%d,"delta":%s%s}' % (
+            kind, self.sequence, json_string(self.items[index]["id"]), index, json_string(text), where), kind)
+        self.sequence += 1
 
     def stop_block(self, block):
         index = self.open.pop(block.index, None)
@@ -312,6 +314,12 @@ class Renderer(common.Renderer):
 
     def body(self):
         return whole(self, self.shown_model(), reply_id=self.reply_id, echo=self.echo)
+
+
+# The delta event of each kind of block, and the field after its delta.
+_DELTAS = {"text": ("response.output_text.delta", ',"content_index":0'),
+           "thinking": ("response.reasoning_summary_text.delta", ',"summary_index":0'),
+           "tool_call": ("response.function_call_arguments.delta", "")}
 
 
 def _item_id(reply_id, block, n):
