@@ -109,6 +109,8 @@ def prepare(request, credential, model, ctx):
     body = request.json if isinstance(request.json, dict) else {}
     request.headers.set("X-Initiator", _initiator(body))
     request.headers.set("Openai-Intent", "conversation-edits")
+    if _has_image(body):
+        request.headers.set("Copilot-Vision-Request", "true")  # Copilot refuses an image without it
     if not credential.is_oauth and not any(p.startswith("tid=") for p in (credential.value or "").split(";")):
         request.headers.set("Copilot-Integration-Id", "copilot-developer-cli")
 
@@ -130,6 +132,26 @@ def _initiator(body):
     if isinstance(content, list) and any(isinstance(part, dict) and part.get("type") in results for part in content):
         return "agent"
     return "user"
+
+
+_IMAGE_PARTS = frozenset(("image_url", "input_image", "image"))  # Chat Completions, Responses, Messages
+
+
+def _has_image(body):
+    """Whether any message of the conversation carries an image, in a tool's result too (Messages'
+    tool_result content, Chat Completions' tool content, Responses' function_call_output)."""
+    turns = body.get("messages") or body.get("input") or []
+    return isinstance(turns, list) and any(_holds_image(turn) for turn in turns)
+
+
+def _holds_image(item, depth=0):
+    if isinstance(item, list):
+        return depth < 4 and any(_holds_image(part, depth + 1) for part in item)
+    if not isinstance(item, dict):
+        return False
+    if item.get("type") in _IMAGE_PARTS:
+        return True
+    return any(_holds_image(item.get(name), depth + 1) for name in ("content", "output") if isinstance(item.get(name), list))
 
 
 def export(credential, ctx):

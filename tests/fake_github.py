@@ -2,6 +2,7 @@
 Enterprise Server), speaking the real protocol: form bodies, JSON answers with HTTP 200 for the
 device-flow errors (as GitHub sends them), Bearer GitHub tokens on the Copilot exchange; and for
 the Copilot API: its /models list and, with serve_models(), its three inference endpoints."""
+import json
 import threading
 import time
 
@@ -53,6 +54,16 @@ def unsupported_api(path, model, endpoints=ENDPOINTS):
         return None
     return {"error": {"message": "model \"%s\" is not accessible via the %s endpoint" % (model, path),
                       "code": "unsupported_api_for_model"}}
+
+
+VISION_REFUSAL = {"error": {"message": "missing required Copilot-Vision-Request header for vision requests", "code": ""}}
+
+
+def refuses_unseen_image(body, headers):
+    """Copilot's 400 to a request with an image in it and no Copilot-Vision-Request: true."""
+    text = json.dumps(body.get("messages") or body.get("input") or [])
+    image = any('"type": "%s"' % kind in text for kind in ("image_url", "input_image", "image"))
+    return VISION_REFUSAL if image and headers.get("Copilot-Vision-Request") != "true" else None
 
 
 class FakeGitHub:

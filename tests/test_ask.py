@@ -247,6 +247,22 @@ def test_copilot_routes_by_the_models_api_with_editor_headers(run, net, atomic_e
         assert "system" not in api.body_of()          # no Claude Code identity on Copilot
 
 
+def test_copilot_is_told_when_the_question_carries_an_image(run, net, atomic_env, tmp_path):
+    # Copilot refuses an image without Copilot-Vision-Request: true (HTTP 400 "missing required
+    # Copilot-Vision-Request header for vision requests"); a question without one never sends it.
+    token = "tid=t1;exp=9;proxy-ep=proxy.individual.githubcopilot.com;"
+    atomic_env.write_auth({"github-copilot": oauth(token)})
+    api = Model(net, "POST", "api.individual.githubcopilot.com", "/chat/completions", completions_events("c"))
+    picture = tmp_path / "chart.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
+    r = run("ask", "-m", "github-copilot/gpt-4o", "-a", str(picture), "What is this?")
+    assert r.returncode == 0, r.stderr
+    assert api.last.headers["Copilot-Vision-Request"] == "true"
+    assert any(part.get("type") == "image_url" for part in api.body_of()["messages"][-1]["content"])
+    assert run("ask", "-m", "github-copilot/gpt-4o", "What is this?").returncode == 0
+    assert "Copilot-Vision-Request" not in api.last.headers
+
+
 @pytest.mark.parametrize("target", [["-m", "copilot"], []])
 def test_copilot_named_alone_or_chosen_by_default_picks_a_model_the_account_may_use(run, net, atomic_env, target):
     # gpt-5-mini is Copilot's everyday model, but this account's list (from its login) lacks it.

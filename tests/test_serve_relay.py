@@ -292,6 +292,21 @@ def test_copilot_s_x_initiator_comes_from_the_conversation_never_from_the_caller
     assert gw.up.copilot_chat.headers_of()["Authorization"] == "Bearer " + SECRETS["copilot_access"]
 
 
+def test_copilot_is_told_of_an_image_as_copilot_requires(gw):
+    """Copilot answers 400 "missing required Copilot-Vision-Request header" to an image sent
+    without it: atomic adds the header whenever the conversation holds an image (a tool's result
+    included), whichever API the caller and the model speak, and only then."""
+    image = png()
+    for inbound, model, upstream in [("chat", "github-copilot/gpt-4o", gw.up.copilot_chat),
+                                     ("messages", "github-copilot/claude-sonnet-4.5", gw.up.copilot_messages),
+                                     ("responses", "github-copilot/gpt-5.2", gw.up.copilot_responses)]:
+        text, _call, _usage, _done = ask(gw, inbound, model, stream=True, image=image, tools=False)
+        assert "image=image/png/%d" % len(image) in text, inbound
+        assert upstream.headers_of()["Copilot-Vision-Request"] == "true", inbound
+        ask(gw, inbound, model, stream=True, tools=False)
+        assert "Copilot-Vision-Request" not in upstream.headers_of(), inbound
+
+
 # -- GitHub Copilot: each model on the endpoint its account's /models entry supports ----------------------
 
 def test_copilot_routes_each_model_to_the_endpoint_the_login_kept_for_it(gw):

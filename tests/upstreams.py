@@ -18,7 +18,7 @@ import json
 import threading
 import time
 
-from fake_github import unsupported_api
+from fake_github import refuses_unseen_image, unsupported_api
 from netfakes import reply, sse, stream
 
 TOOL_ARGS = '{"city": "Paris"}'
@@ -32,7 +32,7 @@ class Upstream:
 
     def __init__(self, net, kind, host, path, method="POST", refuses=None):
         self.kind, self.host, self.path = kind, host, path
-        self.refuses = refuses      # body -> an error body (answered 400) or None: what this host refuses itself
+        self.refuses = refuses      # (body, headers) -> an error body (answered 400) or None: what this host refuses itself
         self.requests = []
         self.faults = []
         self.lock = threading.Lock()
@@ -73,7 +73,7 @@ class Upstream:
         if kind == "status":
             status, payload, headers = detail
             return reply(status, payload, headers)
-        refused = (self.refuses or (lambda b: None))(body) or REFUSALS.get(self.kind, lambda b, h: None)(body, req.headers)
+        refused = (self.refuses or (lambda b, h: None))(body, req.headers) or REFUSALS.get(self.kind, lambda b, h: None)(body, req.headers)
         if refused is not None:
             return reply(400, refused)
         streamed = self.kind in ("google", "codex", "bedrock") or bool(body.get("stream"))
@@ -468,10 +468,12 @@ class Upstreams:
         self.codex = Upstream(net, "codex", "chatgpt.com", "/backend-api/codex/responses")
         self.bedrock = Upstream(net, "bedrock", "bedrock-runtime.us-east-1.amazonaws.com",
                                 "/model/anthropic.claude-haiku-4-5-20251001-v1%3A0/converse-stream")
-        # Copilot refuses a model on an endpoint its /models entry does not list (unsupported_api_for_model).
+        # Copilot refuses a model on an endpoint its /models entry does not list (unsupported_api_for_model),
+        # and an image sent without its vision header.
         copilot = "api.individual.githubcopilot.com"
         self.copilot_chat, self.copilot_messages, self.copilot_responses = (
-            Upstream(net, kind, copilot, path, refuses=lambda body, path=path: unsupported_api(path, body.get("model")))
+            Upstream(net, kind, copilot, path, refuses=lambda body, headers, path=path: (
+                unsupported_api(path, body.get("model")) or refuses_unseen_image(body, headers)))
             for kind, path in (("completions", "/chat/completions"), ("anthropic", "/v1/messages"),
                                ("responses", "/responses")))
 
