@@ -274,6 +274,25 @@ def test_copilot_named_alone_or_chosen_by_default_picks_a_model_the_account_may_
     assert api.body_of()["model"] == "gpt-4.1"
 
 
+def test_a_named_copilot_login_s_own_account_list_picks_the_model_and_the_listing(run, net, atomic_env):
+    # Two Copilot accounts that may use different models: the one a command uses decides both.
+    atomic_env.write_auth({
+        "github-copilot": oauth("tid=t1;exp=9;proxy-ep=proxy.individual.githubcopilot.com;", availableModelIds=["gpt-4.1"]),
+        "github-copilot:work": oauth("tid=t2;exp=9;proxy-ep=proxy.business.githubcopilot.com;",
+                                     availableModelIds=["gpt-4o"])})
+    home = Model(net, "POST", "api.individual.githubcopilot.com", "/chat/completions", completions_events("a"))
+    work = Model(net, "POST", "api.business.githubcopilot.com", "/chat/completions", completions_events("b"))
+    r = run("ask", "-m", "copilot", "--profile", "work", "Q")
+    assert (r.returncode, r.stdout) == (0, "b\n"), r.stderr
+    assert work.body_of()["model"] == "gpt-4o" and home.requests == []
+    assert run("ask", "-m", "copilot", "Q").returncode == 0
+    assert home.body_of()["model"] == "gpt-4.1"
+    for env, ids in (({}, ["gpt-4.1"]), ({"ATOMIC_PROFILE": "work"}, ["gpt-4o"])):
+        listed = run("models", "copilot", "--json", **env)
+        assert listed.returncode == 0, listed.stderr
+        assert [m["id"] for m in json.loads(listed.stdout)] == ids, env
+
+
 def test_copilot_model_not_supported_prints_how_to_enable_it(run, net, atomic_env):
     atomic_env.write_auth({"github-copilot": oauth("tid=t1;exp=9;proxy-ep=proxy.individual.githubcopilot.com;")})
     Model(net, "POST", "api.individual.githubcopilot.com", "/chat/completions",

@@ -424,3 +424,16 @@ def test_min_valid_has_codex_refresh_and_says_when_even_that_is_too_short(atomic
     assert_fails(run_atomic(["key", "openai-codex", "--min-valid", "2h"], env=env), 12, "from codex",
                  "codex's fresh token lasts only that long")
     assert openai.token_requests() == []
+
+
+def test_a_link_a_provider_cannot_use_names_the_logout_of_that_very_login(atomic_env):
+    # A hand-edited file linking Codex's login to Anthropic's named login `work`: the fix printed
+    # removes that link, not the default login.
+    os.makedirs(atomic_env.agent_dir, mode=0o700, exist_ok=True)
+    path = os.path.join(atomic_env.agent_dir, "linked-logins.json")
+    with open(path, "w") as f:
+        json.dump({"anthropic:work": {"from": "codex"}}, f)
+    os.chmod(path, 0o600)
+    line = assert_fails(run_atomic(["key", "anthropic", "--profile", "work"], env=atomic_env.env), 4,
+                        path, "anthropic:work links a login from codex")
+    assert "run `atomic logout anthropic --profile work`" in line

@@ -14,7 +14,7 @@ expired token ask once.
 import os
 
 from .._core import errors
-from .store import LINKED_FILE
+from .store import LINKED_FILE, command
 
 FIX = "fix it by hand, or move it aside and run `atomic login P --from …` again; atomic has not changed it"
 MARGIN_MS = 5 * 60 * 1000  # as the tools themselves: a token this close to its end is refreshed first
@@ -79,8 +79,8 @@ def credential(provider, ctx, entry_id, record, refresh=True):
     """The Credential the other tool holds now, asked to refresh first when it has (nearly) run out."""
     hook = provider.hook("linked")
     if hook is None:
-        raise errors.BadFile("%s: %s links a login from %s, which %s cannot use; run `atomic logout %s`"
-                             % (linked_path(ctx), entry_id, record["from"], provider.id, provider.id))
+        raise errors.BadFile("%s: %s links a login from %s, which %s cannot use; run `%s`"
+                             % (linked_path(ctx), entry_id, record["from"], provider.id, command("logout", entry_id)))
     found = _mark(hook(record, ctx, None), entry_id, record)
     expires = found.expires_at
     if refresh and expires is not None and ctx.now() * 1000 >= expires - MARGIN_MS:

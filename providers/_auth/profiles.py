@@ -19,33 +19,10 @@ The chain imports this module only when a choice can apply (a flag, ATOMIC_PROFI
 login in the files), so `atomic key` without profiles pays nothing for it.
 """
 from .._core import errors
+from .store import DEFAULT, command, entry_id, login_command, split  # noqa: F401 (the names of logins, here too)
 
-DEFAULT = "default"
 VARIABLE = "ATOMIC_PROFILE"
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
-
-
-def entry_id(provider_id, profile):
-    """The key of a login in auth.json: `provider` for the default, `provider:NAME` for a named one."""
-    return provider_id if profile in (None, DEFAULT) else "%s:%s" % (provider_id, profile)
-
-
-def split(entry):
-    """(provider id, profile name or None) of an entry id."""
-    provider_id, _colon, name = entry.partition(":")
-    return provider_id, name or None
-
-
-def command(verb, entry):
-    """`atomic VERB PROVIDER [--profile NAME]`: the command line that acts on the login an entry id
-    names (`login` makes it again, `key` refreshes and prints it, `logout` removes it)."""
-    provider_id, name = split(entry)
-    return "atomic %s %s%s" % (verb, provider_id, " --profile " + name if name else "")
-
-
-def login_command(entry):
-    """The `atomic login` line that makes the entry again."""
-    return command("login", entry)
 
 
 def check_name(name, where="--profile"):

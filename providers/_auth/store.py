@@ -53,6 +53,32 @@ class AuthFile:
         return controlled_by_others(self.path, self.uid, self.mode) if self.exists else None
 
 
+DEFAULT = "default"  # the name of the login without a suffix
+
+
+def entry_id(provider_id, profile):
+    """The key of a login in auth.json: `provider` for the default, `provider:NAME` for a named one."""
+    return provider_id if profile in (None, DEFAULT) else "%s:%s" % (provider_id, profile)
+
+
+def split(entry):
+    """(provider id, profile name or None) of an entry id."""
+    provider_id, _colon, name = entry.partition(":")
+    return provider_id, name or None
+
+
+def command(verb, entry):
+    """`atomic VERB PROVIDER [--profile NAME]`: the command line that acts on the login an entry id
+    names (`login` makes it again, `key` refreshes and prints it, `logout` removes it)."""
+    provider_id, name = split(entry)
+    return "atomic %s %s%s" % (verb, provider_id, " --profile " + name if name else "")
+
+
+def login_command(entry):
+    """The `atomic login` line that makes the entry again."""
+    return command("login", entry)
+
+
 def auth_path(ctx, directory=None):
     return os.path.join(directory or ctx.agent_dir, AUTH_FILE)
 

@@ -5,6 +5,7 @@ provider with a credential that has it, in login-menu order), or nothing (settin
 default, else the first provider with a credential). Names are ids or aliases.
 """
 from .._core.errors import UsageError
+from .._models.catalog import stored_entry
 from .._models.choose import choose  # here once: every request of a gateway is routed
 from .._wire.apis import APIS, module_for
 
@@ -46,7 +47,7 @@ def route(ctx, target=None, *, profile=None, scope=None):
     nothing known, or a model the scope does not allow."""
     target = (target or "").strip() or None
     try:
-        provider, model = choose(ctx, target)
+        provider, model = choose(ctx, target, profile=profile)
     except UsageError as exc:
         if target is None or "/" in target:
             raise
@@ -70,23 +71,7 @@ def account_model(ctx, provider, model, profile=None):
     """The model as the account of the login a request would use serves it (the provider's
     account_model hook, given that login's stored entry), else as it is."""
     hook = provider.hook("account_model")
-    return model if hook is None else hook(model, _stored_login(ctx, provider, profile))
-
-
-def _stored_login(ctx, provider, profile):
-    """The auth.json entry of the login the chain would use, found as listings find it (no token
-    refreshed, no !command run); None when the credential is not a stored one, or there is none."""
-    from .._auth.chain import resolve
-    from .._auth.store import layers
-    from .._core.errors import AtomicError
-
-    prefix = provider.id + ":"
-    if not any(k == provider.id or k.startswith(prefix) for auth in layers(ctx) for k in auth.data):
-        return None  # nothing stored: a linked login (another tool's, asked only when used) has no entry
-    try:
-        return resolve(provider, ctx, run_commands=False, refresh=False, profile=profile).entry
-    except AtomicError:
-        return None  # no usable login: the request's own path says so
+    return model if hook is None else hook(model, stored_entry(provider, ctx, profile))
 
 
 def wire_hook(provider, api):

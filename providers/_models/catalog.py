@@ -253,13 +253,18 @@ def _with_served(models, provider, credential, ctx):
     return catalog[provider.id]
 
 
-def stored_entry(pid, ctx):
-    """The provider's stored login, from whichever auth.json layer has it (None: none, or an
-    unreadable file, which a listing of models can do without)."""
-    from .._auth.store import find_entry
+def stored_entry(provider, ctx, profile=None):
+    """The auth.json entry of the login a request to provider would use (profile, else --profile
+    and the folder rules), found as listings find it: no token refreshed, no !command run. None
+    when that credential is not a stored login, or there is none usable (the request says why)."""
+    from .._auth.chain import resolve
+    from .._auth.store import layers
 
+    prefix = provider.id + ":"
     try:
-        entry = find_entry(ctx, pid)[1]
+        if not any(k == provider.id or k.startswith(prefix) for auth in layers(ctx) for k in auth.data):
+            return None  # nothing stored: a linked login (another tool's, asked only when used) has no entry
+        entry = resolve(provider, ctx, run_commands=False, refresh=False, profile=profile).entry
     except errors.AtomicError:
         return None
     return entry if isinstance(entry, dict) else None
@@ -348,7 +353,7 @@ def select_models(ctx, target=None, every=False, search=None, reasoning=False, i
         pid, model_id = split_target(target, catalog, ctx)
         provider = find(pid, ctx)
         served = add_served_models(catalog, provider, ctx)
-        models = catalog[pid] if every or model_id else account_models(provider, catalog[pid], stored_entry(pid, ctx))
+        models = catalog[pid] if every or model_id else account_models(provider, catalog[pid], stored_entry(provider, ctx))
         if model_id is not None:
             models = [m for m in models if m["id"] == model_id]
             if not models:

@@ -5,8 +5,10 @@ from .. import all_providers, find, in_menu_order
 from .._core.errors import BadFile, NetworkError, NotLoggedIn, UsageError
 
 
-def choose(ctx, target=None, catalog=None):
-    """(provider, model record) for a target such as "openai/gpt-4o", "anthropic" or None."""
+def choose(ctx, target=None, catalog=None, profile=None):
+    """(provider, model record) for a target such as "openai/gpt-4o", "anthropic" or None.
+    profile: the named login a request would use (None: --profile and the folder rules choose),
+    whose account's model list (where its login kept one) a provider's everyday model comes from."""
     from .catalog import add_served_models, load_catalog, no_models_reason, serves_models
 
     if target:
@@ -14,7 +16,7 @@ def choose(ctx, target=None, catalog=None):
         if catalog is None and model_id and ctx.memo is not None:
             return _named(ctx, name, model_id)
         catalog = load_catalog(ctx, only=name) if catalog is None else catalog  # no other extension imported
-        return _pick(ctx, catalog, find(name, ctx), model_id or None)
+        return _pick(ctx, catalog, find(name, ctx), model_id or None, profile=profile)
     from .._config.settings import read_settings
 
     settings = read_settings(ctx)
@@ -30,7 +32,7 @@ def choose(ctx, target=None, catalog=None):
             provider = find(pid, ctx)
         except UsageError as exc:
             raise BadFile("%s: defaultProvider: %s" % (_holding(ctx, "defaultProvider"), exc.message))
-        return _pick(ctx, catalog, provider, model_id, where="settings.json defaultModel")
+        return _pick(ctx, catalog, provider, model_id, where="settings.json defaultModel", profile=profile)
     providers, have = _usable(ctx, catalog, ask_servers=False)
     for provider in providers:
         models = have[provider.id]
@@ -75,7 +77,7 @@ def _holding(ctx, name):
     return next((path for path, data in setting_files(ctx) if name in data), "settings.json")
 
 
-def _pick(ctx, catalog, provider, model_id, where="-m"):
+def _pick(ctx, catalog, provider, model_id, where="-m", profile=None):
     models = catalog.get(provider.id) or []
     if model_id not in [m["id"] for m in models] and not (model_id is None and models):
         from .catalog import add_served_models
@@ -85,7 +87,7 @@ def _pick(ctx, catalog, provider, model_id, where="-m"):
     if model_id is None:
         from .catalog import account_models, stored_entry
 
-        models = account_models(provider, models, stored_entry(provider.id, ctx))  # its account's, if it says
+        models = account_models(provider, models, stored_entry(provider, ctx, profile))  # its account's, if it says
         if not models:
             raise UsageError("%s has no models in the catalogue; name one with -m %s/MODEL, or add it under "
                              "providers.%s.models in models.json" % (provider.id, provider.id, provider.id))
