@@ -7,11 +7,11 @@ import json
 
 import pytest
 
-from gateway import INBOUND, QUESTION, RESULT, SYSTEM, UPSTREAM, ask, gateway_fixture, last_line, passes_through
+from gateway import INBOUND, QUESTION, RESULT, SCHEMA, SYSTEM, UPSTREAM, ask, gateway_fixture, last_line, passes_through
 from gateway import no_sdk_variables  # noqa: F401 (an autouse fixture)
 from serving import make_token
 from fake_github import ENDPOINTS
-from upstreams import SECRETS, Upstreams, png
+from upstreams import OPENROUTER_DETAILS, SECRETS, Upstreams, png
 
 anthropic = pytest.importorskip("anthropic")
 openai = pytest.importorskip("openai")
@@ -271,6 +271,42 @@ def test_count_tokens_is_anthropic_s_for_its_models_and_an_estimate_elsewhere(gw
     estimate = client.messages.count_tokens(model="openai/gpt-4o", messages=messages).input_tokens
     assert 5 <= estimate <= 40
     assert "estimate" in last_line(gw, "count_tokens", "openai/gpt-4o")
+
+
+# -- signed reasoning through a face and back ------------------------------------------------------------------
+
+def test_openrouter_s_signed_reasoning_survives_a_caller_of_another_api(gw):
+    """Claude behind OpenRouter refuses a tool call's follow-up without its signed reasoning_details
+    (the stand-in does too). A Responses caller keeps them in a reasoning item's encrypted_content,
+    a Messages caller in a thinking block's signature, as Codex and Claude Code do; atomic sends
+    them back to OpenRouter whole and in order."""
+    model = "openrouter/anthropic/claude-sonnet-4.5"
+    tools = [{"type": "function", "name": "get_weather", "description": "The weather", "parameters": SCHEMA}]
+    user = {"role": "user", "content": [{"type": "input_text", "text": QUESTION}]}
+    with gw.openai().responses.stream(model=model, input=[user], tools=tools, store=False,
+                                      include=["reasoning.encrypted_content"]) as events:
+        first = events.get_final_response()
+    kept = [item.model_dump(exclude_none=True) for item in first.output]
+    assert [item["type"] for item in kept] == ["reasoning", "function_call"] and kept[0]["encrypted_content"]
+    call = kept[1]
+    follow = [user] + kept + [{"type": "function_call_output", "call_id": call["call_id"], "output": RESULT}]
+    with gw.openai().responses.stream(model=model, input=follow, tools=tools, store=False,
+                                      include=["reasoning.encrypted_content"]) as events:
+        assert "tool=" + RESULT in events.get_final_response().output_text
+    assert gw.up.openrouter.body_of()["messages"][-2]["reasoning_details"] == OPENROUTER_DETAILS
+
+    client = gw.anthropic()
+    question = {"role": "user", "content": QUESTION}
+    anthropic_tools = [{"name": "get_weather", "description": "The weather", "input_schema": SCHEMA}]
+    with client.messages.stream(model=model, max_tokens=1024, messages=[question], tools=anthropic_tools) as events:
+        answer = events.get_final_message()
+    blocks = [block.model_dump(exclude_none=True) for block in answer.content]
+    assert [block["type"] for block in blocks] == ["thinking", "tool_use"] and blocks[0]["signature"]
+    result = {"role": "user", "content": [{"type": "tool_result", "tool_use_id": blocks[1]["id"], "content": RESULT}]}
+    with client.messages.stream(model=model, max_tokens=1024, tools=anthropic_tools,
+                                messages=[question, {"role": "assistant", "content": blocks}, result]) as events:
+        assert "tool=" + RESULT in "".join(b.text for b in events.get_final_message().content if b.type == "text")
+    assert gw.up.openrouter.body_of()["messages"][-2]["reasoning_details"] == OPENROUTER_DETAILS
 
 
 # -- GitHub Copilot's billing header ---------------------------------------------------------------------------

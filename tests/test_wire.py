@@ -9,6 +9,7 @@ import json
 import pytest
 
 from cloudfakes import bedrock_tool_events
+from netfakes import sse
 from llmfakes import (Model, anthropic_tool_events, completions_events, completions_tool_events, exchange,
                       gemini_events, gemini_tool_events, responses_events, responses_tool_events, anthropic_events)
 
@@ -111,6 +112,49 @@ def test_completions_reasoning_goes_back_as_reasoning_content_and_no_cache_key_g
     assert api.body_of(1)["messages"][2] == {
         "role": "assistant", "content": None, "reasoning_content": "I need the weather tool.",
         "tool_calls": [{"id": "call_0", "type": "function", "function": {"name": "get_weather", "arguments": ARGS}}]}
+
+
+OPENROUTER_CLAUDE = {"id": "anthropic/claude-sonnet-4.5", "provider": "openrouter", "api": "openai-completions",
+                     "baseUrl": "https://openrouter.ai/api/v1", "reasoning": True, "input": ["text", "image"]}
+
+
+def openrouter_events(deltas):
+    """A Chat Completions stream as OpenRouter sends it: the deltas given, then a tool call."""
+    def chunk(delta, finish=None):
+        return {"id": "gen-7", "object": "chat.completion.chunk", "created": 1700000000, "provider": "Anthropic",
+                "model": OPENROUTER_CLAUDE["id"], "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+
+    call = {"index": 0, "id": "toolu_01", "type": "function", "function": {"name": "get_weather", "arguments": ARGS}}
+    return sse(*([chunk({"role": "assistant", "content": ""})] + [chunk(d) for d in deltas]
+                 + [chunk({"tool_calls": [call]}), chunk({}, "tool_calls"), "[DONE]"]))
+
+
+SIGNED = [{"type": "reasoning.text", "text": "I need ", "format": "anthropic-claude-v1", "index": 0},
+          {"type": "reasoning.text", "text": "the weather tool.", "signature": "EqMBCkgIARABGAIiQ", "format":
+           "anthropic-claude-v1", "index": 0}]
+ENCRYPTED = {"type": "reasoning.encrypted", "data": "gAAAAABpRedacted", "format": "anthropic-claude-v1", "index": 1}
+
+
+@pytest.mark.parametrize("deltas, text, details", [
+    ([{"reasoning": "I need ", "reasoning_details": SIGNED[:1]},
+      {"reasoning": "the weather tool.", "reasoning_details": SIGNED[1:] + [{"type": "reasoning.unknown"}]},
+      {"reasoning_details": [ENCRYPTED]}], "I need the weather tool.", SIGNED + [ENCRYPTED]),
+    ([{"reasoning_details": [ENCRYPTED]}], "", [ENCRYPTED]),
+], ids=["signed text, then encrypted", "encrypted alone"])
+def test_openrouter_reasoning_details_go_back_whole_and_in_order_beside_the_tool_call(net, deltas, text, details):
+    # Claude and Gemini through OpenRouter refuse a tool result whose call lost its signed
+    # reasoning: the details come back as they came (what atomic cannot read is left out).
+    api = Model(net, "POST", "openrouter.ai", "/api/v1/chat/completions", answers=[
+        openrouter_events(deltas), completions_events("Sunny.", model=OPENROUTER_CLAUDE["id"])])
+    request = first(reasoning="high")
+    answer = exchange(net, openai_completions, OPENROUTER_CLAUDE, "https://openrouter.ai/api/v1", request)
+    assert kinds(answer) == ["thinking", "tool_call"]
+    assert answer.blocks[0].text == text and answer.blocks[0].origin == "openai-completions"
+    exchange(net, openai_completions, OPENROUTER_CLAUDE, "https://openrouter.ai/api/v1",
+             then(request, answer, image=False))
+    assert api.body_of(1)["messages"][2] == {
+        "role": "assistant", "content": None, "reasoning_details": details,
+        "tool_calls": [{"id": "toolu_01", "type": "function", "function": {"name": "get_weather", "arguments": ARGS}}]}
 
 
 # OpenAI Responses and the Codex backend ------------------------------------------------------------

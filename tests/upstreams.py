@@ -237,7 +237,7 @@ def _bedrock_seen(body):
     return seen
 
 
-SEEN = {"completions": _completions_seen, "bedrock": _bedrock_seen, "responses": _responses_seen, "codex": _responses_seen,
+SEEN = {"completions": _completions_seen, "openrouter": _completions_seen, "bedrock": _bedrock_seen, "responses": _responses_seen, "codex": _responses_seen,
         "anthropic": _anthropic_seen, "google": _google_seen}
 
 
@@ -276,7 +276,26 @@ def _anthropic_refuses(body, headers):
     return None
 
 
-REFUSALS = {"codex": _codex_refuses, "anthropic": _anthropic_refuses}
+# OpenRouter's signed reasoning (reasoning_details) before a tool call: Claude behind it refuses the
+# call's follow-up unless the assistant message brings them back whole.
+OPENROUTER_DETAILS = [{"type": "reasoning.text", "text": "I should ask the tool.", "signature": "EqMBCkgIARAB",
+                       "format": "anthropic-claude-v1", "index": 0},
+                      {"type": "reasoning.encrypted", "data": "gAAAAABpUpstream", "format": "anthropic-claude-v1",
+                       "index": 1}]
+
+
+def _openrouter_refuses(body, headers):
+    for message in body.get("messages", []):
+        if message.get("role") == "assistant" and message.get("tool_calls") \
+                and message.get("reasoning_details") != OPENROUTER_DETAILS:
+            return {"error": {"code": 400, "message": "Provider returned error", "metadata": {
+                "provider_name": "Anthropic", "raw": "messages.1.content.0.type: Expected `thinking` or "
+                "`redacted_thinking`, but found `tool_use`. When `thinking` is enabled, a final `assistant` message "
+                "must start with a thinking block"}}}
+    return None
+
+
+REFUSALS = {"codex": _codex_refuses, "anthropic": _anthropic_refuses, "openrouter": _openrouter_refuses}
 
 
 # -- answering: streams ---------------------------------------------------------------------------------
@@ -306,6 +325,17 @@ def completions_stream(text, call, seen, size=None):
                                             "prompt_tokens_details": {"cached_tokens": 10}}})
     events.append("[DONE]")
     return [sse(e) for e in events]
+
+
+def openrouter_stream(text, call, seen, size=None):
+    """Chat Completions as OpenRouter streams a reasoning model: before a tool call, its reasoning as
+    text and as reasoning_details."""
+    events = completions_stream(text, call, seen, size)
+    if call:
+        delta = {"reasoning": OPENROUTER_DETAILS[0]["text"], "reasoning_details": OPENROUTER_DETAILS}
+        events.insert(1, sse({"id": "gen-up", "object": "chat.completion.chunk", "created": 1, "model": "up-model",
+                              "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}))
+    return events
 
 
 def responses_stream(text, call, seen, size=None):
@@ -410,7 +440,7 @@ def bedrock_stream(text, call, seen, size=None):
     return frames
 
 
-STREAMS = {"completions": completions_stream, "bedrock": bedrock_stream, "responses": responses_stream, "codex": responses_stream,
+STREAMS = {"completions": completions_stream, "openrouter": openrouter_stream, "bedrock": bedrock_stream, "responses": responses_stream, "codex": responses_stream,
            "anthropic": anthropic_stream, "google": google_stream}
 
 
@@ -440,7 +470,7 @@ def anthropic_whole(text, call, seen):
                       "output_tokens": 7}}
 
 
-WHOLE = {"completions": completions_whole, "responses": responses_whole, "anthropic": anthropic_whole}
+WHOLE = {"completions": completions_whole, "openrouter": completions_whole, "responses": responses_whole, "anthropic": anthropic_whole}
 
 
 def seen_tool_name(seen):
@@ -461,6 +491,7 @@ class Upstreams:
     def __init__(self, net):
         self.openai = Upstream(net, "responses", "api.openai.com", "/v1/responses")
         self.groq = Upstream(net, "completions", "api.groq.com", "/openai/v1/chat/completions")
+        self.openrouter = Upstream(net, "openrouter", "openrouter.ai", "/api/v1/chat/completions")
         self.anthropic = Upstream(net, "anthropic", "api.anthropic.com", "/v1/messages")
         self.anthropic_count = Upstream(net, "count", "api.anthropic.com", "/v1/messages/count_tokens")
         self.google = Upstream(net, "google", "generativelanguage.googleapis.com",
@@ -495,6 +526,7 @@ class Upstreams:
 
 
 SECRETS = {"openai": "sk-proj-upstreamOPENAIsecret0000000001", "groq": "gsk_upstreamGROQsecret000000000000001",
+           "openrouter": "sk-or-v1-upstreamOPENROUTERsecret000000000001",
            "anthropic": "sk-ant-api03-upstreamANTHROPICsecret00001", "google": "AIzaUpstreamGOOGLEsecret000000000000001",
            "codex_refresh": "rt_upstreamCODEXrefresh0000000001", "bedrock": "ABSKupstreamBEDROCKbearerKey000000001", "copilot": "ghu_upstreamCOPILOTgithubToken000001",
            "copilot_access": "tid=upstreamCOPILOTaccess0001;exp=%d;proxy-ep=proxy.individual.githubcopilot.com;"
@@ -508,6 +540,7 @@ def auth_json():
     access = make_jwt({"https://api.openai.com/auth": {"chatgpt_account_id": "acct-42"}, "exp": month})
     return {"openai": {"type": "api_key", "key": SECRETS["openai"]},
             "groq": {"type": "api_key", "key": SECRETS["groq"]},
+            "openrouter": {"type": "api_key", "key": SECRETS["openrouter"]},
             "anthropic": {"type": "api_key", "key": SECRETS["anthropic"]},
             "google": {"type": "api_key", "key": SECRETS["google"]},
             "openai-codex": {"type": "oauth", "access": access, "refresh": SECRETS["codex_refresh"],

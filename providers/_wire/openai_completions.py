@@ -3,7 +3,10 @@
 The compat flags of models.json (reference-pi.md §5) say where a server departs from OpenAI's;
 without them the usual quirks are recognised from the provider and the host, as the reference
 does. Reasoning arrives as `reasoning_content` (DeepSeek, vLLM), `reasoning` (OpenRouter, Groq)
-or `reasoning_text`; Mistral's list-of-chunks content is read here too.
+or `reasoning_text`; Mistral's list-of-chunks content is read here too. OpenRouter's
+`reasoning_details` (signed or encrypted reasoning, which Claude and Gemini need back beside their
+tool calls) are kept in order as the thinking block's signature (a JSON list) and go back as the
+assistant message's `reasoning_details`, in place of its plain reasoning text.
 
 Requests carry the whole conversation: images as `image_url` parts (a data URL or the image's
 own URL), tool definitions, `tool_choice`, the assistant's `tool_calls` and `role: "tool"`
@@ -165,7 +168,7 @@ def parts(blocks):
 
 
 def _assistant(message, model, flags, call_id, family):
-    text, reasoning, calls = [], [], []
+    text, reasoning, calls, mine = [], [], [], []
     for block in message.blocks:
         if block.kind == "text":
             text.append(block.text)
@@ -174,14 +177,19 @@ def _assistant(message, model, flags, call_id, family):
                           "function": {"name": block.name, "arguments": block.arguments or "{}"}})
         elif block.kind == "thinking":
             how = thinking_as(block, family)
-            if how == "own" and block.text:
-                reasoning.append(block)
+            if how == "own":
+                mine.append(block)
+                if block.text:
+                    reasoning.append(block)
             elif how == "text":
                 text.append(block.text + "\n\n")
     turn = {"role": "assistant", "content": "".join(text) or None}
     if calls:
         turn["tool_calls"] = calls
-    if reasoning:
+    details = [d for b in mine for d in _details(b.signature)]
+    if details:  # the structured form: the plain reasoning text would say the same twice
+        turn["reasoning_details"] = details
+    elif reasoning:
         field = ((reasoning[0].native or {}).get(family) or {}).get("field")
         turn[field if field in _REASONING_FIELDS else "reasoning_content"] = "\n".join(b.text for b in reasoning)
     elif flags.get("requiresReasoningContentOnAssistantMessages") and model.get("reasoning"):
@@ -221,6 +229,7 @@ def read(events, answer, family=FAMILY):
     for event in events:
         if event.data == "[DONE]":
             answer.finished = True
+            _sign_thinking(answer, state)
             _close_thinking(answer, state.family)
             return
         chunk = json_event(event, "the server")
@@ -232,11 +241,12 @@ def read(events, answer, family=FAMILY):
 class _Stream:
     """What a Chat Completions stream has said so far: the last tool call (its index and id), the
     indexes and ids of every call, whether the model refused, and whether it called a tool."""
-    __slots__ = ("family", "call", "indexes", "ids", "refused", "called", "started")
+    __slots__ = ("family", "call", "indexes", "ids", "refused", "called", "started", "details")
 
     def __init__(self, family):
         self.family, self.call, self.indexes, self.ids = family, None, set(), set()
         self.refused = self.called = self.started = False
+        self.details = []  # reasoning_details since the last thinking block closed
 
 
 def _chunk(chunk, state, answer):
@@ -274,6 +284,11 @@ def _choice(choice, state, answer):
             if answer.block is not None and field != "reasoning_content":
                 answer.block.native = {state.family: {"field": field}}
             break
+    if isinstance(delta.get("reasoning_details"), list):
+        state.details.extend(d for d in delta["reasoning_details"] if _is_detail(d))
+    if state.details and (delta.get("content") or delta.get("refusal") or delta.get("tool_calls")
+                          or choice.get("finish_reason")):
+        _sign_thinking(answer, state)
     content(delta.get("content"), answer, state.family)
     if isinstance(delta.get("refusal"), str) and delta["refusal"]:  # OpenAI streams a refusal beside the content
         _close_thinking(answer, state.family)
@@ -300,6 +315,38 @@ def content(value, answer, family=FAMILY):
                 for piece in part.get("thinking") or ():
                     if isinstance(piece, dict):
                         answer.reasoning(_text(piece.get("text")))
+
+
+_DETAIL_FIELD = {"reasoning.text": "text", "reasoning.summary": "summary", "reasoning.encrypted": "data"}
+
+
+def _is_detail(detail):
+    """Whether an item of reasoning_details is one OpenRouter documents (text, summary, encrypted)."""
+    field = _DETAIL_FIELD.get(detail.get("type")) if isinstance(detail, dict) else None
+    return field is not None and isinstance(detail.get(field), str)
+
+
+def _details(signature):
+    """The reasoning_details a thinking block's signature holds ([] for none, or another shape)."""
+    import json
+
+    try:
+        found = json.loads(signature) if signature and signature.startswith("[") else []
+    except ValueError:
+        return []
+    return [d for d in found if _is_detail(d)] if isinstance(found, list) else []
+
+
+def _sign_thinking(answer, state):
+    """Close the thinking block with the reasoning_details that came with it (one is opened empty
+    when they came alone: encrypted reasoning has no text to show)."""
+    if state.details:
+        import json
+
+        native = answer.block.native if answer.block is not None and answer.block.kind == "thinking" else None
+        answer.reasoning_end(json.dumps(state.details, ensure_ascii=False, separators=(",", ":")), state.family,
+                             native=native)
+        state.details = []
 
 
 def _close_thinking(answer, family=FAMILY):
