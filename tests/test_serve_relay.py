@@ -364,6 +364,16 @@ def test_copilot_is_told_of_an_image_as_copilot_requires(gw):
         assert "Copilot-Vision-Request" not in upstream.headers_of(), inbound
 
 
+def test_a_part_whose_type_is_not_a_string_is_copilot_s_to_judge(gw):
+    # The caller's body goes on as it came: atomic looks at it for an image, and a part of
+    # another shape ({"type": {...}}) is neither an image nor a reason to fail the request.
+    for content in ([{"type": {"of": "image_url"}, "text": QUESTION}], [{"type": ["text"], "text": QUESTION}]):
+        status, _headers, raw = gw.served.call("POST", "/v1/chat/completions", token=gw.token, body={
+            "model": "github-copilot/gpt-4o", "messages": [{"role": "user", "content": content}]})
+        assert status == 200, raw
+        assert "Copilot-Vision-Request" not in gw.up.copilot_chat.headers_of()
+
+
 # -- GitHub Copilot: each model on the endpoint its account's /models entry supports ----------------------
 
 def test_copilot_routes_each_model_to_the_endpoint_the_login_kept_for_it(gw):
