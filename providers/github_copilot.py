@@ -149,7 +149,8 @@ def _holds_image(item, depth=0):
         return depth < 4 and any(_holds_image(part, depth + 1) for part in item)
     if not isinstance(item, dict):
         return False
-    if item.get("type") in _IMAGE_PARTS:
+    kind = item.get("type")
+    if isinstance(kind, str) and kind in _IMAGE_PARTS:  # a caller's body: its type may be an object
         return True
     return any(_holds_image(item.get(name), depth + 1) for name in ("content", "output") if isinstance(item.get(name), list))
 

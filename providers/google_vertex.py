@@ -5,7 +5,8 @@ Facts from reference-pi.md §8.5 and /work/notes/cloud-facts.md §3. ADC is the 
 GOOGLE_APPLICATION_CREDENTIALS, else the one `gcloud auth application-default login` writes. An
 `authorized_user` file is exchanged for an access token with its refresh token; a
 `service_account` key signs an RS256 token request (RFC 7523) with the standard library. Access
-tokens stay in this process's memory until shortly before they expire, and are never stored.
+tokens stay in this process's memory until shortly before they expire (or the file holds other
+credentials), and are never stored.
 Requests speak the Gemini JSON (the google-generative-ai wire module) at Vertex's addresses.
 """
 from providers import api
@@ -19,7 +20,7 @@ EXPRESS_ROOT = "https://aiplatform.googleapis.com/" + API_VERSION   # an API key
 MULTI_REGIONS = ("us", "eu")
 PROBE_MODEL = "gemini-2.5-flash"   # status --check counts tokens with it (free, and authenticated)
 REUSE_MARGIN = 225.0               # seconds: a token closer to its end is made again (google-auth's)
-_TOKENS = {}                        # ADC file -> (access token, expires epoch ms), for this process
+_TOKENS = {}                        # ADC file -> (its credentials' digest, (access token, expires epoch ms))
 
 
 def ambient(ctx):
@@ -32,11 +33,11 @@ def ambient(ctx):
     kind = info.get("type")
     if kind == "authorized_user":
         _require(info, ("client_id", "client_secret", "refresh_token"), path)
-        who, fetch = "user credentials", lambda: _cached(path, ctx, lambda: _refresh_user(info, ctx))
+        who, fetch = "user credentials", lambda: _cached(path, info, ctx, lambda: _refresh_user(info, ctx))
     elif kind == "service_account":
         _require(info, ("client_email", "private_key"), path)
         who = "service account %s" % info["client_email"]
-        fetch = lambda: _cached(path, ctx, lambda: _service_account_token(info, path, ctx))  # noqa: E731
+        fetch = lambda: _cached(path, info, ctx, lambda: _service_account_token(info, path, ctx))  # noqa: E731
     else:
         raise api.NotLoggedIn("%s holds %s credentials, which atomic cannot use for Vertex AI; use `gcloud auth "
                               "application-default login` or a service-account key file" % (path, kind or "untyped"))
@@ -110,12 +111,18 @@ def _require(info, fields, path):
             raise api.BadFile("%s: %s is missing or empty; download the credentials again" % (path, field))
 
 
-def _cached(path, ctx, make):
-    """The token made for this file earlier in this process while it lasts, else a new one."""
-    token = _TOKENS.get(path)
-    if token is None or token[1] / 1000.0 - ctx.now() < REUSE_MARGIN:
-        token = _TOKENS[path] = make()
-    return token
+def _cached(path, info, ctx, make):
+    """The token made earlier in this process from this file while it lasts, if the file still
+    holds the credentials it was made from (info); else a new one (another account's login, or a
+    new key, written there since: a long-lived process, atomic serve, goes as it at once)."""
+    import hashlib
+    import json
+
+    digest = hashlib.sha256(json.dumps(info, sort_keys=True).encode("utf-8")).hexdigest()
+    held = _TOKENS.get(path)
+    if held is None or held[0] != digest or held[1][1] / 1000.0 - ctx.now() < REUSE_MARGIN:
+        held = _TOKENS[path] = (digest, make())
+    return held[1]
 
 
 def _refresh_user(info, ctx):

@@ -437,3 +437,22 @@ def test_a_link_a_provider_cannot_use_names_the_logout_of_that_very_login(atomic
     line = assert_fails(run_atomic(["key", "anthropic", "--profile", "work"], env=atomic_env.env), 4,
                         path, "anthropic:work links a login from codex")
     assert "run `atomic logout anthropic --profile work`" in line
+
+
+def test_the_account_s_models_are_found_without_asking_gh(atomic_env, tmp_path, net):
+    # The default Copilot login is gh's, a named one atomic's own: which models the default's
+    # account has is found from what atomic stores (nothing, for a link), and gh, a program, is
+    # run only when its token is used, not to list or route (serve would run it per request).
+    gh = Gh(str(tmp_path))
+    atomic_env.write_auth({"github-copilot:work": {"type": "api_key", "key": "ghp_" + "c" * 36}})
+    links = os.path.join(atomic_env.agent_dir, "linked-logins.json")
+    with open(links, "w") as f:
+        json.dump({"github-copilot": {"from": "gh", "host": "github.com"}}, f)
+    os.chmod(links, 0o600)
+    env = gh.env(dict(atomic_env.env, **net.env()))
+    r = run_atomic(["models", "github-copilot"], env=env)
+    assert r.returncode == 0 and "gpt-4o" in r.stdout, r.stderr
+    assert not os.path.exists(gh.log)
+    assert run_atomic(["key", "copilot"], env=env).stdout == "gho_" + "g" * 36 + "\n"   # used: asked
+    with open(gh.log) as f:
+        assert f.read() == "auth token --hostname github.com\n"

@@ -157,3 +157,20 @@ def test_client_tokens_changed_are_seen_by_the_next_request(gw):
     assert r.returncode == 0, r.stderr
     assert ask(gw, "local/m1", token=late)[0] == 401
     assert ask(gw, "local/m1")[0] == 200
+
+
+def test_client_tokens_others_could_have_written_let_no_one_in(gw):
+    # Another user who can change the tokens file (or its folder) could add a token of their own
+    # and spend your logins through the server: such a file is not believed, as auth.json and the
+    # trust record are not, from the next request on, though the file's own content is the same.
+    path = os.path.join(gw.env.agent_dir, "serve-tokens.json")
+    assert ask(gw, "local/m1")[0] == 200
+    for target, loose, mode in ((path, 0o666, 0o600), (gw.env.agent_dir, 0o777, 0o700)):
+        os.chmod(target, loose)
+        try:
+            status, body = ask(gw, "local/m1")
+            assert status == 401, body
+        finally:
+            os.chmod(target, mode)
+        assert ask(gw, "local/m1")[0] == 200
+    gw.wait_for(lambda line: "serve-tokens.json" in line and "can be changed by other users" in line)

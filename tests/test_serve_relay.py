@@ -309,6 +309,27 @@ def test_openrouter_s_signed_reasoning_survives_a_caller_of_another_api(gw):
     assert gw.up.openrouter.body_of()["messages"][-2]["reasoning_details"] == OPENROUTER_DETAILS
 
 
+def test_a_sealed_signature_a_caller_made_up_is_judged_never_a_server_error(gw):
+    """A signature is the caller's to send back, and a caller may make one up: its reasoning_details
+    go to the caller's own upstream request, and only the documented kinds of item; an item whose
+    type is an object is left out, never a 500."""
+    import base64
+
+    def sealed(details):  # how a caller of another API keeps Chat Completions' state (ir.pack)
+        raw = json.dumps(details).encode("utf-8")
+        return "atomic1.openai-completions." + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+    odd = [{"type": {"of": "reasoning.text"}, "text": "odd"}, OPENROUTER_DETAILS[1]]
+    body = {"model": "openrouter/anthropic/claude-sonnet-4.5", "max_tokens": 100, "messages": [
+        {"role": "user", "content": QUESTION},
+        {"role": "assistant", "content": [{"type": "thinking", "thinking": "hm", "signature": sealed(odd)},
+                                          {"type": "text", "text": "Let me see."}]},
+        {"role": "user", "content": "And now?"}]}
+    status, _headers, raw = gw.served.call("POST", "/v1/messages", body=body, token=gw.token)
+    assert status == 200, raw
+    assert gw.up.openrouter.body_of()["messages"][1]["reasoning_details"] == [OPENROUTER_DETAILS[1]]
+
+
 # -- GitHub Copilot's billing header ---------------------------------------------------------------------------
 
 def test_copilot_s_x_initiator_comes_from_the_conversation_never_from_the_caller(gw):
@@ -341,6 +362,16 @@ def test_copilot_is_told_of_an_image_as_copilot_requires(gw):
         assert upstream.headers_of()["Copilot-Vision-Request"] == "true", inbound
         ask(gw, inbound, model, stream=True, tools=False)
         assert "Copilot-Vision-Request" not in upstream.headers_of(), inbound
+
+
+def test_a_part_whose_type_is_not_a_string_is_copilot_s_to_judge(gw):
+    # The caller's body goes on as it came: atomic looks at it for an image, and a part of
+    # another shape ({"type": {...}}) is neither an image nor a reason to fail the request.
+    for content in ([{"type": {"of": "image_url"}, "text": QUESTION}], [{"type": ["text"], "text": QUESTION}]):
+        status, _headers, raw = gw.served.call("POST", "/v1/chat/completions", token=gw.token, body={
+            "model": "github-copilot/gpt-4o", "messages": [{"role": "user", "content": content}]})
+        assert status == 200, raw
+        assert "Copilot-Vision-Request" not in gw.up.copilot_chat.headers_of()
 
 
 # -- GitHub Copilot: each model on the endpoint its account's /models entry supports ----------------------

@@ -204,3 +204,37 @@ def test_login_stores_settings_for_adc_without_a_key(run, atomic_env, tmp_path):
     [row] = [row for row in doc["providers"] if row["id"] == "google-vertex"]
     assert row["source"].startswith("Google ADC, user credentials") and "problem" not in row
     assert_fails(run("login", "google-vertex", input=""), 2, "nothing to save")
+
+
+def test_a_long_lived_process_uses_the_credentials_file_as_it_is_now(net, atomic_env, tmp_path):
+    # atomic serve keeps an ADC token for the hour it lasts, but only for the credentials it was
+    # made from: after `gcloud auth application-default login` as someone else, the next request
+    # goes as them, not on the old account's token.
+    from serving import Served, make_token
+
+    def adc(who):
+        path = tmp_path / "adc.json"
+        path.write_text(json.dumps({"type": "authorized_user", "client_id": "cid.apps.googleusercontent.com",
+                                    "client_secret": "csecret", "refresh_token": "1//refresh-" + who}))
+        return str(path)
+
+    @net.hosts.route("POST", "oauth2.googleapis.com", "/token")
+    def token(req):
+        who = req.form()["refresh_token"].rsplit("-", 1)[1]
+        return reply(200, {"access_token": "ya29.token-of-" + who, "expires_in": 3599, "token_type": "Bearer"})
+
+    vertex = Model(net, "POST", "us-central1-aiplatform.googleapis.com", STREAM, gemini_events("Hi"))
+    client = make_token(atomic_env)
+    served = Served(dict(atomic_env.env, **dict(net.env(), GOOGLE_APPLICATION_CREDENTIALS=adc("alice"),
+                                                 GOOGLE_CLOUD_PROJECT=PROJECT, GOOGLE_CLOUD_LOCATION=LOCATION)))
+    try:
+        said = []
+        for who in ("alice", "alice", "bob"):
+            adc(who)
+            status, _headers, body = served.call("POST", "/v1/chat/completions", token=client, body={
+                "model": "google-vertex/gemini-2.5-flash", "messages": [{"role": "user", "content": "hi"}]})
+            assert status == 200, body
+            said.append(vertex.last.headers["Authorization"])
+    finally:
+        served.kill()
+    assert said == ["Bearer ya29.token-of-alice"] * 2 + ["Bearer ya29.token-of-bob"]

@@ -140,7 +140,9 @@ ENCRYPTED = {"type": "reasoning.encrypted", "data": "gAAAAABpRedacted", "format"
       {"reasoning": "the weather tool.", "reasoning_details": SIGNED[1:] + [{"type": "reasoning.unknown"}]},
       {"reasoning_details": [ENCRYPTED]}], "I need the weather tool.", SIGNED + [ENCRYPTED]),
     ([{"reasoning_details": [ENCRYPTED]}], "", [ENCRYPTED]),
-], ids=["signed text, then encrypted", "encrypted alone"])
+    ([{"reasoning_details": [{"type": {"of": "reasoning.text"}, "text": "odd"}, [ENCRYPTED], ENCRYPTED]}], "",
+     [ENCRYPTED]),
+], ids=["signed text, then encrypted", "encrypted alone", "items of another shape left out"])
 def test_openrouter_reasoning_details_go_back_whole_and_in_order_beside_the_tool_call(net, deltas, text, details):
     # Claude and Gemini through OpenRouter refuse a tool result whose call lost its signed
     # reasoning: the details come back as they came (what atomic cannot read is left out).

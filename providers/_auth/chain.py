@@ -53,11 +53,12 @@ class Credential:
 
 
 class Resolution:
-    """One walk down the chain: whether it may run !commands and refresh tokens, the named login
-    asked for (None: as --profile, ATOMIC_PROFILE and the folder rules choose), and its trail."""
+    """One walk down the chain: whether it may run !commands, refresh tokens and ask another tool
+    for a linked login, the named login asked for (None: as --profile, ATOMIC_PROFILE and the
+    folder rules choose), and its trail."""
 
-    def __init__(self, run_commands=True, refresh=True, profile=None):
-        self.run_commands, self.refresh, self.trail = run_commands, refresh, []
+    def __init__(self, run_commands=True, refresh=True, profile=None, links=True):
+        self.run_commands, self.refresh, self.links, self.trail = run_commands, refresh, links, []
         self.profile, self.choice = profile, None
 
     @property
@@ -155,6 +156,10 @@ def _from_linked(provider, ctx, res, entry_id):
     record = get_link(ctx, entry_id)
     if record is None:
         return None
+    if not res.links:  # the tool (`gh auth token` is a program run) is asked only when its login is used
+        found = Credential(None, "from %s" % record["from"], note="%s's login, not asked" % record["from"])
+        found.linked = record
+        return _stored(found, entry_id, res)
     return _stored(credential(provider, ctx, entry_id, record, refresh=res.refresh), entry_id, res)
 
 
@@ -289,7 +294,7 @@ def describe_order():
     return "\n".join("  %d. %s" % (n, step.__doc__) for n, step in enumerate(CHAIN, 1))
 
 
-def resolve(provider, ctx, run_commands=True, refresh=True, profile=None):
+def resolve(provider, ctx, run_commands=True, refresh=True, profile=None, links=True):
     """The first credential the chain finds for a provider; NothingFound if none does.
 
     run_commands=False shows a !command key as found without running it; refresh=False uses an
@@ -298,8 +303,9 @@ def resolve(provider, ctx, run_commands=True, refresh=True, profile=None):
     profile: the named login to use (`default` for the unnamed one), as a caller chooses it (a
     route of `atomic serve`); None lets --profile (ctx.profile), ATOMIC_PROFILE and the folder
     rules choose (_auth/profiles.py). A named login that is missing is NothingFound naming it.
+    links=False finds another tool's linked login without asking that tool (it has no entry here).
     """
-    res = Resolution(run_commands, refresh, profile)
+    res = Resolution(run_commands, refresh, profile, links)
     for step in CHAIN:
         try:
             found = step(provider, ctx, res)

@@ -255,8 +255,9 @@ def _with_served(models, provider, credential, ctx):
 
 def stored_entry(provider, ctx, profile=None):
     """The auth.json entry of the login a request to provider would use (profile, else --profile
-    and the folder rules), found as listings find it: no token refreshed, no !command run. None
-    when that credential is not a stored login, or there is none usable (the request says why)."""
+    and the folder rules), found as listings find it: no token refreshed, no !command run, no
+    other tool asked (a linked login has no entry here). None when that credential is not a
+    stored login, or there is none usable (the request says why)."""
     from .._auth.chain import resolve
     from .._auth.store import layers
 
@@ -264,7 +265,7 @@ def stored_entry(provider, ctx, profile=None):
     try:
         if not any(k == provider.id or k.startswith(prefix) for auth in layers(ctx) for k in auth.data):
             return None  # nothing stored: a linked login (another tool's, asked only when used) has no entry
-        entry = resolve(provider, ctx, run_commands=False, refresh=False, profile=profile).entry
+        entry = resolve(provider, ctx, run_commands=False, refresh=False, profile=profile, links=False).entry
     except errors.AtomicError:
         return None
     return entry if isinstance(entry, dict) else None

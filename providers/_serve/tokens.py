@@ -104,15 +104,28 @@ def revoke(ctx, name):
 
 
 def read(ctx):
-    """{name: record} as stored now (records checked: a broken one is left out with a warning)."""
+    """{name: record} as stored now (records checked: a broken one is left out with a warning);
+    Unsafe for a file another user could have written (their token would spend your logins)."""
     from .._core.files import parse_json_object, read_capped
 
     path = tokens_path(ctx)
-    raw, _st = read_capped(path, ctx, FIX)
+    raw, st = read_capped(path, ctx, FIX)
     if raw is None:
         return {}
+    _refuse_others(path, st)
     table = _table(parse_json_object(raw, path, FIX), path)
     return {name: record for name, record in table.items() if _usable(name, record, path, ctx)}
+
+
+def _refuse_others(path, st):
+    from .._core.errors import Unsafe
+    from .._core.files import controlled_by_others
+
+    reason = ("it belongs to uid %d, not you" % st.st_uid if hasattr(os, "geteuid") and st.st_uid != os.geteuid()
+              else controlled_by_others(path, st.st_uid, st.st_mode))
+    if reason:
+        raise Unsafe("%s: no client token is believed, because %s; run `chmod 600` on it and `chmod 700` on its "
+                     "folder (and make them yours)" % (path, reason))
 
 
 def _table(doc, path):
@@ -203,10 +216,11 @@ class Verifier:
         return found
 
     def _refresh(self):
-        seen = stamp(self.path)
+        # The folder's owner and mode too: a folder others may write lets them replace the file.
+        seen = (stamp(self.path), _owner_and_mode(os.path.dirname(self.path)))
         with self._lock:
-            if seen is RACY or seen != self._seen:  # RACY: changed just now, and may again unseen
-                self._clients = self._load() if seen is not None else []
+            if seen[0] is RACY or seen != self._seen:  # RACY: changed just now, and may again unseen
+                self._clients = self._load() if seen[0] is not None else []
                 self._seen = seen
             return self._clients
 
@@ -220,3 +234,11 @@ class Verifier:
             self.ctx.warn(shown(exc.message))
             return []
         return [(record["sha256"], Client(name, record)) for name, record in table.items()]
+
+
+def _owner_and_mode(path):
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_uid, st.st_mode

@@ -322,7 +322,8 @@ _DETAIL_FIELD = {"reasoning.text": "text", "reasoning.summary": "summary", "reas
 
 def _is_detail(detail):
     """Whether an item of reasoning_details is one OpenRouter documents (text, summary, encrypted)."""
-    field = _DETAIL_FIELD.get(detail.get("type")) if isinstance(detail, dict) else None
+    kind = detail.get("type") if isinstance(detail, dict) else None
+    field = _DETAIL_FIELD.get(kind) if isinstance(kind, str) else None  # an object is no key: never a TypeError
     return field is not None and isinstance(detail.get(field), str)
 
 
