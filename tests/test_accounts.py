@@ -383,3 +383,14 @@ def test_a_github_token_is_stored_with_its_account(atomic_env, net):
         "type": "api_key", "key": "gho_" + "t" * 36, "identity": {"user": "octocat", "email": "octocat@users.example.com"}}
     assert_fails(atomic_env.run("login", "copilot", "--with-token", input="gho_" + "u" * 36, env=net.env()), 10,
                  "did not accept the GitHub token")
+
+
+def test_a_github_token_that_could_not_be_checked_is_a_network_failure_not_a_refusal(atomic_env, net):
+    # GitHub down, or no network at all: the token may be fine; exit 6 says "try again", not "wrong token".
+    net.hosts.route("GET", "api.github.com", "/user")(lambda req: reply(503, {"message": "Service Unavailable"}))
+    token = "gho_" + "t" * 36
+    assert_fails(atomic_env.run("login", "copilot", "--with-token", input=token, env=net.env()), 6,
+                 "api.github.com answered HTTP 503", "try again later")
+    unreachable = dict(net.env(), HTTPS_PROXY="http://127.0.0.1:9")
+    assert_fails(atomic_env.run("login", "copilot", "--with-token", input=token, env=unreachable), 6)
+    assert not os.path.exists(atomic_env.auth_path)
