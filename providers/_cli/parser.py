@@ -70,7 +70,7 @@ def add_key(commands):
     p.add_argument("--header", action="store_true",
                    help="print the HTTP header line(s) the provider expects, for `curl -H @-`")
     p.add_argument("--explain", action="store_true", help="say on stderr which source won and why earlier ones did not")
-    p.add_argument("--json", action="store_true", help="print {provider, source, key} as JSON")
+    p.add_argument("--json", action="store_true", help="print {provider, source, key, headers, baseUrl} as JSON (with expires, profile and identity where known)")
     p.add_argument("--min-valid", metavar="DURATION", type=_duration,
                    help="refresh an OAuth token that would expire within DURATION (90s, 30m, 2h); exit 12 "
                         "if it still would")
@@ -288,7 +288,7 @@ def add_serve(commands):
     create.add_argument("--profile", metavar="NAME", dest="token_profile",
                         help="its requests use the logins named NAME (`atomic login P --profile NAME`; default: "
                              "the unnamed ones), whatever the server's own choice")
-    create.add_argument("--json", action="store_true", help="print {name, token, providers, models, expires}")
+    create.add_argument("--json", action="store_true", help="print {name, token, providers, models, expires, profile}")
     listing = tokens.add_parser("list", help="list the tokens (never their values)",
                                 description="List client tokens: name, the first characters, scope, expiry.",
                                 epilog=examples(("atomic serve token list", "a table"),
