@@ -268,6 +268,15 @@ def test_a_revocation_that_fails_keeps_the_entry(atomic_env, net):
     assert atomic_env.auth_bytes() == before
 
 
+def test_revoke_of_an_api_key_says_where_keys_end_not_that_it_expires(atomic_env):
+    atomic_env.write_auth({"groq": {"type": "api_key", "key": "gsk_" + "k" * 30}})
+    before = atomic_env.auth_bytes()
+    line = assert_fails(atomic_env.run("logout", "groq", "--revoke"), 2, "groq is an API key", "provider's console",
+                        "atomic logout groq")
+    assert "until it expires" not in line, line
+    assert atomic_env.auth_bytes() == before
+
+
 def test_revoke_where_the_provider_has_no_endpoint_is_refused_and_plain_logout_says_the_token_lives_on(atomic_env):
     entry = {"type": "oauth", "access": "sk-ant-oat01-a", "refresh": "sk-ant-ort01-r", "expires": 1}
     atomic_env.write_auth({"anthropic": entry, "github-copilot": dict(entry, access="tid=1", refresh="gho_x")})

@@ -511,22 +511,21 @@ def _revoke(entry_id, files, links, ctx):
         tool = links[entry_id].get("from")
         raise UsageError("%s is a link to %s's own login: atomic only removes its link (`%s` without --revoke); "
                          "ending that login is %s's to do" % (entry_id, tool, command("logout", entry_id), tool))
+    auth = next(a for a in files if entry_id in a.data)
+    _check_revocable(get_entry(auth, entry_id), entry_id)
     hook = provider.hook("revoke")
     if hook is None:
         elsewhere = getattr(provider.module(), "REVOKE_ELSEWHERE", None) if provider.module_name else None
         raise UsageError("%s offers no way for atomic to revoke a login%s; `%s` removes it here, and the "
                          "token stays valid at %s until it expires" % (provider.name, "; " + elsewhere if elsewhere
                                                                        else "", command("logout", entry_id), provider.name))
-    auth = next(a for a in files if entry_id in a.data)
     done = []
 
     def change(fresh):
         entry = get_entry(fresh, entry_id)
         if entry is None:
             return None
-        if entry["type"] != "oauth":
-            raise UsageError("%s is %s, not a subscription login: revoke a key in the provider's console, then run "
-                             "`%s`" % (entry_id, _kind(entry), command("logout", entry_id)))
+        _check_revocable(entry, entry_id)
         hook(entry, ctx)  # a provider that does not confirm raises: the entry stays
         done.append(entry_id)
         return {n: e for n, e in fresh.data.items() if n != entry_id}
@@ -541,6 +540,14 @@ def _revoke(entry_id, files, links, ctx):
         return 0
     ctx.say("Revoked the %s login at %s and removed it from %s." % (entry_id, provider.name, auth.path))
     return 0
+
+
+def _check_revocable(entry, entry_id):
+    """Only a subscription login is revoked at the provider: a key has no expiry to wait for, and
+    ends where it was made."""
+    if entry is not None and entry["type"] != "oauth":
+        raise UsageError("%s is %s, not a subscription login: revoke a key in the provider's console, then run "
+                         "`%s`" % (entry_id, _kind(entry), command("logout", entry_id)))
 
 
 def _confirm_all(targets, files, ctx):
