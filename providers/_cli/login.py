@@ -58,7 +58,7 @@ def sign_in(args, ctx):
         ctx.say("Saved the %s %s%s%s" % (provider.name, what, " and API key" if "key" in record else "",
                                          _saved_to(ctx, entry_id, saved)))
         return provider
-    pasted = _read_key(provider, settings, ctx)
+    pasted = _read_key(provider, settings, ctx, chosen=args.key)
     if pasted is not None:
         _check_shape(provider, pasted, args, ctx)
     key = stored_form(pasted, ctx) if pasted is not None else None
@@ -171,10 +171,14 @@ def _remove_stored(ctx, entry_id):
     return removed[0] if removed and isinstance(removed[0], dict) else None
 
 
-def _read_key(provider, settings, ctx):
+def _read_key(provider, settings, ctx, chosen=False):
     """The pasted key; for a cloud provider, None when nothing is pasted and settings are given:
-    its own credentials (ADC, the AWS chain) are used, with the settings stored."""
+    its own credentials (ADC, the AWS chain) are used, with the settings stored. chosen: --key was
+    given; without it, a provider that also has a subscription login names --oauth in the errors
+    (`ssh server atomic login claude` has no terminal, so it was taken for a key login)."""
     pipe = "atomic login %s" % provider.id
+    if "oauth" in provider.auth and not chosen:
+        pipe += "; or, for the subscription: atomic login %s --oauth" % provider.id
     if "cloud" not in provider.auth:
         return read_secret(ctx, "Paste your %s API key (input is hidden): " % provider.name, pipe=pipe)
     ambient = provider.hook("ambient")
