@@ -346,7 +346,9 @@ def add_ask(commands):
                    "git diff | atomic ask -m anthropic/claude-sonnet-4-5 \"Review this change\"",
                    ("atomic ask --json -a chart.png \"What does it show?\"", "an image; one JSON object")))
     p.add_argument("prompt", metavar="PROMPT", nargs="*", help="the question (several words are joined); - for stdin")
-    p.add_argument("-m", "--model", metavar="PROVIDER/MODEL", help="the model, e.g. openai/gpt-4o (see `atomic models`)")
+    p.add_argument("-m", "--model", metavar="PROVIDER/MODEL",
+                   help="the model: PROVIDER/MODEL (openai/gpt-4o), a provider alone (its everyday model) or a "
+                        "model id alone (gpt-4o); `atomic models` lists them")
     p.add_argument("--system", metavar="TEXT", help="a system prompt")
     p.add_argument("-a", "--attach", metavar="FILE", action="append",
                    help="attach a file: an image (PNG, JPEG, GIF, WebP; for a model with image input, see "
