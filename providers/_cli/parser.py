@@ -70,7 +70,9 @@ def add_key(commands):
     p.add_argument("--header", action="store_true",
                    help="print the HTTP header line(s) the provider expects, for `curl -H @-`")
     p.add_argument("--explain", action="store_true", help="say on stderr which source won and why earlier ones did not")
-    p.add_argument("--json", action="store_true", help="print {provider, source, key, headers, baseUrl} as JSON (with expires, profile and identity where known)")
+    p.add_argument("--json", action="store_true",
+                   help="print {provider, source, key, headers, baseUrl} as JSON (with expires, profile and identity "
+                        "where known)")
     p.add_argument("--min-valid", metavar="DURATION", type=_duration,
                    help="refresh an OAuth token that would expire within DURATION (90s, 30m, 2h); exit 12 "
                         "if it still would")
