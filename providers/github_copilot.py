@@ -535,12 +535,22 @@ def _token_field(token, name):
 
 def _user(github_token, domain, ctx):
     """{"user", "email"} of the GitHub account (GET /user); {} when it does not answer."""
-    headers = {"Accept": "application/vnd.github+json", "User-Agent": dict(_EDITOR_HEADERS)["User-Agent"]}
     try:
-        resp = api.request("GET", "https://api.%s/user" % domain, ctx, headers=headers,
-                           secret_headers={"Authorization": "Bearer " + github_token}, deadline=_LIST_DEADLINE)
+        resp = _ask_user(github_token, domain, ctx)
     except api.NetworkError:
         return {}
+    return _account(resp)
+
+
+def _ask_user(github_token, domain, ctx):
+    """GitHub's answer to GET /user with this token; NetworkError when none arrives."""
+    headers = {"Accept": "application/vnd.github+json", "User-Agent": dict(_EDITOR_HEADERS)["User-Agent"]}
+    return api.request("GET", "https://api.%s/user" % domain, ctx, headers=headers,
+                       secret_headers={"Authorization": "Bearer " + github_token}, deadline=_LIST_DEADLINE)
+
+
+def _account(resp):
+    """{"user", "email"} of a GET /user answer; {} for any other."""
     doc = resp.json_or_none() if resp.ok else None
     if not isinstance(doc, dict):
         return {}
@@ -557,10 +567,14 @@ def _token_login(options, ctx):
     token = options["token"].strip()
     domain = _normalize_domain(options.get("enterprise_domain") or "", "--enterprise-domain")
     _check_token(token, "the token given")
-    identity = _user(token, domain, ctx)
+    resp = _ask_user(token, domain, ctx)  # a network failure is exit 6, not a refused token
+    if resp.status in (401, 403):
+        raise api.LoginFailed("%s did not accept the GitHub token (GET /user: HTTP %d); check it, and that it is "
+                              "for %s" % ("api." + domain, resp.status, domain))
+    identity = _account(resp)
     if not identity:
-        raise api.LoginFailed("%s did not accept the GitHub token (GET /user); check it, and that it is for %s"
-                              % ("api." + domain, domain))
+        raise api.NetworkError("%s answered HTTP %d to GET /user without the account (%s); nothing was saved; "
+                               "try again later" % ("api." + domain, resp.status, resp.error_text()))
     record = {"type": "api_key", "key": token, "identity": identity}
     if domain != _GITHUB:
         record["enterpriseUrl"] = domain

@@ -268,6 +268,15 @@ def test_a_revocation_that_fails_keeps_the_entry(atomic_env, net):
     assert atomic_env.auth_bytes() == before
 
 
+def test_revoke_of_an_api_key_says_where_keys_end_not_that_it_expires(atomic_env):
+    atomic_env.write_auth({"groq": {"type": "api_key", "key": "gsk_" + "k" * 30}})
+    before = atomic_env.auth_bytes()
+    line = assert_fails(atomic_env.run("logout", "groq", "--revoke"), 2, "groq is an API key", "provider's console",
+                        "atomic logout groq")
+    assert "until it expires" not in line, line
+    assert atomic_env.auth_bytes() == before
+
+
 def test_revoke_where_the_provider_has_no_endpoint_is_refused_and_plain_logout_says_the_token_lives_on(atomic_env):
     entry = {"type": "oauth", "access": "sk-ant-oat01-a", "refresh": "sk-ant-ort01-r", "expires": 1}
     atomic_env.write_auth({"anthropic": entry, "github-copilot": dict(entry, access="tid=1", refresh="gho_x")})
@@ -383,3 +392,14 @@ def test_a_github_token_is_stored_with_its_account(atomic_env, net):
         "type": "api_key", "key": "gho_" + "t" * 36, "identity": {"user": "octocat", "email": "octocat@users.example.com"}}
     assert_fails(atomic_env.run("login", "copilot", "--with-token", input="gho_" + "u" * 36, env=net.env()), 10,
                  "did not accept the GitHub token")
+
+
+def test_a_github_token_that_could_not_be_checked_is_a_network_failure_not_a_refusal(atomic_env, net):
+    # GitHub down, or no network at all: the token may be fine; exit 6 says "try again", not "wrong token".
+    net.hosts.route("GET", "api.github.com", "/user")(lambda req: reply(503, {"message": "Service Unavailable"}))
+    token = "gho_" + "t" * 36
+    assert_fails(atomic_env.run("login", "copilot", "--with-token", input=token, env=net.env()), 6,
+                 "api.github.com answered HTTP 503", "try again later")
+    unreachable = dict(net.env(), HTTPS_PROXY="http://127.0.0.1:9")
+    assert_fails(atomic_env.run("login", "copilot", "--with-token", input=token, env=unreachable), 6)
+    assert not os.path.exists(atomic_env.auth_path)

@@ -66,6 +66,16 @@ def test_login_with_bad_stdin(atomic_env, stdin, needle):
     assert not os.path.exists(atomic_env.agent_dir)
 
 
+def test_an_empty_key_for_a_provider_with_a_subscription_names_the_subscription_login_too(atomic_env):
+    # `ssh server atomic login claude` has no terminal: it was taken for a key login, and said only "pipe a key".
+    assert_fails(atomic_env.run("login", "claude", input=""), 2, "empty", "| atomic login anthropic",
+                 "for the subscription: atomic login anthropic --oauth")
+    line = assert_fails(atomic_env.run("login", "claude", "--key", input=""), 2, "empty")
+    assert "--oauth" not in line, line
+    assert "--oauth" not in assert_fails(atomic_env.run("login", "groq", input=""), 2, "empty")
+    assert not os.path.exists(atomic_env.agent_dir)
+
+
 def test_login_with_stdin_closed(atomic_env):
     # `atomic login groq <&-` (stdin closed outright, as under some cron setups)
     r = atomic_env.run("login", "groq", preexec_fn=lambda: os.close(0), stdin=None)

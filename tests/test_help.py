@@ -52,3 +52,21 @@ def test_the_top_level_help_names_every_command(tmp_path):
     out = run_atomic(["--help"], env=clean_env(tmp_path)).stdout
     for name, summary in atomic.SUMMARY.items():
         assert "    %s" % name in out and summary in " ".join(out.split()), name
+
+
+@pytest.mark.parametrize("command, where_known", [
+    (["key", "openai"], {"expires", "profile", "identity"}),
+    (["serve", "token", "create", "ci"], set())])
+def test_the_fields_a_json_option_promises_are_the_ones_printed(tmp_path, command, where_known):
+    """--json's help names the object's fields: the object has those, and where_known, which the help
+    names as the ones present only for some credentials."""
+    import json
+    import re
+
+    env = dict(clean_env(tmp_path), OPENAI_API_KEY="sk-proj-" + "a" * 40)
+    help_text = run_atomic(command[:-1] + ["--help"], env=env).stdout
+    promised = re.search(r"--json\s+print \{([^}]*)\}", help_text).group(1)
+    r = run_atomic(command + ["--json"], env=env)
+    assert r.returncode == 0, r.stderr
+    assert {f.strip() for f in promised.split(",")} == set(json.loads(r.stdout)) - where_known, promised
+    assert where_known <= set(re.findall(r"\w+", help_text)), help_text

@@ -629,3 +629,26 @@ def test_the_readme_opens_with_the_two_commands_then_three_ways_to_install_that_
     version = subprocess.run([target, "version"], capture_output=True, text=True, env=clean_env(tmp_path))
     assert version.returncode == 0 and version.stdout.startswith("atomic "), version.stderr
     assert "echo 'source <(atomic completion bash)' >> ~/.bashrc" in text
+
+
+# Walk-through of the README with a fresh HOME ---------------------------------------------------
+
+def test_a_model_without_its_provider_says_what_is_missing(fresh):
+    env = dict(fresh, OPENAI_API_KEY="sk-proj-" + "a" * 40)
+    for args in (("ask", "-m", "/gpt-4o", "hi"), ("models", "/gpt-4o"), ("key", "")):
+        line = assert_fails(run(env, *args), 2, "the provider name is empty", "openai/gpt-4o")
+        assert "''" not in line, line
+
+
+def test_a_slash_command_at_the_model_question_changes_nothing(fresh):
+    env = dict(fresh, OPENAI_API_KEY="sk-proj-" + "a" * 40)
+    with Terminal(["chat", "-m", "openai/gpt-4o"], env, rows=40, columns=120, stdout_too=True) as term:
+        term.expect("openai/gpt-4o> ")
+        term.write("/model gpt-4o-mini\r")
+        term.expect("Model number (Enter keeps openai/gpt-4o): ")
+        term.write("/help\r")
+        term.expect("'/help' is not on the list; nothing changed.")
+        term.expect("openai/gpt-4o> ")
+        term.write("/quit\r")
+        code, shown = term.finish()
+    assert code == 0 and "unknown provider" not in shown, shown

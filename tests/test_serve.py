@@ -58,6 +58,12 @@ def test_tokens_are_listed_scoped_and_revoked(atomic_env):
     assert_fails(atomic_env.run("serve", "token", "revoke", "ci"), 2, "no token named 'ci'", "all")
 
 
+@pytest.mark.parametrize("lifetime, said", [("2h", "expires in 2h 00m"), ("30d", "expires in 30d")])
+def test_a_token_made_to_last_a_while_is_said_to_last_that_long(atomic_env, lifetime, said):
+    r = atomic_env.run("serve", "token", "create", "ci", "--expires", lifetime)
+    assert r.returncode == 0 and said + ")" in r.stderr, r.stderr
+
+
 def test_token_names_and_scopes_are_checked(atomic_env):
     make_token(atomic_env, "codex")
     assert_fails(atomic_env.run("serve", "token", "create", "codex"), 2, "exists already", "revoke")

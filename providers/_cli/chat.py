@@ -225,7 +225,7 @@ class Session:
             from .. import find
             from .._client.route import for_model
             self._switch(for_model(self.ctx, find(model["provider"], self.ctx), model))
-        elif "/" in answer:
+        elif "/" in answer and not answer.startswith("/"):  # PROVIDER/MODEL; a /command is not one
             self._switch(route(self.ctx, answer))
         else:
             self.ctx.say("%r is not on the list; nothing changed." % answer)

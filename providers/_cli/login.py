@@ -58,7 +58,7 @@ def sign_in(args, ctx):
         ctx.say("Saved the %s %s%s%s" % (provider.name, what, " and API key" if "key" in record else "",
                                          _saved_to(ctx, entry_id, saved)))
         return provider
-    pasted = _read_key(provider, settings, ctx)
+    pasted = _read_key(provider, settings, ctx, chosen=args.key)
     if pasted is not None:
         _check_shape(provider, pasted, args, ctx)
     key = stored_form(pasted, ctx) if pasted is not None else None
@@ -171,10 +171,14 @@ def _remove_stored(ctx, entry_id):
     return removed[0] if removed and isinstance(removed[0], dict) else None
 
 
-def _read_key(provider, settings, ctx):
+def _read_key(provider, settings, ctx, chosen=False):
     """The pasted key; for a cloud provider, None when nothing is pasted and settings are given:
-    its own credentials (ADC, the AWS chain) are used, with the settings stored."""
+    its own credentials (ADC, the AWS chain) are used, with the settings stored. chosen: --key was
+    given; without it, a provider that also has a subscription login names --oauth in the errors
+    (`ssh server atomic login claude` has no terminal, so it was taken for a key login)."""
     pipe = "atomic login %s" % provider.id
+    if "oauth" in provider.auth and not chosen:
+        pipe += "; or, for the subscription: atomic login %s --oauth" % provider.id
     if "cloud" not in provider.auth:
         return read_secret(ctx, "Paste your %s API key (input is hidden): " % provider.name, pipe=pipe)
     ambient = provider.hook("ambient")
@@ -511,22 +515,21 @@ def _revoke(entry_id, files, links, ctx):
         tool = links[entry_id].get("from")
         raise UsageError("%s is a link to %s's own login: atomic only removes its link (`%s` without --revoke); "
                          "ending that login is %s's to do" % (entry_id, tool, command("logout", entry_id), tool))
+    auth = next(a for a in files if entry_id in a.data)
+    _check_revocable(get_entry(auth, entry_id), entry_id)
     hook = provider.hook("revoke")
     if hook is None:
         elsewhere = getattr(provider.module(), "REVOKE_ELSEWHERE", None) if provider.module_name else None
         raise UsageError("%s offers no way for atomic to revoke a login%s; `%s` removes it here, and the "
                          "token stays valid at %s until it expires" % (provider.name, "; " + elsewhere if elsewhere
                                                                        else "", command("logout", entry_id), provider.name))
-    auth = next(a for a in files if entry_id in a.data)
     done = []
 
     def change(fresh):
         entry = get_entry(fresh, entry_id)
         if entry is None:
             return None
-        if entry["type"] != "oauth":
-            raise UsageError("%s is %s, not a subscription login: revoke a key in the provider's console, then run "
-                             "`%s`" % (entry_id, _kind(entry), command("logout", entry_id)))
+        _check_revocable(entry, entry_id)
         hook(entry, ctx)  # a provider that does not confirm raises: the entry stays
         done.append(entry_id)
         return {n: e for n, e in fresh.data.items() if n != entry_id}
@@ -541,6 +544,14 @@ def _revoke(entry_id, files, links, ctx):
         return 0
     ctx.say("Revoked the %s login at %s and removed it from %s." % (entry_id, provider.name, auth.path))
     return 0
+
+
+def _check_revocable(entry, entry_id):
+    """Only a subscription login is revoked at the provider: a key has no expiry to wait for, and
+    ends where it was made."""
+    if entry is not None and entry["type"] != "oauth":
+        raise UsageError("%s is %s, not a subscription login: revoke a key in the provider's console, then run "
+                         "`%s`" % (entry_id, _kind(entry), command("logout", entry_id)))
 
 
 def _confirm_all(targets, files, ctx):

@@ -70,7 +70,9 @@ def add_key(commands):
     p.add_argument("--header", action="store_true",
                    help="print the HTTP header line(s) the provider expects, for `curl -H @-`")
     p.add_argument("--explain", action="store_true", help="say on stderr which source won and why earlier ones did not")
-    p.add_argument("--json", action="store_true", help="print {provider, source, key} as JSON")
+    p.add_argument("--json", action="store_true",
+                   help="print {provider, source, key, headers, baseUrl} as JSON (with expires, profile and identity "
+                        "where known)")
     p.add_argument("--min-valid", metavar="DURATION", type=_duration,
                    help="refresh an OAuth token that would expire within DURATION (90s, 30m, 2h); exit 12 "
                         "if it still would")
@@ -288,7 +290,7 @@ def add_serve(commands):
     create.add_argument("--profile", metavar="NAME", dest="token_profile",
                         help="its requests use the logins named NAME (`atomic login P --profile NAME`; default: "
                              "the unnamed ones), whatever the server's own choice")
-    create.add_argument("--json", action="store_true", help="print {name, token, providers, models, expires}")
+    create.add_argument("--json", action="store_true", help="print {name, token, providers, models, expires, profile}")
     listing = tokens.add_parser("list", help="list the tokens (never their values)",
                                 description="List client tokens: name, the first characters, scope, expiry.",
                                 epilog=examples(("atomic serve token list", "a table"),
@@ -346,7 +348,9 @@ def add_ask(commands):
                    "git diff | atomic ask -m anthropic/claude-sonnet-4-5 \"Review this change\"",
                    ("atomic ask --json -a chart.png \"What does it show?\"", "an image; one JSON object")))
     p.add_argument("prompt", metavar="PROMPT", nargs="*", help="the question (several words are joined); - for stdin")
-    p.add_argument("-m", "--model", metavar="PROVIDER/MODEL", help="the model, e.g. openai/gpt-4o (see `atomic models`)")
+    p.add_argument("-m", "--model", metavar="PROVIDER/MODEL",
+                   help="the model: PROVIDER/MODEL (openai/gpt-4o), a provider alone (its everyday model) or a "
+                        "model id alone (gpt-4o); `atomic models` lists them")
     p.add_argument("--system", metavar="TEXT", help="a system prompt")
     p.add_argument("-a", "--attach", metavar="FILE", action="append",
                    help="attach a file: an image (PNG, JPEG, GIF, WebP; for a model with image input, see "

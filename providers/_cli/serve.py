@@ -182,7 +182,7 @@ def _expiry(expires, ctx, prefix=""):
 
     if expires is None:
         return "never expires" if prefix else "never"
-    left = expires / 1000.0 - ctx.now()
+    left = round(expires / 1000.0 - ctx.now())  # a token made a moment ago with --expires 2h: 2h 00m, not 1h 59m
     return "expired" if left <= 0 else "%sin %s" % (prefix, format_duration(left))
 
 

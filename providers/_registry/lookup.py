@@ -44,6 +44,9 @@ def unknown_provider(name, custom=(), hint=None):
     from .._core import errors
 
     hint = hint or "`atomic providers` lists them all"
+    if not name:  # `-m /gpt-4o`, `key ''`: say what is missing, not "unknown provider ''"
+        return errors.UsageError("the provider name is empty (in PROVIDER/MODEL it comes before the /, as in "
+                                 "openai/gpt-4o); %s" % hint)
     candidates = _candidates(name, builtins() + list(custom))
     if len(candidates) > 1:
         return errors.UsageError("%r could be any of: %s; name one (%s)"
