@@ -23,6 +23,14 @@ WORK_KEY = "sk-fresh-work-key-000000000001"
 MODELS_KEY = "sk-fresh-models-key-00000001"
 OTHER_KEY, OTHER_KEY_2 = "sk-fresh-other-key-000000001", "sk-fresh-other-key-000000002"
 PROJECT_KEY = "sk-fresh-project-key-0000001"
+ACME_KEY = "sk-fresh-acme-key-00000000001"
+ACME = """from providers import api
+PROVIDERS = [api.Provider("acme", "Acme AI", base_url=%r, api="openai-completions")]
+
+
+def models(ctx):
+    return [{"id": "acme-1", "name": "Acme One", "contextWindow": 32000, "maxTokens": 1000}]
+"""
 
 
 def upstream():
@@ -46,12 +54,16 @@ def gw(tmp_path_factory):
     env.write_models({"providers": {
         "local": {"baseUrl": up.url + "/v1", "api": "openai-completions", "apiKey": MODELS_KEY, "models": [{"id": "m1"}]},
         "other": {"baseUrl": up.url + "/v1", "api": "openai-completions", "apiKey": OTHER_KEY, "models": [{"id": "o1"}]}}})
-    env.write_auth({"local": {"type": "api_key", "key": AUTH_KEY}, "local:work": {"type": "api_key", "key": WORK_KEY}})
+    env.write_auth({"local": {"type": "api_key", "key": AUTH_KEY}, "local:work": {"type": "api_key", "key": WORK_KEY},
+                    "acme": {"type": "api_key", "key": ACME_KEY}})
     settings = os.path.join(env.agent_dir, "settings.json")
     _write(settings, {"profiles": []})
     project = os.path.join(str(root), "project")
     _write(os.path.join(project, ".atomic", "models.json"), {"providers": {"proj": {
         "baseUrl": up.url + "/v1", "api": "openai-completions", "apiKey": PROJECT_KEY, "models": [{"id": "p1"}]}}})
+    os.makedirs(os.path.join(project, ".atomic", "extensions"))
+    with open(os.path.join(project, ".atomic", "extensions", "acme.py"), "w") as f:
+        f.write(ACME % (up.url + "/v1"))
     token = make_token(env, "t")
     served = Served(env.env, cwd=project)
     served.env, served.up, served.token, served.project, served.settings = env, up, token, project, settings
@@ -146,6 +158,17 @@ def test_the_trust_record_changed_is_seen_by_the_next_request(gw):
     assert r.returncode == 0, r.stderr
     status, body = ask(gw, "proj/p1")
     assert status != 200 and b"not trusted" in body
+
+
+def test_a_project_s_extension_serves_only_while_the_folder_is_trusted(gw):
+    status, body = ask(gw, "acme/acme-1")  # untrusted: its provider does not exist
+    assert status != 200 and b"acme" in body
+    gw.env.trust(gw.project)
+    assert ask(gw, "acme/acme-1") == (200, "Bearer " + ACME_KEY)
+    r = gw.env.run("untrust", cwd=gw.project)
+    assert r.returncode == 0, r.stderr
+    status, body = ask(gw, "acme/acme-1")  # the running server took it away at once
+    assert status != 200 and b"acme" in body
 
 
 def test_client_tokens_changed_are_seen_by_the_next_request(gw):

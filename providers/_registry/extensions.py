@@ -51,19 +51,37 @@ class Extension:
 # Discovery: names only ----------------------------------------------------------------------
 
 def discover(ctx):
-    """{id: Extension} of every extension there is, nothing imported; read once per command."""
-    if ctx.extensions is None:
-        ctx.extensions = _discover(ctx)
-    return ctx.extensions
+    """{id: Extension} of every extension there is, nothing imported; read once per command, and
+    again in a serving process when the project's trusted extension files are no longer those it
+    found (`atomic untrust` takes a project's providers away from the next request; a module
+    already imported stays in memory, unused)."""
+    found = ctx.extensions
+    if found is None:
+        found = ctx.extensions = _discover(ctx)
+    elif ctx.memo is not None and _project_changed(ctx, found):
+        found = ctx.extensions = _discover(ctx)
+    return found
+
+
+def _project_changed(ctx, found):
+    from .._config.project import extension_files
+
+    return getattr(found, "project", None) != extension_files(ctx)
+
+
+class _Found(dict):
+    """The extensions discovered, and the project's trusted files they were found among."""
+    __slots__ = ("project",)
 
 
 def _discover(ctx):
     from .._config.project import extension_files
 
-    found = {}
+    found = _Found()
     for ext in _files(os.path.join(ctx.agent_dir, FOLDER), ctx):
         _add(found, ext)
-    for path, source in extension_files(ctx):  # a trusted project's, as recorded
+    found.project = extension_files(ctx)
+    for path, source in found.project:  # a trusted project's, as recorded
         _add(found, _file_extension(path, source))
     for ext in _entry_points(ctx):
         _add(found, ext)
