@@ -360,6 +360,7 @@ def exchange(net, module, model, base_url, request, headers=()):
     ctx = Context(environ=dict(net.env()) if net is not None else {})  # None: a server on 127.0.0.1
     built = module.build(model, base_url, HeaderList(headers), request)
     answer = Answer()
+    answer.provider = model.get("provider")  # as the client's exchange says who was asked
     with open_stream(built.method, built.url, ctx, headers=dict(built.headers.items()), body=built.payload(),
                      accept=getattr(module, "ACCEPT", "text/event-stream")) as response:
         assert response.ok, response.response(65536).error_text()

@@ -294,6 +294,11 @@ def test_openrouter_s_signed_reasoning_survives_a_caller_of_another_api(gw):
                                       include=["reasoning.encrypted_content"]) as events:
         assert "tool=" + RESULT in events.get_final_response().output_text
     assert gw.up.openrouter.body_of()["messages"][-2]["reasoning_details"] == OPENROUTER_DETAILS
+    # The same conversation sent on to another provider: nothing of OpenRouter's goes there.
+    with gw.openai().responses.stream(model="groq/llama-3.3-70b-versatile", input=follow, tools=tools,
+                                      store=False) as events:
+        assert "tool=" + RESULT in events.get_final_response().output_text
+    assert not any("reasoning_details" in m for m in gw.up.groq.body_of()["messages"])
 
     client = gw.anthropic()
     question = {"role": "user", "content": QUESTION}
@@ -316,7 +321,7 @@ def test_a_sealed_signature_a_caller_made_up_is_judged_never_a_server_error(gw):
     import base64
 
     def sealed(details):  # how a caller of another API keeps Chat Completions' state (ir.pack)
-        raw = json.dumps(details).encode("utf-8")
+        raw = json.dumps({"provider": "openrouter", "reasoning_details": details}).encode("utf-8")
         return "atomic1.openai-completions." + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
     odd = [{"type": {"of": "reasoning.text"}, "text": "odd"}, OPENROUTER_DETAILS[1]]

@@ -157,6 +157,11 @@ def test_openrouter_reasoning_details_go_back_whole_and_in_order_beside_the_tool
     assert api.body_of(1)["messages"][2] == {
         "role": "assistant", "content": None, "reasoning_details": details,
         "tool_calls": [{"id": "toolu_01", "type": "function", "function": {"name": "get_weather", "arguments": ARGS}}]}
+    # The conversation moved on to another provider's server: it gets no field it does not know.
+    groq = dict(OPENROUTER_CLAUDE, provider="groq", id="llama-3.3-70b-versatile", baseUrl="https://api.groq.com/openai/v1")
+    other = Model(net, "POST", "api.groq.com", "/openai/v1/chat/completions", answers=[completions_events("Sunny.")])
+    exchange(net, openai_completions, groq, groq["baseUrl"], then(request, answer, image=False))
+    assert "reasoning_details" not in other.body_of(0)["messages"][2]
 
 
 # OpenAI Responses and the Codex backend ------------------------------------------------------------

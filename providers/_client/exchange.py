@@ -153,6 +153,7 @@ def exchange(ctx, route, build, read, sink, policy):
 
 
 def _loop(ctx, route, build, read, sink, policy, outcome, secrets, limit):
+    sink.provider = route.provider.id
     credential = credential_for(route.provider, ctx, profile=route.profile)
     while True:
         request = build(credential)

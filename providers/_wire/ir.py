@@ -302,6 +302,7 @@ class Sink:
     def __init__(self):
         self.usage = {"input": 0, "output": 0, "cacheRead": 0, "cacheWrite": 0, "reasoning": 0}
         self.stop_reason = self.raw_stop = self.service_tier = self.model = self.id = None
+        self.provider = None  # the id of the provider asked (set by the client): opaque state may name it
         self.finished = False
         self.started = False
         self.block = None   # the open block, or None

@@ -5,8 +5,9 @@ without them the usual quirks are recognised from the provider and the host, as 
 does. Reasoning arrives as `reasoning_content` (DeepSeek, vLLM), `reasoning` (OpenRouter, Groq)
 or `reasoning_text`; Mistral's list-of-chunks content is read here too. OpenRouter's
 `reasoning_details` (signed or encrypted reasoning, which Claude and Gemini need back beside their
-tool calls) are kept in order as the thinking block's signature (a JSON list) and go back as the
-assistant message's `reasoning_details`, in place of its plain reasoning text.
+tool calls) are kept in order as the thinking block's signature, with the id of the provider that
+sent them, and go back as the assistant message's `reasoning_details` (in place of its plain
+reasoning text) to that provider only: another server would refuse a field it does not know.
 
 Requests carry the whole conversation: images as `image_url` parts (a data URL or the image's
 own URL), tool definitions, `tool_choice`, the assistant's `tool_calls` and `role: "tool"`
@@ -186,7 +187,7 @@ def _assistant(message, model, flags, call_id, family):
     turn = {"role": "assistant", "content": "".join(text) or None}
     if calls:
         turn["tool_calls"] = calls
-    details = [d for b in mine for d in _details(b.signature)]
+    details = [d for b in mine for d in _details(b.signature, model.get("provider"))]
     if details:  # the structured form: the plain reasoning text would say the same twice
         turn["reasoning_details"] = details
     elif reasoning:
@@ -327,15 +328,19 @@ def _is_detail(detail):
     return field is not None and isinstance(detail.get(field), str)
 
 
-def _details(signature):
-    """The reasoning_details a thinking block's signature holds ([] for none, or another shape)."""
+def _details(signature, provider):
+    """The reasoning_details a thinking block's signature holds for provider ([] for none, for
+    another provider's, or for another shape)."""
     import json
 
     try:
-        found = json.loads(signature) if signature and signature.startswith("[") else []
+        found = json.loads(signature) if signature and signature.startswith("{") else {}
     except ValueError:
         return []
-    return [d for d in found if _is_detail(d)] if isinstance(found, list) else []
+    if not isinstance(found, dict) or found.get("provider") not in (None, provider):
+        return []
+    details = found.get("reasoning_details")
+    return [d for d in details if _is_detail(d)] if isinstance(details, list) else []
 
 
 def _sign_thinking(answer, state):
@@ -345,8 +350,8 @@ def _sign_thinking(answer, state):
         import json
 
         native = answer.block.native if answer.block is not None and answer.block.kind == "thinking" else None
-        answer.reasoning_end(json.dumps(state.details, ensure_ascii=False, separators=(",", ":")), state.family,
-                             native=native)
+        signed = {"provider": answer.provider, "reasoning_details": state.details}
+        answer.reasoning_end(json.dumps(signed, ensure_ascii=False, separators=(",", ":")), state.family, native=native)
         state.details = []
 
 
