@@ -198,3 +198,40 @@ def test_a_note_does_not_take_a_folder_with_something_in_it(atomic_env):
         f.write("someone")
     assert_fails(atomic_env.run("login", "groq", input=KEY, env={"ATOMIC_LOCK_TIMEOUT": "0.5"}), 9, path)
     assert os.path.exists(os.path.join(path, "owner"))
+
+
+# atomic as a SIGKILL finds it at one instant: the process dies as it calls rmdir on the lock
+# folder, after everything before that call was done (a crash injected at the system call).
+DIE_AT_RMDIR = """
+import os, runpy, signal, sys
+rmdir = os.rmdir
+def dying_rmdir(path, *args, **kwargs):
+    if os.fspath(path).endswith("auth.json.lock"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return rmdir(path, *args, **kwargs)
+os.rmdir = dying_rmdir
+sys.argv = [sys.argv[1]] + sys.argv[2:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def test_an_atomic_killed_while_clearing_a_crashed_one_s_folder_leaves_it_clearable(atomic_env):
+    # A crashed atomic's marked folder; the next atomic dies between removing the mark and the
+    # folder, and the one after that dies removing the now unmarked folder: the note in the flock
+    # file says whose it is each time, so the fourth takes the lock at once.
+    from conftest import ATOMIC_PY, PYTHON
+
+    atomic_env.write_auth({})
+    path = _lock_dir(atomic_env, age=1, marker=True)
+    for _ in range(2):
+        dying = subprocess.run([PYTHON, "-c", DIE_AT_RMDIR, ATOMIC_PY, "login", "groq"], input=KEY.encode(),
+                               env=dict(atomic_env.env, ATOMIC_LOCK_TIMEOUT="5"), capture_output=True)
+        assert dying.returncode == -9, dying.stderr
+        assert os.path.isdir(path) and os.listdir(path) == []
+    started = time.monotonic()
+    r = atomic_env.run("login", "groq", input=KEY, env={"ATOMIC_LOCK_TIMEOUT": "2"})
+    assert r.returncode == 0, r.stderr
+    assert time.monotonic() - started < 2
+    assert not os.path.exists(path)
+    with open(os.path.join(atomic_env.agent_dir, "auth.json.flock")) as f:
+        assert f.read() == ""

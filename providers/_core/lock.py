@@ -144,6 +144,7 @@ class FileLock:
                 self._note(busy=False)
                 raise write_refused(self.directory, exc, self.path)
             else:
+                self._inherited_note = None  # the name was free: what the note spoke of is gone
                 try:
                     self._dir_fd, st = _open_dir(self.dir_path)
                     self._dir_id = (st.st_dev, st.st_ino)
@@ -199,6 +200,8 @@ class FileLock:
                 raise _refused(self.dir_path, "holds files atomic did not put there (%s)" % ", ".join(sorted(names)[:3]),
                                "it is not a lock folder of atomic or the Atomic agent: move it aside")
             if names:
+                # Dying between this and the rmdir leaves an unmarked folder: the note says whose.
+                self._note(busy=True)
                 _unlink_in(MARKER, fd, self.dir_path)
         finally:
             if fd is not None:
@@ -212,6 +215,7 @@ class FileLock:
                 return False
             raise LockTimeout("cannot remove the stale lock %s (%s); remove it by hand" % (self.dir_path, exc.strerror))
         self._inherited_note = None
+        self._note(busy=False)
         return True
 
     def _is_abandoned(self, st, names):
@@ -278,10 +282,14 @@ class FileLock:
 
     def _note(self, busy):
         """Note in the flock file (which only we may touch now) that we are creating or removing
-        the folder, or clear the note."""
+        the folder; else clear the note, or put back the one a dead process left while the
+        folder it spoke of is still there (dying now must not lose what proves it abandoned)."""
         if self._fd is None:
             return
-        text = "%d %d\n" % (os.getpid(), time.time_ns()) if busy else ""
+        if busy:
+            text = "%d %d\n" % (os.getpid(), time.time_ns())
+        else:
+            text = "" if self._inherited_note is None else "0 %d\n" % self._inherited_note
         try:
             os.ftruncate(self._fd, 0)
             os.pwrite(self._fd, text.encode(), 0)
