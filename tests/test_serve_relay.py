@@ -320,8 +320,8 @@ def test_a_sealed_signature_a_caller_made_up_is_judged_never_a_server_error(gw):
     type is an object is left out, never a 500."""
     import base64
 
-    def sealed(details):  # how a caller of another API keeps Chat Completions' state (ir.pack)
-        raw = json.dumps({"provider": "openrouter", "reasoning_details": details}).encode("utf-8")
+    def sealed(details, raw=None):  # how a caller of another API keeps Chat Completions' state (ir.pack)
+        raw = raw or json.dumps({"provider": "openrouter", "reasoning_details": details}).encode("utf-8")
         return "atomic1.openai-completions." + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
     odd = [{"type": {"of": "reasoning.text"}, "text": "odd"}, OPENROUTER_DETAILS[1]]
@@ -333,6 +333,11 @@ def test_a_sealed_signature_a_caller_made_up_is_judged_never_a_server_error(gw):
     status, _headers, raw = gw.served.call("POST", "/v1/messages", body=body, token=gw.token)
     assert status == 200, raw
     assert gw.up.openrouter.body_of()["messages"][1]["reasoning_details"] == [OPENROUTER_DETAILS[1]]
+    deep = b'{"provider": "openrouter", "reasoning_details": ' + b"[" * 100000 + b"]" * 100000 + b"}"
+    body["messages"][1]["content"][0]["signature"] = sealed(None, raw=deep)
+    status, _headers, raw = gw.served.call("POST", "/v1/messages", body=body, token=gw.token)
+    assert status == 200, raw
+    assert "reasoning_details" not in gw.up.openrouter.body_of()["messages"][1]
 
 
 # -- GitHub Copilot's billing header ---------------------------------------------------------------------------

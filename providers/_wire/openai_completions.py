@@ -15,7 +15,9 @@ results (their images follow in a user message: a tool message takes text only).
 tool calls as argument fragments by `index`. The request asks for one choice: a chunk of another
 (a server answering `n` > 1 anyway, or samplingParams asking for it) is refused, not interleaved.
 """
-from .common import ProviderError, as_int, error_text, join, json_event, stream_error
+import json
+
+from .common import ProviderError, as_int, error_text, join, json_event, json_text, stream_error
 from .convert import (CannotCarry, cache_fields, data_url, effort, max_tokens, sampling, text_of,
                       thinking_as)
 from .ir import FEATURES, safe_call_id
@@ -331,11 +333,9 @@ def _is_detail(detail):
 def _details(signature, provider):
     """The reasoning_details a thinking block's signature holds for provider ([] for none, for
     another provider's, or for another shape)."""
-    import json
-
     try:
         found = json.loads(signature) if signature and signature.startswith("{") else {}
-    except ValueError:
+    except (ValueError, RecursionError):  # a caller's made-up state: thousands of nested brackets
         return []
     if not isinstance(found, dict) or found.get("provider") not in (None, provider):
         return []
@@ -347,11 +347,9 @@ def _sign_thinking(answer, state):
     """Close the thinking block with the reasoning_details that came with it (one is opened empty
     when they came alone: encrypted reasoning has no text to show)."""
     if state.details:
-        import json
-
         native = answer.block.native if answer.block is not None and answer.block.kind == "thinking" else None
         signed = {"provider": answer.provider, "reasoning_details": state.details}
-        answer.reasoning_end(json.dumps(signed, ensure_ascii=False, separators=(",", ":")), state.family, native=native)
+        answer.reasoning_end(json_text(signed), state.family, native=native)
         state.details = []
 
 
@@ -378,9 +376,7 @@ def _tool_call(call, state, answer):
         answer.block.name = function["name"]
     arguments = function.get("arguments")
     if isinstance(arguments, dict):  # some servers send the arguments as an object, whole
-        import json
-
-        arguments = json.dumps(arguments, ensure_ascii=False)
+        arguments = json_text(arguments)
     answer.tool_args(_text(arguments))
 
 
